@@ -1,0 +1,137 @@
+//! Times as DER: UTCTime before 2050 and GeneralizedTime from 2050 on (RFC 5280
+//! §4.1.2.5), and GeneralizedTime always where OCSP demands it. Written by hand
+//! because CRLs carry one per entry and a million allocations add up.
+
+use der::Decode;
+use x509_cert::time::Time;
+
+use crate::derw;
+
+/// (year, month, day, hour, minute, second) of a Unix time, UTC.
+fn civil(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400) as u32;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+fn push_two(out: &mut Vec<u8>, v: u32) {
+    out.push(b'0' + (v / 10 % 10) as u8);
+    out.push(b'0' + (v % 10) as u8);
+}
+
+/// GeneralizedTime TLV (`YYYYMMDDHHMMSSZ`).
+pub fn generalized(out: &mut Vec<u8>, unix_ms: i64) {
+    let (y, mo, d, h, mi, s) = civil(unix_ms.div_euclid(1000));
+    out.push(derw::GENERALIZED_TIME);
+    out.push(15);
+    let y = y.clamp(0, 9999) as u32;
+    push_two(out, y / 100);
+    push_two(out, y % 100);
+    for v in [mo, d, h, mi, s] {
+        push_two(out, v);
+    }
+    out.push(b'Z');
+}
+
+/// RFC 5280 Time TLV: UTCTime for 1950–2049, GeneralizedTime otherwise.
+pub fn rfc5280(out: &mut Vec<u8>, unix_ms: i64) {
+    let (y, mo, d, h, mi, s) = civil(unix_ms.div_euclid(1000));
+    if (1950..2050).contains(&y) {
+        out.push(derw::UTC_TIME);
+        out.push(13);
+        push_two(out, (y % 100) as u32);
+        for v in [mo, d, h, mi, s] {
+            push_two(out, v);
+        }
+        out.push(b'Z');
+    } else {
+        generalized(out, unix_ms);
+    }
+}
+
+/// The same as an x509-cert `Time`, for building structures with derive.
+pub fn x509_time(unix_ms: i64) -> Time {
+    let mut buf = Vec::with_capacity(17);
+    rfc5280(&mut buf, unix_ms);
+    Time::from_der(&buf).expect("we just encoded a valid Time")
+}
+
+/// Milliseconds since the epoch of a parsed time.
+pub fn to_unix_ms(t: &Time) -> i64 {
+    i64::try_from(t.to_unix_duration().as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_known_instants() {
+        let mut out = Vec::new();
+        rfc5280(&mut out, 0);
+        assert_eq!(&out[2..], b"700101000000Z");
+        out.clear();
+        // 2026-11-24T05:12:48Z
+        rfc5280(&mut out, 1_795_497_168_000);
+        assert_eq!(&out[2..], b"261124051248Z");
+        out.clear();
+        // 2050-01-01T00:00:00Z switches to GeneralizedTime.
+        rfc5280(&mut out, 2_524_608_000_000);
+        assert_eq!(out[0], derw::GENERALIZED_TIME);
+        assert_eq!(&out[2..], b"20500101000000Z");
+        out.clear();
+        generalized(&mut out, 951_782_400_000); // 2000-02-29, a leap day
+        assert_eq!(&out[2..], b"20000229000000Z");
+    }
+
+    #[test]
+    fn round_trips_through_x509_cert() {
+        let t = x509_time(1_795_497_168_000);
+        assert_eq!(to_unix_ms(&t), 1_795_497_168_000);
+    }
+}
+
+/// Days since the epoch of a civil date (inverse of `civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The same instant `years` calendar years later (29 February becomes 28 February).
+pub fn add_years(unix_ms: i64, years: u32) -> i64 {
+    let secs = unix_ms.div_euclid(1000);
+    let (y, mo, d, h, mi, s) = civil(secs);
+    let ny = y + i64::from(years);
+    let leap = (ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0;
+    let d = if mo == 2 && d == 29 && !leap { 28 } else { d };
+    let days = days_from_civil(ny, mo, d);
+    (days * 86_400 + i64::from(h * 3600 + mi * 60 + s)) * 1000 + unix_ms.rem_euclid(1000)
+}
+
+#[cfg(test)]
+mod calendar_tests {
+    use super::*;
+
+    #[test]
+    fn adds_calendar_years() {
+        // 2026-11-24T05:12:48Z + 1 year = 2027-11-24T05:12:48Z
+        assert_eq!(add_years(1_795_497_168_000, 1), 1_827_033_168_000);
+        // 2024-02-29 + 1 year = 2025-02-28
+        assert_eq!(add_years(1_709_164_800_000, 1), 1_740_700_800_000);
+    }
+}

@@ -1,0 +1,166 @@
+//! Publishing CRLs. One publisher at a time across all processes (the CRL-number
+//! lock); a new CRL is made only when revocations happened since the last one or
+//! the last one is due for refresh, so N server instances reacting to the same
+//! revocation still publish one CRL.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use domain::Serial;
+use serde_json::json;
+use store::crls::{self, CrlRow};
+use store::{Lock, audit, certificates, counters};
+
+use super::Authority;
+use crate::crl::{self as encode, CrlEntry, CrlTemplate};
+use crate::{CaError, derw};
+
+#[derive(Debug, Clone)]
+pub struct PublishedCrl {
+    pub number: i64,
+    pub der: Bytes,
+    pub this_update_ms: i64,
+    pub next_update_ms: i64,
+    pub revocation_seq: i64,
+}
+
+impl From<CrlRow> for PublishedCrl {
+    fn from(r: CrlRow) -> Self {
+        PublishedCrl {
+            number: r.number,
+            der: Bytes::from(r.der),
+            this_update_ms: r.this_update,
+            next_update_ms: r.next_update,
+            revocation_seq: r.revocation_seq,
+        }
+    }
+}
+
+impl Authority {
+    /// The CRL to serve: the newest published, publishing one if there is none.
+    pub async fn current_crl(&self) -> Result<Arc<PublishedCrl>, CaError> {
+        if let Some(crl) = self.cached_crl() {
+            return Ok(crl);
+        }
+        self.publish_crl(false, "system").await
+    }
+
+    pub(crate) fn cached_crl(&self) -> Option<Arc<PublishedCrl>> {
+        self.crl.read().expect("CRL lock is never poisoned").clone()
+    }
+
+    fn cache_crl(&self, crl: Arc<PublishedCrl>) {
+        let mut slot = self.crl.write().expect("CRL lock is never poisoned");
+        if slot.as_ref().is_none_or(|c| c.number < crl.number) {
+            *slot = Some(crl);
+        }
+    }
+
+    /// Loads the newest CRL from the database if it is newer than ours (another
+    /// process published it).
+    pub(crate) async fn reload_crl(&self) -> Result<(), CaError> {
+        let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+        let Some(meta) = crls::latest_meta(&mut conn, &self.issuer.id).await? else {
+            return Ok(());
+        };
+        if self.cached_crl().is_some_and(|c| c.number >= meta.number) {
+            return Ok(());
+        }
+        let row = crls::by_number(&mut conn, meta.number).await?;
+        self.cache_crl(Arc::new(row.into()));
+        Ok(())
+    }
+
+    /// Publishes a CRL if one is due; `force` publishes regardless.
+    pub async fn publish_crl(&self, force: bool, actor: &str) -> Result<Arc<PublishedCrl>, CaError> {
+        let mut tx = self.db.begin_locked(Lock::CrlNumber).await?;
+        let now = self.clock.now_ms();
+        let seq = counters::current(&mut tx, counters::REVOCATION_SEQ).await?;
+        let refresh_ms = i64::try_from(self.settings.crl_refresh.as_millis()).unwrap_or(i64::MAX);
+        if let Some(meta) = crls::latest_meta(&mut tx, &self.issuer.id).await?
+            && !force
+            && meta.revocation_seq >= seq
+            && now - meta.this_update < refresh_ms
+        {
+            let row = crls::by_number(&mut tx, meta.number).await?;
+            drop(tx);
+            let crl = Arc::new(PublishedCrl::from(row));
+            self.cache_crl(crl.clone());
+            return Ok(crl);
+        }
+        let number = counters::next(&mut tx, counters::CRL_NUMBER).await?;
+        let revoked = certificates::revoked_unexpired(&mut tx, &self.issuer.id, now).await?;
+        let entries = revoked.len();
+        let validity_ms = i64::try_from(self.settings.crl_validity.as_millis()).unwrap_or(i64::MAX);
+        let next_update = now + validity_ms;
+
+        let signer = self.issuer.signer.clone();
+        let alg_der = self.issuer.algorithm.signature_algorithm_der();
+        let name_der = self.issuer.name_der.clone();
+        let key_id = self.issuer.key_id;
+        let der = tokio::task::spawn_blocking(move || {
+            let serials: Vec<Vec<u8>> = revoked
+                .iter()
+                .map(|e| {
+                    Serial::parse(&e.serial)
+                        .map(|s| s.der_integer_bytes())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let list = encode::encode_entries(
+                revoked.iter().zip(&serials).map(|(e, s)| CrlEntry {
+                    serial_der_integer: s,
+                    revoked_at_ms: e.revoked_at,
+                    reason: u8::try_from(e.revocation_reason).unwrap_or(0),
+                }),
+                revoked.len(),
+            );
+            drop(serials);
+            drop(revoked);
+            let tbs = encode::encode_tbs(
+                &CrlTemplate {
+                    signature_algorithm_der: &alg_der,
+                    issuer_name_der: &name_der,
+                    issuer_key_id: &key_id,
+                    number,
+                    this_update_ms: now,
+                    next_update_ms: next_update,
+                },
+                &list,
+            );
+            drop(list);
+            let signature = signer.sign(&tbs)?;
+            Ok::<_, CaError>(derw::signed(&tbs, &alg_der, &signature))
+        })
+        .await
+        .map_err(|_| CaError::Signing)??;
+
+        let row = CrlRow {
+            number,
+            issuer_id: self.issuer.id.clone(),
+            this_update: now,
+            next_update,
+            revocation_seq: seq,
+            entries: i64::try_from(entries).unwrap_or(i64::MAX),
+            der,
+            created_at: now,
+        };
+        crls::insert(&mut tx, &row).await?;
+        audit::append(
+            &mut tx,
+            now,
+            &audit::Event {
+                actor,
+                action: "crl.publish",
+                object: &number.to_string(),
+                details: json!({ "entries": entries, "revocation_seq": seq, "next_update": next_update }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(crl.number = number, crl.entries = entries, "published CRL");
+        let crl = Arc::new(PublishedCrl::from(row));
+        self.cache_crl(crl.clone());
+        Ok(crl)
+    }
+}

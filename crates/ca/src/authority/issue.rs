@@ -1,0 +1,257 @@
+//! Issuance: check the request, record serial and to-be-signed bytes, sign, store
+//! the certificate — each step visible in the database, so a crash leaves a row
+//! that a retry completes (same request id, same serial, one certificate).
+
+use std::time::Instant;
+
+use domain::{Serial, SubjectInfo};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::audit;
+use store::certificates::{self, CertificateRow, NewCertificate};
+use x509_cert::name::Name;
+
+use super::Authority;
+use super::init::random_serial;
+use crate::cert::TbsTemplate;
+use crate::csr::{self, CheckedCsr};
+use crate::{CaError, asn1time, derw, profile, signer};
+
+/// A request to certify a key for an approved subject.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// Idempotency key: a retry with the same id returns the same certificate.
+    pub request_id: String,
+    /// PEM or DER PKCS#10.
+    pub csr: Vec<u8>,
+    /// The approved subject. Never taken from the CSR.
+    pub subject: SubjectInfo,
+    pub years: u32,
+    /// Who asked, for the audit log.
+    pub actor: String,
+}
+
+/// The outcome: the certificate, and whether this call made it or found it.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub serial: Serial,
+    pub cert_der: Vec<u8>,
+    pub replayed: bool,
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+impl Authority {
+    pub async fn issue(&self, req: IssueRequest) -> Result<Issued, CaError> {
+        let started = Instant::now();
+        let checked = csr::check(
+            &req.csr,
+            self.issuer.algorithm,
+            self.settings.allow_sm2_keys_under_non_sm2_ca,
+        )?;
+        let spki_der = crate::verify::spki_der(&checked.spki);
+        let spki_hash = sha256_hex(&spki_der);
+
+        let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+        if let Some(existing) = certificates::by_request_id(&mut conn, &req.request_id).await? {
+            drop(conn);
+            return self.resume(existing, &spki_hash, &req.actor).await;
+        }
+        drop(conn);
+
+        if req.years == 0 || req.years > self.settings.max_years {
+            return Err(CaError::Validity(format!(
+                "a certificate lasts 1 to {} years, not {}",
+                self.settings.max_years, req.years
+            )));
+        }
+        let now = self.clock.now_ms();
+        let not_before = now - 5 * 60_000;
+        let not_after = asn1time::add_years(now, req.years);
+        if not_after > self.issuer.not_after_ms {
+            return Err(CaError::Validity(
+                "the requested lifetime would outlast the issuing CA's certificate".into(),
+            ));
+        }
+
+        // Record first. A serial collision (2^-126) just draws again.
+        let mut attempts = 0;
+        let row = loop {
+            attempts += 1;
+            let serial = random_serial()?;
+            let tbs_der = self.holder_tbs(&serial, &req.subject, &checked, not_before, not_after)?;
+            let new = NewCertificate {
+                serial: serial.to_hex(),
+                request_id: req.request_id.clone(),
+                issuer_id: self.issuer.id.clone(),
+                profile: req.subject.kind().name().to_string(),
+                common_name: req.subject.common_name().to_string(),
+                organization: req.subject.organization().map(|o| o.to_string()),
+                credit_code: req.subject.credit_code().map(|c| c.to_string()),
+                id_number_masked: req.subject.id_number().map(|i| i.masked()),
+                key_algorithm: checked.kind.name(),
+                spki_sha256: spki_hash.clone(),
+                not_before,
+                not_after,
+                tbs_der,
+                created_at: now,
+            };
+            let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+            match certificates::insert_pending(&mut conn, &new).await {
+                Ok(()) => break new,
+                Err(store::StoreError::Duplicate(_)) => {
+                    // Either a concurrent retry of the same request won the race,
+                    // or the serial collided.
+                    if let Some(existing) =
+                        certificates::by_request_id(&mut conn, &req.request_id).await?
+                    {
+                        drop(conn);
+                        return self.resume(existing, &spki_hash, &req.actor).await;
+                    }
+                    if attempts >= 3 {
+                        return Err(CaError::Signing);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let issued = self
+            .sign_and_store(&row.serial, row.tbs_der, &req.actor, &row.profile)
+            .await?;
+        metrics::counter!("certhall_certificates_issued_total", "profile" => row.profile.clone())
+            .increment(1);
+        metrics::histogram!("certhall_issuance_seconds").record(started.elapsed().as_secs_f64());
+        tracing::info!(
+            cert.serial = %issued.serial,
+            cert.profile = %row.profile,
+            cert.subject = %row.common_name,
+            actor = %req.actor,
+            "issued certificate"
+        );
+        Ok(issued)
+    }
+
+    /// The request id was seen before: hand back its certificate, finishing the
+    /// signature if the earlier attempt stopped after recording.
+    async fn resume(
+        &self,
+        existing: CertificateRow,
+        spki_hash: &str,
+        actor: &str,
+    ) -> Result<Issued, CaError> {
+        if existing.spki_sha256 != spki_hash {
+            return Err(CaError::KeyPolicy(format!(
+                "request id `{}` was already used for a different key",
+                existing.request_id
+            )));
+        }
+        match existing.cert_der {
+            Some(der) => Ok(Issued {
+                serial: parse_serial(&existing.serial)?,
+                cert_der: der,
+                replayed: true,
+            }),
+            None => {
+                let mut issued = self
+                    .sign_and_store(&existing.serial, existing.tbs_der, actor, &existing.profile)
+                    .await?;
+                issued.replayed = true;
+                Ok(issued)
+            }
+        }
+    }
+
+    fn holder_tbs(
+        &self,
+        serial: &Serial,
+        subject: &SubjectInfo,
+        checked: &CheckedCsr,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<Vec<u8>, CaError> {
+        use der::Decode;
+        let key_id = signer::key_identifier(&checked.spki);
+        TbsTemplate {
+            serial: serial.clone(),
+            signature_algorithm: self.issuer.algorithm.signature_algorithm(),
+            issuer: Name::from_der(&self.issuer.name_der)?,
+            not_before_ms: not_before,
+            not_after_ms: not_after,
+            subject: profile::holder_name(subject)?,
+            spki: checked.spki.clone(),
+            extensions: profile::holder_extensions(
+                subject,
+                &key_id,
+                &self.issuer.key_id,
+                &self.settings.urls(),
+                &self.settings.naming,
+            )?,
+        }
+        .encode()
+    }
+
+    async fn sign_and_store(
+        &self,
+        serial_hex: &str,
+        tbs_der: Vec<u8>,
+        actor: &str,
+        profile: &str,
+    ) -> Result<Issued, CaError> {
+        let signer = self.issuer.signer.clone();
+        let alg_der = self.issuer.algorithm.signature_algorithm_der();
+        let cert_der = tokio::task::spawn_blocking(move || {
+            let signature = signer.sign(&tbs_der)?;
+            Ok::<_, CaError>(derw::signed(&tbs_der, &alg_der, &signature))
+        })
+        .await
+        .map_err(|_| CaError::Signing)??;
+
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        match certificates::mark_issued(&mut tx, serial_hex, &cert_der, now).await? {
+            Some(row) => {
+                audit::append(
+                    &mut tx,
+                    now,
+                    &audit::Event {
+                        actor,
+                        action: "certificate.issue",
+                        object: serial_hex,
+                        details: json!({
+                            "profile": profile,
+                            "subject": row.common_name,
+                            "request_id": row.request_id,
+                            "not_after": row.not_after,
+                        }),
+                    },
+                )
+                .await?;
+                tx.commit().await.map_err(store::StoreError::from)?;
+                Ok(Issued {
+                    serial: parse_serial(serial_hex)?,
+                    cert_der,
+                    replayed: false,
+                })
+            }
+            None => {
+                // Someone else completed it between our read and our write.
+                drop(tx);
+                let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+                let row = certificates::by_serial(&mut conn, serial_hex)
+                    .await?
+                    .ok_or_else(|| CaError::UnknownCertificate(serial_hex.to_string()))?;
+                Ok(Issued {
+                    serial: parse_serial(serial_hex)?,
+                    cert_der: row.cert_der.ok_or(CaError::Signing)?,
+                    replayed: true,
+                })
+            }
+        }
+    }
+}
+
+fn parse_serial(hex: &str) -> Result<Serial, CaError> {
+    Serial::parse(hex).map_err(CaError::Subject)
+}

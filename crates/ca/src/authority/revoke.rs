@@ -1,0 +1,57 @@
+//! Revocation: one transaction takes the next revocation sequence number, marks
+//! the certificate and appends the audit entry. Every process watching the
+//! sequence (`watch`) then drops its cached OCSP answers and publishes a new CRL.
+
+use domain::{RevocationReason, Serial};
+use serde_json::json;
+use store::{audit, certificates, counters};
+
+use super::Authority;
+use crate::CaError;
+
+impl Authority {
+    pub async fn revoke(
+        &self,
+        serial: &Serial,
+        reason: RevocationReason,
+        actor: &str,
+    ) -> Result<i64, CaError> {
+        let hex = serial.to_hex();
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let seq = counters::next(&mut tx, counters::REVOCATION_SEQ).await?;
+        let Some(row) =
+            certificates::revoke(&mut tx, &hex, now, i64::from(reason.code()), seq).await?
+        else {
+            drop(tx);
+            let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+            return Err(match certificates::by_serial(&mut conn, &hex).await? {
+                None => CaError::UnknownCertificate(hex),
+                Some(r) if r.revoked_at.is_some() => CaError::AlreadyRevoked { serial: hex },
+                Some(_) => CaError::NotIssued { serial: hex },
+            });
+        };
+        audit::append(
+            &mut tx,
+            now,
+            &audit::Event {
+                actor,
+                action: "certificate.revoke",
+                object: &hex,
+                details: json!({
+                    "reason": reason.name(),
+                    "subject": row.common_name,
+                    "revocation_seq": seq,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.ocsp_cache.evict(serial.magnitude());
+        self.crl_wanted.notify_one();
+        metrics::counter!("certhall_certificates_revoked_total", "reason" => reason.name())
+            .increment(1);
+        tracing::info!(cert.serial = %hex, revocation.reason = reason.name(), actor, "revoked certificate");
+        Ok(seq)
+    }
+}

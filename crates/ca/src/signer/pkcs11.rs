@@ -1,0 +1,294 @@
+//! CA keys inside a PKCS#11 token (an HSM in production, SoftHSM2 in tests).
+//!
+//! Keys are generated in the token as sensitive, non-extractable objects and found
+//! again by CKA_ID. SoftHSM has no CKM_ECDSA_SHA256, so EC signatures hash first
+//! and use CKM_ECDSA; the token returns raw r‖s, which we wrap as DER.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::{Signer, raw_ecdsa_to_der};
+use crate::derw::{self, BIT_STRING, INTEGER, SEQUENCE};
+use crate::{CaError, KeyAlgorithm};
+
+/// Where the CA's keys live when they live in a token.
+#[derive(Clone, Debug)]
+pub struct TokenConfig {
+    /// The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).
+    pub module: PathBuf,
+    /// CKA_LABEL of the token (`softhsm2-util --init-token --label …`).
+    pub token_label: String,
+    /// User PIN; never logged.
+    pub pin: SecretString,
+}
+
+pub struct Token {
+    ctx: Pkcs11,
+    slot: Slot,
+    pin: SecretString,
+}
+
+/// One initialised context per module for the life of the process: a second
+/// C_Initialize fails, and finalising one context would log every other out.
+fn context(module: &PathBuf) -> Result<Pkcs11, CaError> {
+    static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    let mut map = CONTEXTS
+        .get_or_init(Default::default)
+        .lock()
+        .expect("context map mutex is never poisoned");
+    if let Some(ctx) = map.get(module) {
+        return Ok(ctx.clone());
+    }
+    let ctx = Pkcs11::new(module).map_err(|e| {
+        CaError::Pkcs11(format!("cannot load module {}: {e}", module.display()))
+    })?;
+    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    map.insert(module.clone(), ctx.clone());
+    Ok(ctx)
+}
+
+impl Token {
+    pub fn open(cfg: &TokenConfig) -> Result<Arc<Token>, CaError> {
+        let ctx = context(&cfg.module)?;
+        let mut found = None;
+        for slot in ctx.get_slots_with_initialized_token()? {
+            let info = ctx.get_token_info(slot)?;
+            if info.label().trim() == cfg.token_label {
+                found = Some(slot);
+                break;
+            }
+        }
+        let slot = found.ok_or_else(|| {
+            CaError::Pkcs11(format!(
+                "no initialised token labelled `{}` in {}",
+                cfg.token_label,
+                cfg.module.display()
+            ))
+        })?;
+        let token = Token {
+            ctx,
+            slot,
+            pin: cfg.pin.clone(),
+        };
+        // Fail now, with a clear message, rather than at the first signature.
+        token.session()?;
+        Ok(Arc::new(token))
+    }
+
+    fn session(&self) -> Result<Session, CaError> {
+        let session = self.ctx.open_rw_session(self.slot)?;
+        let pin = AuthPin::new(self.pin.expose_secret().into());
+        match session.login(UserType::User, Some(&pin)) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
+            Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
+                Err(CaError::Pkcs11("the token refused the PIN".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Generates a key pair inside the token. Returns the key and its CKA_ID (hex).
+    pub fn generate(
+        self: &Arc<Self>,
+        algorithm: KeyAlgorithm,
+        label: &str,
+    ) -> Result<(Pkcs11Key, String), CaError> {
+        let mut id = [0u8; 16];
+        SystemRandom::new()
+            .fill(&mut id)
+            .map_err(|_| CaError::Signing)?;
+        let session = self.session()?;
+        let common_private = vec![
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Sign(true),
+            Attribute::Id(id.to_vec()),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let mut public = vec![
+            Attribute::Token(true),
+            Attribute::Verify(true),
+            Attribute::Id(id.to_vec()),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let mechanism = match algorithm {
+            KeyAlgorithm::P256 => {
+                public.push(Attribute::EcParams(
+                    derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
+                ));
+                Mechanism::EccKeyPairGen
+            }
+            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
+                let bits: u64 = if algorithm == KeyAlgorithm::Rsa2048 { 2048 } else { 3072 };
+                public.push(Attribute::ModulusBits(bits.into()));
+                public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
+                Mechanism::RsaPkcsKeyPairGen
+            }
+            KeyAlgorithm::Sm2 => {
+                return Err(CaError::Pkcs11(
+                    "SM2 keys in a PKCS#11 token are not supported (the standard has no SM2 \
+                     mechanism); use a software SM2 key"
+                        .into(),
+                ));
+            }
+        };
+        let (pub_handle, priv_handle) =
+            session.generate_key_pair(&mechanism, &public, &common_private)?;
+        let spki = public_spki(&session, algorithm, pub_handle)?;
+        Ok((
+            Pkcs11Key {
+                algorithm,
+                session: Mutex::new(session),
+                key: priv_handle,
+                spki,
+            },
+            hex::encode(id),
+        ))
+    }
+
+    /// Finds a key pair generated earlier by its CKA_ID.
+    pub fn key(self: &Arc<Self>, algorithm: KeyAlgorithm, id_hex: &str) -> Result<Pkcs11Key, CaError> {
+        let id = hex::decode(id_hex)
+            .map_err(|_| CaError::KeyAccess(format!("bad stored key id `{id_hex}`")))?;
+        let session = self.session()?;
+        let find = |class| -> Result<ObjectHandle, CaError> {
+            session
+                .find_objects(&[Attribute::Class(class), Attribute::Id(id.clone())])?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    CaError::KeyAccess(format!("the token has no key with CKA_ID {id_hex}"))
+                })
+        };
+        let private = find(ObjectClass::PRIVATE_KEY)?;
+        let public = find(ObjectClass::PUBLIC_KEY)?;
+        let spki = public_spki(&session, algorithm, public)?;
+        Ok(Pkcs11Key {
+            algorithm,
+            session: Mutex::new(session),
+            key: private,
+            spki,
+        })
+    }
+}
+
+/// Reads a public key object and encodes it as a SubjectPublicKeyInfo.
+fn public_spki(
+    session: &Session,
+    algorithm: KeyAlgorithm,
+    handle: ObjectHandle,
+) -> Result<Vec<u8>, CaError> {
+    let missing = || CaError::Pkcs11("the token did not return the public key".into());
+    match algorithm {
+        KeyAlgorithm::P256 => {
+            let attrs = session.get_attributes(handle, &[AttributeType::EcPoint])?;
+            let Some(Attribute::EcPoint(wrapped)) = attrs.into_iter().next() else {
+                return Err(missing());
+            };
+            // CKA_EC_POINT is a DER OCTET STRING around the SEC1 point.
+            let point = der::asn1::OctetString::new(wrapped.clone())
+                .ok()
+                .and_then(|_| {
+                    use der::Decode;
+                    der::asn1::OctetString::from_der(&wrapped).ok()
+                })
+                .map(|o| o.as_bytes().to_vec())
+                .unwrap_or(wrapped);
+            let alg = [
+                derw::wrap(0x06, crate::oids::EC_PUBLIC_KEY.as_bytes()),
+                derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
+            ]
+            .concat();
+            Ok(derw::wrap(
+                SEQUENCE,
+                &[derw::wrap(SEQUENCE, &alg), derw::bit_string(&point)].concat(),
+            ))
+        }
+        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
+            let attrs = session.get_attributes(
+                handle,
+                &[AttributeType::Modulus, AttributeType::PublicExponent],
+            )?;
+            let (mut n, mut e) = (None, None);
+            for a in attrs {
+                match a {
+                    Attribute::Modulus(v) => n = Some(v),
+                    Attribute::PublicExponent(v) => e = Some(v),
+                    _ => {}
+                }
+            }
+            let (n, e) = (n.ok_or_else(missing)?, e.ok_or_else(missing)?);
+            let int = |mag: &[u8]| {
+                let mut v = Vec::with_capacity(mag.len() + 1);
+                if mag.first().is_some_and(|b| b & 0x80 != 0) {
+                    v.push(0);
+                }
+                v.extend_from_slice(mag);
+                derw::wrap(INTEGER, &v)
+            };
+            let rsa_pub = derw::wrap(SEQUENCE, &[int(&n), int(&e)].concat());
+            let alg = [
+                derw::wrap(0x06, crate::oids::RSA_ENCRYPTION.as_bytes()),
+                vec![0x05, 0x00],
+            ]
+            .concat();
+            let mut bits = vec![0u8];
+            bits.extend_from_slice(&rsa_pub);
+            Ok(derw::wrap(
+                SEQUENCE,
+                &[derw::wrap(SEQUENCE, &alg), derw::wrap(BIT_STRING, &bits)].concat(),
+            ))
+        }
+        KeyAlgorithm::Sm2 => Err(missing()),
+    }
+}
+
+pub struct Pkcs11Key {
+    algorithm: KeyAlgorithm,
+    // A PKCS#11 session runs one operation at a time.
+    session: Mutex<Session>,
+    key: ObjectHandle,
+    spki: Vec<u8>,
+}
+
+impl Signer for Pkcs11Key {
+    fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    fn spki_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+        let session = self.session.lock().map_err(|_| CaError::Signing)?;
+        match self.algorithm {
+            KeyAlgorithm::P256 => {
+                let digest = Sha256::digest(message);
+                let raw = session.sign(&Mechanism::Ecdsa, self.key, &digest)?;
+                raw_ecdsa_to_der(&raw)
+            }
+            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
+                Ok(session.sign(&Mechanism::Sha256RsaPkcs, self.key, message)?)
+            }
+            KeyAlgorithm::Sm2 => Err(CaError::Signing),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Verifying a signature made by a subject public key: CSR self-signatures now,
+//! and possession proofs from the assistant later.
+
+use aws_lc_rs::signature::{self as lc, UnparsedPublicKey};
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode};
+use signature_verify::sm2_verify;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+
+use crate::{CaError, oids};
+
+/// SM2 signer ID (GM/T 0009 default). The IDs we accept when verifying a CSR: the
+/// standard one, and the empty ID OpenSSL 3 uses unless told otherwise.
+pub const SM2_DIST_ID: &str = "1234567812345678";
+
+/// A subject public key we accept, classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyKind {
+    P256,
+    P384,
+    Rsa { bits: usize },
+    Sm2,
+}
+
+impl PublicKeyKind {
+    pub fn name(self) -> String {
+        match self {
+            PublicKeyKind::P256 => "p256".into(),
+            PublicKeyKind::P384 => "p384".into(),
+            PublicKeyKind::Rsa { bits } => format!("rsa{bits}"),
+            PublicKeyKind::Sm2 => "sm2".into(),
+        }
+    }
+}
+
+/// Classifies a key, refusing what our key policy does not allow: RSA under 2048
+/// bits, and curves other than P-256, P-384 and SM2.
+pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaError> {
+    let alg = &spki.algorithm;
+    if alg.oid == oids::RSA_ENCRYPTION {
+        let bits = rsa_modulus_bits(spki.subject_public_key.raw_bytes())
+            .ok_or_else(|| CaError::KeyPolicy("the RSA public key is malformed".into()))?;
+        if bits < 2048 {
+            return Err(CaError::KeyPolicy(format!(
+                "RSA-{bits} is too weak; RSA keys need at least 2048 bits"
+            )));
+        }
+        if bits > 8192 {
+            return Err(CaError::KeyPolicy(format!(
+                "RSA-{bits} is larger than the 8192 bits we accept"
+            )));
+        }
+        return Ok(PublicKeyKind::Rsa { bits });
+    }
+    if alg.oid == oids::EC_PUBLIC_KEY {
+        let curve = alg
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            .ok_or_else(|| {
+                CaError::KeyPolicy("EC key without a named curve (explicit curves are refused)".into())
+            })?;
+        let kind = if curve == oids::CURVE_P256 {
+            PublicKeyKind::P256
+        } else if curve == oids::CURVE_P384 {
+            PublicKeyKind::P384
+        } else if curve == oids::CURVE_SM2 {
+            PublicKeyKind::Sm2
+        } else {
+            return Err(CaError::KeyPolicy(format!(
+                "unsupported elliptic curve {curve}; use P-256, P-384 or SM2"
+            )));
+        };
+        return Ok(kind);
+    }
+    Err(CaError::KeyPolicy(format!(
+        "unsupported public key algorithm {}",
+        alg.oid
+    )))
+}
+
+/// Bit length of the modulus in a PKCS#1 RSAPublicKey.
+fn rsa_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
+    #[derive(der::Sequence)]
+    struct RsaPublicKey<'a> {
+        modulus: der::asn1::UintRef<'a>,
+        _exponent: der::asn1::UintRef<'a>,
+    }
+    let key = RsaPublicKey::from_der(pkcs1).ok()?;
+    let m = key.modulus.as_bytes();
+    let first = *m.first()?;
+    Some(m.len() * 8 - first.leading_zeros() as usize)
+}
+
+/// Checks `signature` over `message` with `spki`, for the signature algorithm named.
+pub fn verify(
+    spki: &SubjectPublicKeyInfoOwned,
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CaError> {
+    let kind = classify(spki)?;
+    let key = spki.subject_public_key.raw_bytes();
+    let oid = algorithm.oid;
+    let lc_alg: &'static dyn lc::VerificationAlgorithm = match (kind, oid) {
+        (PublicKeyKind::Sm2, o) if o == oids::SM3_WITH_SM2 => {
+            return if [SM2_DIST_ID, ""]
+                .iter()
+                .any(|id| sm2_verify(id, key, message, signature))
+            {
+                Ok(())
+            } else {
+                Err(CaError::CsrSignature)
+            };
+        }
+        (PublicKeyKind::P256, o) if o == oids::ECDSA_WITH_SHA256 => &lc::ECDSA_P256_SHA256_ASN1,
+        (PublicKeyKind::P256, o) if o == oids::ECDSA_WITH_SHA384 => &lc::ECDSA_P256_SHA384_ASN1,
+        (PublicKeyKind::P384, o) if o == oids::ECDSA_WITH_SHA256 => &lc::ECDSA_P384_SHA256_ASN1,
+        (PublicKeyKind::P384, o) if o == oids::ECDSA_WITH_SHA384 => &lc::ECDSA_P384_SHA384_ASN1,
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA256_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA256,
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA384_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA384,
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA512_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA512,
+        (kind, o) => {
+            return Err(CaError::KeyPolicy(format!(
+                "signature algorithm {o} is not supported for a {} key",
+                kind.name()
+            )));
+        }
+    };
+    UnparsedPublicKey::new(lc_alg, key)
+        .verify(message, signature)
+        .map_err(|_| CaError::CsrSignature)
+}
+
+/// The SubjectPublicKeyInfo's DER, for hashing and storage.
+pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
+    spki.to_der().expect("a decoded SPKI re-encodes")
+}
+
+mod signature_verify {
+    use sm2::dsa::{Signature, VerifyingKey, signature::Verifier};
+
+    pub fn sm2_verify(dist_id: &str, point: &[u8], message: &[u8], der_sig: &[u8]) -> bool {
+        let Ok(key) = VerifyingKey::from_sec1_bytes(dist_id, point) else {
+            return false;
+        };
+        let Ok(sig) = Signature::from_der(der_sig) else {
+            return false;
+        };
+        key.verify(message, &sig).is_ok()
+    }
+}

@@ -1,0 +1,50 @@
+//! certhall's domain vocabulary.
+//!
+//! Everything a person or a peer types arrives as a string; it is parsed here, once,
+//! into a type that cannot hold an invalid value (`CreditCode`, `IdNumber`, `Serial`,
+//! …). Deeper layers take these types and never re-validate. No I/O lives here.
+
+mod clock;
+mod credit_code;
+mod id_number;
+mod profile;
+mod revocation;
+mod serial;
+mod text;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use credit_code::CreditCode;
+pub use id_number::IdNumber;
+pub use profile::{ProfileKind, SubjectInfo};
+pub use revocation::RevocationReason;
+pub use serial::Serial;
+pub use text::SubjectText;
+
+/// What went wrong when parsing a value that came from outside. The message is the
+/// one a person sees, so it names the field and says what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{field}: {reason}")]
+    Invalid {
+        field: &'static str,
+        reason: String,
+    },
+    #[error("{field} is required")]
+    Missing { field: &'static str },
+}
+
+impl ParseError {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        ParseError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The field the error is about (for forms that show errors next to fields).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ParseError::Invalid { field, .. } | ParseError::Missing { field } => field,
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Issued certificates: recorded before signing, completed after, revoked in place.
+
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+pub const STATE_PENDING: &str = "PENDING";
+pub const STATE_ISSUED: &str = "ISSUED";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub serial: String,
+    pub request_id: String,
+    pub issuer_id: String,
+    pub profile: String,
+    pub common_name: String,
+    pub organization: Option<String>,
+    pub credit_code: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub key_algorithm: String,
+    pub spki_sha256: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub tbs_der: Vec<u8>,
+    pub cert_der: Option<Vec<u8>>,
+    pub state: String,
+    pub created_at: i64,
+    pub issued_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: Option<i64>,
+    pub revocation_seq: Option<i64>,
+}
+
+const COLUMNS: &str = "serial, request_id, issuer_id, profile, common_name, organization, credit_code, \
+     id_number_masked, key_algorithm, spki_sha256, not_before, not_after, tbs_der, cert_der, state, \
+     created_at, issued_at, revoked_at, revocation_reason, revocation_seq";
+
+/// The data recorded before signing.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub serial: String,
+    pub request_id: String,
+    pub issuer_id: String,
+    pub profile: String,
+    pub common_name: String,
+    pub organization: Option<String>,
+    pub credit_code: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub key_algorithm: String,
+    pub spki_sha256: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub tbs_der: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// Records a certificate about to be signed. `Duplicate` means the serial or the
+/// request id is already taken.
+pub async fn insert_pending(
+    conn: &mut AnyConnection,
+    c: &NewCertificate,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO certificates (serial, request_id, issuer_id, profile, common_name, organization, \
+         credit_code, id_number_masked, key_algorithm, spki_sha256, not_before, not_after, tbs_der, \
+         state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&c.serial)
+    .bind(&c.request_id)
+    .bind(&c.issuer_id)
+    .bind(&c.profile)
+    .bind(&c.common_name)
+    .bind(&c.organization)
+    .bind(&c.credit_code)
+    .bind(&c.id_number_masked)
+    .bind(&c.key_algorithm)
+    .bind(&c.spki_sha256)
+    .bind(c.not_before)
+    .bind(c.not_after)
+    .bind(&c.tbs_der)
+    .bind(STATE_PENDING)
+    .bind(c.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the signed certificate. `None` if the row was not pending any more (a
+/// concurrent retry completed it first).
+pub async fn mark_issued(
+    conn: &mut AnyConnection,
+    serial: &str,
+    cert_der: &[u8],
+    issued_at: i64,
+) -> Result<Option<CertificateRow>, StoreError> {
+    let sql = format!(
+        "UPDATE certificates SET cert_der = $2, state = $3, issued_at = $4 \
+         WHERE serial = $1 AND state = $5 RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(serial)
+        .bind(cert_der)
+        .bind(STATE_ISSUED)
+        .bind(issued_at)
+        .bind(STATE_PENDING)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn by_serial(
+    conn: &mut AnyConnection,
+    serial: &str,
+) -> Result<Option<CertificateRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE serial = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(serial)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn by_request_id(
+    conn: &mut AnyConnection,
+    request_id: &str,
+) -> Result<Option<CertificateRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE request_id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// What the OCSP responder needs about one serial, and nothing more.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct RevocationStatus {
+    pub issued: i64,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: Option<i64>,
+}
+
+/// `None`: we never issued this serial.
+pub async fn revocation_status(
+    conn: &mut AnyConnection,
+    serial: &str,
+    issuer_id: &str,
+) -> Result<Option<RevocationStatus>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT CASE WHEN state = 'ISSUED' THEN 1 ELSE 0 END AS issued, revoked_at, revocation_reason \
+         FROM certificates WHERE serial = $1 AND issuer_id = $2",
+    )
+    .bind(serial)
+    .bind(issuer_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Marks an issued, unrevoked certificate revoked. `None` if there is no such
+/// certificate (unknown, still pending, or already revoked).
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    serial: &str,
+    at: i64,
+    reason: i64,
+    seq: i64,
+) -> Result<Option<CertificateRow>, StoreError> {
+    let sql = format!(
+        "UPDATE certificates SET revoked_at = $2, revocation_reason = $3, revocation_seq = $4 \
+         WHERE serial = $1 AND state = 'ISSUED' AND revoked_at IS NULL RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(serial)
+        .bind(at)
+        .bind(reason)
+        .bind(seq)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Serials revoked after revocation sequence number `after`, oldest first.
+pub async fn revoked_since(
+    conn: &mut AnyConnection,
+    after: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT serial, revocation_seq FROM certificates WHERE revocation_seq > $1 \
+         ORDER BY revocation_seq",
+    )
+    .bind(after)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One CRL entry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevokedEntry {
+    pub serial: String,
+    pub revoked_at: i64,
+    pub revocation_reason: i64,
+}
+
+/// Revoked certificates of an issuer that have not yet expired at `now` (RFC 5280
+/// lets a CRL drop entries once the certificate has expired).
+pub async fn revoked_unexpired(
+    conn: &mut AnyConnection,
+    issuer_id: &str,
+    now: i64,
+) -> Result<Vec<RevokedEntry>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT serial, revoked_at, revocation_reason FROM certificates \
+         WHERE issuer_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 \
+         ORDER BY revocation_seq",
+    )
+    .bind(issuer_id)
+    .bind(now)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Public search (证书查询): by organisation name, holder name or credit code, exact
+/// match, newest first. Individuals are only found by serial, never by name: their
+/// names are personal data.
+pub async fn search_enterprise(
+    conn: &mut AnyConnection,
+    term: &str,
+    limit: i64,
+) -> Result<Vec<CertificateRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM certificates WHERE state = 'ISSUED' AND profile = 'enterprise' \
+         AND (organization = $1 OR common_name = $1 OR credit_code = $2) \
+         ORDER BY issued_at DESC LIMIT $3"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(term)
+        .bind(term.to_ascii_uppercase())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
+pub struct Counts {
+    pub issued: i64,
+    pub revoked: i64,
+    pub pending: i64,
+}
+
+pub async fn counts(conn: &mut AnyConnection) -> Result<Counts, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'ISSUED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS issued, \
+         CAST(COALESCE(SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS revoked, \
+         CAST(COALESCE(SUM(CASE WHEN state = 'PENDING' THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending \
+         FROM certificates",
+    )
+    .fetch_one(conn)
+    .await?)
+}

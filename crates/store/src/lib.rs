@@ -1,0 +1,21 @@
+//! certhall's store: every table, reached through one repository layer over
+//! SQLite (embedded, the zero-config default) or PostgreSQL (production).
+//!
+//! All SQL is portable (`$n` placeholders, TEXT/BIGINT/BLOB columns, times as unix
+//! ms) and runs through sqlx's `Any` driver; the only backend switch is how a write
+//! transaction takes its lock ([`Db::begin_locked`]). State changes are single
+//! compare-and-set `UPDATE … RETURNING` statements so two server instances never do
+//! the same thing twice. Repository functions take `&mut AnyConnection`, so callers
+//! decide what runs in one transaction.
+
+pub mod audit;
+pub mod ca_keys;
+pub mod certificates;
+pub mod counters;
+pub mod crls;
+mod db;
+mod error;
+
+pub use db::{Backend, Db, Lock, Tx};
+pub use error::StoreError;
+pub use sqlx::AnyConnection;

@@ -8,7 +8,7 @@ use x509_cert::time::Time;
 use crate::derw;
 
 /// (year, month, day, hour, minute, second) of a Unix time, UTC.
-fn civil(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+pub fn civil(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = unix_secs.div_euclid(86_400);
     let secs = unix_secs.rem_euclid(86_400) as u32;
     // Howard Hinnant's days-to-civil algorithm.
@@ -71,6 +71,18 @@ pub fn to_unix_ms(t: &Time) -> i64 {
     i64::try_from(t.to_unix_duration().as_millis()).unwrap_or(i64::MAX)
 }
 
+/// `2026-11-24T05:12:48Z`, for APIs.
+pub fn rfc3339(unix_ms: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(unix_ms.div_euclid(1000));
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `2026-11-24 13:12` in China Standard Time (UTC+8), for pages.
+pub fn beijing_minutes(unix_ms: i64) -> String {
+    let (y, mo, d, h, mi, _) = civil(unix_ms.div_euclid(1000) + 8 * 3600);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +104,12 @@ mod tests {
         out.clear();
         generalized(&mut out, 951_782_400_000); // 2000-02-29, a leap day
         assert_eq!(&out[2..], b"20000229000000Z");
+    }
+
+    #[test]
+    fn formats_for_people_and_apis() {
+        assert_eq!(rfc3339(1_795_497_168_000), "2026-11-24T05:12:48Z");
+        assert_eq!(beijing_minutes(1_795_497_168_000), "2026-11-24 13:12");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn encode_entries<'a>(entries: impl Iterator<Item = CrlEntry<'a>>, capacity:
         if e.reason != 0 {
             // Extensions { Extension { reasonCode, OCTET STRING { ENUMERATED } } }
             const REASON_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x15];
-            entry.extend_from_slice(&[0x30, 0x0d, 0x30, 0x0b]);
+            entry.extend_from_slice(&[0x30, 0x0c, 0x30, 0x0a]);
             entry.extend_from_slice(&REASON_OID);
             entry.extend_from_slice(&[derw::OCTET_STRING, 0x03, derw::ENUMERATED, 0x01, e.reason]);
         }

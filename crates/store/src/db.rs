@@ -128,6 +128,12 @@ impl Db {
         }
     }
 
+    /// One round trip: is the database there?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -1,0 +1,139 @@
+//! The command line. Global options come before the command:
+//! `certhall [--data-dir DIR] [--database-url URL] [--config FILE] <command>`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Overrides, Settings};
+use crate::{AppError, commands};
+
+#[derive(Debug, Parser)]
+#[command(name = "certhall", version, about = "证书网上服务平台: a CA's online service platform")]
+pub struct Cli {
+    /// Data directory (SQLite database, blobs, outboxes). Default ./certhall-data.
+    #[arg(long, global = true, env = "CERTHALL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://… or sqlite://…; default SQLite in the data directory.
+    #[arg(long, global = true, env = "CERTHALL_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TOML configuration file (see docs/config.example.toml).
+    #[arg(long, global = true, env = "CERTHALL_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform (creates the data directory and the CA on first start).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Certificate authority operations.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Audit log operations.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080.
+    #[arg(long, env = "CERTHALL_LISTEN")]
+    pub listen: Option<String>,
+    /// Public base URL written into certificates (AIA, CRL distribution point).
+    #[arg(long, env = "CERTHALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create the CA hierarchy: root, issuing CA, OCSP signer.
+    Init {
+        /// p256 (default), rsa2048, rsa3072 or sm2.
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
+    /// Show the CA hierarchy and counts.
+    Show,
+    /// Issue a certificate for a CSR; prints the PEM certificate.
+    Issue(IssueArgs),
+    /// Revoke a certificate (SERIAL in hex, as `openssl x509 -serial` prints it).
+    Revoke {
+        serial: String,
+        /// RFC 5280 reason: unspecified, keyCompromise, affiliationChanged,
+        /// superseded, cessationOfOperation, privilegeWithdrawn.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Publish a fresh CRL; prints it as PEM (or writes DER with --out).
+    Crl {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// PKCS#10 request, PEM or DER.
+    #[arg(long)]
+    pub csr: PathBuf,
+    /// individual (个人证书) or enterprise (机构证书).
+    #[arg(long)]
+    pub profile: String,
+    /// Common name: the holder's name.
+    #[arg(long)]
+    pub cn: String,
+    /// Organisation (enterprise; defaults to --cn).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// 统一社会信用代码 (enterprise, required).
+    #[arg(long)]
+    pub credit_code: Option<String>,
+    /// 身份证号 (individual, required).
+    #[arg(long)]
+    pub id_number: Option<String>,
+    /// Lifetime in years. Default 1.
+    #[arg(long, default_value_t = 1)]
+    pub years: u32,
+    /// Idempotency key: repeating a request id returns the same certificate.
+    #[arg(long)]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; report the first broken link.
+    Verify,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Result<Settings, AppError> {
+        let config = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        let (listen, public_url) = match &self.command {
+            Command::Serve(a) => (a.listen.clone(), a.public_url.clone()),
+            _ => (None, None),
+        };
+        Ok(config.resolve(Overrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            listen,
+            public_url,
+        })?)
+    }
+
+    pub async fn run(self) -> Result<(), AppError> {
+        let settings = self.settings()?;
+        match self.command {
+            Command::Serve(_) => crate::server::run(&settings).await,
+            Command::Migrate => commands::migrate(&settings).await,
+            Command::Ca(cmd) => commands::ca::run(&settings, cmd).await,
+            Command::Audit(AuditCommand::Verify) => commands::audit_verify(&settings).await,
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `certhall ca …`: the CA from the command line. Safe while the server runs:
+//! everything goes through the database, and the server notices revocations
+//! within a second.
+
+use std::sync::Arc;
+
+use ca::authority::{IssueRequest, pem};
+use ca::{Authority, KeyAlgorithm};
+use domain::{ProfileKind, RevocationReason, Serial, SubjectInfo, SystemClock};
+use store::certificates;
+
+use crate::cli::{CaCommand, IssueArgs};
+use crate::config::Settings;
+use crate::{AppError, setup};
+
+fn actor() -> String {
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+pub async fn run(settings: &Settings, cmd: CaCommand) -> Result<(), AppError> {
+    match cmd {
+        CaCommand::Init { algorithm } => init(settings, algorithm).await,
+        CaCommand::Show => show(settings).await,
+        CaCommand::Issue(args) => issue(settings, args).await,
+        CaCommand::Revoke { serial, reason } => revoke(settings, &serial, &reason).await,
+        CaCommand::Crl { out } => crl(settings, out).await,
+    }
+}
+
+async fn init(settings: &Settings, algorithm: Option<String>) -> Result<(), AppError> {
+    let algorithm: KeyAlgorithm = match algorithm {
+        Some(a) => a.parse()?,
+        None => settings.algorithm,
+    };
+    let db = setup::open_db(settings).await?;
+    let keys = setup::keystore(settings)?;
+    let url = setup::public_url(settings, settings.listen);
+    let report = Authority::init(
+        &db,
+        &keys,
+        &setup::ca_settings(settings, &url),
+        &SystemClock,
+        algorithm,
+        &actor(),
+    )
+    .await?;
+    db.close().await;
+    println!("created a {} CA", report.algorithm);
+    println!("  root:    {} (serial {})", report.root_subject, report.root_serial);
+    println!("  issuing: {} (serial {})", report.issuing_subject, report.issuing_serial);
+    Ok(())
+}
+
+async fn show(settings: &Settings) -> Result<(), AppError> {
+    let authority = setup::load_authority(settings).await?;
+    let mut conn = authority
+        .db()
+        .pool()
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    let root = store::ca_keys::latest(&mut conn, "root").await?;
+    let issuing = store::ca_keys::latest(&mut conn, "issuing").await?;
+    let ocsp = store::ca_keys::latest(&mut conn, "ocsp").await?;
+    let counts = certificates::counts(&mut conn).await?;
+    let crl = store::crls::latest_meta(&mut conn, authority.issuer_id()).await?;
+    drop(conn);
+    println!("algorithm: {}", authority.algorithm());
+    for (label, row) in [("root", root), ("issuing", issuing), ("ocsp signer", ocsp)] {
+        if let Some(r) = row {
+            println!(
+                "{label}: {}\n  serial {}  key {}  valid {} – {}  sha256 {}",
+                r.subject,
+                r.serial,
+                r.key_kind,
+                ca::asn1time::rfc3339(r.not_before),
+                ca::asn1time::rfc3339(r.not_after),
+                sha256_hex(&r.cert_der)
+            );
+        }
+    }
+    println!(
+        "certificates: {} issued, {} revoked, {} pending",
+        counts.issued, counts.revoked, counts.pending
+    );
+    match crl {
+        Some(c) => println!(
+            "crl: number {}, this update {}, next update {}",
+            c.number,
+            ca::asn1time::rfc3339(c.this_update),
+            ca::asn1time::rfc3339(c.next_update)
+        ),
+        None => println!("crl: none published yet"),
+    }
+    println!("public url: {}", authority.settings().public_url);
+    authority.db().close().await;
+    Ok(())
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(b))
+}
+
+async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
+    // Everything the operator typed is checked before the CA is touched.
+    let kind: ProfileKind = a.profile.parse().map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
+    let subject = SubjectInfo::parse(
+        kind,
+        Some(&a.cn),
+        a.org.as_deref(),
+        a.credit_code.as_deref(),
+        a.id_number.as_deref(),
+    )
+    .map_err(|e| AppError::Input(e.to_string()))?;
+    let csr = std::fs::read(&a.csr).map_err(|e| AppError::file("cannot read", &a.csr, e))?;
+    let authority = setup::load_authority(settings).await?;
+    let issued = authority
+        .issue(IssueRequest {
+            request_id: a
+                .request_id
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+            csr,
+            subject,
+            years: a.years,
+            actor: actor(),
+        })
+        .await;
+    authority.db().close().await;
+    let issued = issued?;
+    eprintln!(
+        "{} certificate {}",
+        if issued.replayed { "returned existing" } else { "issued" },
+        issued.serial
+    );
+    print!("{}", pem("CERTIFICATE", &issued.cert_der));
+    Ok(())
+}
+
+async fn revoke(settings: &Settings, serial: &str, reason: &str) -> Result<(), AppError> {
+    let serial = Serial::parse(serial).map_err(|e| AppError::Input(e.to_string()))?;
+    let reason: RevocationReason = reason.parse().map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
+    let authority = setup::load_authority(settings).await?;
+    let result = revoke_and_publish(&authority, &serial, reason).await;
+    authority.db().close().await;
+    let number = result?;
+    println!("revoked {serial} ({reason}); CRL {number} published");
+    Ok(())
+}
+
+async fn revoke_and_publish(
+    authority: &Arc<Authority>,
+    serial: &Serial,
+    reason: RevocationReason,
+) -> Result<i64, AppError> {
+    authority.revoke(serial, reason, &actor()).await?;
+    // Publish now rather than waiting for a server to notice: the CLI may be the
+    // only process running.
+    let crl = authority.publish_crl(false, &actor()).await?;
+    Ok(crl.number)
+}
+
+async fn crl(settings: &Settings, out: Option<std::path::PathBuf>) -> Result<(), AppError> {
+    let authority = setup::load_authority(settings).await?;
+    let crl = authority.publish_crl(true, &actor()).await;
+    authority.db().close().await;
+    let crl = crl?;
+    match out {
+        Some(path) => {
+            std::fs::write(&path, &crl.der).map_err(|e| AppError::file("cannot write", &path, e))?;
+            eprintln!("CRL {} written to {}", crl.number, path.display());
+        }
+        None => print!("{}", pem("X509 CRL", &crl.der)),
+    }
+    Ok(())
+}

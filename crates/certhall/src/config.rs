@@ -1,0 +1,455 @@
+//! Configuration: a TOML file (every field optional, each with a safe default that
+//! runs on a laptop), overridden by environment variables and command-line flags.
+//! Validated once at start-up; a bad value stops the program with a message that
+//! names the field.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ca::profile::CaNaming;
+use ca::{CaSettings, KeyAlgorithm};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The whole configuration file. See `docs/config.example.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where certhall keeps its SQLite database, blobs and outboxes.
+    /// Default `./certhall-data`.
+    pub data_dir: Option<PathBuf>,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub ca: CaConfig,
+    pub branding: BrandingConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:8080` (loopback only: put a
+    /// reverse proxy with TLS in front to serve the world).
+    pub listen: String,
+    /// The URL people and relying parties reach this server at; written into
+    /// every certificate's AIA and CRL distribution point. Default
+    /// `http://<listen>`.
+    pub public_url: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: SQLite in the data
+    /// directory. `CERTHALL_DATABASE_URL` and `--database-url` override it.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaConfig {
+    /// Key algorithm of a CA created on first start or by `ca init`: p256
+    /// (default), rsa2048, rsa3072 or sm2.
+    pub algorithm: String,
+    /// Passphrase sealing software CA keys. Prefer `CERTHALL_CA_PASSPHRASE`.
+    /// Without either, a random one is generated into
+    /// `<data_dir>/ca/passphrase` (mode 0600) and a warning is logged: fine on a
+    /// laptop, not in production.
+    pub key_passphrase: Option<String>,
+    /// O= of the CA certificates. Default "certhall".
+    pub organization: String,
+    /// Prefix of the CA common names ("… Root CA"). Default "certhall".
+    pub common_name: String,
+    /// Certificate policy OID of your CP/CPS. The default is in the arc RFC 5612
+    /// reserves for documentation: replace it before issuing for real.
+    pub policy_oid: String,
+    /// Longest certificate lifetime, in years. Default 5.
+    pub max_years: u32,
+    /// Let a P-256/RSA CA certify SM2 keys. Default false.
+    pub allow_sm2_keys_under_non_sm2_ca: bool,
+    /// OCSP answers' validity (nextUpdate − thisUpdate), hours. Default 24.
+    pub ocsp_validity_hours: u64,
+    /// How long a signed OCSP answer is reused before re-signing, seconds.
+    /// Default 3600. Revocations evict it at once regardless.
+    pub ocsp_cache_seconds: u64,
+    /// How many signed OCSP answers to keep in memory. Default 100000.
+    pub ocsp_cache_entries: usize,
+    /// Lifetime of the delegated OCSP signer's certificate, days. Default 30.
+    pub ocsp_signer_days: u32,
+    /// CRL validity (nextUpdate − thisUpdate), hours. Default 24.
+    pub crl_validity_hours: u64,
+    /// Publish a fresh CRL at least this often, minutes. Default 60.
+    pub crl_refresh_minutes: u64,
+    /// Keep CA keys in a PKCS#11 token instead of sealed software keys.
+    pub pkcs11: Option<Pkcs11Config>,
+}
+
+impl Default for CaConfig {
+    fn default() -> Self {
+        CaConfig {
+            algorithm: "p256".into(),
+            key_passphrase: None,
+            organization: "certhall".into(),
+            common_name: "certhall".into(),
+            policy_oid: "1.3.6.1.4.1.32473.1.1".into(),
+            max_years: 5,
+            allow_sm2_keys_under_non_sm2_ca: false,
+            ocsp_validity_hours: 24,
+            ocsp_cache_seconds: 3600,
+            ocsp_cache_entries: 100_000,
+            ocsp_signer_days: 30,
+            crl_validity_hours: 24,
+            crl_refresh_minutes: 60,
+            pkcs11: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pkcs11Config {
+    /// Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
+    pub module: PathBuf,
+    /// Label of the token holding the CA keys.
+    pub token_label: String,
+    /// User PIN. Prefer `CERTHALL_HSM_PIN`.
+    pub pin: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrandingConfig {
+    /// Shown in the header and page titles.
+    pub platform_name: String,
+    /// The CA operator's name (footer).
+    pub operator: String,
+    /// 客服热线.
+    pub hotline: String,
+}
+
+impl Default for BrandingConfig {
+    fn default() -> Self {
+        BrandingConfig {
+            platform_name: "certhall 证书网上服务平台".into(),
+            operator: "certhall".into(),
+            hotline: "400-000-0000".into(),
+        }
+    }
+}
+
+/// A configuration value that is wrong, named by its path.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {field}: {message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Values from the command line and environment that override the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+}
+
+/// The configuration after merging and validation: what the program runs on.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// None: derive from the bound address (lets tests listen on port 0).
+    pub public_url: Option<String>,
+    pub algorithm: KeyAlgorithm,
+    pub passphrase: Option<SecretString>,
+    pub pkcs11: Option<ca::signer::TokenConfig>,
+    pub ca: CaSettingsTemplate,
+    pub branding: web::Branding,
+}
+
+/// CA settings without the public URL (known only once the server is bound).
+#[derive(Debug, Clone)]
+pub struct CaSettingsTemplate {
+    pub naming: CaNaming,
+    pub max_years: u32,
+    pub allow_sm2_keys_under_non_sm2_ca: bool,
+    pub ocsp_validity: Duration,
+    pub ocsp_cache_ttl: Duration,
+    pub ocsp_cache_entries: usize,
+    pub ocsp_signer_days: u32,
+    pub crl_validity: Duration,
+    pub crl_refresh: Duration,
+}
+
+impl CaSettingsTemplate {
+    pub fn with_public_url(&self, public_url: &str) -> CaSettings {
+        CaSettings {
+            naming: self.naming.clone(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            max_years: self.max_years,
+            allow_sm2_keys_under_non_sm2_ca: self.allow_sm2_keys_under_non_sm2_ca,
+            ocsp_validity: self.ocsp_validity,
+            ocsp_cache_ttl: self.ocsp_cache_ttl,
+            ocsp_cache_entries: self.ocsp_cache_entries,
+            ocsp_signer_days: self.ocsp_signer_days,
+            crl_validity: self.crl_validity,
+            crl_refresh: self.crl_refresh,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file. Unknown keys and wrong types are errors naming the key.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad("--config", format!("cannot read {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| {
+            let message = e.message().to_string();
+            let field = e
+                .span()
+                .and_then(|span| key_at(&text, span.start))
+                .unwrap_or_else(|| path.display().to_string());
+            ConfigError { field, message }
+        })
+    }
+
+    /// Merges overrides and environment, and checks every value.
+    pub fn resolve(self, o: Overrides) -> Result<Settings, ConfigError> {
+        let data_dir = o
+            .data_dir
+            .or(self.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./certhall-data"));
+        if data_dir.as_os_str().is_empty() {
+            return Err(bad("data_dir", "must not be empty"));
+        }
+        let database_url = o
+            .database_url
+            .filter(|u| !u.is_empty())
+            .or(self.database.url.filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("certhall.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        let listen_raw = o.listen.unwrap_or(self.server.listen);
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            bad(
+                "server.listen",
+                format!("`{listen_raw}` is not an address:port such as 127.0.0.1:8080"),
+            )
+        })?;
+        let public_url = o.public_url.or(self.server.public_url);
+        if let Some(u) = &public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(bad(
+                "server.public_url",
+                format!("`{u}` must be an http:// or https:// URL"),
+            ));
+        }
+        let ca = self.ca;
+        let algorithm: KeyAlgorithm = ca
+            .algorithm
+            .parse()
+            .map_err(|e: ca::CaError| bad("ca.algorithm", e.to_string()))?;
+        let policy_oid = ca.policy_oid.parse().map_err(|_| {
+            bad(
+                "ca.policy_oid",
+                format!("`{}` is not an object identifier", ca.policy_oid),
+            )
+        })?;
+        for (field, value) in [
+            ("ca.organization", &ca.organization),
+            ("ca.common_name", &ca.common_name),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > 48 {
+                return Err(bad(field, "must be 1 to 48 characters"));
+            }
+        }
+        if !(1..=10).contains(&ca.max_years) {
+            return Err(bad("ca.max_years", "must be between 1 and 10"));
+        }
+        if ca.ocsp_validity_hours == 0 || ca.ocsp_validity_hours > 24 * 7 {
+            return Err(bad("ca.ocsp_validity_hours", "must be between 1 and 168"));
+        }
+        if ca.ocsp_cache_seconds > ca.ocsp_validity_hours * 3600 / 2 {
+            return Err(bad(
+                "ca.ocsp_cache_seconds",
+                "must be at most half of ca.ocsp_validity_hours, so cached answers never go stale",
+            ));
+        }
+        if !(2..=365).contains(&ca.ocsp_signer_days) {
+            return Err(bad("ca.ocsp_signer_days", "must be between 2 and 365"));
+        }
+        if ca.crl_validity_hours == 0 || ca.crl_validity_hours > 24 * 30 {
+            return Err(bad("ca.crl_validity_hours", "must be between 1 and 720"));
+        }
+        if ca.crl_refresh_minutes == 0 || ca.crl_refresh_minutes * 60 >= ca.crl_validity_hours * 3600 {
+            return Err(bad(
+                "ca.crl_refresh_minutes",
+                "must be at least 1 and shorter than ca.crl_validity_hours",
+            ));
+        }
+        let passphrase = std::env::var("CERTHALL_CA_PASSPHRASE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .or(ca.key_passphrase.clone().filter(|p| !p.is_empty()));
+        if let Some(p) = &passphrase
+            && p.chars().count() < 12
+        {
+            return Err(bad(
+                "ca.key_passphrase",
+                "must be at least 12 characters (CERTHALL_CA_PASSPHRASE likewise)",
+            ));
+        }
+        let pkcs11 = match ca.pkcs11 {
+            None => None,
+            Some(p) => {
+                if !p.module.exists() {
+                    return Err(bad(
+                        "ca.pkcs11.module",
+                        format!("{} does not exist", p.module.display()),
+                    ));
+                }
+                if p.token_label.trim().is_empty() {
+                    return Err(bad("ca.pkcs11.token_label", "must not be empty"));
+                }
+                let pin = std::env::var("CERTHALL_HSM_PIN")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .or(p.pin)
+                    .ok_or_else(|| bad("ca.pkcs11.pin", "missing: set it or CERTHALL_HSM_PIN"))?;
+                Some(ca::signer::TokenConfig {
+                    module: p.module,
+                    token_label: p.token_label,
+                    pin: SecretString::from(pin),
+                })
+            }
+        };
+        let b = self.branding;
+        for (field, value) in [
+            ("branding.platform_name", &b.platform_name),
+            ("branding.operator", &b.operator),
+            ("branding.hotline", &b.hotline),
+        ] {
+            if value.trim().is_empty() {
+                return Err(bad(field, "must not be empty"));
+            }
+        }
+        Ok(Settings {
+            data_dir,
+            database_url,
+            listen,
+            public_url,
+            algorithm,
+            passphrase: passphrase.map(SecretString::from),
+            pkcs11,
+            ca: CaSettingsTemplate {
+                naming: CaNaming {
+                    organization: ca.organization,
+                    common_name: ca.common_name,
+                    policy_oid,
+                },
+                max_years: ca.max_years,
+                allow_sm2_keys_under_non_sm2_ca: ca.allow_sm2_keys_under_non_sm2_ca,
+                ocsp_validity: Duration::from_secs(ca.ocsp_validity_hours * 3600),
+                ocsp_cache_ttl: Duration::from_secs(ca.ocsp_cache_seconds),
+                ocsp_cache_entries: ca.ocsp_cache_entries,
+                ocsp_signer_days: ca.ocsp_signer_days,
+                crl_validity: Duration::from_secs(ca.crl_validity_hours * 3600),
+                crl_refresh: Duration::from_secs(ca.crl_refresh_minutes * 60),
+            },
+            branding: web::Branding {
+                platform_name: b.platform_name,
+                operator: b.operator,
+                hotline: b.hotline,
+            },
+        })
+    }
+}
+
+/// The dotted key whose value starts at byte `offset` of a TOML document, from
+/// the nearest `[table]` header and `key =` before it.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    let mut table = String::new();
+    for line in before.lines() {
+        let t = line.trim();
+        if t.starts_with('[') && t.ends_with(']') {
+            table = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        }
+    }
+    let line = before.rsplit('\n').next().unwrap_or("").to_string();
+    let current_line_start = before.len() - line.len();
+    let full_line = text[current_line_start..].lines().next().unwrap_or("");
+    let key = full_line.split('=').next()?.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return (!table.is_empty()).then_some(table);
+    }
+    Some(if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml_text: &str) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, toml_text).unwrap();
+        Config::from_file(&p)?.resolve(Overrides::default())
+    }
+
+    #[test]
+    fn empty_file_gives_laptop_defaults() {
+        let s = parse("").unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./certhall-data"));
+        assert!(s.database_url.starts_with("sqlite://"));
+        assert_eq!(s.algorithm, KeyAlgorithm::P256);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse("[server]\nlisten = \"nowhere\"\n").unwrap_err();
+        assert_eq!(e.field, "server.listen");
+        let e = parse("[ca]\nalgorithm = \"dsa\"\n").unwrap_err();
+        assert_eq!(e.field, "ca.algorithm");
+        assert!(e.to_string().contains("unknown key algorithm `dsa`"));
+        let e = parse("[ca]\nmax_years = \"three\"\n").unwrap_err();
+        assert_eq!(e.field, "ca.max_years");
+        let e = parse("[ca]\nmax_yaers = 3\n").unwrap_err();
+        assert!(e.to_string().contains("max_yaers"), "{e}");
+        let e = parse("[server]\npublic_url = \"ftp://x\"\n").unwrap_err();
+        assert_eq!(e.field, "server.public_url");
+        let e = parse("[ca]\nkey_passphrase = \"short\"\n").unwrap_err();
+        assert_eq!(e.field, "ca.key_passphrase");
+    }
+}

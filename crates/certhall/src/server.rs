@@ -1,0 +1,146 @@
+//! `certhall serve`: opens everything, creates the CA on first start, and serves.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ca::Authority;
+use domain::{Clock, SystemClock};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::AppError;
+use crate::config::Settings;
+use crate::setup;
+
+/// A server that is up and listening.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub authority: Arc<Authority>,
+    shutdown: Option<oneshot::Sender<()>>,
+    serve: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, finishes requests in flight, stops the watcher.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.serve).await;
+        self.watcher.abort();
+        self.authority.db().close().await;
+    }
+
+    /// Runs until the serve task ends (it does on SIGINT/SIGTERM via `run`).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let r = (&mut self.serve).await.unwrap_or(Ok(()));
+        self.watcher.abort();
+        r
+    }
+}
+
+pub async fn start(settings: &Settings) -> Result<RunningServer, AppError> {
+    start_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+pub async fn start_with_clock(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningServer, AppError> {
+    setup::prepare_data_dir(&settings.data_dir)?;
+    let db = setup::open_db(settings).await?;
+    let keys = setup::keystore(settings)?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| AppError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| AppError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+    let public_url = setup::public_url(settings, addr);
+    let ca_settings = setup::ca_settings(settings, &public_url);
+
+    let authority = match Authority::load(db.clone(), keys.clone(), ca_settings.clone(), clock.clone()).await {
+        Ok(a) => a,
+        Err(ca::CaError::NotInitialised) => {
+            tracing::info!(ca.algorithm = settings.algorithm.name(), "no CA yet: creating one");
+            match Authority::init(&db, &keys, &ca_settings, clock.as_ref(), settings.algorithm, "system:serve").await {
+                // Another instance may have created it meanwhile: load theirs.
+                Ok(_) | Err(ca::CaError::AlreadyInitialised(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            Authority::load(db.clone(), keys, ca_settings, clock).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let watcher = ca::authority::spawn_watcher(authority.clone());
+
+    let state = web::AppState {
+        authority: authority.clone(),
+        branding: Arc::new(settings.branding.clone()),
+        metrics: web::metrics::handle(),
+    };
+    let app = web::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let serve = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
+    });
+    tracing::info!(
+        http.addr = %addr,
+        public_url = %public_url,
+        db.backend = ?authority.db().backend(),
+        data_dir = %settings.data_dir.display(),
+        "certhall is serving"
+    );
+    Ok(RunningServer {
+        addr,
+        public_url,
+        authority,
+        shutdown: Some(tx),
+        serve,
+        watcher,
+    })
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn run(settings: &Settings) -> Result<(), AppError> {
+    let server = start(settings).await?;
+    println!("certhall is serving on {} (data in {})", server.public_url, settings.data_dir.display());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

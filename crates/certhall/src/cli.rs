@@ -20,6 +20,10 @@ pub struct Cli {
     /// TOML configuration file (see docs/config.example.toml).
     #[arg(long, global = true, env = "CERTHALL_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Public base URL of the server, written into certificates (AIA, CRL
+    /// distribution point). CA commands need the same value as `serve`.
+    #[arg(long, global = true, env = "CERTHALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,9 +47,6 @@ pub struct ServeArgs {
     /// Address to listen on. Default 127.0.0.1:8080.
     #[arg(long, env = "CERTHALL_LISTEN")]
     pub listen: Option<String>,
-    /// Public base URL written into certificates (AIA, CRL distribution point).
-    #[arg(long, env = "CERTHALL_PUBLIC_URL")]
-    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,15 +116,15 @@ impl Cli {
             Some(path) => Config::from_file(path)?,
             None => Config::default(),
         };
-        let (listen, public_url) = match &self.command {
-            Command::Serve(a) => (a.listen.clone(), a.public_url.clone()),
-            _ => (None, None),
+        let listen = match &self.command {
+            Command::Serve(a) => a.listen.clone(),
+            _ => None,
         };
         Ok(config.resolve(Overrides {
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
             listen,
-            public_url,
+            public_url: self.public_url.clone(),
         })?)
     }
 

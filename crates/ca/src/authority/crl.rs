@@ -39,7 +39,18 @@ impl From<CrlRow> for PublishedCrl {
 impl Authority {
     /// The CRL to serve: the newest published, publishing one if there is none.
     pub async fn current_crl(&self) -> Result<Arc<PublishedCrl>, CaError> {
-        if let Some(crl) = self.cached_crl() {
+        let seen = self.revocation_seen.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some(crl) = self.cached_crl()
+            && crl.revocation_seq >= seen
+        {
+            return Ok(crl);
+        }
+        // We know of a revocation our CRL does not cover (OCSP already says so):
+        // take a newer CRL from the database, or publish one.
+        self.reload_crl().await?;
+        if let Some(crl) = self.cached_crl()
+            && crl.revocation_seq >= seen
+        {
             return Ok(crl);
         }
         self.publish_crl(false, "system").await

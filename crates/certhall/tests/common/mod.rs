@@ -1,0 +1,205 @@
+//! `TestApp`: the real server on a random port, with its own data directory and
+//! database, plus the real `certhall` binary for CLI steps against the same data.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use certhall::config::{Config, Overrides, Settings};
+use certhall::server::{self, RunningServer};
+use ca::KeyAlgorithm;
+use tempfile::TempDir;
+use testkit::{Backend, TestDb};
+
+pub struct TestApp {
+    pub server: RunningServer,
+    pub base: String,
+    pub dir: TempDir,
+    pub db: TestDb,
+    pub settings: Settings,
+    pub http: reqwest::Client,
+}
+
+pub fn settings(dir: &Path, db_url: &str, algorithm: KeyAlgorithm) -> Settings {
+    let mut s = Config::default()
+        .resolve(Overrides {
+            data_dir: Some(dir.join("data")),
+            database_url: Some(db_url.to_string()),
+            listen: Some("127.0.0.1:0".into()),
+            public_url: None,
+        })
+        .expect("default configuration is valid");
+    s.algorithm = algorithm;
+    s
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend, algorithm: KeyAlgorithm) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let dir = testkit::temp_dir();
+        let settings = settings(dir.path(), &db.url, algorithm);
+        Self::spawn_with(db, dir, settings).await
+    }
+
+    pub async fn spawn_with(db: TestDb, dir: TempDir, settings: Settings) -> TestApp {
+        let server = server::start(&settings).await.expect("server starts");
+        let base = server.public_url.clone();
+        TestApp {
+            server,
+            base,
+            dir,
+            db,
+            settings,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs `certhall` with this app's data directory and database.
+    pub async fn cli(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--public-url", self.base.as_str()];
+        all.extend_from_slice(args);
+        cli(&self.settings, &all).await
+    }
+
+    /// `certhall ca issue` for a fresh key of `kind`; returns the certificate path.
+    pub async fn issue(&self, name: &str, kind: testkit::openssl::KeyKind, extra: &[&str]) -> PathBuf {
+        let (_, csr) = testkit::openssl::key_and_csr(self.dir.path(), name, kind);
+        let mut args = vec!["ca", "issue", "--csr", csr.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = self.cli(&args).await;
+        assert!(
+            out.status.success(),
+            "ca issue failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cert = self.path(&format!("{name}.pem"));
+        std::fs::write(&cert, &out.stdout).unwrap();
+        cert
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let r = self.get(path).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.bytes().await.unwrap().to_vec()
+    }
+
+    /// Saves the server's chain (`/pki/ca.pem`) and returns its path.
+    pub async fn chain_file(&self) -> PathBuf {
+        let p = self.path("chain.pem");
+        std::fs::write(&p, self.get_bytes("/pki/ca.pem").await).unwrap();
+        p
+    }
+
+    /// The issuing CA certificate as PEM on disk.
+    pub async fn issuing_file(&self) -> PathBuf {
+        let der = self.path("issuing.der");
+        std::fs::write(&der, self.get_bytes("/pki/issuing.crt").await).unwrap();
+        let pem = self.path("issuing.pem");
+        testkit::openssl::ok(&[
+            "x509", "-inform", "DER", "-in", der.to_str().unwrap(), "-out", pem.to_str().unwrap(),
+        ]);
+        pem
+    }
+
+    pub async fn root_file(&self) -> PathBuf {
+        let der = self.path("root.der");
+        std::fs::write(&der, self.get_bytes("/pki/root.crt").await).unwrap();
+        let pem = self.path("root.pem");
+        testkit::openssl::ok(&[
+            "x509", "-inform", "DER", "-in", der.to_str().unwrap(), "-out", pem.to_str().unwrap(),
+        ]);
+        pem
+    }
+
+    /// Everything a bad input must not change, as one comparable value.
+    pub async fn snapshot(&self) -> String {
+        snapshot(self.server.authority.db()).await
+    }
+}
+
+pub async fn cli(settings: &Settings, args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"));
+    cmd.arg("--data-dir")
+        .arg(&settings.data_dir)
+        .arg("--database-url")
+        .arg(&settings.database_url)
+        .args(args)
+        .env_remove("CERTHALL_CONFIG")
+        .env_remove("CERTHALL_DATABASE_URL")
+        .env_remove("CERTHALL_PUBLIC_URL")
+        .env("CERTHALL_LOG", "warn");
+    cmd.output().await.expect("run certhall")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Row counts, counters and the audit head: equal snapshots mean nothing was
+/// written.
+pub async fn snapshot(db: &store::Db) -> String {
+    use sqlx::Row;
+    let mut out = String::new();
+    for sql in [
+        "SELECT COUNT(*) FROM certificates",
+        "SELECT COUNT(*) FROM ca_keys",
+        "SELECT COUNT(*) FROM crls",
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COALESCE(MAX(revoked_at), 0) FROM certificates",
+        "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL",
+    ] {
+        let row = sqlx::query(sql).fetch_one(db.pool()).await.unwrap();
+        let v: i64 = row.try_get(0).unwrap();
+        out.push_str(&format!("{sql} = {v}\n"));
+    }
+    let rows = sqlx::query("SELECT name, value FROM counters ORDER BY name")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    for r in rows {
+        let n: String = r.try_get(0).unwrap();
+        let v: i64 = r.try_get(1).unwrap();
+        out.push_str(&format!("counter {n} = {v}\n"));
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let (seq, hash): (i64, String) = (head.try_get(0).unwrap(), head.try_get(1).unwrap());
+    out.push_str(&format!("audit head {seq} {hash}\n"));
+    out
+}
+
+/// Polls `check` until it returns true or `limit` passes; returns the time taken.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}

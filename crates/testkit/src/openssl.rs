@@ -1,0 +1,66 @@
+//! The `openssl` command line: makes keys and CSRs the way a holder's tools
+//! would, and checks what certhall produces.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs openssl; returns its output whatever the exit status.
+pub fn run(args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("the openssl command line is installed (scripts/test installs it)")
+}
+
+/// Runs openssl and panics with its stderr if it fails.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "openssl {} failed:\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The kinds of holder key a test can ask for.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyKind {
+    P256,
+    Rsa(u32),
+    Sm2,
+    /// A curve we refuse.
+    Secp256k1,
+}
+
+/// Generates a key and a CSR in `dir`; returns (key path, CSR path).
+pub fn key_and_csr(dir: &Path, name: &str, kind: KeyKind) -> (PathBuf, PathBuf) {
+    let key = dir.join(format!("{name}.key"));
+    let csr = dir.join(format!("{name}.csr"));
+    let k = key.to_str().expect("utf-8 path");
+    match kind {
+        KeyKind::P256 => ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", k]),
+        KeyKind::Secp256k1 => ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", k]),
+        KeyKind::Rsa(bits) => ok(&["genpkey", "-algorithm", "RSA", "-pkeyopt", &format!("rsa_keygen_bits:{bits}"), "-out", k]),
+        KeyKind::Sm2 => ok(&["genpkey", "-algorithm", "SM2", "-out", k]),
+    };
+    let c = csr.to_str().expect("utf-8 path");
+    match kind {
+        KeyKind::Sm2 => ok(&[
+            "req", "-new", "-key", k, "-sm3", "-sigopt", "distid:1234567812345678", "-subj",
+            "/CN=from-the-csr", "-out", c,
+        ]),
+        _ => ok(&["req", "-new", "-key", k, "-subj", "/CN=from-the-csr", "-out", c]),
+    };
+    (key, csr)
+}
+
+/// The serial of a PEM certificate as `openssl x509 -serial` prints it.
+pub fn serial_of(cert_pem: &Path) -> String {
+    ok(&["x509", "-in", cert_pem.to_str().expect("utf-8 path"), "-noout", "-serial"])
+        .trim()
+        .trim_start_matches("serial=")
+        .to_string()
+}

@@ -81,6 +81,8 @@ pub async fn start_with_clock(
         }
         Err(e) => return Err(e.into()),
     };
+    // Have a CRL before the first relying party asks (a fresh CA has none yet).
+    authority.current_crl().await?;
     let watcher = ca::authority::spawn_watcher(authority.clone());
 
     let state = web::AppState {

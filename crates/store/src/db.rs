@@ -91,10 +91,28 @@ impl Db {
     }
 
     /// Applies the migrations of this backend that are not applied yet.
+    ///
+    /// PostgreSQL serialises concurrent migrators with an advisory lock. SQLite has
+    /// none: when two processes start on a fresh file, the loser's transaction
+    /// fails ("table … already exists") after the winner commits, and is rolled
+    /// back whole; running again then finds everything applied.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => MIGRATE_SQLITE.run(&self.pool).await?,
             Backend::Postgres => MIGRATE_POSTGRES.run(&self.pool).await?,
+            Backend::Sqlite => {
+                let mut attempt = 0u64;
+                loop {
+                    match MIGRATE_SQLITE.run(&self.pool).await {
+                        Ok(()) => break,
+                        Err(e) if attempt < 5 => {
+                            attempt += 1;
+                            tracing::debug!(error = %e, attempt, "migration raced another process; retrying");
+                            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -135,8 +135,11 @@ pub fn add_years(unix_ms: i64, years: u32) -> i64 {
     let secs = unix_ms.div_euclid(1000);
     let (y, mo, d, h, mi, s) = civil(secs);
     let ny = y + i64::from(years);
-    let leap = (ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0;
-    let d = if mo == 2 && d == 29 && !leap { 28 } else { d };
+    let d = if mo == 2 && d == 29 && !domain::is_leap_year(ny) {
+        28
+    } else {
+        d
+    };
     let days = days_from_civil(ny, mo, d);
     (days * 86_400 + i64::from(h * 3600 + mi * 60 + s)) * 1000 + unix_ms.rem_euclid(1000)
 }

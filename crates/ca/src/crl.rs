@@ -58,7 +58,11 @@ pub fn encode_tbs(t: &CrlTemplate<'_>, entries: &[u8]) -> Vec<u8> {
     derw::tlv(&mut exts, derw::SEQUENCE, &aki);
     let number = positive_integer(t.number);
     let mut num = derw::wrap(0x06, &[0x55, 0x1d, 0x14]);
-    derw::tlv(&mut num, derw::OCTET_STRING, &derw::wrap(derw::INTEGER, &number));
+    derw::tlv(
+        &mut num,
+        derw::OCTET_STRING,
+        &derw::wrap(derw::INTEGER, &number),
+    );
     derw::tlv(&mut exts, derw::SEQUENCE, &num);
     let exts = derw::wrap(0xa0, &derw::wrap(derw::SEQUENCE, &exts));
 

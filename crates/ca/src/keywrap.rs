@@ -50,7 +50,9 @@ pub fn open(
     sealed: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CaError> {
     if sealed.len() < HEADER + 16 || &sealed[..4] != MAGIC {
-        return Err(CaError::KeyAccess("the stored key is not in a format we know".into()));
+        return Err(CaError::KeyAccess(
+            "the stored key is not in a format we know".into(),
+        ));
     }
     let u32_at = |i: usize| u32::from_be_bytes(sealed[i..i + 4].try_into().expect("4 bytes"));
     let (m, t, p) = (u32_at(4), u32_at(8), u32_at(12));

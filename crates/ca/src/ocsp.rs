@@ -43,7 +43,11 @@ struct Request {
 
 #[derive(Debug, Clone, der::Sequence)]
 struct TbsRequest {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", default = "Default::default")]
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "EXPLICIT",
+        default = "Default::default"
+    )]
     version: Version,
     #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
     requestor_name: Option<der::Any>,
@@ -83,7 +87,10 @@ pub fn parse_request(der_bytes: &[u8]) -> Option<ParsedRequest> {
         .unwrap_or_default()
         .into_iter()
         .find(|e| e.extn_id == oids::OCSP_NONCE);
-    if nonce.as_ref().is_some_and(|n| n.extn_value.as_bytes().len() > 128) {
+    if nonce
+        .as_ref()
+        .is_some_and(|n| n.extn_value.as_bytes().len() > 128)
+    {
         return None;
     }
     Some(ParsedRequest {
@@ -187,7 +194,11 @@ pub fn encode_response_data(
     nonce: Option<&Extension>,
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(256);
-    derw::tlv(&mut body, 0xa2, &derw::wrap(derw::OCTET_STRING, responder_key_id));
+    derw::tlv(
+        &mut body,
+        0xa2,
+        &derw::wrap(derw::OCTET_STRING, responder_key_id),
+    );
     asn1time::generalized(&mut body, produced_at_ms);
     derw::tlv(&mut body, derw::SEQUENCE, &singles.concat());
     if let Some(n) = nonce {

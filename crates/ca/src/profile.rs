@@ -89,7 +89,10 @@ pub fn issuing_name(n: &CaNaming) -> Result<Name, CaError> {
     name(&[
         (oids::AT_COUNTRY, "CN"),
         (oids::AT_ORGANIZATION, &n.organization),
-        (oids::AT_COMMON_NAME, &format!("{} Issuing CA", n.common_name)),
+        (
+            oids::AT_COMMON_NAME,
+            &format!("{} Issuing CA", n.common_name),
+        ),
     ])
 }
 
@@ -97,7 +100,10 @@ pub fn ocsp_name(n: &CaNaming) -> Result<Name, CaError> {
     name(&[
         (oids::AT_COUNTRY, "CN"),
         (oids::AT_ORGANIZATION, &n.organization),
-        (oids::AT_COMMON_NAME, &format!("{} OCSP Responder", n.common_name)),
+        (
+            oids::AT_COMMON_NAME,
+            &format!("{} OCSP Responder", n.common_name),
+        ),
     ])
 }
 
@@ -165,7 +171,10 @@ pub fn issuing_extensions(
 
 /// The delegated OCSP signer (RFC 6960 §4.2.2.2): id-kp-OCSPSigning, and
 /// id-pkix-ocsp-nocheck so clients do not ask about the responder itself.
-pub fn ocsp_signer_extensions(key_id: &[u8], issuer_key_id: &[u8]) -> Result<Vec<Extension>, CaError> {
+pub fn ocsp_signer_extensions(
+    key_id: &[u8],
+    issuer_key_id: &[u8],
+) -> Result<Vec<Extension>, CaError> {
     Ok(vec![
         ext(
             oids::EXT_BASIC_CONSTRAINTS,

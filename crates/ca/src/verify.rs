@@ -58,7 +58,9 @@ pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaErr
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
             .ok_or_else(|| {
-                CaError::KeyPolicy("EC key without a named curve (explicit curves are refused)".into())
+                CaError::KeyPolicy(
+                    "EC key without a named curve (explicit curves are refused)".into(),
+                )
             })?;
         let kind = if curve == oids::CURVE_P256 {
             PublicKeyKind::P256
@@ -117,9 +119,15 @@ pub fn verify(
         (PublicKeyKind::P256, o) if o == oids::ECDSA_WITH_SHA384 => &lc::ECDSA_P256_SHA384_ASN1,
         (PublicKeyKind::P384, o) if o == oids::ECDSA_WITH_SHA256 => &lc::ECDSA_P384_SHA256_ASN1,
         (PublicKeyKind::P384, o) if o == oids::ECDSA_WITH_SHA384 => &lc::ECDSA_P384_SHA384_ASN1,
-        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA256_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA256,
-        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA384_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA384,
-        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA512_WITH_RSA => &lc::RSA_PKCS1_2048_8192_SHA512,
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA256_WITH_RSA => {
+            &lc::RSA_PKCS1_2048_8192_SHA256
+        }
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA384_WITH_RSA => {
+            &lc::RSA_PKCS1_2048_8192_SHA384
+        }
+        (PublicKeyKind::Rsa { .. }, o) if o == oids::SHA512_WITH_RSA => {
+            &lc::RSA_PKCS1_2048_8192_SHA512
+        }
         (kind, o) => {
             return Err(CaError::KeyPolicy(format!(
                 "signature algorithm {o} is not supported for a {} key",

@@ -9,7 +9,11 @@ use crate::config::{Config, Overrides, Settings};
 use crate::{AppError, commands};
 
 #[derive(Debug, Parser)]
-#[command(name = "certhall", version, about = "证书网上服务平台: a CA's online service platform")]
+#[command(
+    name = "certhall",
+    version,
+    about = "证书网上服务平台: a CA's online service platform"
+)]
 pub struct Cli {
     /// Data directory (SQLite database, blobs, outboxes). Default ./certhall-data.
     #[arg(long, global = true, env = "CERTHALL_DATA_DIR")]

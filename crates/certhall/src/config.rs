@@ -307,7 +307,9 @@ impl Config {
         if ca.crl_validity_hours == 0 || ca.crl_validity_hours > 24 * 30 {
             return Err(bad("ca.crl_validity_hours", "must be between 1 and 720"));
         }
-        if ca.crl_refresh_minutes == 0 || ca.crl_refresh_minutes * 60 >= ca.crl_validity_hours * 3600 {
+        if ca.crl_refresh_minutes == 0
+            || ca.crl_refresh_minutes * 60 >= ca.crl_validity_hours * 3600
+        {
             return Err(bad(
                 "ca.crl_refresh_minutes",
                 "must be at least 1 and shorter than ca.crl_validity_hours",
@@ -451,5 +453,22 @@ mod tests {
         assert_eq!(e.field, "server.public_url");
         let e = parse("[ca]\nkey_passphrase = \"short\"\n").unwrap_err();
         assert_eq!(e.field, "ca.key_passphrase");
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// docs/config.example.toml documents every field; it must stay valid.
+    #[test]
+    fn the_documented_example_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/config.example.toml");
+        let settings = Config::from_file(&path)
+            .expect("example parses")
+            .resolve(Overrides::default())
+            .expect("example validates");
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.ca.max_years, 5);
     }
 }

@@ -59,28 +59,39 @@ pub async fn start_with_clock(
             addr: settings.listen,
             source,
         })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| AppError::Bind {
-            addr: settings.listen,
-            source,
-        })?;
+    let addr = listener.local_addr().map_err(|source| AppError::Bind {
+        addr: settings.listen,
+        source,
+    })?;
     let public_url = setup::public_url(settings, addr);
     let ca_settings = setup::ca_settings(settings, &public_url);
 
-    let authority = match Authority::load(db.clone(), keys.clone(), ca_settings.clone(), clock.clone()).await {
-        Ok(a) => a,
-        Err(ca::CaError::NotInitialised) => {
-            tracing::info!(ca.algorithm = settings.algorithm.name(), "no CA yet: creating one");
-            match Authority::init(&db, &keys, &ca_settings, clock.as_ref(), settings.algorithm, "system:serve").await {
-                // Another instance may have created it meanwhile: load theirs.
-                Ok(_) | Err(ca::CaError::AlreadyInitialised(_)) => {}
-                Err(e) => return Err(e.into()),
+    let authority =
+        match Authority::load(db.clone(), keys.clone(), ca_settings.clone(), clock.clone()).await {
+            Ok(a) => a,
+            Err(ca::CaError::NotInitialised) => {
+                tracing::info!(
+                    ca.algorithm = settings.algorithm.name(),
+                    "no CA yet: creating one"
+                );
+                match Authority::init(
+                    &db,
+                    &keys,
+                    &ca_settings,
+                    clock.as_ref(),
+                    settings.algorithm,
+                    "system:serve",
+                )
+                .await
+                {
+                    // Another instance may have created it meanwhile: load theirs.
+                    Ok(_) | Err(ca::CaError::AlreadyInitialised(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                Authority::load(db.clone(), keys, ca_settings, clock).await?
             }
-            Authority::load(db.clone(), keys, ca_settings, clock).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
+            Err(e) => return Err(e.into()),
+        };
     // Have a CRL before the first relying party asks (a fresh CA has none yet).
     authority.current_crl().await?;
     let watcher = ca::authority::spawn_watcher(authority.clone());
@@ -122,7 +133,11 @@ pub async fn start_with_clock(
 /// Serves until SIGINT or SIGTERM.
 pub async fn run(settings: &Settings) -> Result<(), AppError> {
     let server = start(settings).await?;
-    println!("certhall is serving on {} (data in {})", server.public_url, settings.data_dir.display());
+    println!(
+        "certhall is serving on {} (data in {})",
+        server.public_url,
+        settings.data_dir.display()
+    );
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await;
@@ -135,7 +150,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -31,11 +31,25 @@ async fn two_instances(backend: Backend) {
     let b_authority = b.authority.clone();
     let app = TestApp::spawn_with(db, dir, sa).await;
     // `app` is a third instance on the same data, with the same CA.
-    assert_eq!(app.server.authority.issuing_der(), a.authority.issuing_der());
+    assert_eq!(
+        app.server.authority.issuing_der(),
+        a.authority.issuing_der()
+    );
 
-    let cert = app.issue("holder", KeyKind::P256, &[
-        "--profile", "individual", "--cn", "李四", "--id-number", "11010519491231002X",
-    ]).await;
+    let cert = app
+        .issue(
+            "holder",
+            KeyKind::P256,
+            &[
+                "--profile",
+                "individual",
+                "--cn",
+                "李四",
+                "--id-number",
+                "11010519491231002X",
+            ],
+        )
+        .await;
     let serial_hex = openssl::serial_of(&cert);
     let issuing = app.issuing_file().await;
     let chain = app.chain_file().await;
@@ -45,8 +59,16 @@ async fn two_instances(backend: Backend) {
         let cert = cert.clone();
         async move {
             let out = openssl::run(&[
-                "ocsp", "-issuer", issuing.to_str().unwrap(), "-cert", cert.to_str().unwrap(),
-                "-url", &format!("{url}/pki/ocsp"), "-CAfile", chain.to_str().unwrap(), "-no_nonce",
+                "ocsp",
+                "-issuer",
+                issuing.to_str().unwrap(),
+                "-cert",
+                cert.to_str().unwrap(),
+                "-url",
+                &format!("{url}/pki/ocsp"),
+                "-CAfile",
+                chain.to_str().unwrap(),
+                "-no_nonce",
             ]);
             String::from_utf8_lossy(&out.stdout).into_owned()
         }
@@ -77,21 +99,40 @@ async fn two_instances(backend: Backend) {
             let crl_file = crl_file.clone();
             let serial_hex = serial_hex.clone();
             async move {
-                let bytes = reqwest::get(format!("{url}/pki/crl")).await.unwrap().bytes().await.unwrap();
+                let bytes = reqwest::get(format!("{url}/pki/crl"))
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
                 std::fs::write(&crl_file, &bytes).unwrap();
-                openssl::ok(&["crl", "-inform", "DER", "-in", crl_file.to_str().unwrap(), "-noout", "-text"])
-                    .contains(&format!("Serial Number: {serial_hex}"))
+                openssl::ok(&[
+                    "crl",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    crl_file.to_str().unwrap(),
+                    "-noout",
+                    "-text",
+                ])
+                .contains(&format!("Serial Number: {serial_hex}"))
             }
         })
         .await;
-        assert!(listed.is_some(), "{url}'s CRL does not list the revocation after 5 s");
+        assert!(
+            listed.is_some(),
+            "{url}'s CRL does not list the revocation after 5 s"
+        );
     }
     // One revocation, however many instances reacted: one new CRL number.
     let (crls,): (i64,) = sqlx::query_as("SELECT CAST(MAX(number) AS BIGINT) FROM crls")
         .fetch_one(app.server.authority.db().pool())
         .await
         .unwrap();
-    assert!(crls <= 3, "instances published {crls} CRLs for one revocation");
+    assert!(
+        crls <= 3,
+        "instances published {crls} CRLs for one revocation"
+    );
     a.stop().await;
     b.stop().await;
     app.server.stop().await;

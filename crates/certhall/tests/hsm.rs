@@ -36,15 +36,31 @@ impl Hsm {
         let conf = dir.path().join("softhsm2.conf");
         std::fs::write(
             &conf,
-            format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
         )
         .unwrap();
         let out = Command::new("softhsm2-util")
             .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", "certhall-ca", "--pin", PIN, "--so-pin", "13579135"])
+            .args([
+                "--init-token",
+                "--free",
+                "--label",
+                "certhall-ca",
+                "--pin",
+                PIN,
+                "--so-pin",
+                "13579135",
+            ])
             .output()
             .expect("softhsm2-util is installed (scripts/test installs softhsm2)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let config = dir.path().join("certhall.toml");
         std::fs::write(
             &config,
@@ -88,7 +104,11 @@ impl Hsm {
             .args(args)
             .output()
             .expect("pkcs11-tool is installed (scripts/test installs opensc)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
@@ -100,17 +120,35 @@ fn s(p: &Path) -> &str {
 async fn ca_keys_in_the_token(backend: Backend, algorithm: &str, holder: KeyKind) {
     let hsm = Hsm::new(backend).await;
     let out = hsm.run(&["ca", "init", "--algorithm", algorithm]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         !hsm.data().join("ca/passphrase").exists(),
         "with an HSM no software key passphrase is needed"
     );
 
     // Seen from outside: three private keys, sensitive and never extractable.
-    let objects = hsm.pkcs11_tool(&["--login", "--pin", PIN, "--list-objects", "--type", "privkey"]);
-    assert_eq!(objects.matches("Private Key Object").count(), 3, "{objects}");
+    let objects = hsm.pkcs11_tool(&[
+        "--login",
+        "--pin",
+        PIN,
+        "--list-objects",
+        "--type",
+        "privkey",
+    ]);
+    assert_eq!(
+        objects.matches("Private Key Object").count(),
+        3,
+        "{objects}"
+    );
     for role in ["root", "issuing", "ocsp"] {
-        assert!(objects.contains(&format!("label:      certhall-{role}-")), "{objects}");
+        assert!(
+            objects.contains(&format!("label:      certhall-{role}-")),
+            "{objects}"
+        );
     }
     assert_eq!(objects.matches("never extractable").count(), 3, "{objects}");
     assert_eq!(objects.matches("always sensitive").count(), 3, "{objects}");
@@ -125,11 +163,25 @@ async fn ca_keys_in_the_token(backend: Backend, algorithm: &str, holder: KeyKind
             .unwrap(),
     );
     let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().nth(4).expect("serving line").to_string();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .nth(4)
+        .expect("serving line")
+        .to_string();
     let fetch = |path: &str| {
         let url = format!("{url}{path}");
-        async move { reqwest::get(url).await.unwrap().bytes().await.unwrap().to_vec() }
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .to_vec()
+        }
     };
     let dir = hsm.dir.path();
     let chain = dir.join("chain.pem");
@@ -137,33 +189,79 @@ async fn ca_keys_in_the_token(backend: Backend, algorithm: &str, holder: KeyKind
     let issuing_der = dir.join("issuing.der");
     std::fs::write(&issuing_der, fetch("/pki/issuing.crt").await).unwrap();
     let issuing = dir.join("issuing.pem");
-    openssl::ok(&["x509", "-inform", "DER", "-in", s(&issuing_der), "-out", s(&issuing)]);
+    openssl::ok(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        s(&issuing_der),
+        "-out",
+        s(&issuing),
+    ]);
 
     let (_, csr) = openssl::key_and_csr(dir, "holder", holder);
     let out = hsm.run(&[
-        "--public-url", &url, "ca", "issue", "--csr", s(&csr), "--profile", "enterprise", "--cn", "张三",
-        "--credit-code", "91110108551385082Q",
+        "--public-url",
+        &url,
+        "ca",
+        "issue",
+        "--csr",
+        s(&csr),
+        "--profile",
+        "enterprise",
+        "--cn",
+        "张三",
+        "--credit-code",
+        "91110108551385082Q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cert = dir.join("holder.pem");
     std::fs::write(&cert, &out.stdout).unwrap();
     assert!(openssl::ok(&["verify", "-CAfile", s(&chain), s(&cert)]).contains(": OK"));
 
     let ocsp = |expect: &'static str| {
-        let (issuing, cert, chain, url) = (issuing.clone(), cert.clone(), chain.clone(), url.clone());
+        let (issuing, cert, chain, url) =
+            (issuing.clone(), cert.clone(), chain.clone(), url.clone());
         async move {
             let out = openssl::run(&[
-                "ocsp", "-issuer", s(&issuing), "-cert", s(&cert), "-url", &format!("{url}/pki/ocsp"),
-                "-CAfile", s(&chain),
+                "ocsp",
+                "-issuer",
+                s(&issuing),
+                "-cert",
+                s(&cert),
+                "-url",
+                &format!("{url}/pki/ocsp"),
+                "-CAfile",
+                s(&chain),
             ]);
-            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
             text.contains("Response verify OK") && text.contains(expect)
         }
     };
     assert!(ocsp(": good").await);
     let serial = openssl::serial_of(&cert);
-    let out = hsm.run(&["--public-url", &url, "ca", "revoke", &serial, "--reason", "keyCompromise"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hsm.run(&[
+        "--public-url",
+        &url,
+        "ca",
+        "revoke",
+        &serial,
+        "--reason",
+        "keyCompromise",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut revoked = false;
     for _ in 0..50 {
         if ocsp(": revoked").await {
@@ -175,8 +273,22 @@ async fn ca_keys_in_the_token(backend: Backend, algorithm: &str, holder: KeyKind
     assert!(revoked, "OCSP signed in the HSM reports the revocation");
     let crl = dir.join("hsm.crl");
     std::fs::write(&crl, fetch("/pki/crl").await).unwrap();
-    let out = openssl::run(&["crl", "-inform", "DER", "-in", s(&crl), "-CAfile", s(&chain), "-noout", "-text"]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = openssl::run(&[
+        "crl",
+        "-inform",
+        "DER",
+        "-in",
+        s(&crl),
+        "-CAfile",
+        s(&chain),
+        "-noout",
+        "-text",
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("verify OK"), "{text}");
     drop(child);
 }
@@ -197,7 +309,10 @@ async fn sm2_in_a_pkcs11_token_is_refused_clearly() {
     let out = hsm.run(&["ca", "init", "--algorithm", "sm2"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("SM2 keys in a PKCS#11 token are not supported"), "{err}");
+    assert!(
+        err.contains("SM2 keys in a PKCS#11 token are not supported"),
+        "{err}"
+    );
     let out = hsm.run(&["ca", "show"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("the CA is not initialised yet"));
 }
@@ -207,7 +322,9 @@ async fn a_wrong_pin_is_a_clear_error() {
     let hsm = Hsm::new(Backend::Sqlite).await;
     std::fs::write(
         &hsm.config,
-        format!("[ca.pkcs11]\nmodule = \"{MODULE}\"\ntoken_label = \"certhall-ca\"\npin = \"999999\"\n"),
+        format!(
+            "[ca.pkcs11]\nmodule = \"{MODULE}\"\ntoken_label = \"certhall-ca\"\npin = \"999999\"\n"
+        ),
     )
     .unwrap();
     let out = hsm.run(&["ca", "init"]);
@@ -215,9 +332,14 @@ async fn a_wrong_pin_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the token refused the PIN"));
     std::fs::write(
         &hsm.config,
-        format!("[ca.pkcs11]\nmodule = \"{MODULE}\"\ntoken_label = \"no-such-token\"\npin = \"{PIN}\"\n"),
+        format!(
+            "[ca.pkcs11]\nmodule = \"{MODULE}\"\ntoken_label = \"no-such-token\"\npin = \"{PIN}\"\n"
+        ),
     )
     .unwrap();
     let out = hsm.run(&["ca", "init"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no initialised token labelled `no-such-token`"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no initialised token labelled `no-such-token`")
+    );
 }

@@ -35,13 +35,30 @@ async fn same_request_id_same_certificate(backend: Backend) {
     let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
     let (_, csr) = openssl::key_and_csr(app.dir.path(), "k", KeyKind::P256);
     let args = [
-        "ca", "issue", "--csr", csr.to_str().unwrap(), "--profile", "enterprise", "--cn", "张三",
-        "--credit-code", "91110108551385082Q", "--request-id", "order-42",
+        "ca",
+        "issue",
+        "--csr",
+        csr.to_str().unwrap(),
+        "--profile",
+        "enterprise",
+        "--cn",
+        "张三",
+        "--credit-code",
+        "91110108551385082Q",
+        "--request-id",
+        "order-42",
     ];
     let first = app.cli(&args).await;
     let second = app.cli(&args).await;
-    assert!(first.status.success() && second.status.success(), "{}", stderr(&second));
-    assert_eq!(first.stdout, second.stdout, "a retry returns the same certificate");
+    assert!(
+        first.status.success() && second.status.success(),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(
+        first.stdout, second.stdout,
+        "a retry returns the same certificate"
+    );
     assert!(stderr(&second).contains("returned existing certificate"));
     assert_eq!(count(&app).await, 1);
 
@@ -71,7 +88,12 @@ async fn same_request_id_same_certificate(backend: Backend) {
     }
     let mut serials = Vec::new();
     for t in tasks {
-        serials.push(t.await.unwrap().expect("every retry gets the certificate").serial);
+        serials.push(
+            t.await
+                .unwrap()
+                .expect("every retry gets the certificate")
+                .serial,
+        );
     }
     serials.dedup();
     assert_eq!(serials.len(), 1, "one serial for one request id");
@@ -97,15 +119,26 @@ async fn crash_after_recording_is_resumed(backend: Backend) {
         .await
         .unwrap();
     let again = app.server.authority.issue(req).await.unwrap();
-    assert_eq!(again.serial, first.serial, "the recorded serial is the one issued");
+    assert_eq!(
+        again.serial, first.serial,
+        "the recorded serial is the one issued"
+    );
     assert!(again.replayed);
     assert_eq!(count(&app).await, 1);
     let pem = app.path("resumed.pem");
     std::fs::write(&pem, ca::authority::pem("CERTIFICATE", &again.cert_der)).unwrap();
     let chain = app.chain_file().await;
-    let v = openssl::ok(&["verify", "-CAfile", chain.to_str().unwrap(), pem.to_str().unwrap()]);
+    let v = openssl::ok(&[
+        "verify",
+        "-CAfile",
+        chain.to_str().unwrap(),
+        pem.to_str().unwrap(),
+    ]);
     assert!(v.contains(": OK"), "{v}");
     app.server.stop().await;
 }
 
-on_both_databases!(same_request_id_same_certificate, crash_after_recording_is_resumed);
+on_both_databases!(
+    same_request_id_same_certificate,
+    crash_after_recording_is_resumed
+);

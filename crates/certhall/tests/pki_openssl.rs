@@ -12,11 +12,24 @@ use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
 
 const ENTERPRISE: &[&str] = &[
-    "--profile", "enterprise", "--cn", "张三", "--org", "合肥测试科技有限公司",
-    "--credit-code", "91110108551385082Q", "--years", "2",
+    "--profile",
+    "enterprise",
+    "--cn",
+    "张三",
+    "--org",
+    "合肥测试科技有限公司",
+    "--credit-code",
+    "91110108551385082Q",
+    "--years",
+    "2",
 ];
 const INDIVIDUAL: &[&str] = &[
-    "--profile", "individual", "--cn", "李四", "--id-number", "11010519491231002X",
+    "--profile",
+    "individual",
+    "--cn",
+    "李四",
+    "--id-number",
+    "11010519491231002X",
 ];
 
 fn s(p: &Path) -> &str {
@@ -33,7 +46,11 @@ fn ocsp_query(app: &TestApp, issuer: &Path, target: &[&str], chain: Option<&Path
         None => args.push("-noverify"),
     }
     let out = openssl::run(&args);
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
@@ -47,14 +64,43 @@ async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
     assert!(verify.contains(": OK"), "{verify}");
 
     // Its content is the approved subject, with our profile's extensions.
-    let text = openssl::ok(&["x509", "-in", s(&cert), "-noout", "-text", "-nameopt", "utf8"]);
-    assert!(text.contains("Subject: C=CN, O=合肥测试科技有限公司, CN=张三"), "{text}");
-    assert!(!text.contains("from-the-csr"), "subject must not come from the CSR");
-    assert!(text.contains("Digital Signature, Non Repudiation"), "{text}");
-    assert!(text.contains("TLS Web Client Authentication, E-mail Protection"), "{text}");
-    assert!(text.contains(&format!("OCSP - URI:{}/pki/ocsp", app.base)), "{text}");
-    assert!(text.contains(&format!("CA Issuers - URI:{}/pki/issuing.crt", app.base)), "{text}");
-    assert!(text.contains(&format!("URI:{}/pki/crl", app.base)), "{text}");
+    let text = openssl::ok(&[
+        "x509",
+        "-in",
+        s(&cert),
+        "-noout",
+        "-text",
+        "-nameopt",
+        "utf8",
+    ]);
+    assert!(
+        text.contains("Subject: C=CN, O=合肥测试科技有限公司, CN=张三"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("from-the-csr"),
+        "subject must not come from the CSR"
+    );
+    assert!(
+        text.contains("Digital Signature, Non Repudiation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TLS Web Client Authentication, E-mail Protection"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("OCSP - URI:{}/pki/ocsp", app.base)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("CA Issuers - URI:{}/pki/issuing.crt", app.base)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("URI:{}/pki/crl", app.base)),
+        "{text}"
+    );
     assert!(text.contains("Policy: 1.3.6.1.4.1.32473.1.1"), "{text}");
     assert!(text.contains("1.2.156.10260.4.1.4"), "{text}");
     assert!(text.contains("91110108551385082Q"), "{text}");
@@ -66,7 +112,15 @@ async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
     // An individual certificate carries the ID number extension.
     let person = app.issue("individual", holder, INDIVIDUAL).await;
     assert!(openssl::ok(&["verify", "-CAfile", s(&chain), s(&person)]).contains(": OK"));
-    let ptext = openssl::ok(&["x509", "-in", s(&person), "-noout", "-text", "-nameopt", "utf8"]);
+    let ptext = openssl::ok(&[
+        "x509",
+        "-in",
+        s(&person),
+        "-noout",
+        "-text",
+        "-nameopt",
+        "utf8",
+    ]);
     assert!(ptext.contains("Subject: C=CN, CN=李四"), "{ptext}");
     assert!(ptext.contains("1.2.156.10260.4.1.1"), "{ptext}");
 
@@ -75,12 +129,19 @@ async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
     assert!(good.contains("Response verify OK"), "{good}");
     assert!(good.contains(&format!("{}: good", s(&cert))), "{good}");
     // A serial we never issued is unknown.
-    let unknown = ocsp_query(&app, &issuing, &["-serial", "0x0123456789ABCDEF"], Some(&chain));
+    let unknown = ocsp_query(
+        &app,
+        &issuing,
+        &["-serial", "0x0123456789ABCDEF"],
+        Some(&chain),
+    );
     assert!(unknown.contains("Response verify OK"), "{unknown}");
     assert!(unknown.contains(": unknown"), "{unknown}");
 
     // Revoke from the CLI while the server runs: OCSP says revoked within 5 s.
-    let out = app.cli(&["ca", "revoke", &serial, "--reason", "keyCompromise"]).await;
+    let out = app
+        .cli(&["ca", "revoke", &serial, "--reason", "keyCompromise"])
+        .await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&format!("revoked {serial}")));
     let took = common::eventually(Duration::from_secs(5), || async {
@@ -88,7 +149,10 @@ async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
             .contains(&format!("{}: revoked", s(&cert)))
     })
     .await;
-    assert!(took.is_some(), "OCSP did not report the revocation within 5 s");
+    assert!(
+        took.is_some(),
+        "OCSP did not report the revocation within 5 s"
+    );
     let revoked = ocsp_query(&app, &issuing, &["-cert", s(&cert)], Some(&chain));
     assert!(revoked.contains("Response verify OK"), "{revoked}");
     assert!(revoked.contains("Reason: keyCompromise"), "{revoked}");
@@ -101,27 +165,55 @@ async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
     let fetch_crl = || async {
         std::fs::write(&crl, app.get_bytes("/pki/crl").await).unwrap();
         let out = openssl::run(&[
-            "crl", "-inform", "DER", "-in", s(&crl), "-CAfile", s(&chain), "-noout", "-text",
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            s(&crl),
+            "-CAfile",
+            s(&chain),
+            "-noout",
+            "-text",
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        format!("{}{}", stdout_of(&out), String::from_utf8_lossy(&out.stderr))
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!(
+            "{}{}",
+            stdout_of(&out),
+            String::from_utf8_lossy(&out.stderr)
+        )
     };
     let listed = common::eventually(Duration::from_secs(5), || async {
-        fetch_crl().await.contains(&format!("Serial Number: {serial}"))
+        fetch_crl()
+            .await
+            .contains(&format!("Serial Number: {serial}"))
     })
     .await;
-    assert!(listed.is_some(), "the CRL did not list the revocation within 5 s");
+    assert!(
+        listed.is_some(),
+        "the CRL did not list the revocation within 5 s"
+    );
     let crl_text = fetch_crl().await;
     assert!(crl_text.contains("verify OK"), "{crl_text}");
     assert!(crl_text.contains("Key Compromise"), "{crl_text}");
     assert!(crl_text.contains("X509v3 CRL Number"), "{crl_text}");
-    assert!(crl_text.contains("X509v3 Authority Key Identifier"), "{crl_text}");
+    assert!(
+        crl_text.contains("X509v3 Authority Key Identifier"),
+        "{crl_text}"
+    );
     assert!(crl_text.contains("Next Update"), "{crl_text}");
 
     // The audit log holds it all and is intact.
     let out = app.cli(&["audit", "verify"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("audit log intact"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("audit log intact"),
+        "{}",
+        stdout(&out)
+    );
     app.server.stop().await;
 }
 
@@ -177,8 +269,15 @@ fn sm2_signature_ok(dir: &Path, name: &str, tbs: &[u8], sig: &[u8], cert_pem: &P
     let pubkey = openssl::ok(&["x509", "-in", s(cert_pem), "-noout", "-pubkey"]);
     std::fs::write(&pub_p, pubkey).unwrap();
     let out = openssl::ok(&[
-        "dgst", "-sm3", "-verify", s(&pub_p), "-sigopt", "distid:1234567812345678",
-        "-signature", s(&sig_p), s(&tbs_p),
+        "dgst",
+        "-sm3",
+        "-verify",
+        s(&pub_p),
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        s(&sig_p),
+        s(&tbs_p),
     ]);
     assert!(out.contains("Verified OK"), "{name}: {out}");
 }
@@ -196,7 +295,12 @@ async fn sm2_ca(backend: Backend) {
     let link1 = openssl::ok(&[&["verify"][..], &vfy, &["-CAfile", s(&root), s(&issuing)]].concat());
     assert!(link1.contains(": OK"), "{link1}");
     let link2 = openssl::ok(
-        &[&["verify"][..], &vfy, &["-partial_chain", "-CAfile", s(&issuing), s(&cert)]].concat(),
+        &[
+            &["verify"][..],
+            &vfy,
+            &["-partial_chain", "-CAfile", s(&issuing), s(&cert)],
+        ]
+        .concat(),
     );
     assert!(link2.contains(": OK"), "{link2}");
     let text = openssl::ok(&["x509", "-in", s(&cert), "-noout", "-text"]);
@@ -205,17 +309,41 @@ async fn sm2_ca(backend: Backend) {
 
     // OCSP: good; the response signature is SM2 over the ResponseData.
     let resp = dir.join("good.ocsp");
-    let good = ocsp_query(&app, &issuing, &["-cert", s(&cert), "-respout", s(&resp)], None);
+    let good = ocsp_query(
+        &app,
+        &issuing,
+        &["-cert", s(&cert), "-respout", s(&resp)],
+        None,
+    );
     assert!(good.contains(&format!("{}: good", s(&cert))), "{good}");
     let basic = basic_response(&std::fs::read(&resp).unwrap());
     let (tbs, sig) = split_signed(&basic);
     let responder = app.path("responder.pem");
     let der = app.server.authority.ocsp_signer().cert_der.clone();
     std::fs::write(app.path("responder.der"), &der).unwrap();
-    openssl::ok(&["x509", "-inform", "DER", "-in", s(&app.path("responder.der")), "-out", s(&responder)]);
+    openssl::ok(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        s(&app.path("responder.der")),
+        "-out",
+        s(&responder),
+    ]);
     let rlink = openssl::ok(
-        &[&["verify"][..], &vfy, &["-partial_chain", "-purpose", "ocsphelper", "-CAfile", s(&issuing), s(&responder)]]
-            .concat(),
+        &[
+            &["verify"][..],
+            &vfy,
+            &[
+                "-partial_chain",
+                "-purpose",
+                "ocsphelper",
+                "-CAfile",
+                s(&issuing),
+                s(&responder),
+            ],
+        ]
+        .concat(),
     );
     assert!(rlink.contains(": OK"), "{rlink}");
     sm2_signature_ok(dir, "ocsp", &tbs, &sig, &responder);
@@ -224,13 +352,18 @@ async fn sm2_ca(backend: Backend) {
     assert!(unknown.contains(": unknown"), "{unknown}");
 
     let serial = openssl::serial_of(&cert);
-    let out = app.cli(&["ca", "revoke", &serial, "--reason", "superseded"]).await;
+    let out = app
+        .cli(&["ca", "revoke", &serial, "--reason", "superseded"])
+        .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let took = common::eventually(Duration::from_secs(5), || async {
         ocsp_query(&app, &issuing, &["-cert", s(&cert)], None).contains(": revoked")
     })
     .await;
-    assert!(took.is_some(), "OCSP did not report the revocation within 5 s");
+    assert!(
+        took.is_some(),
+        "OCSP did not report the revocation within 5 s"
+    );
 
     let crl = app.path("sm2.crl");
     let listed = common::eventually(Duration::from_secs(5), || async {
@@ -239,7 +372,10 @@ async fn sm2_ca(backend: Backend) {
             .contains(&format!("Serial Number: {serial}"))
     })
     .await;
-    assert!(listed.is_some(), "the CRL did not list the revocation within 5 s");
+    assert!(
+        listed.is_some(),
+        "the CRL did not list the revocation within 5 s"
+    );
     let crl_der = std::fs::read(&crl).unwrap();
     let crl_text = openssl::ok(&["crl", "-inform", "DER", "-in", s(&crl), "-noout", "-text"]);
     assert!(crl_text.contains("Superseded"), "{crl_text}");
@@ -258,7 +394,13 @@ async fn rsa3072_ca_on_sqlite() {
     let chain = app.chain_file().await;
     let cert = app.issue("r", KeyKind::Rsa(3072), ENTERPRISE).await;
     assert!(openssl::ok(&["verify", "-CAfile", s(&chain), s(&cert)]).contains(": OK"));
-    let text = openssl::ok(&["x509", "-in", s(&app.issuing_file().await), "-noout", "-text"]);
+    let text = openssl::ok(&[
+        "x509",
+        "-in",
+        s(&app.issuing_file().await),
+        "-noout",
+        "-text",
+    ]);
     assert!(text.contains("Public-Key: (3072 bit)"), "{text}");
     app.server.stop().await;
 }

@@ -45,26 +45,48 @@ fn zero_config_serve_creates_everything() {
     BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert!(line.starts_with("certhall is serving on http://127.0.0.1:"), "{line}");
+    assert!(
+        line.starts_with("certhall is serving on http://127.0.0.1:"),
+        "{line}"
+    );
     let url = line.split_whitespace().nth(4).unwrap().to_string();
 
     let data = cwd.path().join("certhall-data");
-    for p in ["certhall.db", "blobs", "outbox", "outbox/mail", "ca/passphrase"] {
+    for p in [
+        "certhall.db",
+        "blobs",
+        "outbox",
+        "outbox/mail",
+        "ca/passphrase",
+    ] {
         assert!(data.join(p).exists(), "{p} missing");
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("ca/passphrase")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(data.join("ca/passphrase"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the development passphrase is private");
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let r = reqwest::get(format!("{url}/healthz")).await.unwrap();
         assert_eq!(r.status(), 200);
-        let chain = reqwest::get(format!("{url}/pki/ca.pem")).await.unwrap().text().await.unwrap();
+        let chain = reqwest::get(format!("{url}/pki/ca.pem"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
-        let home = reqwest::get(format!("{url}/")).await.unwrap().text().await.unwrap();
+        let home = reqwest::get(format!("{url}/"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(home.contains("证书查询"));
     });
 
@@ -74,7 +96,11 @@ fn zero_config_serve_creates_everything() {
         .args(["ca", "show"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let show = String::from_utf8_lossy(&out.stdout);
     assert!(show.contains("algorithm: p256"), "{show}");
     assert!(show.contains("issuing: CN=certhall Issuing CA"), "{show}");
@@ -116,23 +142,65 @@ fn refuses(config: &str, field: &str, words: &str) {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{config} was accepted");
-    assert!(err.contains(&format!("configuration: {field}")), "{config}: {err}");
+    assert!(
+        err.contains(&format!("configuration: {field}")),
+        "{config}: {err}"
+    );
     assert!(err.contains(words), "{config}: {err}");
-    assert!(!dir.path().join("certhall-data").exists(), "nothing is created on bad config");
+    assert!(
+        !dir.path().join("certhall-data").exists(),
+        "nothing is created on bad config"
+    );
 }
 
 #[test]
 fn bad_configuration_is_refused_with_the_field_named() {
-    refuses("[server]\nlisten = \"everywhere\"\n", "server.listen", "not an address:port");
-    refuses("[ca]\nalgorithm = \"ed25519\"\n", "ca.algorithm", "unknown key algorithm");
+    refuses(
+        "[server]\nlisten = \"everywhere\"\n",
+        "server.listen",
+        "not an address:port",
+    );
+    refuses(
+        "[ca]\nalgorithm = \"ed25519\"\n",
+        "ca.algorithm",
+        "unknown key algorithm",
+    );
     refuses("[ca]\nmax_years = 0\n", "ca.max_years", "between 1 and 10");
-    refuses("[ca]\npolicy_oid = \"not.an.oid\"\n", "ca.policy_oid", "not an object identifier");
-    refuses("[database]\nurl = \"mysql://x\"\n", "database.url", "sqlite:// or postgres://");
-    refuses("[ca]\nocsp_cache_seconds = 86400\n", "ca.ocsp_cache_seconds", "at most half");
-    refuses("[ca.pkcs11]\nmodule = \"/nonexistent.so\"\ntoken_label = \"x\"\npin = \"1\"\n", "ca.pkcs11.module", "does not exist");
-    refuses("[branding]\nhotline = \"\"\n", "branding.hotline", "must not be empty");
-    refuses("[ca]\nmax_years = \"five\"\n", "ca.max_years", "invalid type");
-    refuses("[server]\nlisten_on = \"127.0.0.1:1\"\n", "server", "unknown field `listen_on`");
+    refuses(
+        "[ca]\npolicy_oid = \"not.an.oid\"\n",
+        "ca.policy_oid",
+        "not an object identifier",
+    );
+    refuses(
+        "[database]\nurl = \"mysql://x\"\n",
+        "database.url",
+        "sqlite:// or postgres://",
+    );
+    refuses(
+        "[ca]\nocsp_cache_seconds = 86400\n",
+        "ca.ocsp_cache_seconds",
+        "at most half",
+    );
+    refuses(
+        "[ca.pkcs11]\nmodule = \"/nonexistent.so\"\ntoken_label = \"x\"\npin = \"1\"\n",
+        "ca.pkcs11.module",
+        "does not exist",
+    );
+    refuses(
+        "[branding]\nhotline = \"\"\n",
+        "branding.hotline",
+        "must not be empty",
+    );
+    refuses(
+        "[ca]\nmax_years = \"five\"\n",
+        "ca.max_years",
+        "invalid type",
+    );
+    refuses(
+        "[server]\nlisten_on = \"127.0.0.1:1\"\n",
+        "server",
+        "unknown field `listen_on`",
+    );
 }
 
 #[test]

@@ -10,58 +10,132 @@ use testkit::{Backend, on_both_databases};
 async fn query_and_download(backend: Backend) {
     let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
     let cert = app
-        .issue("e", KeyKind::P256, &[
-            "--profile", "enterprise", "--cn", "张三", "--org", "合肥测试科技有限公司",
-            "--credit-code", "91110108551385082Q",
-        ])
+        .issue(
+            "e",
+            KeyKind::P256,
+            &[
+                "--profile",
+                "enterprise",
+                "--cn",
+                "张三",
+                "--org",
+                "合肥测试科技有限公司",
+                "--credit-code",
+                "91110108551385082Q",
+            ],
+        )
         .await;
     let person = app
-        .issue("p", KeyKind::P256, &[
-            "--profile", "individual", "--cn", "李四", "--id-number", "11010519491231002X",
-        ])
+        .issue(
+            "p",
+            KeyKind::P256,
+            &[
+                "--profile",
+                "individual",
+                "--cn",
+                "李四",
+                "--id-number",
+                "11010519491231002X",
+            ],
+        )
         .await;
     let serial = openssl::serial_of(&cert);
     let pserial = openssl::serial_of(&person);
 
     // By organisation name and by credit code: the enterprise certificate, valid.
     for q in ["合肥测试科技有限公司", "91110108551385082q"] {
-        let r = app.get(&format!("/query?by=holder&q={}", urlencode(q))).await;
+        let r = app
+            .get(&format!("/query?by=holder&q={}", urlencode(q)))
+            .await;
         assert_eq!(r.status(), 200);
         let html = r.text().await.unwrap();
         assert!(html.contains(&serial), "{q}: {html}");
         assert!(html.contains("badge ok\">有效"), "{html}");
         assert!(html.contains("机构证书"));
-        assert!(!html.contains(&pserial), "individuals are not listed by name search");
+        assert!(
+            !html.contains(&pserial),
+            "individuals are not listed by name search"
+        );
     }
     // Individuals by name: nothing (personal data), by serial: found.
-    let html = app.get(&format!("/query?by=holder&q={}", urlencode("李四"))).await.text().await.unwrap();
+    let html = app
+        .get(&format!("/query?by=holder&q={}", urlencode("李四")))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("未找到符合条件的证书"), "{html}");
-    let html = app.get(&format!("/query?by=serial&q={pserial}")).await.text().await.unwrap();
+    let html = app
+        .get(&format!("/query?by=serial&q={pserial}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("李四") && html.contains("个人证书"), "{html}");
-    assert!(!html.contains("11010519491231002X"), "the full ID number is never shown");
+    assert!(
+        !html.contains("11010519491231002X"),
+        "the full ID number is never shown"
+    );
 
     // The downloads are the certificate.
-    let pem = app.get(&format!("/query/{serial}/download?format=pem")).await.text().await.unwrap();
+    let pem = app
+        .get(&format!("/query/{serial}/download?format=pem"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(pem, std::fs::read_to_string(&cert).unwrap());
-    let der = app.get_bytes(&format!("/query/{serial}/download?format=der")).await;
+    let der = app
+        .get_bytes(&format!("/query/{serial}/download?format=der"))
+        .await;
     let der_path = app.path("dl.cer");
     std::fs::write(&der_path, der).unwrap();
-    let txt = openssl::ok(&["x509", "-inform", "DER", "-in", der_path.to_str().unwrap(), "-noout", "-serial"]);
+    let txt = openssl::ok(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        der_path.to_str().unwrap(),
+        "-noout",
+        "-serial",
+    ]);
     assert_eq!(txt.trim(), format!("serial={serial}"));
 
     // JSON: status, masked ID number.
-    let v: serde_json::Value = app.get(&format!("/api/v1/certificates/{pserial}")).await.json().await.unwrap();
+    let v: serde_json::Value = app
+        .get(&format!("/api/v1/certificates/{pserial}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["status"], "valid");
     assert_eq!(v["subject"]["id_number"], "110***********002X");
-    assert!(v["certificate_pem"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(
+        v["certificate_pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
 
     // After revocation the page and the API say so.
-    let out = app.cli(&["ca", "revoke", &serial, "--reason", "affiliationChanged"]).await;
+    let out = app
+        .cli(&["ca", "revoke", &serial, "--reason", "affiliationChanged"])
+        .await;
     assert!(out.status.success());
-    let html = app.get(&format!("/query?q={serial}")).await.text().await.unwrap();
+    let html = app
+        .get(&format!("/query?q={serial}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("badge bad\">已吊销"), "{html}");
     assert!(html.contains("隶属关系变更"), "{html}");
-    let v: serde_json::Value = app.get(&format!("/api/v1/certificates/{serial}")).await.json().await.unwrap();
+    let v: serde_json::Value = app
+        .get(&format!("/api/v1/certificates/{serial}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["status"], "revoked");
     assert_eq!(v["revocation_reason"], "affiliationChanged");
     app.server.stop().await;
@@ -91,38 +165,91 @@ async fn pki_endpoints_and_metrics(backend: Backend) {
     // The chain is issuing CA then root, and the root is self-signed.
     let chain = app.chain_file().await;
     let root = app.root_file().await;
-    let v = openssl::ok(&["verify", "-CAfile", root.to_str().unwrap(), app.issuing_file().await.to_str().unwrap()]);
+    let v = openssl::ok(&[
+        "verify",
+        "-CAfile",
+        root.to_str().unwrap(),
+        app.issuing_file().await.to_str().unwrap(),
+    ]);
     assert!(v.contains(": OK"), "{v}");
     let pems = std::fs::read_to_string(&chain).unwrap();
     assert_eq!(pems.matches("BEGIN CERTIFICATE").count(), 2);
 
     // OCSP over GET (RFC 6960 appendix A): base64 of the DER request in the path.
     let cert = app
-        .issue("g", KeyKind::P256, &["--profile", "individual", "--cn", "王五", "--id-number", "11010519491231002X"])
+        .issue(
+            "g",
+            KeyKind::P256,
+            &[
+                "--profile",
+                "individual",
+                "--cn",
+                "王五",
+                "--id-number",
+                "11010519491231002X",
+            ],
+        )
         .await;
     let issuing = app.issuing_file().await;
     let req = app.path("get.req");
     openssl::ok(&[
-        "ocsp", "-issuer", issuing.to_str().unwrap(), "-cert", cert.to_str().unwrap(), "-no_nonce",
-        "-reqout", req.to_str().unwrap(),
+        "ocsp",
+        "-issuer",
+        issuing.to_str().unwrap(),
+        "-cert",
+        cert.to_str().unwrap(),
+        "-no_nonce",
+        "-reqout",
+        req.to_str().unwrap(),
     ]);
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&req).unwrap());
-    let r = app.get(&format!("/pki/ocsp/{}", b64.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D"))).await;
+    let r = app
+        .get(&format!(
+            "/pki/ocsp/{}",
+            b64.replace('/', "%2F")
+                .replace('+', "%2B")
+                .replace('=', "%3D")
+        ))
+        .await;
     assert_eq!(r.headers()["content-type"], "application/ocsp-response");
     let resp = app.path("get.resp");
     std::fs::write(&resp, r.bytes().await.unwrap()).unwrap();
     let out = openssl::run(&[
-        "ocsp", "-respin", resp.to_str().unwrap(), "-issuer", issuing.to_str().unwrap(), "-cert",
-        cert.to_str().unwrap(), "-CAfile", chain.to_str().unwrap(),
+        "ocsp",
+        "-respin",
+        resp.to_str().unwrap(),
+        "-issuer",
+        issuing.to_str().unwrap(),
+        "-cert",
+        cert.to_str().unwrap(),
+        "-CAfile",
+        chain.to_str().unwrap(),
     ]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("Response verify OK") && text.contains(": good"), "{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Response verify OK") && text.contains(": good"),
+        "{text}"
+    );
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("certhall_ocsp_requests_total"), "{metrics}");
-    assert!(metrics.contains("certhall_certificates_issued_total") || metrics.contains("certhall_http_requests_total"), "{metrics}");
-    assert!(metrics.contains("certhall_http_request_seconds"), "{metrics}");
+    assert!(
+        metrics.contains("certhall_ocsp_requests_total"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("certhall_certificates_issued_total")
+            || metrics.contains("certhall_http_requests_total"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("certhall_http_request_seconds"),
+        "{metrics}"
+    );
     assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok\n");
     app.server.stop().await;
 }

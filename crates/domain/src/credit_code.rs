@@ -9,7 +9,9 @@ use std::fmt;
 use crate::ParseError;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 const FIELD: &str = "统一社会信用代码";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -96,7 +98,9 @@ mod tests {
     #[test]
     fn rejects_wrong_length_and_letters_outside_the_alphabet() {
         assert_eq!(
-            CreditCode::parse("9111010855138508").unwrap_err().to_string(),
+            CreditCode::parse("9111010855138508")
+                .unwrap_err()
+                .to_string(),
             "统一社会信用代码: 应为 18 位"
         );
         assert!(

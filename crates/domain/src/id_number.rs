@@ -57,11 +57,10 @@ impl IdNumber {
 }
 
 fn is_valid_date(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
+        2 if crate::is_leap_year(i64::from(year)) => 29,
         2 => 28,
         _ => return false,
     };

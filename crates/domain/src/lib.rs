@@ -20,15 +20,17 @@ pub use revocation::RevocationReason;
 pub use serial::Serial;
 pub use text::SubjectText;
 
+/// Gregorian leap year.
+pub fn is_leap_year(year: i64) -> bool {
+    (year.rem_euclid(4) == 0 && year.rem_euclid(100) != 0) || year.rem_euclid(400) == 0
+}
+
 /// What went wrong when parsing a value that came from outside. The message is the
 /// one a person sees, so it names the field and says what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("{field}: {reason}")]
-    Invalid {
-        field: &'static str,
-        reason: String,
-    },
+    Invalid { field: &'static str, reason: String },
     #[error("{field} is required")]
     Missing { field: &'static str },
 }

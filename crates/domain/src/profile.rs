@@ -142,8 +142,14 @@ mod tests {
 
     #[test]
     fn enterprise_needs_a_valid_credit_code() {
-        let e = SubjectInfo::parse(ProfileKind::Enterprise, Some("张三"), Some("某公司"), None, None)
-            .unwrap_err();
+        let e = SubjectInfo::parse(
+            ProfileKind::Enterprise,
+            Some("张三"),
+            Some("某公司"),
+            None,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "credit-code (统一社会信用代码) is required");
         let e = SubjectInfo::parse(
             ProfileKind::Enterprise,

@@ -86,7 +86,9 @@ pub async fn append(conn: &mut AnyConnection, at: i64, ev: &Event<'_>) -> Result
             .fetch_one(&mut *conn)
             .await?;
     let details = ev.details.to_string();
-    let hash = entry_hash(seq, at, ev.actor, ev.action, ev.object, &details, &prev_hash);
+    let hash = entry_hash(
+        seq, at, ev.actor, ev.action, ev.object, &details, &prev_hash,
+    );
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -111,9 +113,15 @@ pub async fn append(conn: &mut AnyConnection, at: i64, ev: &Event<'_>) -> Result
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { entries: i64, head: String },
+    Intact {
+        entries: i64,
+        head: String,
+    },
     /// The first entry at which the chain does not hold, and why.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 /// Walks the whole log in order and checks every link.

@@ -72,7 +72,10 @@ async fn revocation_has_one_winner(backend: Backend) {
             certificates::insert_pending(&mut c, &cert(&serial, &format!("r{round}")))
                 .await
                 .unwrap();
-            certificates::mark_issued(&mut c, &serial, &[1], 1).await.unwrap().unwrap();
+            certificates::mark_issued(&mut c, &serial, &[1], 1)
+                .await
+                .unwrap()
+                .unwrap();
         }
         let mut tasks = Vec::new();
         for _ in 0..8 {
@@ -80,8 +83,12 @@ async fn revocation_has_one_winner(backend: Backend) {
             let serial = serial.clone();
             tasks.push(tokio::spawn(async move {
                 let mut tx = db.begin().await.unwrap();
-                let seq = counters::next(&mut tx, counters::REVOCATION_SEQ).await.unwrap();
-                let won = certificates::revoke(&mut tx, &serial, 5, 1, seq).await.unwrap();
+                let seq = counters::next(&mut tx, counters::REVOCATION_SEQ)
+                    .await
+                    .unwrap();
+                let won = certificates::revoke(&mut tx, &serial, 5, 1, seq)
+                    .await
+                    .unwrap();
                 if won.is_some() {
                     audit::append(
                         &mut tx,
@@ -157,7 +164,9 @@ async fn uniqueness_is_enforced(backend: Backend) {
     let (_t, db) = open(backend).await;
     seed_issuer(&db).await;
     let mut c = db.pool().acquire().await.unwrap();
-    certificates::insert_pending(&mut c, &cert("AA", "req")).await.unwrap();
+    certificates::insert_pending(&mut c, &cert("AA", "req"))
+        .await
+        .unwrap();
     assert!(matches!(
         certificates::insert_pending(&mut c, &cert("BB", "req")).await,
         Err(store::StoreError::Duplicate(_))

@@ -41,26 +41,74 @@ pub fn key_and_csr(dir: &Path, name: &str, kind: KeyKind) -> (PathBuf, PathBuf) 
     let csr = dir.join(format!("{name}.csr"));
     let k = key.to_str().expect("utf-8 path");
     match kind {
-        KeyKind::P256 => ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", k]),
-        KeyKind::Secp256k1 => ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", k]),
-        KeyKind::Rsa(bits) => ok(&["genpkey", "-algorithm", "RSA", "-pkeyopt", &format!("rsa_keygen_bits:{bits}"), "-out", k]),
+        KeyKind::P256 => ok(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            k,
+        ]),
+        KeyKind::Secp256k1 => ok(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp256k1",
+            "-out",
+            k,
+        ]),
+        KeyKind::Rsa(bits) => ok(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &format!("rsa_keygen_bits:{bits}"),
+            "-out",
+            k,
+        ]),
         KeyKind::Sm2 => ok(&["genpkey", "-algorithm", "SM2", "-out", k]),
     };
     let c = csr.to_str().expect("utf-8 path");
     match kind {
         KeyKind::Sm2 => ok(&[
-            "req", "-new", "-key", k, "-sm3", "-sigopt", "distid:1234567812345678", "-subj",
-            "/CN=from-the-csr", "-out", c,
+            "req",
+            "-new",
+            "-key",
+            k,
+            "-sm3",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-subj",
+            "/CN=from-the-csr",
+            "-out",
+            c,
         ]),
-        _ => ok(&["req", "-new", "-key", k, "-subj", "/CN=from-the-csr", "-out", c]),
+        _ => ok(&[
+            "req",
+            "-new",
+            "-key",
+            k,
+            "-subj",
+            "/CN=from-the-csr",
+            "-out",
+            c,
+        ]),
     };
     (key, csr)
 }
 
 /// The serial of a PEM certificate as `openssl x509 -serial` prints it.
 pub fn serial_of(cert_pem: &Path) -> String {
-    ok(&["x509", "-in", cert_pem.to_str().expect("utf-8 path"), "-noout", "-serial"])
-        .trim()
-        .trim_start_matches("serial=")
-        .to_string()
+    ok(&[
+        "x509",
+        "-in",
+        cert_pem.to_str().expect("utf-8 path"),
+        "-noout",
+        "-serial",
+    ])
+    .trim()
+    .trim_start_matches("serial=")
+    .to_string()
 }

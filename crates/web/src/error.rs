@@ -50,9 +50,11 @@ impl WebError {
 impl From<CaError> for WebError {
     fn from(e: CaError) -> Self {
         match e {
-            CaError::Store(_) | CaError::Signing | CaError::Encoding(_) | CaError::KeyAccess(_) | CaError::Pkcs11(_) => {
-                WebError::Internal(Box::new(e))
-            }
+            CaError::Store(_)
+            | CaError::Signing
+            | CaError::Encoding(_)
+            | CaError::KeyAccess(_)
+            | CaError::Pkcs11(_) => WebError::Internal(Box::new(e)),
             CaError::UnknownCertificate(_) => WebError::NotFound(e.to_string()),
             other => WebError::BadRequest(other.to_string()),
         }

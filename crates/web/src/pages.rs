@@ -27,7 +27,9 @@ async fn home(State(s): State<AppState>) -> Result<Html<String>, WebError> {
         branding: &s.branding,
         algorithm: s.authority.algorithm().name(),
     };
-    Ok(Html(page.render().map_err(|e| WebError::Internal(Box::new(e)))?))
+    Ok(Html(
+        page.render().map_err(|e| WebError::Internal(Box::new(e)))?,
+    ))
 }
 
 async fn css() -> impl IntoResponse {

@@ -46,7 +46,11 @@ fn der(content_type: &'static str, filename: &str, body: Bytes) -> Response {
 }
 
 async fn root(State(s): State<AppState>) -> Response {
-    der(PKIX_CERT, "root.crt", Bytes::copy_from_slice(s.authority.root_der()))
+    der(
+        PKIX_CERT,
+        "root.crt",
+        Bytes::copy_from_slice(s.authority.root_der()),
+    )
 }
 
 async fn issuing(State(s): State<AppState>) -> Response {

@@ -59,12 +59,20 @@ async fn query_page(
     let mut status = StatusCode::OK;
     if !q.is_empty() {
         let now = s.authority.now_ms();
-        let mut conn = s.authority.db().pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = s
+            .authority
+            .db()
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         if by_serial {
             match Serial::parse(&q) {
                 Err(e) => {
                     status = StatusCode::BAD_REQUEST;
-                    page.error = Some(format!("序列号格式不正确：{e}。请输入十六进制序列号，例如 openssl x509 -serial 显示的值。"));
+                    page.error = Some(format!(
+                        "序列号格式不正确：{e}。请输入十六进制序列号，例如 openssl x509 -serial 显示的值。"
+                    ));
                 }
                 Ok(serial) => {
                     if let Some(row) = certificates::by_serial(&mut conn, &serial.to_hex()).await?
@@ -79,15 +87,19 @@ async fn query_page(
             page.results = rows.iter().map(|r| CertificateView::new(r, now)).collect();
         }
     }
-    let html = page
-        .render()
-        .map_err(|e| WebError::Internal(Box::new(e)))?;
+    let html = page.render().map_err(|e| WebError::Internal(Box::new(e)))?;
     Ok((status, Html(html)).into_response())
 }
 
 /// An issued certificate by serial, or a 404 that says which serial.
 pub(crate) async fn find_issued(s: &AppState, serial: &Serial) -> Result<CertificateRow, WebError> {
-    let mut conn = s.authority.db().pool().acquire().await.map_err(store::StoreError::from)?;
+    let mut conn = s
+        .authority
+        .db()
+        .pool()
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
     match certificates::by_serial(&mut conn, &serial.to_hex()).await? {
         Some(row) if row.state == certificates::STATE_ISSUED && row.cert_der.is_some() => Ok(row),
         _ => Err(WebError::NotFound(format!(
@@ -106,7 +118,8 @@ async fn download(
     Path(raw): Path<String>,
     Query(p): Query<DownloadParams>,
 ) -> Result<Response, WebError> {
-    let serial = Serial::parse(&raw).map_err(|e| WebError::BadRequest(format!("序列号格式不正确：{e}")))?;
+    let serial =
+        Serial::parse(&raw).map_err(|e| WebError::BadRequest(format!("序列号格式不正确：{e}")))?;
     let row = find_issued(&s, &serial).await?;
     let der = row.cert_der.unwrap_or_default();
     Ok(match p.format.as_deref() {

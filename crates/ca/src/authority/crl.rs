@@ -39,7 +39,9 @@ impl From<CrlRow> for PublishedCrl {
 impl Authority {
     /// The CRL to serve: the newest published, publishing one if there is none.
     pub async fn current_crl(&self) -> Result<Arc<PublishedCrl>, CaError> {
-        let seen = self.revocation_seen.load(std::sync::atomic::Ordering::SeqCst);
+        let seen = self
+            .revocation_seen
+            .load(std::sync::atomic::Ordering::SeqCst);
         if let Some(crl) = self.cached_crl()
             && crl.revocation_seq >= seen
         {
@@ -70,7 +72,12 @@ impl Authority {
     /// Loads the newest CRL from the database if it is newer than ours (another
     /// process published it).
     pub(crate) async fn reload_crl(&self) -> Result<(), CaError> {
-        let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         let Some(meta) = crls::latest_meta(&mut conn, &self.issuer.id).await? else {
             return Ok(());
         };
@@ -83,7 +90,11 @@ impl Authority {
     }
 
     /// Publishes a CRL if one is due; `force` publishes regardless.
-    pub async fn publish_crl(&self, force: bool, actor: &str) -> Result<Arc<PublishedCrl>, CaError> {
+    pub async fn publish_crl(
+        &self,
+        force: bool,
+        actor: &str,
+    ) -> Result<Arc<PublishedCrl>, CaError> {
         let mut tx = self.db.begin_locked(Lock::CrlNumber).await?;
         let now = self.clock.now_ms();
         let seq = counters::current(&mut tx, counters::REVOCATION_SEQ).await?;

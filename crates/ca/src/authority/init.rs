@@ -39,7 +39,9 @@ pub struct InitReport {
 /// is always exactly 16 octets in DER and 32 hex digits).
 pub fn random_serial() -> Result<Serial, CaError> {
     let mut b = [0u8; 16];
-    SystemRandom::new().fill(&mut b).map_err(|_| CaError::Signing)?;
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| CaError::Signing)?;
     b[0] &= 0x7f;
     if b[0] == 0 {
         b[0] = 1;
@@ -48,7 +50,10 @@ pub fn random_serial() -> Result<Serial, CaError> {
 }
 
 /// Signs a TBSCertificate template with `signer`; returns the certificate DER.
-pub(crate) fn sign_certificate(signer: &dyn Signer, template: TbsTemplate) -> Result<Vec<u8>, CaError> {
+pub(crate) fn sign_certificate(
+    signer: &dyn Signer,
+    template: TbsTemplate,
+) -> Result<Vec<u8>, CaError> {
     let tbs = template.encode()?;
     let signature = signer.sign(&tbs)?;
     Ok(derw::signed(
@@ -148,7 +153,7 @@ fn make_ocsp_signer(
         profile::ocsp_name(naming)?,
         Some((issuing, &issuer_name)),
         (0, i64::from(days)),
-        |kid, ikid| profile::ocsp_signer_extensions(kid, ikid),
+        profile::ocsp_signer_extensions,
         now_ms,
     )
 }
@@ -251,7 +256,12 @@ impl Authority {
             return Ok(());
         }
         let issuing_row = {
-            let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+            let mut conn = self
+                .db
+                .pool()
+                .acquire()
+                .await
+                .map_err(store::StoreError::from)?;
             store::ca_keys::by_id(&mut conn, &self.issuer.id).await?
         };
         let issuing = Made {

@@ -54,7 +54,12 @@ impl Authority {
         let spki_der = crate::verify::spki_der(&checked.spki);
         let spki_hash = sha256_hex(&spki_der);
 
-        let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         if let Some(existing) = certificates::by_request_id(&mut conn, &req.request_id).await? {
             drop(conn);
             return self.resume(existing, &spki_hash, &req.actor).await;
@@ -81,7 +86,8 @@ impl Authority {
         let row = loop {
             attempts += 1;
             let serial = random_serial()?;
-            let tbs_der = self.holder_tbs(&serial, &req.subject, &checked, not_before, not_after)?;
+            let tbs_der =
+                self.holder_tbs(&serial, &req.subject, &checked, not_before, not_after)?;
             let new = NewCertificate {
                 serial: serial.to_hex(),
                 request_id: req.request_id.clone(),
@@ -98,7 +104,12 @@ impl Authority {
                 tbs_der,
                 created_at: now,
             };
-            let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+            let mut conn = self
+                .db
+                .pool()
+                .acquire()
+                .await
+                .map_err(store::StoreError::from)?;
             match certificates::insert_pending(&mut conn, &new).await {
                 Ok(()) => break new,
                 Err(store::StoreError::Duplicate(_)) => {
@@ -238,7 +249,12 @@ impl Authority {
             None => {
                 // Someone else completed it between our read and our write.
                 drop(tx);
-                let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+                let mut conn = self
+                    .db
+                    .pool()
+                    .acquire()
+                    .await
+                    .map_err(store::StoreError::from)?;
                 let row = certificates::by_serial(&mut conn, serial_hex)
                     .await?
                     .ok_or_else(|| CaError::UnknownCertificate(serial_hex.to_string()))?;

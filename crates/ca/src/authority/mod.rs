@@ -142,7 +142,11 @@ impl Authority {
         .map_err(|_| CaError::Signing)??;
 
         let issuer = Issuer::from_row(&issuing, issuer_signer)?;
-        let chain_pem = [pem("CERTIFICATE", &issuing.cert_der), pem("CERTIFICATE", &root.cert_der)].concat();
+        let chain_pem = [
+            pem("CERTIFICATE", &issuing.cert_der),
+            pem("CERTIFICATE", &root.cert_der),
+        ]
+        .concat();
         let authority = Arc::new(Authority {
             ocsp_signer: RwLock::new(Arc::new(match (ocsp_row, ocsp_signer) {
                 (Some(row), Some(signer)) => OcspSigner::from_row(&row, signer)?,

@@ -48,7 +48,12 @@ impl OcspCache {
         }
     }
 
-    fn get(&self, serial: &[u8], cert_id_der: &[u8], fresh_after_ms: i64) -> Option<(Bytes, &'static str)> {
+    fn get(
+        &self,
+        serial: &[u8],
+        cert_id_der: &[u8],
+        fresh_after_ms: i64,
+    ) -> Option<(Bytes, &'static str)> {
         let map = self.map.read().expect("OCSP cache lock is never poisoned");
         map.get(serial)?
             .iter()
@@ -85,7 +90,10 @@ impl OcspCache {
     }
 
     pub fn len(&self) -> usize {
-        self.map.read().expect("OCSP cache lock is never poisoned").len()
+        self.map
+            .read()
+            .expect("OCSP cache lock is never poisoned")
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -129,7 +137,8 @@ impl Authority {
         if cacheable
             && let Some(serial) = &first_serial
             && let Some((der, outcome)) =
-                self.ocsp_cache.get(serial.magnitude(), &first_id_der, now - ttl_ms)
+                self.ocsp_cache
+                    .get(serial.magnitude(), &first_id_der, now - ttl_ms)
         {
             metrics::counter!("certhall_ocsp_requests_total", "status" => outcome).increment(1);
             return Ok(OcspAnswer { der, outcome });
@@ -138,13 +147,22 @@ impl Authority {
         let generation = self.ocsp_cache.generation.load(Ordering::SeqCst);
         let mut statuses = Vec::with_capacity(req.cert_ids.len());
         {
-            let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+            let mut conn = self
+                .db
+                .pool()
+                .acquire()
+                .await
+                .map_err(store::StoreError::from)?;
             for id in &req.cert_ids {
                 let status = match Serial::from_der_integer(id.serial_number.as_bytes()) {
                     Err(_) => CertStatus::Unknown,
                     Ok(serial) => {
-                        match certificates::revocation_status(&mut conn, &serial.to_hex(), &self.issuer.id)
-                            .await?
+                        match certificates::revocation_status(
+                            &mut conn,
+                            &serial.to_hex(),
+                            &self.issuer.id,
+                        )
+                        .await?
                         {
                             None => CertStatus::Unknown,
                             Some(s) if s.issued == 0 => CertStatus::Unknown,
@@ -166,7 +184,8 @@ impl Authority {
             }
         }
 
-        let validity_ms = i64::try_from(self.settings.ocsp_validity.as_millis()).unwrap_or(i64::MAX);
+        let validity_ms =
+            i64::try_from(self.settings.ocsp_validity.as_millis()).unwrap_or(i64::MAX);
         let singles: Vec<Vec<u8>> = req
             .cert_ids
             .iter()

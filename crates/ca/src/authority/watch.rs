@@ -37,13 +37,16 @@ pub fn spawn_watcher(authority: Arc<Authority>) -> JoinHandle<()> {
             ticks = ticks.wrapping_add(1);
             match authority.catch_up().await {
                 Ok(changed) => want_crl |= changed,
-                Err(e) => tracing::warn!(error = %e, "could not read revocations from the database"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read revocations from the database")
+                }
             }
             if let Err(e) = authority.reload_crl().await {
                 tracing::warn!(error = %e, "could not load the newest CRL");
             }
             let due = authority.cached_crl().is_none_or(|c| {
-                let refresh = i64::try_from(authority.settings.crl_refresh.as_millis()).unwrap_or(i64::MAX);
+                let refresh =
+                    i64::try_from(authority.settings.crl_refresh.as_millis()).unwrap_or(i64::MAX);
                 authority.now_ms() - c.this_update_ms >= refresh
                     || c.revocation_seq < authority.revocation_seen.load(Ordering::SeqCst)
             });
@@ -52,7 +55,7 @@ pub fn spawn_watcher(authority: Arc<Authority>) -> JoinHandle<()> {
             {
                 tracing::error!(error = %e, "could not publish a CRL");
             }
-            if ticks % SIGNER_CHECK_EVERY == 0
+            if ticks.is_multiple_of(SIGNER_CHECK_EVERY)
                 && let Err(e) = authority.ensure_ocsp_signer().await
             {
                 tracing::error!(error = %e, "could not renew the OCSP signer");
@@ -65,7 +68,12 @@ impl Authority {
     /// Applies revocations recorded since the last look. True if there were any.
     pub(crate) async fn catch_up(&self) -> Result<bool, CaError> {
         let seen = self.revocation_seen.load(Ordering::SeqCst);
-        let mut conn = self.db.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         let current = counters::current(&mut conn, counters::REVOCATION_SEQ).await?;
         if current <= seen {
             return Ok(false);

@@ -36,7 +36,7 @@ pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> [u8; 20] {
 
 /// Converts a raw `r‖s` ECDSA/SM2 signature (as PKCS#11 returns it) to DER.
 pub fn raw_ecdsa_to_der(raw: &[u8]) -> Result<Vec<u8>, CaError> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(CaError::Signing);
     }
     let (r, s) = raw.split_at(raw.len() / 2);

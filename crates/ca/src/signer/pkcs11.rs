@@ -51,9 +51,8 @@ fn context(module: &PathBuf) -> Result<Pkcs11, CaError> {
     if let Some(ctx) = map.get(module) {
         return Ok(ctx.clone());
     }
-    let ctx = Pkcs11::new(module).map_err(|e| {
-        CaError::Pkcs11(format!("cannot load module {}: {e}", module.display()))
-    })?;
+    let ctx = Pkcs11::new(module)
+        .map_err(|e| CaError::Pkcs11(format!("cannot load module {}: {e}", module.display())))?;
     match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
         Err(e) => return Err(e.into()),
@@ -130,13 +129,18 @@ impl Token {
         ];
         let mechanism = match algorithm {
             KeyAlgorithm::P256 => {
-                public.push(Attribute::EcParams(
-                    derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
-                ));
+                public.push(Attribute::EcParams(derw::wrap(
+                    0x06,
+                    crate::oids::CURVE_P256.as_bytes(),
+                )));
                 Mechanism::EccKeyPairGen
             }
             KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
-                let bits: u64 = if algorithm == KeyAlgorithm::Rsa2048 { 2048 } else { 3072 };
+                let bits: u64 = if algorithm == KeyAlgorithm::Rsa2048 {
+                    2048
+                } else {
+                    3072
+                };
                 public.push(Attribute::ModulusBits(bits.into()));
                 public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
                 Mechanism::RsaPkcsKeyPairGen
@@ -164,7 +168,11 @@ impl Token {
     }
 
     /// Finds a key pair generated earlier by its CKA_ID.
-    pub fn key(self: &Arc<Self>, algorithm: KeyAlgorithm, id_hex: &str) -> Result<Pkcs11Key, CaError> {
+    pub fn key(
+        self: &Arc<Self>,
+        algorithm: KeyAlgorithm,
+        id_hex: &str,
+    ) -> Result<Pkcs11Key, CaError> {
         let id = hex::decode(id_hex)
             .map_err(|_| CaError::KeyAccess(format!("bad stored key id `{id_hex}`")))?;
         let session = self.session()?;

@@ -60,7 +60,8 @@ impl SoftwareKey {
     }
 
     pub fn from_pkcs8(algorithm: KeyAlgorithm, pkcs8: &[u8]) -> Result<Self, CaError> {
-        let bad = |what: &str| CaError::KeyAccess(format!("stored {algorithm} key is unusable: {what}"));
+        let bad =
+            |what: &str| CaError::KeyAccess(format!("stored {algorithm} key is unusable: {what}"));
         let (inner, spki) = match algorithm {
             KeyAlgorithm::P256 => {
                 let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8)
@@ -127,7 +128,8 @@ impl Signer for SoftwareKey {
             }
             Inner::Sm2(sk) => {
                 use sm2::dsa::signature::Signer as _;
-                let sig: sm2::dsa::Signature = sk.try_sign(message).map_err(|_| CaError::Signing)?;
+                let sig: sm2::dsa::Signature =
+                    sk.try_sign(message).map_err(|_| CaError::Signing)?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
         }

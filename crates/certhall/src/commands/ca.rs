@@ -49,8 +49,14 @@ async fn init(settings: &Settings, algorithm: Option<String>) -> Result<(), AppE
     .await?;
     db.close().await;
     println!("created a {} CA", report.algorithm);
-    println!("  root:    {} (serial {})", report.root_subject, report.root_serial);
-    println!("  issuing: {} (serial {})", report.issuing_subject, report.issuing_serial);
+    println!(
+        "  root:    {} (serial {})",
+        report.root_subject, report.root_serial
+    );
+    println!(
+        "  issuing: {} (serial {})",
+        report.issuing_subject, report.issuing_serial
+    );
     Ok(())
 }
 
@@ -107,7 +113,10 @@ fn sha256_hex(b: &[u8]) -> String {
 
 async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
     // Everything the operator typed is checked before the CA is touched.
-    let kind: ProfileKind = a.profile.parse().map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
+    let kind: ProfileKind = a
+        .profile
+        .parse()
+        .map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
     let subject = SubjectInfo::parse(
         kind,
         Some(&a.cn),
@@ -133,7 +142,11 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
     let issued = issued?;
     eprintln!(
         "{} certificate {}",
-        if issued.replayed { "returned existing" } else { "issued" },
+        if issued.replayed {
+            "returned existing"
+        } else {
+            "issued"
+        },
         issued.serial
     );
     print!("{}", pem("CERTIFICATE", &issued.cert_der));
@@ -142,7 +155,9 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
 
 async fn revoke(settings: &Settings, serial: &str, reason: &str) -> Result<(), AppError> {
     let serial = Serial::parse(serial).map_err(|e| AppError::Input(e.to_string()))?;
-    let reason: RevocationReason = reason.parse().map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
+    let reason: RevocationReason = reason
+        .parse()
+        .map_err(|e: domain::ParseError| AppError::Input(e.to_string()))?;
     let authority = setup::load_authority(settings).await?;
     let result = revoke_and_publish(&authority, &serial, reason).await;
     authority.db().close().await;
@@ -170,7 +185,8 @@ async fn crl(settings: &Settings, out: Option<std::path::PathBuf>) -> Result<(),
     let crl = crl?;
     match out {
         Some(path) => {
-            std::fs::write(&path, &crl.der).map_err(|e| AppError::file("cannot write", &path, e))?;
+            std::fs::write(&path, &crl.der)
+                .map_err(|e| AppError::file("cannot write", &path, e))?;
             eprintln!("CRL {} written to {}", crl.number, path.display());
         }
         None => print!("{}", pem("X509 CRL", &crl.der)),

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use ca::KeyAlgorithm;
 use certhall::config::{Config, Overrides, Settings};
 use certhall::server::{self, RunningServer};
-use ca::KeyAlgorithm;
 use tempfile::TempDir;
 use testkit::{Backend, TestDb};
 
@@ -68,7 +68,12 @@ impl TestApp {
     }
 
     /// `certhall ca issue` for a fresh key of `kind`; returns the certificate path.
-    pub async fn issue(&self, name: &str, kind: testkit::openssl::KeyKind, extra: &[&str]) -> PathBuf {
+    pub async fn issue(
+        &self,
+        name: &str,
+        kind: testkit::openssl::KeyKind,
+        extra: &[&str],
+    ) -> PathBuf {
         let (_, csr) = testkit::openssl::key_and_csr(self.dir.path(), name, kind);
         let mut args = vec!["ca", "issue", "--csr", csr.to_str().unwrap()];
         args.extend_from_slice(extra);
@@ -110,7 +115,13 @@ impl TestApp {
         std::fs::write(&der, self.get_bytes("/pki/issuing.crt").await).unwrap();
         let pem = self.path("issuing.pem");
         testkit::openssl::ok(&[
-            "x509", "-inform", "DER", "-in", der.to_str().unwrap(), "-out", pem.to_str().unwrap(),
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            der.to_str().unwrap(),
+            "-out",
+            pem.to_str().unwrap(),
         ]);
         pem
     }
@@ -120,7 +131,13 @@ impl TestApp {
         std::fs::write(&der, self.get_bytes("/pki/root.crt").await).unwrap();
         let pem = self.path("root.pem");
         testkit::openssl::ok(&[
-            "x509", "-inform", "DER", "-in", der.to_str().unwrap(), "-out", pem.to_str().unwrap(),
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            der.to_str().unwrap(),
+            "-out",
+            pem.to_str().unwrap(),
         ]);
         pem
     }

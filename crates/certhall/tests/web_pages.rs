@@ -236,20 +236,40 @@ async fn pki_endpoints_and_metrics(backend: Backend) {
         "{text}"
     );
 
+    // Issue once inside the server process so its counters move.
+    let (_, csr) = openssl::key_and_csr(app.dir.path(), "m", KeyKind::P256);
+    let subject = domain::SubjectInfo::parse(
+        domain::ProfileKind::Individual,
+        Some("赵六"),
+        None,
+        None,
+        Some("11010519491231002X"),
+    )
+    .unwrap();
+    app.server
+        .authority
+        .issue(ca::authority::IssueRequest {
+            request_id: "metrics-1".into(),
+            csr: std::fs::read(&csr).unwrap(),
+            subject,
+            years: 1,
+            actor: "test".into(),
+        })
+        .await
+        .unwrap();
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("certhall_ocsp_requests_total"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("certhall_certificates_issued_total")
-            || metrics.contains("certhall_http_requests_total"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("certhall_http_request_seconds"),
-        "{metrics}"
-    );
+    for series in [
+        "certhall_ocsp_requests_total{status=\"good\"}",
+        "certhall_certificates_issued_total{profile=\"individual\"}",
+        "certhall_issuance_seconds_count",
+        "certhall_http_requests_total{method=\"GET\",route=\"/pki/ocsp/{*request}\",status=\"200\"}",
+        "certhall_http_request_seconds_bucket",
+    ] {
+        assert!(
+            metrics.contains(series),
+            "{series} missing from:\n{metrics}"
+        );
+    }
     assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok\n");
     app.server.stop().await;
 }

@@ -79,8 +79,3 @@ pub fn name(attrs: &[(ObjectIdentifier, &str)]) -> Result<Name, CaError> {
     }
     Ok(Name::from_der(&seq.to_der()?)?)
 }
-
-/// A readable one-line form of a name, for logs and listings.
-pub fn name_to_string(name: &Name) -> String {
-    name.to_string()
-}

@@ -57,6 +57,17 @@ async fn query_and_download(backend: Backend) {
             "individuals are not listed by name search"
         );
     }
+    // Pages carry the security headers.
+    let r = app.get("/query").await;
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+
     // Individuals by name: nothing (personal data), by serial: found.
     let html = app
         .get(&format!("/query?by=holder&q={}", urlencode("李四")))

@@ -12,6 +12,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// Not ready to answer (e.g. the CA is not initialised yet).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -21,6 +24,7 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,6 +60,7 @@ impl From<CaError> for WebError {
             | CaError::KeyAccess(_)
             | CaError::Pkcs11(_) => WebError::Internal(Box::new(e)),
             CaError::UnknownCertificate(_) => WebError::NotFound(e.to_string()),
+            CaError::NotInitialised => WebError::Unavailable(e.to_string()),
             other => WebError::BadRequest(other.to_string()),
         }
     }

@@ -15,7 +15,9 @@ mod state;
 mod view;
 
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
@@ -31,5 +33,17 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .layer(middleware::from_fn(metrics::track_requests))
         .layer(TraceLayer::new_for_http())
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ))
         .with_state(state)
+}
+
+/// Sets a header on every response unless the handler already chose one.
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }

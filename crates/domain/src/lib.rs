@@ -4,17 +4,23 @@
 //! into a type that cannot hold an invalid value (`CreditCode`, `IdNumber`, `Serial`,
 //! …). Deeper layers take these types and never re-validate. No I/O lives here.
 
+mod business;
 mod clock;
+mod contact;
 mod credit_code;
 mod id_number;
+mod money;
 mod profile;
 mod revocation;
 mod serial;
 mod text;
 
+pub use business::{AppAction, AppState, Business};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use contact::{Email, Mobile};
 pub use credit_code::CreditCode;
 pub use id_number::IdNumber;
+pub use money::Fen;
 pub use profile::{ProfileKind, SubjectInfo};
 pub use revocation::RevocationReason;
 pub use serial::Serial;

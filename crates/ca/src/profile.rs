@@ -297,3 +297,33 @@ pub fn holder_extensions(
     }
     Ok(exts)
 }
+
+/// The GM/T 0015 identity values in a certificate we issued: (身份证号,
+/// 统一社会信用代码). Used to pre-fill a change form from the holder's own
+/// certificate.
+pub fn identity_values(cert_der: &[u8]) -> (Option<String>, Option<String>) {
+    use der::Decode;
+    let Ok(cert) = x509_cert::Certificate::from_der(cert_der) else {
+        return (None, None);
+    };
+    let mut id = None;
+    let mut code = None;
+    for e in cert.tbs_certificate().extensions().into_iter().flatten() {
+        let v = e.extn_value.as_bytes();
+        if e.extn_id == oids::GMT_IDENTITY_CODE {
+            // [0] { PrintableString }
+            if let Some((0xa0, h, _)) = crate::tlv::element(v)
+                && let Some((0x13, h2, t2)) = crate::tlv::element(&v[h..])
+            {
+                id = std::str::from_utf8(&v[h + h2..h + t2])
+                    .ok()
+                    .map(str::to_string);
+            }
+        } else if e.extn_id == oids::GMT_ORGANIZATION_CODE
+            && let Some((0x13, h, t)) = crate::tlv::element(v)
+        {
+            code = std::str::from_utf8(&v[h..t]).ok().map(str::to_string);
+        }
+    }
+    (id, code)
+}

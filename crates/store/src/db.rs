@@ -125,6 +125,11 @@ impl Db {
         &self.pool
     }
 
+    /// A connection from the pool, for reads and single statements.
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// A plain transaction: fine when its first statement is the claiming write.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)

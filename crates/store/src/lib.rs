@@ -8,6 +8,7 @@
 //! the same thing twice. Repository functions take `&mut AnyConnection`, so callers
 //! decide what runs in one transaction.
 
+pub mod applications;
 pub mod audit;
 pub mod ca_keys;
 pub mod certificates;
@@ -15,6 +16,13 @@ pub mod counters;
 pub mod crls;
 mod db;
 mod error;
+pub mod handoff;
+pub mod holders;
+pub mod materials;
+pub mod prices;
+pub mod rate;
+pub mod sessions;
+pub mod sms;
 
 pub use db::{Backend, Db, Lock, Tx};
 pub use error::StoreError;

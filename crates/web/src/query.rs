@@ -59,13 +59,7 @@ async fn query_page(
     let mut status = StatusCode::OK;
     if !q.is_empty() {
         let now = s.authority.now_ms();
-        let mut conn = s
-            .authority
-            .db()
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = s.authority.db().conn().await?;
         if by_serial {
             match Serial::parse(&q) {
                 Err(e) => {
@@ -93,13 +87,7 @@ async fn query_page(
 
 /// An issued certificate by serial, or a 404 that says which serial.
 pub(crate) async fn find_issued(s: &AppState, serial: &Serial) -> Result<CertificateRow, WebError> {
-    let mut conn = s
-        .authority
-        .db()
-        .pool()
-        .acquire()
-        .await
-        .map_err(store::StoreError::from)?;
+    let mut conn = s.authority.db().conn().await?;
     match certificates::by_serial(&mut conn, &serial.to_hex()).await? {
         Some(row) if row.state == certificates::STATE_ISSUED && row.cert_der.is_some() => Ok(row),
         _ => Err(WebError::NotFound(format!(

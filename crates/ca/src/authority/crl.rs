@@ -72,12 +72,7 @@ impl Authority {
     /// Loads the newest CRL from the database if it is newer than ours (another
     /// process published it).
     pub(crate) async fn reload_crl(&self) -> Result<(), CaError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.db.conn().await?;
         let Some(meta) = crls::latest_meta(&mut conn, &self.issuer.id).await? else {
             return Ok(());
         };

@@ -256,12 +256,7 @@ impl Authority {
             return Ok(());
         }
         let issuing_row = {
-            let mut conn = self
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut conn = self.db.conn().await?;
             store::ca_keys::by_id(&mut conn, &self.issuer.id).await?
         };
         let issuing = Made {

@@ -54,12 +54,7 @@ impl Authority {
         let spki_der = crate::verify::spki_der(&checked.spki);
         let spki_hash = sha256_hex(&spki_der);
 
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.db.conn().await?;
         if let Some(existing) = certificates::by_request_id(&mut conn, &req.request_id).await? {
             drop(conn);
             return self.resume(existing, &spki_hash, &req.actor).await;
@@ -104,12 +99,7 @@ impl Authority {
                 tbs_der,
                 created_at: now,
             };
-            let mut conn = self
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut conn = self.db.conn().await?;
             match certificates::insert_pending(&mut conn, &new).await {
                 Ok(()) => break new,
                 Err(store::StoreError::Duplicate(_)) => {
@@ -249,12 +239,7 @@ impl Authority {
             None => {
                 // Someone else completed it between our read and our write.
                 drop(tx);
-                let mut conn = self
-                    .db
-                    .pool()
-                    .acquire()
-                    .await
-                    .map_err(store::StoreError::from)?;
+                let mut conn = self.db.conn().await?;
                 let row = certificates::by_serial(&mut conn, serial_hex)
                     .await?
                     .ok_or_else(|| CaError::UnknownCertificate(serial_hex.to_string()))?;

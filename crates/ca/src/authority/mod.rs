@@ -113,7 +113,7 @@ impl Authority {
         settings: CaSettings,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, CaError> {
-        let mut conn = db.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = db.conn().await?;
         let issuing = store::ca_keys::latest(&mut conn, init::ROLE_ISSUING)
             .await?
             .ok_or(CaError::NotInitialised)?;

@@ -147,12 +147,7 @@ impl Authority {
         let generation = self.ocsp_cache.generation.load(Ordering::SeqCst);
         let mut statuses = Vec::with_capacity(req.cert_ids.len());
         {
-            let mut conn = self
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut conn = self.db.conn().await?;
             for id in &req.cert_ids {
                 let status = match Serial::from_der_integer(id.serial_number.as_bytes()) {
                     Err(_) => CertStatus::Unknown,

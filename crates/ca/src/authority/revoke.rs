@@ -24,12 +24,7 @@ impl Authority {
             certificates::revoke(&mut tx, &hex, now, i64::from(reason.code()), seq).await?
         else {
             drop(tx);
-            let mut conn = self
-                .db
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut conn = self.db.conn().await?;
             return Err(match certificates::by_serial(&mut conn, &hex).await? {
                 None => CaError::UnknownCertificate(hex),
                 Some(r) if r.revoked_at.is_some() => CaError::AlreadyRevoked { serial: hex },

@@ -68,12 +68,7 @@ impl Authority {
     /// Applies revocations recorded since the last look. True if there were any.
     pub(crate) async fn catch_up(&self) -> Result<bool, CaError> {
         let seen = self.revocation_seen.load(Ordering::SeqCst);
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.db.conn().await?;
         let current = counters::current(&mut conn, counters::REVOCATION_SEQ).await?;
         if current <= seen {
             return Ok(false);

@@ -62,12 +62,7 @@ async fn init(settings: &Settings, algorithm: Option<String>) -> Result<(), AppE
 
 async fn show(settings: &Settings) -> Result<(), AppError> {
     let authority = setup::load_authority(settings).await?;
-    let mut conn = authority
-        .db()
-        .pool()
-        .acquire()
-        .await
-        .map_err(store::StoreError::from)?;
+    let mut conn = authority.db().conn().await?;
     let root = store::ca_keys::latest(&mut conn, "root").await?;
     let issuing = store::ca_keys::latest(&mut conn, "issuing").await?;
     let ocsp = store::ca_keys::latest(&mut conn, "ocsp").await?;

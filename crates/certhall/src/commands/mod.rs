@@ -18,7 +18,7 @@ pub async fn migrate(settings: &Settings) -> Result<(), AppError> {
 
 pub async fn audit_verify(settings: &Settings) -> Result<(), AppError> {
     let db = setup::open_db(settings).await?;
-    let mut conn = db.pool().acquire().await.map_err(store::StoreError::from)?;
+    let mut conn = db.conn().await?;
     let verdict = audit::verify(&mut conn).await?;
     drop(conn);
     db.close().await;

@@ -1,0 +1,328 @@
+//! Applications on the state machine. Every move is a compare-and-set on the
+//! current state plus an event with actor, time and note, in one transaction.
+
+use domain::{AppAction, AppState, Business, ProfileKind, Serial};
+use store::applications::{self, ApplicationRow, EventRow};
+use store::materials::MaterialRow;
+
+use crate::forms::{ChangeFields, ChangeForm, OldSubject};
+use crate::{Ra, RaError, new_id};
+
+/// An application with everything its pages show.
+#[derive(Debug, Clone)]
+pub struct ApplicationView {
+    pub row: ApplicationRow,
+    pub state: AppState,
+    pub business: Business,
+    pub cert_type: ProfileKind,
+    pub form: ChangeForm,
+    pub materials: Vec<MaterialRow>,
+    pub events: Vec<EventRow>,
+}
+
+/// The result of starting a business from a certificate.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub id: String,
+    /// An unfinished application already existed and is returned instead.
+    pub existing: bool,
+}
+
+fn actor(holder_id: &str) -> String {
+    format!("holder:{holder_id}")
+}
+
+fn parse_row(row: &ApplicationRow) -> Result<(AppState, Business, ProfileKind), RaError> {
+    let bad = || RaError::Invalid(format!("application {} is corrupt", row.id));
+    Ok((
+        row.state.parse().map_err(|_| bad())?,
+        row.business.parse().map_err(|_| bad())?,
+        row.cert_type.parse().map_err(|_| bad())?,
+    ))
+}
+
+impl Ra {
+    /// Opens the change application for a certificate: the unfinished one if
+    /// there is one, otherwise a new draft pre-filled from the certificate.
+    pub async fn start_change(&self, holder_id: &str, serial: &Serial) -> Result<Started, RaError> {
+        let now = self.now_ms();
+        let business = Business::Change;
+        let open_key = format!("{}|{}", serial.to_hex(), business.key());
+        let mut conn = self.db.conn().await?;
+        if let Some(found) = self.existing(&mut conn, &open_key, holder_id).await? {
+            return Ok(found);
+        }
+        let cert = store::certificates::by_serial(&mut conn, &serial.to_hex())
+            .await?
+            .filter(|c| c.state == store::certificates::STATE_ISSUED)
+            .ok_or(RaError::NotFound)?;
+        if cert.revoked_at.is_some() {
+            return Err(RaError::Handoff("该证书已被吊销，不能办理证书变更".into()));
+        }
+        let cert_type: ProfileKind = cert
+            .profile
+            .parse()
+            .map_err(|_| RaError::Invalid("unknown certificate profile".into()))?;
+        let (id_number, _) =
+            ca::profile::identity_values(cert.cert_der.as_deref().unwrap_or_default());
+        let form = ChangeForm {
+            old: OldSubject {
+                serial: cert.serial.clone(),
+                common_name: cert.common_name.clone(),
+                organization: cert.organization.clone().unwrap_or_default(),
+                credit_code: cert.credit_code.clone().unwrap_or_default(),
+                id_number_masked: cert.id_number_masked.clone().unwrap_or_default(),
+            },
+            fields: ChangeFields {
+                common_name: cert.common_name.clone(),
+                organization: cert.organization.clone().unwrap_or_default(),
+                credit_code: cert.credit_code.clone().unwrap_or_default(),
+                id_number: id_number.unwrap_or_default(),
+                ..Default::default()
+            },
+            complete: false,
+        };
+        drop(conn);
+        let price = self.price(business, cert_type).await?;
+        let row = ApplicationRow {
+            id: new_id(),
+            holder_id: holder_id.to_string(),
+            business: business.key().into(),
+            cert_type: cert_type.name().into(),
+            cert_serial: Some(cert.serial.clone()),
+            state: AppState::Draft.key().into(),
+            form: serde_json::to_string(&form).expect("forms serialise"),
+            price_fen: price.0,
+            open_key: Some(open_key.clone()),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            version: 1,
+        };
+        let mut tx = self.db.begin().await?;
+        match applications::insert(&mut tx, &row).await {
+            Ok(()) => {}
+            Err(store::StoreError::Duplicate(_)) => {
+                // Another request created it a moment ago.
+                drop(tx);
+                let mut conn = self.db.conn().await?;
+                return self
+                    .existing(&mut conn, &open_key, holder_id)
+                    .await?
+                    .ok_or_else(|| RaError::Conflict("请稍后重试".into()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        applications::add_event(
+            &mut tx,
+            &EventRow {
+                id: new_id(),
+                application_id: row.id.clone(),
+                at: now,
+                actor: actor(holder_id),
+                from_state: None,
+                to_state: AppState::Draft.key().into(),
+                note: "通过证书助手发起证书变更".into(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %row.id, cert.serial = %serial, "change application created");
+        Ok(Started {
+            id: row.id,
+            existing: false,
+        })
+    }
+
+    async fn existing(
+        &self,
+        conn: &mut store::AnyConnection,
+        open_key: &str,
+        holder_id: &str,
+    ) -> Result<Option<Started>, RaError> {
+        match applications::by_open_key(conn, open_key).await? {
+            Some(app) if app.holder_id == holder_id => Ok(Some(Started {
+                id: app.id,
+                existing: true,
+            })),
+            Some(_) => Err(RaError::Conflict(
+                "该证书已有正在办理中的同类申请（由其他账号发起），请联系客服".into(),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The holder's application, or `NotFound` (also for other holders' ids).
+    pub async fn application(&self, holder_id: &str, id: &str) -> Result<ApplicationView, RaError> {
+        let mut conn = self.db.conn().await?;
+        let row = applications::owned(&mut conn, id, holder_id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let (state, business, cert_type) = parse_row(&row)?;
+        let form: ChangeForm = serde_json::from_str(&row.form).unwrap_or_default();
+        let materials = store::materials::current(&mut conn, &row.id).await?;
+        let events = applications::events(&mut conn, &row.id).await?;
+        Ok(ApplicationView {
+            row,
+            state,
+            business,
+            cert_type,
+            form,
+            materials,
+            events,
+        })
+    }
+
+    pub async fn applications_of(&self, holder_id: &str) -> Result<Vec<ApplicationRow>, RaError> {
+        Ok(applications::for_holder(&mut *self.db.conn().await?, holder_id).await?)
+    }
+
+    /// Checks and saves the 基本信息 form. On errors nothing is saved.
+    pub async fn save_change_form(
+        &self,
+        holder_id: &str,
+        id: &str,
+        fields: &ChangeFields,
+    ) -> Result<(), RaError> {
+        let app = self.application(holder_id, id).await?;
+        if !app.state.editable() {
+            return Err(RaError::Conflict(format!(
+                "申请当前为“{}”，不能修改",
+                app.state.label_zh()
+            )));
+        }
+        let clean = fields
+            .validate(app.cert_type, &app.form.old)
+            .map_err(RaError::Form)?;
+        let form = ChangeForm {
+            old: app.form.old.clone(),
+            fields: clean,
+            complete: true,
+        };
+        let json = serde_json::to_string(&form).expect("forms serialise");
+        let editable = [AppState::Draft.key(), AppState::Returned.key()];
+        let saved = applications::save_form(
+            &mut *self.db.conn().await?,
+            id,
+            &json,
+            &editable,
+            self.now_ms(),
+        )
+        .await?;
+        if !saved {
+            return Err(RaError::Conflict("申请状态已变化，请刷新页面".into()));
+        }
+        Ok(())
+    }
+
+    /// Submits: free businesses go to review, paid ones to payment; a returned
+    /// application goes back to review (its payment stands).
+    pub async fn submit(&self, holder_id: &str, id: &str) -> Result<AppState, RaError> {
+        let app = self.application(holder_id, id).await?;
+        if !app.state.editable() {
+            return Err(RaError::Conflict(format!(
+                "申请当前为“{}”，不能提交",
+                app.state.label_zh()
+            )));
+        }
+        if !app.form.complete {
+            return Err(RaError::Invalid("请先填写并保存基本信息".into()));
+        }
+        let have: Vec<&str> = app.materials.iter().map(|m| m.kind.as_str()).collect();
+        let missing: Vec<&str> = self
+            .catalog
+            .materials_for(app.business, app.cert_type)
+            .into_iter()
+            .filter(|s| s.required && !have.contains(&s.kind.as_str()))
+            .map(|s| s.label_zh.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(RaError::Invalid(format!("请上传：{}", missing.join("、"))));
+        }
+        let (action, price) = if app.state == AppState::Returned {
+            (AppAction::SubmitForReview, None)
+        } else {
+            let price = self.price(app.business, app.cert_type).await?;
+            let action = if price.is_free() {
+                AppAction::SubmitForReview
+            } else {
+                AppAction::SubmitForPayment
+            };
+            (action, Some(price.0))
+        };
+        let note = match app.state {
+            AppState::Returned => "补正后重新提交",
+            _ => "提交申请",
+        };
+        let to = self
+            .move_state(&app.row, app.state, action, &actor(holder_id), note, price)
+            .await?;
+        Ok(to)
+    }
+
+    /// Cancels while nothing has been paid or reviewed.
+    pub async fn cancel(&self, holder_id: &str, id: &str) -> Result<(), RaError> {
+        let app = self.application(holder_id, id).await?;
+        self.move_state(
+            &app.row,
+            app.state,
+            AppAction::Cancel,
+            &actor(holder_id),
+            "申请人取消申请",
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The one way an application changes state.
+    pub async fn move_state(
+        &self,
+        row: &ApplicationRow,
+        from: AppState,
+        action: AppAction,
+        actor: &str,
+        note: &str,
+        price_fen: Option<i64>,
+    ) -> Result<AppState, RaError> {
+        let to = from.after(action).ok_or_else(|| {
+            RaError::Conflict(format!("申请当前为“{}”，不能进行此操作", from.label_zh()))
+        })?;
+        let now = self.now_ms();
+        let submitted = matches!(
+            action,
+            AppAction::SubmitForReview | AppAction::SubmitForPayment
+        );
+        let mut tx = self.db.begin().await?;
+        let moved = applications::transition(
+            &mut tx,
+            &row.id,
+            from.key(),
+            to.key(),
+            !to.unfinished(),
+            submitted,
+            price_fen,
+            now,
+        )
+        .await?;
+        if moved.is_none() {
+            return Err(RaError::Conflict("申请状态已变化，请刷新页面".into()));
+        }
+        applications::add_event(
+            &mut tx,
+            &EventRow {
+                id: new_id(),
+                application_id: row.id.clone(),
+                at: now,
+                actor: actor.to_string(),
+                from_state: Some(from.key().into()),
+                to_state: to.key().into(),
+                note: note.to_string(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %row.id, from = from.key(), to = to.key(), actor, "application moved");
+        Ok(to)
+    }
+}

@@ -1,0 +1,204 @@
+//! The 基本信息 form of 证书变更 (图 2.8): parsed field by field, every error kept
+//! next to its field, nothing saved unless all of it is valid.
+
+use std::collections::BTreeMap;
+
+use domain::{
+    CreditCode, Email, IdNumber, Mobile, ParseError, ProfileKind, SubjectInfo, SubjectText,
+};
+use serde::{Deserialize, Serialize};
+
+/// The subject of the certificate being changed, as it is now.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OldSubject {
+    pub serial: String,
+    pub common_name: String,
+    pub organization: String,
+    pub credit_code: String,
+    /// Masked: the full number is only in the certificate itself.
+    pub id_number_masked: String,
+}
+
+/// What the holder types, as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChangeFields {
+    #[serde(default)]
+    pub common_name: String,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub credit_code: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub contact_mobile: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The stored form of a change application.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChangeForm {
+    pub old: OldSubject,
+    pub fields: ChangeFields,
+    /// True once the fields have been checked and saved.
+    pub complete: bool,
+}
+
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+const MAX_REASON: usize = 200;
+
+fn note(errors: &mut FieldErrors, field: &'static str, e: ParseError) {
+    let msg = match e {
+        ParseError::Missing { .. } => "此项为必填项".to_string(),
+        ParseError::Invalid { reason, .. } => reason,
+    };
+    errors.insert(field, msg);
+}
+
+impl ChangeFields {
+    /// Checks the fields for a certificate of `cert_type`; returns them normalised
+    /// (trimmed, upper-case codes) or the error of every wrong field.
+    pub fn validate(
+        &self,
+        cert_type: ProfileKind,
+        old: &OldSubject,
+    ) -> Result<ChangeFields, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut out = ChangeFields::default();
+        match SubjectText::parse("common_name", &self.common_name) {
+            Ok(v) => out.common_name = v.to_string(),
+            Err(e) => note(&mut errors, "common_name", e),
+        }
+        match cert_type {
+            ProfileKind::Enterprise => {
+                match SubjectText::parse("organization", &self.organization) {
+                    Ok(v) => out.organization = v.to_string(),
+                    Err(e) => note(&mut errors, "organization", e),
+                }
+                match CreditCode::parse(&self.credit_code) {
+                    Ok(v) => out.credit_code = v.to_string(),
+                    Err(e) => note(&mut errors, "credit_code", e),
+                }
+            }
+            ProfileKind::Individual => match IdNumber::parse(&self.id_number) {
+                Ok(v) => out.id_number = v.expose().to_string(),
+                Err(e) => note(&mut errors, "id_number", e),
+            },
+        }
+        match Mobile::parse(&self.contact_mobile) {
+            Ok(v) => out.contact_mobile = v.as_str().to_string(),
+            Err(e) => note(&mut errors, "contact_mobile", e),
+        }
+        if !self.contact_email.trim().is_empty() {
+            match Email::parse(&self.contact_email) {
+                Ok(v) => out.contact_email = v.to_string(),
+                Err(e) => note(&mut errors, "contact_email", e),
+            }
+        }
+        let reason = self.reason.trim();
+        if reason.is_empty() {
+            errors.insert("reason", "请说明变更事项".into());
+        } else if reason.chars().count() > MAX_REASON {
+            errors.insert("reason", format!("不能超过 {MAX_REASON} 个字"));
+        } else {
+            out.reason = reason.to_string();
+        }
+        if errors.is_empty() {
+            let same = out.common_name == old.common_name
+                && match cert_type {
+                    ProfileKind::Enterprise => {
+                        out.organization == old.organization && out.credit_code == old.credit_code
+                    }
+                    // The old ID number is only known masked: compare what shows.
+                    ProfileKind::Individual => IdNumber::parse(&out.id_number)
+                        .map(|id| id.masked() == old.id_number_masked)
+                        .unwrap_or(false),
+                };
+            if same {
+                errors.insert("common_name", "新信息与原证书相同，无需变更".into());
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The subject the new certificate will carry.
+    pub fn subject(&self, cert_type: ProfileKind) -> Result<SubjectInfo, ParseError> {
+        SubjectInfo::parse(
+            cert_type,
+            Some(&self.common_name),
+            Some(&self.organization)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+            Some(&self.credit_code)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+            Some(&self.id_number)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn old() -> OldSubject {
+        OldSubject {
+            serial: "01".into(),
+            common_name: "张三".into(),
+            organization: "旧公司".into(),
+            credit_code: "91110108551385082Q".into(),
+            id_number_masked: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported() {
+        let f = ChangeFields {
+            common_name: " ".into(),
+            organization: "新公司".into(),
+            credit_code: "91110108551385082A".into(),
+            contact_mobile: "123".into(),
+            contact_email: "nope".into(),
+            reason: String::new(),
+            ..Default::default()
+        };
+        let e = f.validate(ProfileKind::Enterprise, &old()).unwrap_err();
+        assert_eq!(e["common_name"], "此项为必填项");
+        assert_eq!(e["credit_code"], "校验位不正确");
+        assert_eq!(e["contact_mobile"], "请输入 11 位中国大陆手机号");
+        assert_eq!(e["contact_email"], "邮箱格式不正确");
+        assert_eq!(e["reason"], "请说明变更事项");
+        assert!(!e.contains_key("organization"));
+    }
+
+    #[test]
+    fn a_change_must_change_something() {
+        let f = ChangeFields {
+            common_name: "张三".into(),
+            organization: "旧公司".into(),
+            credit_code: "91110108551385082q".into(),
+            contact_mobile: "13800138000".into(),
+            reason: "更名".into(),
+            ..Default::default()
+        };
+        let e = f.validate(ProfileKind::Enterprise, &old()).unwrap_err();
+        assert_eq!(e["common_name"], "新信息与原证书相同，无需变更");
+        let ok = ChangeFields {
+            organization: "新公司".into(),
+            ..f
+        }
+        .validate(ProfileKind::Enterprise, &old())
+        .unwrap();
+        assert_eq!(ok.credit_code, "91110108551385082Q");
+    }
+}

@@ -1,0 +1,166 @@
+//! The assistant hands the holder over to the portal (how 图 2.8 opens).
+//!
+//! 1. The assistant asks for a challenge (`handoff_challenge`).
+//! 2. It signs `certhall-handoff:<nonce>` with the certificate's private key inside
+//!    the token and sends certificate, nonce and signature (`handoff_redeem`). We
+//!    check the certificate is ours, unexpired and unrevoked, and the signature
+//!    verifies with its key; the challenge is then used up.
+//! 3. The answer is a single-use link, valid 5 minutes, that opens the 基本信息 form
+//!    of the holder who follows it, pre-filled from that certificate
+//!    (`handoff_open`).
+
+use der::{Decode, DecodePem, Encode};
+use domain::{Business, Serial};
+use spki::AlgorithmIdentifierOwned;
+use store::handoff::LinkRow;
+use x509_cert::Certificate;
+
+use crate::{Ra, RaError, ms, random};
+
+/// What the assistant must sign for `nonce`.
+pub fn signed_message(nonce: &str) -> Vec<u8> {
+    format!("certhall-handoff:{nonce}").into_bytes()
+}
+
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub nonce: String,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub expires_at_ms: i64,
+}
+
+/// The signature algorithm a proof by this kind of key uses.
+fn proof_algorithm(kind: ca::verify::PublicKeyKind) -> AlgorithmIdentifierOwned {
+    use ca::oids;
+    use ca::verify::PublicKeyKind as K;
+    match kind {
+        K::P256 => AlgorithmIdentifierOwned {
+            oid: oids::ECDSA_WITH_SHA256,
+            parameters: None,
+        },
+        K::P384 => AlgorithmIdentifierOwned {
+            oid: oids::ECDSA_WITH_SHA384,
+            parameters: None,
+        },
+        K::Rsa { .. } => AlgorithmIdentifierOwned {
+            oid: oids::SHA256_WITH_RSA,
+            parameters: Some(der::asn1::Null.into()),
+        },
+        K::Sm2 => AlgorithmIdentifierOwned {
+            oid: oids::SM3_WITH_SM2,
+            parameters: None,
+        },
+    }
+}
+
+fn refused(why: &str) -> RaError {
+    RaError::Handoff(why.to_string())
+}
+
+impl Ra {
+    pub async fn handoff_challenge(&self) -> Result<Challenge, RaError> {
+        let now = self.now_ms();
+        let nonce = random::token();
+        let expires_at_ms = now + ms(self.settings.handoff_ttl);
+        store::handoff::insert_challenge(&mut *self.db.conn().await?, &nonce, now, expires_at_ms)
+            .await?;
+        Ok(Challenge {
+            nonce,
+            expires_at_ms,
+        })
+    }
+
+    /// Verifies a proof of possession and returns the single-use link. Nothing is
+    /// stored unless every check passes.
+    pub async fn handoff_redeem(
+        &self,
+        certificate: &[u8],
+        nonce: &str,
+        signature: &[u8],
+        business: Business,
+    ) -> Result<Link, RaError> {
+        let now = self.now_ms();
+        let trimmed = certificate.trim_ascii_start();
+        let cert = if trimmed.starts_with(b"-----BEGIN") {
+            Certificate::from_pem(trimmed)
+        } else {
+            Certificate::from_der(certificate)
+        }
+        .map_err(|_| refused("证书格式不正确 (certificate is not valid PEM or DER)"))?;
+        let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
+            .map_err(|_| refused("证书序列号不正确"))?;
+        let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
+
+        let mut conn = self.db.conn().await?;
+        let row = store::certificates::by_serial(&mut conn, &serial.to_hex())
+            .await?
+            .filter(|r| r.cert_der.as_deref() == Some(der.as_slice()))
+            .ok_or_else(|| refused("该证书不是本 CA 签发的证书 (not a certificate we issued)"))?;
+        if row.revoked_at.is_some() {
+            return Err(refused(
+                "该证书已被吊销，不能办理此业务 (certificate revoked)",
+            ));
+        }
+        if row.not_after <= now || row.not_before > now {
+            return Err(refused("该证书不在有效期内 (certificate expired)"));
+        }
+        // Read-only check of the challenge first: a bad proof must not use it up.
+        let challenge_ok = store::handoff::usable_challenge(&mut conn, nonce, now).await?;
+        if challenge_ok.is_none() {
+            return Err(refused(
+                "挑战码无效、已过期或已使用，请重新发起 (challenge invalid, expired or used)",
+            ));
+        }
+        let spki = cert.tbs_certificate().subject_public_key_info();
+        let kind = ca::verify::classify(spki)?;
+        ca::verify::verify(spki, &proof_algorithm(kind), &signed_message(nonce), signature)
+            .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名 (signature does not verify with the certificate's key)"))?;
+        drop(conn);
+
+        let token = random::token();
+        let expires_at_ms = now + ms(self.settings.handoff_ttl);
+        let mut tx = self.db.begin().await?;
+        if !store::handoff::use_challenge(&mut tx, nonce, now).await? {
+            return Err(refused(
+                "挑战码无效、已过期或已使用，请重新发起 (challenge invalid, expired or used)",
+            ));
+        }
+        store::handoff::insert_link(
+            &mut tx,
+            &LinkRow {
+                token_hash: random::hash(&token),
+                serial: serial.to_hex(),
+                business: business.key().into(),
+                created_at: now,
+                expires_at: expires_at_ms,
+                used_at: None,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(cert.serial = %serial, business = business.key(), "hand-off link issued");
+        Ok(Link {
+            url: format!(
+                "{}/handoff/{token}",
+                self.settings.public_url.trim_end_matches('/')
+            ),
+            expires_at_ms,
+        })
+    }
+
+    /// Uses a hand-off link: the certificate and business it stands for.
+    pub async fn handoff_open(&self, token: &str) -> Result<(Serial, Business), RaError> {
+        let now = self.now_ms();
+        let row = store::handoff::use_link(&mut *self.db.conn().await?, &random::hash(token), now)
+            .await?
+            .ok_or_else(|| refused("链接无效、已过期或已被使用，请在证书助手中重新点击 (link invalid, expired or used)"))?;
+        let serial = Serial::parse(&row.serial).map_err(|_| refused("链接无效"))?;
+        let business: Business = row.business.parse().map_err(|_| refused("链接无效"))?;
+        Ok((serial, business))
+    }
+}

@@ -1,0 +1,97 @@
+//! certhall's registration authority (RA): everything between a person and the CA.
+//!
+//! Holders sign in with a mobile number and an SMS code (`signin`); the desktop
+//! assistant proves possession of a certificate's key and hands the holder over to
+//! the portal (`handoff`); applications move along the state machine of
+//! `domain::AppState`, each move recorded with actor, time and reason
+//! (`applications`); materials are checked by content and kept in the blob store
+//! (`materials`, `blobs`); the price list decides between the free and the paid
+//! flow (`catalog`).
+//!
+//! The web layer calls this crate with parsed values; this crate calls the store
+//! and, after approval, the CA.
+
+pub mod applications;
+pub mod blobs;
+pub mod catalog;
+mod error;
+pub mod forms;
+pub mod handoff;
+pub mod materials;
+mod random;
+pub mod ratelimit;
+pub mod signin;
+pub mod sms;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ca::Authority;
+use domain::Clock;
+use store::Db;
+
+pub use error::RaError;
+
+/// Timings and limits, from configuration.
+#[derive(Debug, Clone)]
+pub struct RaSettings {
+    /// Base URL of the portal (hand-off links point here).
+    pub public_url: String,
+    /// Shown as the SMS signature, 【…】.
+    pub sms_signature: String,
+    pub sms_code_ttl: Duration,
+    pub sms_max_failures: i64,
+    /// At most one code per number in this interval…
+    pub sms_per_number_interval: Duration,
+    /// …and this many per number per hour…
+    pub sms_per_number_hourly: i64,
+    /// …and this many per client address per hour.
+    pub sms_per_client_hourly: i64,
+    /// Sign-in attempts (code checks) per client address per hour.
+    pub signin_per_client_hourly: i64,
+    pub handoff_ttl: Duration,
+    /// Largest upload, in bytes.
+    pub upload_limit: usize,
+}
+
+impl Default for RaSettings {
+    fn default() -> Self {
+        RaSettings {
+            public_url: "http://127.0.0.1:8080".into(),
+            sms_signature: "certhall".into(),
+            sms_code_ttl: Duration::from_secs(300),
+            sms_max_failures: 5,
+            sms_per_number_interval: Duration::from_secs(60),
+            sms_per_number_hourly: 5,
+            sms_per_client_hourly: 20,
+            signin_per_client_hourly: 60,
+            handoff_ttl: Duration::from_secs(300),
+            upload_limit: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The RA service: one per process, shared by handlers.
+pub struct Ra {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: RaSettings,
+    pub sms: Arc<dyn sms::SmsSender>,
+    pub blobs: blobs::BlobStore,
+    pub catalog: catalog::Catalog,
+    pub authority: Arc<Authority>,
+}
+
+impl Ra {
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+pub(crate) fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

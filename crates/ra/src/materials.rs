@@ -1,0 +1,135 @@
+//! Materials: uploads checked by their content (PDF, JPEG, PNG), bounded in size,
+//! kept in the blob store, replaceable while the application is editable, and
+//! readable only by the application's holder (and, later, staff).
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use store::materials::MaterialRow;
+
+use crate::{Ra, RaError, new_id};
+
+/// The content type of an accepted file, recognised from its first bytes.
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// The message for a file that is not one of ours.
+pub const WRONG_TYPE: &str = "只接受 PDF、JPEG、PNG 文件（按文件内容识别，改扩展名无效）";
+
+/// A display name: no directories, no control characters, at most 100 characters.
+fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.trim().is_empty() {
+        "upload".into()
+    } else {
+        clean
+    }
+}
+
+impl Ra {
+    /// Stores an upload as the application's material of `kind`, replacing the
+    /// previous one of that kind.
+    pub async fn upload_material(
+        &self,
+        holder_id: &str,
+        application_id: &str,
+        kind: &str,
+        file_name: &str,
+        bytes: Bytes,
+    ) -> Result<MaterialRow, RaError> {
+        let app = self.application(holder_id, application_id).await?;
+        if !app.state.editable() {
+            return Err(RaError::Conflict(format!(
+                "申请当前为“{}”，不能修改材料",
+                app.state.label_zh()
+            )));
+        }
+        if !self
+            .catalog
+            .materials_for(app.business, app.cert_type)
+            .iter()
+            .any(|s| s.kind == kind)
+        {
+            return Err(RaError::Invalid(format!("未知的材料类型 `{kind}`")));
+        }
+        if bytes.is_empty() {
+            return Err(RaError::Upload("文件为空".into()));
+        }
+        if bytes.len() > self.settings.upload_limit {
+            return Err(RaError::Upload(format!(
+                "文件超过 {} MB 的上限",
+                self.settings.upload_limit / (1024 * 1024)
+            )));
+        }
+        let content_type = sniff(&bytes).ok_or_else(|| RaError::Upload(WRONG_TYPE.into()))?;
+        let id = new_id();
+        let key = format!("materials/{application_id}/{id}");
+        let row = MaterialRow {
+            id,
+            application_id: application_id.to_string(),
+            kind: kind.to_string(),
+            file_name: display_name(file_name),
+            content_type: content_type.to_string(),
+            size: bytes.len() as i64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            blob_key: key.clone(),
+            created_at: self.now_ms(),
+            replaced_at: None,
+        };
+        self.blobs.put(&key, bytes).await?;
+        let mut tx = self.db.begin().await?;
+        if let Err(e) = store::materials::insert_replacing(&mut tx, &row).await {
+            drop(tx);
+            let _ = self.blobs.delete(&key).await;
+            return Err(e.into());
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %application_id, material.kind = kind, material.size = row.size, "material uploaded");
+        Ok(row)
+    }
+
+    /// A material's bytes, for its holder only (`NotFound` for anyone else).
+    pub async fn material_for_holder(
+        &self,
+        holder_id: &str,
+        id: &str,
+    ) -> Result<(MaterialRow, Bytes), RaError> {
+        let found = store::materials::with_owner(&mut *self.db.conn().await?, id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        if found.holder_id != holder_id {
+            return Err(RaError::NotFound);
+        }
+        let row = found.material;
+        let bytes = self.blobs.get(&row.blob_key).await?;
+        Ok((row, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_decides_not_the_name() {
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), None);
+        assert_eq!(sniff(b"MZ\x90\x00"), None);
+        assert_eq!(
+            display_name("C:\\Users\\张三\\营业执照.pdf"),
+            "营业执照.pdf"
+        );
+        assert_eq!(display_name("../../etc/passwd"), "passwd");
+    }
+}

@@ -1,0 +1,202 @@
+//! Applications and their timeline. A state change is one compare-and-set UPDATE
+//! plus its event, in the caller's transaction.
+
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub holder_id: String,
+    pub business: String,
+    pub cert_type: String,
+    pub cert_serial: Option<String>,
+    pub state: String,
+    /// JSON document of the form the holder filled in.
+    pub form: String,
+    pub price_fen: i64,
+    pub open_key: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, holder_id, business, cert_type, cert_serial, state, form, price_fen, open_key, \
+                       created_at, updated_at, submitted_at, version";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub application_id: String,
+    pub at: i64,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: String,
+}
+
+/// Inserts a new application. `Duplicate` when its open key is taken (an
+/// unfinished application for the same certificate and business exists).
+pub async fn insert(conn: &mut AnyConnection, row: &ApplicationRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO applications (id, holder_id, business, cert_type, cert_serial, state, form, price_fen, \
+         open_key, created_at, updated_at, submitted_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&row.id)
+    .bind(&row.holder_id)
+    .bind(&row.business)
+    .bind(&row.cert_type)
+    .bind(&row.cert_serial)
+    .bind(&row.state)
+    .bind(&row.form)
+    .bind(row.price_fen)
+    .bind(&row.open_key)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .bind(row.submitted_at)
+    .bind(row.version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The application if it belongs to this holder: anyone else gets None, as if it
+/// did not exist.
+pub async fn owned(
+    conn: &mut AnyConnection,
+    id: &str,
+    holder_id: &str,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1 AND holder_id = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(holder_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn by_open_key(
+    conn: &mut AnyConnection,
+    open_key: &str,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE open_key = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(open_key)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn for_holder(
+    conn: &mut AnyConnection,
+    holder_id: &str,
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE holder_id = $1 ORDER BY created_at DESC, id DESC"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(holder_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Saves the form while the application is in an editable state.
+pub async fn save_form(
+    conn: &mut AnyConnection,
+    id: &str,
+    form: &str,
+    editable_states: &[&str],
+    now: i64,
+) -> Result<bool, StoreError> {
+    let placeholders: Vec<String> = (0..editable_states.len())
+        .map(|i| format!("${}", i + 4))
+        .collect();
+    let sql = format!(
+        "UPDATE applications SET form = $2, updated_at = $3, version = version + 1 \
+         WHERE id = $1 AND state IN ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(form)
+        .bind(now);
+    for s in editable_states {
+        q = q.bind(*s);
+    }
+    Ok(q.execute(conn).await?.rows_affected() == 1)
+}
+
+/// Moves `from` → `to` if the application is still in `from`. Clears the open key
+/// when the application is finished; stamps `submitted_at` on first submission.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    finished: bool,
+    submitted: bool,
+    price_fen: Option<i64>,
+    now: i64,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let sql = format!(
+        "UPDATE applications SET state = $3, updated_at = $4, version = version + 1, \
+         open_key = CASE WHEN $5 = 1 THEN NULL ELSE open_key END, \
+         submitted_at = CASE WHEN $6 = 1 AND submitted_at IS NULL THEN $4 ELSE submitted_at END, \
+         price_fen = COALESCE($7, price_fen) \
+         WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .bind(i64::from(finished))
+        .bind(i64::from(submitted))
+        .bind(price_fen)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn add_event(conn: &mut AnyConnection, e: &EventRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_events (id, application_id, at, actor, from_state, to_state, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&e.id)
+    .bind(&e.application_id)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(&e.from_state)
+    .bind(&e.to_state)
+    .bind(&e.note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn events(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<EventRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, application_id, at, actor, from_state, to_state, note FROM application_events \
+         WHERE application_id = $1 ORDER BY at, id",
+    )
+    .bind(application_id)
+    .fetch_all(conn)
+    .await?)
+}

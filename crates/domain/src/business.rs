@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ParseError;
+use crate::{Msg, ParseError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Business {
@@ -98,7 +98,12 @@ impl FromStr for Business {
         Self::ALL
             .into_iter()
             .find(|b| b.key() == s.trim())
-            .ok_or_else(|| ParseError::invalid("business", format!("unknown business `{s}`")))
+            .ok_or_else(|| {
+                ParseError::invalid(
+                    "business",
+                    Msg::new("unknown business `{value}`").arg("value", s),
+                )
+            })
     }
 }
 
@@ -258,7 +263,9 @@ impl FromStr for AppState {
         Self::ALL
             .into_iter()
             .find(|st| st.key() == s)
-            .ok_or_else(|| ParseError::invalid("state", format!("unknown state `{s}`")))
+            .ok_or_else(|| {
+                ParseError::invalid("state", Msg::new("unknown state `{value}`").arg("value", s))
+            })
     }
 }
 

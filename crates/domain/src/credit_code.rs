@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::ParseError;
+use crate::{Msg, ParseError};
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [
@@ -34,7 +34,9 @@ impl CreditCode {
                 None => {
                     return Err(ParseError::invalid(
                         FIELD,
-                        format!("第 {} 位字符 “{}” 不合法", i + 1, b as char),
+                        Msg::new("第 {position} 位字符 “{character}” 不合法")
+                            .arg("position", i + 1)
+                            .arg("character", b as char),
                     ));
                 }
             };

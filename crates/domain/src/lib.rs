@@ -10,6 +10,7 @@ mod contact;
 mod credit_code;
 mod id_number;
 mod money;
+mod msg;
 mod profile;
 mod revocation;
 mod serial;
@@ -21,6 +22,7 @@ pub use contact::{Email, Mobile};
 pub use credit_code::CreditCode;
 pub use id_number::IdNumber;
 pub use money::Fen;
+pub use msg::Msg;
 pub use profile::{ProfileKind, SubjectInfo};
 pub use revocation::RevocationReason;
 pub use serial::Serial;
@@ -36,13 +38,13 @@ pub fn is_leap_year(year: i64) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("{field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    Invalid { field: &'static str, reason: Msg },
     #[error("{field} is required")]
     Missing { field: &'static str },
 }
 
 impl ParseError {
-    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<Msg>) -> Self {
         ParseError::Invalid {
             field,
             reason: reason.into(),

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{CreditCode, IdNumber, ParseError, SubjectText};
+use crate::{CreditCode, IdNumber, Msg, ParseError, SubjectText};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProfileKind {
@@ -38,7 +38,8 @@ impl FromStr for ProfileKind {
             "enterprise" => Ok(ProfileKind::Enterprise),
             other => Err(ParseError::invalid(
                 "profile",
-                format!("unknown profile `{other}`; use individual or enterprise"),
+                Msg::new("unknown profile `{value}`; use individual or enterprise")
+                    .arg("value", other),
             )),
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ParseError;
+use crate::{Msg, ParseError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RevocationReason {
@@ -79,15 +79,15 @@ impl FromStr for RevocationReason {
         let why = match s.to_ascii_lowercase().as_str() {
             "" => return Err(ParseError::Missing { field: "reason" }),
             "certificatehold" | "removefromcrl" => {
-                "certificate hold is not supported: a revocation here is final".to_string()
+                Msg::new("certificate hold is not supported: a revocation here is final")
             }
             "cacompromise" | "aacompromise" => {
-                format!("{s} applies to authorities, not to a holder's certificate")
+                Msg::new("{value} applies to authorities, not to a holder's certificate")
+                    .arg("value", s)
             }
-            _ => format!(
-                "unknown reason `{s}`; use one of {}",
-                Self::ALL.map(|r| r.name()).join(", ")
-            ),
+            _ => Msg::new("unknown reason `{value}`; use one of {choices}")
+                .arg("value", s)
+                .arg("choices", Self::ALL.map(|r| r.name()).join(", ")),
         };
         Err(ParseError::invalid("reason", why))
     }

@@ -6,7 +6,7 @@ use store::applications::{self, ApplicationRow, EventRow};
 use store::materials::MaterialRow;
 
 use crate::forms::{ChangeFields, ChangeForm, OldSubject};
-use crate::{Ra, RaError, new_id};
+use crate::{Msg, Ra, RaError, new_id};
 
 /// An application with everything its pages show.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ fn actor(holder_id: &str) -> String {
 }
 
 fn parse_row(row: &ApplicationRow) -> Result<(AppState, Business, ProfileKind), RaError> {
-    let bad = || RaError::Invalid(format!("application {} is corrupt", row.id));
+    let bad = || RaError::Invalid(Msg::new("application {id} is corrupt").arg("id", &row.id));
     Ok((
         row.state.parse().map_err(|_| bad())?,
         row.business.parse().map_err(|_| bad())?,
@@ -57,12 +57,12 @@ impl Ra {
             .filter(|c| c.state == store::certificates::STATE_ISSUED)
             .ok_or(RaError::NotFound)?;
         if cert.revoked_at.is_some() {
-            return Err(RaError::Handoff("该证书已被吊销，不能办理证书变更".into()));
+            return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
         }
         let cert_type: ProfileKind = cert
             .profile
             .parse()
-            .map_err(|_| RaError::Invalid("unknown certificate profile".into()))?;
+            .map_err(|_| RaError::Invalid(Msg::new("unknown certificate profile")))?;
         let (id_number, _) =
             ca::profile::identity_values(cert.cert_der.as_deref().unwrap_or_default());
         let form = ChangeForm {
@@ -109,7 +109,7 @@ impl Ra {
                 return self
                     .existing(&mut conn, &open_key, holder_id)
                     .await?
-                    .ok_or_else(|| RaError::Conflict("请稍后重试".into()));
+                    .ok_or_else(|| RaError::Conflict(Msg::new("请稍后重试")));
             }
             Err(e) => return Err(e.into()),
         }
@@ -145,9 +145,9 @@ impl Ra {
                 id: app.id,
                 existing: true,
             })),
-            Some(_) => Err(RaError::Conflict(
-                "该证书已有正在办理中的同类申请（由其他账号发起），请联系客服".into(),
-            )),
+            Some(_) => Err(RaError::Conflict(Msg::new(
+                "该证书已有正在办理中的同类申请（由其他账号发起），请联系客服",
+            ))),
             None => Ok(None),
         }
     }
@@ -186,10 +186,7 @@ impl Ra {
     ) -> Result<(), RaError> {
         let app = self.application(holder_id, id).await?;
         if !app.state.editable() {
-            return Err(RaError::Conflict(format!(
-                "申请当前为“{}”，不能修改",
-                app.state.label_zh()
-            )));
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
         }
         let clean = fields
             .validate(app.cert_type, &app.form.old)
@@ -210,7 +207,7 @@ impl Ra {
         )
         .await?;
         if !saved {
-            return Err(RaError::Conflict("申请状态已变化，请刷新页面".into()));
+            return Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面")));
         }
         Ok(())
     }
@@ -220,24 +217,21 @@ impl Ra {
     pub async fn submit(&self, holder_id: &str, id: &str) -> Result<AppState, RaError> {
         let app = self.application(holder_id, id).await?;
         if !app.state.editable() {
-            return Err(RaError::Conflict(format!(
-                "申请当前为“{}”，不能提交",
-                app.state.label_zh()
-            )));
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能提交")));
         }
         if !app.form.complete {
-            return Err(RaError::Invalid("请先填写并保存基本信息".into()));
+            return Err(RaError::Invalid(Msg::new("请先填写并保存基本信息")));
         }
         let have: Vec<&str> = app.materials.iter().map(|m| m.kind.as_str()).collect();
-        let missing: Vec<&str> = self
+        let missing: Vec<String> = self
             .catalog
             .materials_for(app.business, app.cert_type)
             .into_iter()
             .filter(|s| s.required && !have.contains(&s.kind.as_str()))
-            .map(|s| s.label_zh.as_str())
+            .map(|s| s.kind.clone())
             .collect();
         if !missing.is_empty() {
-            return Err(RaError::Invalid(format!("请上传：{}", missing.join("、"))));
+            return Err(RaError::MissingMaterials(missing));
         }
         let (action, price) = if app.state == AppState::Returned {
             (AppAction::SubmitForReview, None)
@@ -285,9 +279,9 @@ impl Ra {
         note: &str,
         price_fen: Option<i64>,
     ) -> Result<AppState, RaError> {
-        let to = from.after(action).ok_or_else(|| {
-            RaError::Conflict(format!("申请当前为“{}”，不能进行此操作", from.label_zh()))
-        })?;
+        let to = from
+            .after(action)
+            .ok_or_else(|| RaError::Conflict(Msg::new("申请当前状态不能进行此操作")))?;
         let now = self.now_ms();
         let submitted = matches!(
             action,
@@ -306,7 +300,7 @@ impl Ra {
         )
         .await?;
         if moved.is_none() {
-            return Err(RaError::Conflict("申请状态已变化，请刷新页面".into()));
+            return Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面")));
         }
         applications::add_event(
             &mut tx,

@@ -5,7 +5,7 @@
 use domain::{Business, Fen, ProfileKind};
 use store::Db;
 
-use crate::{Ra, RaError};
+use crate::{Msg, Ra, RaError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialSpec {
@@ -153,12 +153,6 @@ impl Ra {
         store::prices::get(&mut conn, business.key(), cert_type.name())
             .await?
             .map(Fen)
-            .ok_or_else(|| {
-                RaError::Invalid(format!(
-                    "{}（{}）暂未定价，请联系客服",
-                    business.name_zh(),
-                    cert_type.label_zh()
-                ))
-            })
+            .ok_or_else(|| RaError::Invalid(Msg::new("该业务暂未定价，请联系客服")))
     }
 }

@@ -1,16 +1,32 @@
 use std::collections::BTreeMap;
 
+use domain::Msg;
 use thiserror::Error;
 
-/// What the RA refuses, with messages for the person who asked (in Chinese: the
-/// portal's default language; the web layer may translate by variant).
+/// Field → message, for forms that show each error next to its field.
+pub type FieldErrors = BTreeMap<&'static str, Msg>;
+
+/// What the RA refuses. Every variant has a message for the person who asked
+/// (`msg`), translatable by the web layer; `Display` gives it in Chinese.
 #[derive(Debug, Error)]
 pub enum RaError {
+    /// The request is wrong (400).
     #[error("{0}")]
-    Invalid(String),
-    /// Field → message, for forms that show errors next to each field.
+    Invalid(Msg),
+    /// The form has wrong fields.
     #[error("表单填写有误")]
-    Form(BTreeMap<&'static str, String>),
+    Form(FieldErrors),
+    /// A hand-off proof or link that does not hold.
+    #[error("{0}")]
+    Handoff(Msg),
+    /// Not possible in the current state (409).
+    #[error("{0}")]
+    Conflict(Msg),
+    #[error("{0}")]
+    Upload(Msg),
+    /// Required materials not yet uploaded, by kind.
+    #[error("请上传所需材料：{}", .0.join("、"))]
+    MissingMaterials(Vec<String>),
     #[error("操作过于频繁，请 {retry_after_secs} 秒后再试")]
     RateLimited { retry_after_secs: u64 },
     #[error("验证码不正确，还可尝试 {remaining} 次")]
@@ -23,15 +39,9 @@ pub enum RaError {
     CodeLocked,
     #[error("请先获取验证码")]
     CodeMissing,
-    #[error("{0}")]
-    Handoff(String),
     /// Not found, or not this holder's: the same answer, so ids do not leak.
     #[error("未找到该记录")]
     NotFound,
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Upload(String),
     #[error("短信发送失败，请稍后再试")]
     SmsFailed(#[source] std::io::Error),
     #[error("文件存储失败")]
@@ -40,4 +50,33 @@ pub enum RaError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Ca(#[from] ca::CaError),
+}
+
+impl RaError {
+    /// The message to show, with its arguments, ready for translation.
+    pub fn msg(&self) -> Msg {
+        match self {
+            RaError::Invalid(m)
+            | RaError::Handoff(m)
+            | RaError::Conflict(m)
+            | RaError::Upload(m) => m.clone(),
+            RaError::Form(_) => Msg::new("表单填写有误"),
+            RaError::MissingMaterials(_) => Msg::new("请上传所需材料"),
+            RaError::RateLimited { retry_after_secs } => {
+                Msg::new("操作过于频繁，请 {seconds} 秒后再试").arg("seconds", retry_after_secs)
+            }
+            RaError::CodeWrong { remaining } => {
+                Msg::new("验证码不正确，还可尝试 {remaining} 次").arg("remaining", remaining)
+            }
+            RaError::CodeExpired => Msg::new("验证码已过期，请重新获取"),
+            RaError::CodeUsed => Msg::new("验证码已使用，请重新获取"),
+            RaError::CodeLocked => Msg::new("验证码错误次数过多，请重新获取"),
+            RaError::CodeMissing => Msg::new("请先获取验证码"),
+            RaError::NotFound => Msg::new("未找到该记录"),
+            RaError::SmsFailed(_) => Msg::new("短信发送失败，请稍后再试"),
+            RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
+                Msg::new("服务器内部错误，请稍后重试")
+            }
+        }
+    }
 }

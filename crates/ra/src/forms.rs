@@ -1,10 +1,8 @@
 //! The 基本信息 form of 证书变更 (图 2.8): parsed field by field, every error kept
 //! next to its field, nothing saved unless all of it is valid.
 
-use std::collections::BTreeMap;
-
 use domain::{
-    CreditCode, Email, IdNumber, Mobile, ParseError, ProfileKind, SubjectInfo, SubjectText,
+    CreditCode, Email, IdNumber, Mobile, Msg, ParseError, ProfileKind, SubjectInfo, SubjectText,
 };
 use serde::{Deserialize, Serialize};
 
@@ -47,13 +45,13 @@ pub struct ChangeForm {
     pub complete: bool,
 }
 
-pub type FieldErrors = BTreeMap<&'static str, String>;
+pub use crate::FieldErrors;
 
 const MAX_REASON: usize = 200;
 
 fn note(errors: &mut FieldErrors, field: &'static str, e: ParseError) {
     let msg = match e {
-        ParseError::Missing { .. } => "此项为必填项".to_string(),
+        ParseError::Missing { .. } => Msg::new("此项为必填项"),
         ParseError::Invalid { reason, .. } => reason,
     };
     errors.insert(field, msg);
@@ -101,9 +99,12 @@ impl ChangeFields {
         }
         let reason = self.reason.trim();
         if reason.is_empty() {
-            errors.insert("reason", "请说明变更事项".into());
+            errors.insert("reason", Msg::new("请说明变更事项"));
         } else if reason.chars().count() > MAX_REASON {
-            errors.insert("reason", format!("不能超过 {MAX_REASON} 个字"));
+            errors.insert(
+                "reason",
+                Msg::new("不能超过 {max} 个字").arg("max", MAX_REASON),
+            );
         } else {
             out.reason = reason.to_string();
         }
@@ -119,7 +120,7 @@ impl ChangeFields {
                         .unwrap_or(false),
                 };
             if same {
-                errors.insert("common_name", "新信息与原证书相同，无需变更".into());
+                errors.insert("common_name", Msg::new("新信息与原证书相同，无需变更"));
             }
         }
         if errors.is_empty() {
@@ -173,11 +174,14 @@ mod tests {
             ..Default::default()
         };
         let e = f.validate(ProfileKind::Enterprise, &old()).unwrap_err();
-        assert_eq!(e["common_name"], "此项为必填项");
-        assert_eq!(e["credit_code"], "校验位不正确");
-        assert_eq!(e["contact_mobile"], "请输入 11 位中国大陆手机号");
-        assert_eq!(e["contact_email"], "邮箱格式不正确");
-        assert_eq!(e["reason"], "请说明变更事项");
+        assert_eq!(e["common_name"].to_string(), "此项为必填项");
+        assert_eq!(e["credit_code"].to_string(), "校验位不正确");
+        assert_eq!(
+            e["contact_mobile"].to_string(),
+            "请输入 11 位中国大陆手机号"
+        );
+        assert_eq!(e["contact_email"].to_string(), "邮箱格式不正确");
+        assert_eq!(e["reason"].to_string(), "请说明变更事项");
         assert!(!e.contains_key("organization"));
     }
 
@@ -192,7 +196,7 @@ mod tests {
             ..Default::default()
         };
         let e = f.validate(ProfileKind::Enterprise, &old()).unwrap_err();
-        assert_eq!(e["common_name"], "新信息与原证书相同，无需变更");
+        assert_eq!(e["common_name"].to_string(), "新信息与原证书相同，无需变更");
         let ok = ChangeFields {
             organization: "新公司".into(),
             ..f

@@ -15,7 +15,7 @@ use spki::AlgorithmIdentifierOwned;
 use store::handoff::LinkRow;
 use x509_cert::Certificate;
 
-use crate::{Ra, RaError, ms, random};
+use crate::{Msg, Ra, RaError, ms, random};
 
 /// What the assistant must sign for `nonce`.
 pub fn signed_message(nonce: &str) -> Vec<u8> {
@@ -58,8 +58,8 @@ fn proof_algorithm(kind: ca::verify::PublicKeyKind) -> AlgorithmIdentifierOwned 
     }
 }
 
-fn refused(why: &str) -> RaError {
-    RaError::Handoff(why.to_string())
+fn refused(why: &'static str) -> RaError {
+    RaError::Handoff(Msg::new(why))
 }
 
 impl Ra {
@@ -91,7 +91,7 @@ impl Ra {
         } else {
             Certificate::from_der(certificate)
         }
-        .map_err(|_| refused("证书格式不正确 (certificate is not valid PEM or DER)"))?;
+        .map_err(|_| refused("证书格式不正确"))?;
         let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
             .map_err(|_| refused("证书序列号不正确"))?;
         let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
@@ -100,35 +100,34 @@ impl Ra {
         let row = store::certificates::by_serial(&mut conn, &serial.to_hex())
             .await?
             .filter(|r| r.cert_der.as_deref() == Some(der.as_slice()))
-            .ok_or_else(|| refused("该证书不是本 CA 签发的证书 (not a certificate we issued)"))?;
+            .ok_or_else(|| refused("该证书不是本 CA 签发的证书"))?;
         if row.revoked_at.is_some() {
-            return Err(refused(
-                "该证书已被吊销，不能办理此业务 (certificate revoked)",
-            ));
+            return Err(refused("该证书已被吊销，不能办理此业务"));
         }
         if row.not_after <= now || row.not_before > now {
-            return Err(refused("该证书不在有效期内 (certificate expired)"));
+            return Err(refused("该证书不在有效期内"));
         }
         // Read-only check of the challenge first: a bad proof must not use it up.
         let challenge_ok = store::handoff::usable_challenge(&mut conn, nonce, now).await?;
         if challenge_ok.is_none() {
-            return Err(refused(
-                "挑战码无效、已过期或已使用，请重新发起 (challenge invalid, expired or used)",
-            ));
+            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
         }
         let spki = cert.tbs_certificate().subject_public_key_info();
         let kind = ca::verify::classify(spki)?;
-        ca::verify::verify(spki, &proof_algorithm(kind), &signed_message(nonce), signature)
-            .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名 (signature does not verify with the certificate's key)"))?;
+        ca::verify::verify(
+            spki,
+            &proof_algorithm(kind),
+            &signed_message(nonce),
+            signature,
+        )
+        .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名"))?;
         drop(conn);
 
         let token = random::token();
         let expires_at_ms = now + ms(self.settings.handoff_ttl);
         let mut tx = self.db.begin().await?;
         if !store::handoff::use_challenge(&mut tx, nonce, now).await? {
-            return Err(refused(
-                "挑战码无效、已过期或已使用，请重新发起 (challenge invalid, expired or used)",
-            ));
+            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
         }
         store::handoff::insert_link(
             &mut tx,
@@ -158,7 +157,7 @@ impl Ra {
         let now = self.now_ms();
         let row = store::handoff::use_link(&mut *self.db.conn().await?, &random::hash(token), now)
             .await?
-            .ok_or_else(|| refused("链接无效、已过期或已被使用，请在证书助手中重新点击 (link invalid, expired or used)"))?;
+            .ok_or_else(|| refused("链接无效、已过期或已被使用，请在证书助手中重新点击"))?;
         let serial = Serial::parse(&row.serial).map_err(|_| refused("链接无效"))?;
         let business: Business = row.business.parse().map_err(|_| refused("链接无效"))?;
         Ok((serial, business))

@@ -28,9 +28,10 @@ use std::time::Duration;
 
 use ca::Authority;
 use domain::Clock;
+pub use domain::Msg;
 use store::Db;
 
-pub use error::RaError;
+pub use error::{FieldErrors, RaError};
 
 /// Timings and limits, from configuration.
 #[derive(Debug, Clone)]

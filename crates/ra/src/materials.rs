@@ -6,7 +6,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use store::materials::MaterialRow;
 
-use crate::{Ra, RaError, new_id};
+use crate::{Msg, Ra, RaError, new_id};
 
 /// The content type of an accepted file, recognised from its first bytes.
 pub fn sniff(head: &[u8]) -> Option<&'static str> {
@@ -23,6 +23,11 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 
 /// The message for a file that is not one of ours.
 pub const WRONG_TYPE: &str = "只接受 PDF、JPEG、PNG 文件（按文件内容识别，改扩展名无效）";
+
+/// The message for a file over the limit.
+pub fn too_large(limit: usize) -> Msg {
+    Msg::new("文件超过 {mb} MB 的上限").arg("mb", limit / (1024 * 1024))
+}
 
 /// A display name: no directories, no control characters, at most 100 characters.
 fn display_name(raw: &str) -> String {
@@ -48,10 +53,7 @@ impl Ra {
     ) -> Result<MaterialRow, RaError> {
         let app = self.application(holder_id, application_id).await?;
         if !app.state.editable() {
-            return Err(RaError::Conflict(format!(
-                "申请当前为“{}”，不能修改材料",
-                app.state.label_zh()
-            )));
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改材料")));
         }
         if !self
             .catalog
@@ -59,18 +61,17 @@ impl Ra {
             .iter()
             .any(|s| s.kind == kind)
         {
-            return Err(RaError::Invalid(format!("未知的材料类型 `{kind}`")));
+            return Err(RaError::Invalid(
+                Msg::new("未知的材料类型 `{kind}`").arg("kind", kind),
+            ));
         }
         if bytes.is_empty() {
-            return Err(RaError::Upload("文件为空".into()));
+            return Err(RaError::Upload(Msg::new("文件为空")));
         }
         if bytes.len() > self.settings.upload_limit {
-            return Err(RaError::Upload(format!(
-                "文件超过 {} MB 的上限",
-                self.settings.upload_limit / (1024 * 1024)
-            )));
+            return Err(RaError::Upload(too_large(self.settings.upload_limit)));
         }
-        let content_type = sniff(&bytes).ok_or_else(|| RaError::Upload(WRONG_TYPE.into()))?;
+        let content_type = sniff(&bytes).ok_or_else(|| RaError::Upload(Msg::new(WRONG_TYPE)))?;
         let id = new_id();
         let key = format!("materials/{application_id}/{id}");
         let row = MaterialRow {

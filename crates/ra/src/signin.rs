@@ -9,7 +9,7 @@ use store::holders::HolderRow;
 use store::sms::SmsCodeRow;
 
 use crate::ratelimit::{self, Limit};
-use crate::{Ra, RaError, ms, new_id, random};
+use crate::{Msg, Ra, RaError, ms, new_id, random};
 
 const PURPOSE: &str = "signin";
 const HOUR: i64 = 3_600_000;
@@ -97,7 +97,7 @@ impl Ra {
         ratelimit::record(&self.db, now, &[&by_client]).await?;
         let code = code.trim();
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(RaError::Invalid("请输入 6 位数字验证码".into()));
+            return Err(RaError::Invalid(Msg::new("请输入 6 位数字验证码")));
         }
         let latest =
             store::sms::latest(&mut *self.db.conn().await?, mobile.as_str(), PURPOSE).await?;

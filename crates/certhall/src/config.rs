@@ -23,6 +23,74 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub ca: CaConfig,
     pub branding: BrandingConfig,
+    pub portal: PortalConfig,
+    pub blobs: BlobsConfig,
+    /// The price list, one entry per (business, certificate type). Entries given
+    /// here replace the built-in defaults for that pair; prices edited later in
+    /// the back office are kept.
+    pub prices: Vec<PriceConfig>,
+    /// The materials each business needs. If any are given, they replace the
+    /// built-in list entirely.
+    pub materials: Vec<MaterialConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalConfig {
+    /// Largest upload, MB. Default 10.
+    pub upload_limit_mb: usize,
+    /// The SMS signature, 【…】. Default: branding.operator.
+    pub sms_signature: Option<String>,
+    /// How long an SMS code is valid, seconds. Default 300.
+    pub sms_code_seconds: u64,
+    /// Codes per number per hour. Default 5 (and at most one a minute).
+    pub sms_per_number_hourly: i64,
+    /// Codes per client address per hour. Default 20.
+    pub sms_per_client_hourly: i64,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            upload_limit_mb: 10,
+            sms_signature: None,
+            sms_code_seconds: 300,
+            sms_per_number_hourly: 5,
+            sms_per_client_hourly: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlobsConfig {
+    /// Where materials and invoices are kept: empty for `<data_dir>/blobs`, or
+    /// `s3://bucket/prefix` (credentials and endpoint from the AWS_* variables).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceConfig {
+    /// new, renew, reissue, seal, unlock, change, revoke.
+    pub business: String,
+    /// enterprise or individual.
+    pub cert_type: String,
+    /// In yuan, e.g. "300" or "0" (free).
+    pub yuan: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialConfig {
+    pub business: String,
+    pub cert_type: String,
+    /// A stable key, e.g. business_license.
+    pub kind: String,
+    pub label: String,
+    pub label_en: Option<String>,
+    #[serde(default)]
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +202,8 @@ pub struct BrandingConfig {
     pub operator: String,
     /// 客服热线.
     pub hotline: String,
+    /// A logo file (PNG, JPEG or SVG) for the header. Default: none (initials).
+    pub logo: Option<PathBuf>,
 }
 
 impl Default for BrandingConfig {
@@ -142,6 +212,7 @@ impl Default for BrandingConfig {
             platform_name: "certhall 证书网上服务平台".into(),
             operator: "certhall".into(),
             hotline: "400-000-0000".into(),
+            logo: None,
         }
     }
 }
@@ -183,6 +254,19 @@ pub struct Settings {
     pub pkcs11: Option<ca::signer::TokenConfig>,
     pub ca: CaSettingsTemplate,
     pub branding: web::Branding,
+    pub portal: PortalSettings,
+    pub blobs_url: Option<String>,
+    pub catalog: ra::catalog::Catalog,
+}
+
+/// Portal limits after validation.
+#[derive(Debug, Clone)]
+pub struct PortalSettings {
+    pub upload_limit: usize,
+    pub sms_signature: String,
+    pub sms_code_ttl: Duration,
+    pub sms_per_number_hourly: i64,
+    pub sms_per_client_hourly: i64,
 }
 
 /// CA settings without the public URL (known only once the server is bound).
@@ -351,6 +435,32 @@ impl Config {
                 })
             }
         };
+        let portal = self.portal;
+        if !(1..=100).contains(&portal.upload_limit_mb) {
+            return Err(bad("portal.upload_limit_mb", "must be between 1 and 100"));
+        }
+        if !(60..=1800).contains(&portal.sms_code_seconds) {
+            return Err(bad(
+                "portal.sms_code_seconds",
+                "must be between 60 and 1800",
+            ));
+        }
+        if portal.sms_per_number_hourly < 1 {
+            return Err(bad("portal.sms_per_number_hourly", "must be at least 1"));
+        }
+        if portal.sms_per_client_hourly < 1 {
+            return Err(bad("portal.sms_per_client_hourly", "must be at least 1"));
+        }
+        let blobs_url = self.blobs.url.filter(|u| !u.is_empty());
+        if let Some(u) = &blobs_url
+            && !u.starts_with("s3://")
+        {
+            return Err(bad(
+                "blobs.url",
+                format!("`{u}` must be empty (local) or s3://bucket"),
+            ));
+        }
+        let catalog = catalog(self.prices, self.materials)?;
         let b = self.branding;
         for (field, value) in [
             ("branding.platform_name", &b.platform_name),
@@ -384,13 +494,108 @@ impl Config {
                 crl_validity: Duration::from_secs(ca.crl_validity_hours * 3600),
                 crl_refresh: Duration::from_secs(ca.crl_refresh_minutes * 60),
             },
+            portal: PortalSettings {
+                upload_limit: portal.upload_limit_mb * 1024 * 1024,
+                sms_signature: portal.sms_signature.unwrap_or_else(|| b.operator.clone()),
+                sms_code_ttl: Duration::from_secs(portal.sms_code_seconds),
+                sms_per_number_hourly: portal.sms_per_number_hourly,
+                sms_per_client_hourly: portal.sms_per_client_hourly,
+            },
+            blobs_url,
+            catalog,
             branding: web::Branding {
+                logo: match b.logo {
+                    Some(path) => Some(std::sync::Arc::new(logo(&path)?)),
+                    None => None,
+                },
                 platform_name: b.platform_name,
                 operator: b.operator,
                 hotline: b.hotline,
             },
         })
     }
+}
+
+/// The logo's content type and bytes, checked by content.
+fn logo(path: &Path) -> Result<(String, Vec<u8>), ConfigError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        bad(
+            "branding.logo",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let kind = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).contains("<svg") {
+        "image/svg+xml"
+    } else {
+        return Err(bad("branding.logo", "must be a PNG, JPEG or SVG file"));
+    };
+    Ok((kind.to_string(), bytes))
+}
+
+/// The price list and materials: built-in defaults, overridden by the file.
+fn catalog(
+    prices: Vec<PriceConfig>,
+    materials: Vec<MaterialConfig>,
+) -> Result<ra::catalog::Catalog, ConfigError> {
+    use domain::{Business, Fen, ProfileKind};
+    let mut c = ra::catalog::Catalog::defaults();
+    let business = |i: usize, b: &str, table: &str| -> Result<Business, ConfigError> {
+        b.parse().map_err(|_| {
+            bad(
+                &format!("{table}[{i}].business"),
+                format!("unknown business `{b}`"),
+            )
+        })
+    };
+    let cert_type = |i: usize, t: &str, table: &str| -> Result<ProfileKind, ConfigError> {
+        t.parse().map_err(|_| {
+            bad(
+                &format!("{table}[{i}].cert_type"),
+                "must be enterprise or individual",
+            )
+        })
+    };
+    for (i, p) in prices.iter().enumerate() {
+        let b = business(i, &p.business, "prices")?;
+        let t = cert_type(i, &p.cert_type, "prices")?;
+        let amount = Fen::parse_yuan(&p.yuan)
+            .map_err(|e| bad(&format!("prices[{i}].yuan"), e.to_string()))?;
+        c.prices.retain(|x| !(x.business == b && x.cert_type == t));
+        c.prices.push(ra::catalog::PriceSpec {
+            business: b,
+            cert_type: t,
+            amount,
+        });
+    }
+    if !materials.is_empty() {
+        c.materials.clear();
+        for (i, m) in materials.iter().enumerate() {
+            let b = business(i, &m.business, "materials")?;
+            let t = cert_type(i, &m.cert_type, "materials")?;
+            if m.kind.is_empty() || !m.kind.bytes().all(|c| c.is_ascii_lowercase() || c == b'_') {
+                return Err(bad(
+                    &format!("materials[{i}].kind"),
+                    "use lower-case letters and _",
+                ));
+            }
+            if m.label.trim().is_empty() {
+                return Err(bad(&format!("materials[{i}].label"), "must not be empty"));
+            }
+            c.materials.push(ra::catalog::MaterialSpec {
+                business: b,
+                cert_type: t,
+                kind: m.kind.clone(),
+                label_zh: m.label.clone(),
+                label_en: m.label_en.clone().unwrap_or_else(|| m.label.clone()),
+                required: m.required,
+            });
+        }
+    }
+    Ok(c)
 }
 
 /// The dotted key whose value starts at byte `offset` of a TOML document, from

@@ -11,6 +11,8 @@ pub enum AppError {
     Ca(#[from] ca::CaError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Ra(#[from] ra::RaError),
     #[error("{0}")]
     Input(String),
     #[error("{action} {path}: {source}")]

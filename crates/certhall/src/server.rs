@@ -88,7 +88,7 @@ pub async fn start_with_clock(
                     Ok(_) | Err(ca::CaError::AlreadyInitialised(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
-                Authority::load(db.clone(), keys, ca_settings, clock).await?
+                Authority::load(db.clone(), keys, ca_settings, clock.clone()).await?
             }
             Err(e) => return Err(e.into()),
         };
@@ -96,11 +96,19 @@ pub async fn start_with_clock(
     authority.current_crl().await?;
     let watcher = ca::authority::spawn_watcher(authority.clone());
 
-    let state = web::AppState {
-        authority: authority.clone(),
-        branding: Arc::new(settings.branding.clone()),
-        metrics: web::metrics::handle(),
-    };
+    let ra = Arc::new(setup::ra(
+        settings,
+        &public_url,
+        authority.clone(),
+        clock.clone(),
+    )?);
+    ra.catalog.seed_prices(&ra.db, ra.now_ms()).await?;
+    let state = web::AppState::new(
+        authority.clone(),
+        ra,
+        settings.branding.clone(),
+        &public_url,
+    );
     let app = web::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let serve = tokio::spawn(async move {

@@ -109,3 +109,39 @@ pub async fn load_authority(settings: &Settings) -> Result<Arc<Authority>, AppEr
     let url = public_url(settings, settings.listen);
     Ok(Authority::load(db, keys, ca_settings(settings, &url), Arc::new(SystemClock)).await?)
 }
+
+/// The registration authority, wired to this installation's SMS outbox and blob
+/// store.
+pub fn ra(
+    settings: &Settings,
+    public_url: &str,
+    authority: Arc<Authority>,
+    clock: Arc<dyn domain::Clock>,
+) -> Result<ra::Ra, AppError> {
+    let blobs = match &settings.blobs_url {
+        Some(url) => ra::blobs::BlobStore::s3(url),
+        None => ra::blobs::BlobStore::local(&settings.data_dir.join("blobs")),
+    }
+    .map_err(|e| AppError::Input(format!("blob store: {e}")))?;
+    let p = &settings.portal;
+    let ra_settings = ra::RaSettings {
+        public_url: public_url.to_string(),
+        sms_signature: p.sms_signature.clone(),
+        sms_code_ttl: p.sms_code_ttl,
+        sms_per_number_hourly: p.sms_per_number_hourly,
+        sms_per_client_hourly: p.sms_per_client_hourly,
+        upload_limit: p.upload_limit,
+        ..ra::RaSettings::default()
+    };
+    Ok(ra::Ra {
+        db: authority.db().clone(),
+        clock,
+        settings: ra_settings,
+        sms: Arc::new(ra::sms::OutboxSms::new(
+            settings.data_dir.join("outbox").join("sms.log"),
+        )),
+        blobs,
+        catalog: settings.catalog.clone(),
+        authority,
+    })
+}

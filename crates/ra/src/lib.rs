@@ -18,7 +18,7 @@ mod error;
 pub mod forms;
 pub mod handoff;
 pub mod materials;
-mod random;
+pub mod random;
 pub mod ratelimit;
 pub mod signin;
 pub mod sms;

@@ -3,18 +3,24 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
 use ca::asn1time;
 use ca::authority::pem;
 use domain::{RevocationReason, Serial};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::view::Status;
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/certificates/{serial}", get(certificate))
+    Router::new()
+        .route("/api/v1/certificates/{serial}", get(certificate))
+        .route("/api/v1/handoff/challenge", post(handoff_challenge))
+        .route("/api/v1/handoff", post(handoff))
 }
 
 #[derive(Serialize)]
@@ -69,4 +75,109 @@ async fn certificate(
             .map(RevocationReason::name),
         certificate_pem: pem("CERTIFICATE", row.cert_der.as_deref().unwrap_or_default()),
     }))
+}
+
+/// Errors of the assistant's API: `{"error": "…"}` in the language the client
+/// asks for (Accept-Language), Chinese by default.
+fn ra_error(headers: &HeaderMap, e: &ra::RaError) -> Response {
+    let status = crate::portal::status_of(e);
+    if status.is_server_error() {
+        tracing::error!(error = ?e, "API request failed");
+    }
+    let english = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("en"));
+    let tr = crate::i18n::Tr(if english {
+        crate::i18n::Lang::En
+    } else {
+        crate::i18n::Lang::Zh
+    });
+    (
+        status,
+        Json(serde_json::json!({ "error": tr.msg(&e.msg()) })),
+    )
+        .into_response()
+}
+
+#[derive(Serialize)]
+struct ChallengeJson {
+    nonce: String,
+    /// What to sign: the UTF-8 bytes of this string.
+    sign: String,
+    expires_at: String,
+}
+
+/// Step 1 of the hand-off: a fresh challenge for the assistant to sign.
+async fn handoff_challenge(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    match s.ra.handoff_challenge().await {
+        Ok(c) => Json(ChallengeJson {
+            sign: String::from_utf8(ra::handoff::signed_message(&c.nonce)).unwrap_or_default(),
+            nonce: c.nonce,
+            expires_at: asn1time::rfc3339(c.expires_at_ms),
+        })
+        .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct HandoffJson {
+    /// PEM, or base64 of the DER.
+    certificate: String,
+    nonce: String,
+    /// Base64 of the signature over `certhall-handoff:<nonce>`.
+    signature: String,
+    /// The business to open; `change` by default.
+    #[serde(default)]
+    business: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LinkJson {
+    url: String,
+    expires_at: String,
+}
+
+/// Step 2: the proof of possession; answers with the single-use link.
+async fn handoff(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let bad = |m: &'static str| ra_error(&headers, &ra::RaError::Invalid(domain::Msg::new(m)));
+    let Ok(req) = serde_json::from_slice::<HandoffJson>(&body) else {
+        return bad("请求格式不正确：需要 JSON 字段 certificate、nonce、signature");
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let cert = if req.certificate.trim_start().starts_with("-----BEGIN") {
+        req.certificate.into_bytes()
+    } else {
+        match b64.decode(req.certificate.trim()) {
+            Ok(d) => d,
+            Err(_) => return bad("证书格式不正确"),
+        }
+    };
+    let Ok(signature) = b64.decode(req.signature.trim()) else {
+        return bad("签名不是有效的 base64");
+    };
+    let business = match req.business.as_deref().unwrap_or("change").parse() {
+        Ok(b) => b,
+        Err(_) => return bad("未知的业务类型"),
+    };
+    match s
+        .ra
+        .handoff_redeem(&cert, &req.nonce, &signature, business)
+        .await
+    {
+        Ok(link) => (
+            StatusCode::OK,
+            Json(LinkJson {
+                url: link.url,
+                expires_at: asn1time::rfc3339(link.expires_at_ms),
+            }),
+        )
+            .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
 }

@@ -1,16 +1,23 @@
 //! certhall's web layer: axum routers, one module per area, server-rendered pages.
 //!
-//! Handlers parse what arrives into domain types and call the authority (or, for
-//! read-only lookups, the store); they never touch a private key. Errors are
-//! mapped to responses in one place (`error`).
+//! Handlers parse what arrives into domain types and call the RA or the authority
+//! (or, for read-only lookups, the store); they never touch a private key. Every
+//! page is in simplified Chinese or English (`i18n`), every state-changing form is
+//! CSRF-checked (`csrf`), holders' sessions live in the database (`session`).
 
 mod api;
+mod cookies;
+mod csrf;
 mod error;
 mod health;
+pub mod i18n;
 pub mod metrics;
+mod page;
 mod pages;
 mod pki;
+mod portal;
 mod query;
+mod session;
 mod state;
 mod view;
 
@@ -25,12 +32,16 @@ pub use state::{AppState, Branding};
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
+    let upload_limit = state.ra.settings.upload_limit;
     Router::new()
         .merge(health::routes())
         .merge(pages::routes())
         .merge(pki::routes())
         .merge(query::routes())
         .merge(api::routes())
+        .merge(portal::routes(upload_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), session::load))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -38,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ))
         .with_state(state)
 }

@@ -1,35 +1,35 @@
-//! Pages that are not part of a business yet: home, and the stylesheet.
+//! Pages that belong to no business: home, the stylesheet, the operator's logo.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::{AppState, Branding, WebError};
+use crate::AppState;
+use crate::page::Page;
+use crate::portal::page_ok;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/site.css", get(css))
+        .route("/branding/logo", get(logo))
 }
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage<'a> {
-    branding: &'a Branding,
-    algorithm: &'a str,
+struct HomePage {
+    p: Page,
+    algorithm: &'static str,
 }
 
-async fn home(State(s): State<AppState>) -> Result<Html<String>, WebError> {
-    let page = HomePage {
-        branding: &s.branding,
+async fn home(State(s): State<AppState>, p: Page) -> Response {
+    page_ok(&HomePage {
+        p: p.with_nav("home"),
         algorithm: s.authority.algorithm().name(),
-    };
-    Ok(Html(
-        page.render().map_err(|e| WebError::Internal(Box::new(e)))?,
-    ))
+    })
 }
 
 async fn css() -> impl IntoResponse {
@@ -40,4 +40,18 @@ async fn css() -> impl IntoResponse {
         ],
         include_str!("../static/site.css"),
     )
+}
+
+async fn logo(State(s): State<AppState>) -> Response {
+    match &s.branding.logo {
+        Some(logo) => (
+            [
+                (header::CONTENT_TYPE, logo.0.clone()),
+                (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+            ],
+            logo.1.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -12,8 +12,9 @@ use domain::Serial;
 use serde::Deserialize;
 use store::certificates::{self, CertificateRow};
 
+use crate::page::Page;
 use crate::view::CertificateView;
-use crate::{AppState, Branding, WebError};
+use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,8 +31,8 @@ struct QueryParams {
 
 #[derive(Template)]
 #[template(path = "query.html")]
-struct QueryPage<'a> {
-    branding: &'a Branding,
+struct QueryPage {
+    p: Page,
     by_serial: bool,
     q: String,
     error: Option<String>,
@@ -44,12 +45,13 @@ const MAX_RESULTS: i64 = 50;
 
 async fn query_page(
     State(s): State<AppState>,
+    page_ctx: Page,
     Query(p): Query<QueryParams>,
 ) -> Result<Response, WebError> {
     let q = p.q.unwrap_or_default().trim().to_string();
     let by_serial = p.by.as_deref() != Some("holder");
     let mut page = QueryPage {
-        branding: &s.branding,
+        p: page_ctx.with_nav("query"),
         by_serial,
         q: q.clone(),
         error: None,
@@ -64,9 +66,11 @@ async fn query_page(
             match Serial::parse(&q) {
                 Err(e) => {
                     status = StatusCode::BAD_REQUEST;
-                    page.error = Some(format!(
-                        "序列号格式不正确：{e}。请输入十六进制序列号，例如 openssl x509 -serial 显示的值。"
-                    ));
+                    let why = match &e {
+                        domain::ParseError::Invalid { reason, .. } => page.p.msg(reason),
+                        domain::ParseError::Missing { .. } => page.p.t("form.required"),
+                    };
+                    page.error = Some(format!("{}{why}", page.p.t("query.bad_serial")));
                 }
                 Ok(serial) => {
                     if let Some(row) = certificates::by_serial(&mut conn, &serial.to_hex()).await?

@@ -86,3 +86,164 @@ impl CertificateView {
         }
     }
 }
+
+use domain::{AppState, Business, Fen};
+use ra::applications::ApplicationView;
+use ra::catalog::Catalog;
+use store::applications::{ApplicationRow, EventRow};
+
+use crate::page::Page;
+
+/// One step of the step bar (填写信息 → 上传资料 → 支付 → 提交 → 审核 → 更新证书).
+pub struct Step {
+    pub label: String,
+    /// `done`, `current` or `todo`.
+    pub status: &'static str,
+}
+
+pub struct Steps(pub Vec<Step>);
+
+impl Steps {
+    /// `current` counts from 1 over all six steps; a free business has no 支付.
+    pub fn new(p: &Page, current: usize, free: bool) -> Self {
+        let keys = [
+            "steps.fill",
+            "steps.upload",
+            "steps.pay",
+            "steps.submit",
+            "steps.review",
+            "steps.update",
+        ];
+        Steps(
+            keys.iter()
+                .enumerate()
+                .filter(|(i, _)| !(free && *i == 2))
+                .map(|(i, k)| Step {
+                    label: p.t(k),
+                    status: match (i + 1).cmp(&current) {
+                        std::cmp::Ordering::Less => "done",
+                        std::cmp::Ordering::Equal => "current",
+                        std::cmp::Ordering::Greater => "todo",
+                    },
+                })
+                .collect(),
+        )
+    }
+}
+
+pub struct MaterialFile {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+    pub is_image: bool,
+    pub uploaded: String,
+}
+
+/// A required or optional material and what has been uploaded for it.
+pub struct MaterialSlot {
+    pub kind: String,
+    pub label: String,
+    pub required: bool,
+    pub file: Option<MaterialFile>,
+}
+
+fn size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+pub fn material_views(p: &Page, catalog: &Catalog, app: &ApplicationView) -> Vec<MaterialSlot> {
+    catalog
+        .materials_for(app.business, app.cert_type)
+        .into_iter()
+        .map(|spec| MaterialSlot {
+            kind: spec.kind.clone(),
+            label: p.tr.pick(&spec.label_zh, &spec.label_en).to_string(),
+            required: spec.required,
+            file: app
+                .materials
+                .iter()
+                .find(|m| m.kind == spec.kind)
+                .map(|m| MaterialFile {
+                    id: m.id.clone(),
+                    name: m.file_name.clone(),
+                    size: size(m.size),
+                    is_image: m.content_type.starts_with("image/"),
+                    uploaded: asn1time::beijing_minutes(m.created_at),
+                }),
+        })
+        .collect()
+}
+
+/// An application as a line of 个人中心.
+pub struct ApplicationLine {
+    pub id: String,
+    pub business: String,
+    pub serial: String,
+    pub state_label: String,
+    pub tone: &'static str,
+    pub created: String,
+    pub submitted: String,
+    pub updated: String,
+    pub price: String,
+    pub editable: bool,
+}
+
+impl ApplicationLine {
+    pub fn new(p: &Page, r: &ApplicationRow) -> Self {
+        let state: AppState = r.state.parse().unwrap_or(AppState::Draft);
+        let business: Business = r.business.parse().unwrap_or(Business::Change);
+        ApplicationLine {
+            id: r.id.clone(),
+            business: p
+                .tr
+                .pick(business.name_zh(), business.name_en())
+                .to_string(),
+            serial: r.cert_serial.clone().unwrap_or_default(),
+            state_label: p.tr.pick(state.label_zh(), state.label_en()).to_string(),
+            tone: state.tone(),
+            created: asn1time::beijing_minutes(r.created_at),
+            submitted: r
+                .submitted_at
+                .map(asn1time::beijing_minutes)
+                .unwrap_or_default(),
+            updated: asn1time::beijing_minutes(r.updated_at),
+            price: if r.price_fen == 0 {
+                p.t("common.free")
+            } else {
+                Fen(r.price_fen).to_string()
+            },
+            editable: state.editable(),
+        }
+    }
+}
+
+/// One entry of an application's timeline.
+pub struct EventLine {
+    pub at: String,
+    pub actor: String,
+    pub to: String,
+    pub note: String,
+}
+
+impl EventLine {
+    pub fn new(p: &Page, e: &EventRow) -> Self {
+        let to: AppState = e.to_state.parse().unwrap_or(AppState::Draft);
+        let actor = if e.actor.starts_with("holder:") {
+            p.t("timeline.holder")
+        } else if e.actor.starts_with("staff:") {
+            p.t("timeline.staff")
+        } else {
+            p.t("timeline.system")
+        };
+        EventLine {
+            at: asn1time::beijing_minutes(e.at),
+            actor,
+            to: p.tr.pick(to.label_zh(), to.label_en()).to_string(),
+            note: p.tr.text(&e.note),
+        }
+    }
+}

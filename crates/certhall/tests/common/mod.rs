@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod holder;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};

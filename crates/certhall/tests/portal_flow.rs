@@ -1,0 +1,239 @@
+//! The free 证书变更 flow of chapter 三, over HTTP: the assistant's hand-off (a
+//! software key stands in for the USB key), sign-in with the code from the SMS
+//! outbox, 基本信息, materials, 下一步 → "申请成功，等待审核", and 个人中心.
+
+mod common;
+
+use ca::KeyAlgorithm;
+use common::TestApp;
+use common::browser::Browser;
+use common::holder::{self, CODE, ORG};
+use testkit::openssl::KeyKind;
+use testkit::{Backend, on_both_databases};
+
+const MOBILE: &str = "13812345678";
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(app.server.authority.db().pool())
+        .await
+        .unwrap();
+    n
+}
+
+async fn free_change_flow(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let data = app.settings.data_dir.clone();
+    let holder = holder::enterprise(&app, "holder", KeyKind::P256).await;
+
+    // 自助服务 (图 3.1, 3.2) and the 证书变更 page (图 3.3).
+    let b = Browser::new(&app.base);
+    let hall = b.get("/selfservice").await;
+    for entry in [
+        "在线新办",
+        "在线延期",
+        "在线补办",
+        "签章变更",
+        "找回密码",
+        "证书查询与证书变更",
+    ] {
+        assert!(hall.has(entry), "{entry} missing from 自助服务");
+    }
+    let change = b.get("/selfservice/change").await;
+    assert!(change.has("下载并安装") && change.has("打开证书助手"));
+    assert!(change.has("certhall://open?business=change"));
+
+    // The assistant proves possession and opens the browser (图 3.8).
+    let link = holder::handoff_link(&app, &holder).await;
+    let landing = b.get(&link).await;
+    assert!(
+        landing.path().starts_with("/signin"),
+        "not signed in: sign in first ({})",
+        landing.url
+    );
+
+    // Sign in with the SMS code; then the form opens by itself.
+    let form = b.sign_in(&data, MOBILE, "/handoff/continue").await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert!(form.path().ends_with("/form"), "{}", form.url);
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+    assert!(form.has("基本信息"));
+    assert!(form.has(&holder.serial), "the form shows the certificate");
+    assert!(
+        form.has(&format!("value=\"{ORG}\"")),
+        "pre-filled from the certificate"
+    );
+    assert!(form.has(&format!("value=\"{CODE}\"")));
+    assert!(
+        form.has("138****5678"),
+        "the header shows the masked number"
+    );
+    assert!(
+        form.has("href=\"/me\" id=\"account\""),
+        "…linking to 个人中心"
+    );
+
+    // 基本信息: the company was renamed.
+    let materials = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "合肥新名科技有限公司"),
+                ("credit_code", CODE),
+                ("common_name", "张三"),
+                ("contact_mobile", MOBILE),
+                ("contact_email", "zhangsan@example.com"),
+                ("reason", "单位更名"),
+            ],
+        )
+        .await;
+    assert_eq!(materials.status, 200, "{}", materials.html);
+    assert!(materials.path().ends_with("/materials"));
+    assert!(
+        materials.has("营业执照副本")
+            && materials.has("工商变更通知书")
+            && materials.has("经办人身份证")
+    );
+
+    // 上传资料 (图 3.9).
+    let mut page = materials;
+    for (kind, name, bytes) in [
+        ("business_license", "营业执照.pdf", holder::pdf()),
+        ("change_notice", "变更通知书.png", holder::png()),
+        ("agent_id", "身份证.jpg", holder::jpeg()),
+    ] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{app_id}/materials/{kind}"),
+                name,
+                bytes,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{kind}: {}", page.html);
+        assert!(page.has(name), "{kind} is shown back");
+    }
+    assert!(page.has("<img class=\"thumb\""), "images are previewed");
+
+    // 下一步 → 申请成功，等待审核 (图 3.10).
+    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert!(done.has("申请成功，等待审核"), "{}", done.html);
+
+    // 个人中心: 待审核 with its timeline.
+    let me = b.get("/me").await;
+    assert!(
+        me.has("证书变更") && me.has("badge info\">待审核"),
+        "{}",
+        me.html
+    );
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(detail.has("id=\"status\">待审核"), "{}", detail.html);
+    assert!(detail.has("通过证书助手发起证书变更") && detail.has("提交申请"));
+    assert!(detail.has("合肥旧名科技有限公司") && detail.has("合肥新名科技有限公司"));
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM applications WHERE id = '{app_id}' AND state = 'PENDING_REVIEW'")).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM application_events WHERE application_id = '{app_id}'")
+        )
+        .await,
+        2
+    );
+
+    // The uploaded file comes back byte for byte, to its owner.
+    let mid_marker = "href=\"/materials/";
+    let start = detail.html.find(mid_marker).unwrap() + mid_marker.len();
+    let material_id = detail.html[start..].split('"').next().unwrap().to_string();
+    let bytes = b
+        .client
+        .get(format!("{}/materials/{material_id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bytes.status(), 200);
+    let body = bytes.bytes().await.unwrap().to_vec();
+    assert!([holder::pdf(), holder::png(), holder::jpeg()].contains(&body));
+
+    // A second hand-off for the same certificate leads to this application.
+    let again = b.get(&holder::handoff_link(&app, &holder).await).await;
+    assert!(
+        again
+            .path()
+            .starts_with(&format!("/me/applications/{app_id}")),
+        "{}",
+        again.url
+    );
+    assert!(again.has("已为您打开这份申请"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM applications").await, 1);
+
+    // Signing out ends the session.
+    let out = b.post(&again, "/signout", &[]).await;
+    assert!(out.has("登录"));
+    let me = b.get("/me").await;
+    assert!(me.path().starts_with("/signin"));
+    app.server.stop().await;
+}
+
+/// An individual certificate, and the same flow read in English.
+async fn individual_in_english(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let holder = holder::individual(&app, "person").await;
+    let b = Browser::english(&app.base);
+    b.get("/").await;
+    let link = holder::handoff_link(&app, &holder).await;
+    b.get(&link).await;
+    let form = b
+        .sign_in(&app.settings.data_dir, "13912345678", "/handoff/continue")
+        .await;
+    assert!(form.has("Basic information"), "{}", form.html);
+    assert!(
+        form.has("value=\"11010519491231002X\""),
+        "the ID number comes from the certificate"
+    );
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+    let page = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("common_name", "李四新"),
+                ("id_number", "11010519491231002X"),
+                ("contact_mobile", "13912345678"),
+                ("reason", "改名"),
+            ],
+        )
+        .await;
+    assert!(page.has("Upload documents"), "{}", page.html);
+    // Submitting without the required ID card is refused, in English.
+    let refused = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.has("Please upload: ID card (both sides)"),
+        "{}",
+        refused.html
+    );
+    let page = b
+        .upload(
+            &refused,
+            &format!("/apply/{app_id}/materials/id_card"),
+            "id.png",
+            holder::png(),
+        )
+        .await;
+    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(
+        done.has("Application submitted, awaiting review"),
+        "{}",
+        done.html
+    );
+    let me = b.get("/me").await;
+    assert!(me.has("Under review"), "{}", me.html);
+    app.server.stop().await;
+}
+
+on_both_databases!(free_change_flow, individual_in_english);

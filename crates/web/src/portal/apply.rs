@@ -1,0 +1,342 @@
+//! The 证书变更 application: 基本信息 (图 2.8), materials (图 2.9), 下一步 (submit)
+//! and the result (图 3.10 "申请成功，等待审核", or on to payment).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::BytesMut;
+use domain::{AppState as St, Msg, ProfileKind};
+use ra::RaError;
+use ra::applications::ApplicationView;
+use ra::forms::ChangeFields;
+use serde::Deserialize;
+
+use super::{SignedIn, error_page, page_ok, render, see_other, status_of};
+use crate::AppState;
+use crate::page::Page;
+use crate::view::material_views;
+
+pub use crate::view::{MaterialSlot, Steps};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ExistingQuery {
+    existing: Option<String>,
+}
+
+/// `/apply/{id}`: wherever the application is.
+pub async fn current_step(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Query(q): Query<ExistingQuery>,
+) -> Response {
+    let app = match state.ra.application(&holder.id, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&p, &e),
+    };
+    let suffix = if q.existing.is_some() {
+        "?existing=1"
+    } else {
+        ""
+    };
+    match app.state {
+        St::Draft | St::Returned if !app.form.complete => {
+            see_other(&format!("/apply/{id}/form{suffix}"))
+        }
+        St::Draft | St::Returned => see_other(&format!("/apply/{id}/materials{suffix}")),
+        _ => see_other(&format!("/me/applications/{id}{suffix}")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/form.html")]
+struct FormPage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    fields: ChangeFields,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    steps: Steps,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+fn form_page(
+    p: Page,
+    app: ApplicationView,
+    fields: ChangeFields,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+) -> FormPage {
+    FormPage {
+        enterprise: app.cert_type == ProfileKind::Enterprise,
+        steps: Steps::new(&p, 1, app.row.price_fen == 0),
+        p: p.with_nav("selfservice"),
+        app,
+        fields,
+        errors,
+        existing,
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Query(q): Query<ExistingQuery>,
+) -> Response {
+    let app = match state.ra.application(&holder.id, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&p, &e),
+    };
+    if !app.state.editable() {
+        return see_other(&format!("/me/applications/{id}"));
+    }
+    let fields = app.form.fields.clone();
+    page_ok(&form_page(
+        p,
+        app,
+        fields,
+        BTreeMap::new(),
+        q.existing.is_some(),
+    ))
+}
+
+pub async fn save_form(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Form(fields): Form<ChangeFields>,
+) -> Response {
+    match state.ra.save_change_form(&holder.id, &id, &fields).await {
+        Ok(()) => see_other(&format!("/apply/{id}/materials")),
+        Err(RaError::Form(errors)) => {
+            let app = match state.ra.application(&holder.id, &id).await {
+                Ok(a) => a,
+                Err(e) => return error_page(&p, &e),
+            };
+            let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
+            render(
+                StatusCode::BAD_REQUEST,
+                &form_page(p, app, fields, errors, false),
+            )
+        }
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/materials.html")]
+struct MaterialsPage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    slots: Vec<MaterialSlot>,
+    /// An error about one material kind, or the submission as a whole.
+    error_kind: String,
+    error: Option<String>,
+    limit_mb: usize,
+    existing: bool,
+    steps: Steps,
+}
+
+async fn materials_page(
+    state: &AppState,
+    p: Page,
+    holder_id: &str,
+    id: &str,
+    error_kind: &str,
+    error: Option<String>,
+    existing: bool,
+) -> Result<MaterialsPage, Response> {
+    let app = state
+        .ra
+        .application(holder_id, id)
+        .await
+        .map_err(|e| error_page(&p, &e))?;
+    let slots = material_views(&p, &state.ra.catalog, &app);
+    Ok(MaterialsPage {
+        enterprise: app.cert_type == ProfileKind::Enterprise,
+        steps: Steps::new(&p, 2, app.row.price_fen == 0),
+        limit_mb: state.ra.settings.upload_limit / (1024 * 1024),
+        p: p.with_nav("selfservice"),
+        app,
+        slots,
+        error_kind: error_kind.to_string(),
+        error,
+        existing,
+    })
+}
+
+pub async fn materials(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Query(q): Query<ExistingQuery>,
+) -> Response {
+    match materials_page(&state, p, &holder.id, &id, "", None, q.existing.is_some()).await {
+        Ok(page) if !page.app.state.editable() => {
+            see_other(&format!("/me/applications/{}", page.app.row.id))
+        }
+        Ok(page) if !page.app.form.complete => {
+            see_other(&format!("/apply/{}/form", page.app.row.id))
+        }
+        Ok(page) => page_ok(&page),
+        Err(resp) => resp,
+    }
+}
+
+/// Reads the uploaded file while it streams in: refuses a file that is not PDF,
+/// JPEG or PNG from its first bytes, and one over the limit as soon as it passes
+/// the limit, without reading the rest.
+async fn read_upload(
+    mut multipart: Multipart,
+    limit: usize,
+) -> Result<(String, bytes::Bytes), RaError> {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| upload_error(e.status(), limit))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload").to_string();
+        let mut data = BytesMut::new();
+        let mut sniffed = false;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| upload_error(e.status(), limit))?
+        {
+            if data.len() + chunk.len() > limit {
+                return Err(RaError::Upload(ra::materials::too_large(limit)));
+            }
+            data.extend_from_slice(&chunk);
+            if !sniffed && data.len() >= 8 {
+                if ra::materials::sniff(&data).is_none() {
+                    return Err(RaError::Upload(Msg::new(ra::materials::WRONG_TYPE)));
+                }
+                sniffed = true;
+            }
+        }
+        return Ok((name, data.freeze()));
+    }
+    Err(RaError::Upload(Msg::new("请选择要上传的文件")))
+}
+
+fn upload_error(status: StatusCode, limit: usize) -> RaError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        RaError::Upload(ra::materials::too_large(limit))
+    } else {
+        RaError::Upload(Msg::new("上传失败，请重试"))
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path((id, kind)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Response {
+    let limit = state.ra.settings.upload_limit;
+    let result = match read_upload(multipart, limit).await {
+        Ok((name, bytes)) => state
+            .ra
+            .upload_material(&holder.id, &id, &kind, &name, bytes)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => see_other(&format!("/apply/{id}/materials")),
+        Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Blob(_))) => error_page(&p, &e),
+        Err(e) => {
+            let status = status_of(&e);
+            let msg = p.msg(&e.msg());
+            match materials_page(&state, p, &holder.id, &id, &kind, Some(msg), false).await {
+                Ok(page) => render(status, &page),
+                Err(resp) => resp,
+            }
+        }
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.submit(&holder.id, &id).await {
+        Ok(_) => see_other(&format!("/apply/{id}/done")),
+        Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Conflict(_))) => {
+            error_page(&p, &e)
+        }
+        Err(e) => {
+            let status = status_of(&e);
+            let msg = match &e {
+                RaError::MissingMaterials(kinds) => {
+                    let names: Vec<String> = kinds
+                        .iter()
+                        .filter_map(|k| state.ra.catalog.materials.iter().find(|s| &s.kind == k))
+                        .map(|s| p.tr.pick(&s.label_zh, &s.label_en).to_string())
+                        .collect();
+                    format!(
+                        "{}{}",
+                        p.t("mat.missing"),
+                        names.join(p.tr.pick("、", ", "))
+                    )
+                }
+                other => p.msg(&other.msg()),
+            };
+            match materials_page(&state, p, &holder.id, &id, "", Some(msg), false).await {
+                Ok(page) => render(status, &page),
+                Err(resp) => resp,
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/done.html")]
+struct DonePage {
+    p: Page,
+    app: ApplicationView,
+    paid: bool,
+    steps: Steps,
+}
+
+pub async fn done(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let app = match state.ra.application(&holder.id, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&p, &e),
+    };
+    let paid = app.state == St::PendingPayment;
+    let steps = Steps::new(&p, if paid { 3 } else { 5 }, app.row.price_fen == 0);
+    page_ok(&DonePage {
+        p: p.with_nav("selfservice"),
+        app,
+        paid,
+        steps,
+    })
+}

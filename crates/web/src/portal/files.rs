@@ -1,0 +1,33 @@
+//! Materials as files: only their holder can fetch them (staff, later, through the
+//! back office). Anyone else gets the same 404 as for an id that does not exist.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::{SignedIn, error_page};
+use crate::AppState;
+use crate::page::{Page, encode};
+
+pub async fn material(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.material_for_holder(&holder.id, &id).await {
+        Ok((row, bytes)) => (
+            [
+                (header::CONTENT_TYPE, row.content_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename*=UTF-8''{}", encode(&row.file_name)),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error_page(&p, &e),
+    }
+}

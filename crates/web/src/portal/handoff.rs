@@ -1,0 +1,94 @@
+//! Where the assistant's link lands (图 2.8 opens from here). A signed-in holder
+//! goes straight to the form; anyone else signs in first, and the hand-off waits
+//! in the session (15 minutes at most).
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use domain::{Business, Msg, Serial};
+use ra::RaError;
+
+use super::{SignedIn, error_page, internal, see_other};
+use crate::AppState;
+use crate::page::Page;
+use crate::session::{self, PendingHandoff, Session, SessionData};
+
+const WAIT_MS: i64 = 15 * 60_000;
+
+async fn start(
+    state: &AppState,
+    p: &Page,
+    holder_id: &str,
+    serial: &Serial,
+    business: Business,
+) -> Response {
+    if business != Business::Change {
+        return error_page(
+            p,
+            &RaError::Invalid(Msg::new("该业务即将开放，请致电客服热线办理")),
+        );
+    }
+    match state.ra.start_change(holder_id, serial).await {
+        Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
+        Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
+        Err(e) => error_page(p, &e),
+    }
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    Extension(current): Extension<Session>,
+    p: Page,
+    Path(token): Path<String>,
+) -> Response {
+    let (serial, business) = match state.ra.handoff_open(&token).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&p, &e),
+    };
+    if let Some(holder) = &current.holder {
+        return start(&state, &p, &holder.id, &serial, business).await;
+    }
+    let data = SessionData {
+        handoff: Some(PendingHandoff {
+            serial: serial.to_hex(),
+            business: business.key().into(),
+            at: state.ra.now_ms(),
+        }),
+    };
+    let cookie = match session::start(&state, &current, None, &data).await {
+        Ok(c) => c,
+        Err(e) => return internal(&p, e),
+    };
+    let mut resp = see_other("/signin?next=%2Fhandoff%2Fcontinue");
+    session::set_cookie(&mut resp, cookie);
+    resp
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Extension(current): Extension<Session>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+) -> Response {
+    let Some(pending) = current.data.handoff.clone() else {
+        return see_other("/me");
+    };
+    if let Err(e) = session::save_data(&state, &current, &SessionData::default()).await {
+        return internal(&p, e);
+    }
+    if state.ra.now_ms() - pending.at > WAIT_MS {
+        return error_page(
+            &p,
+            &RaError::Handoff(Msg::new(
+                "链接无效、已过期或已被使用，请在证书助手中重新点击",
+            )),
+        );
+    }
+    let (Ok(serial), Ok(business)) = (
+        Serial::parse(&pending.serial),
+        pending.business.parse::<Business>(),
+    ) else {
+        return see_other("/me");
+    };
+    start(&state, &p, &holder.id, &serial, business).await
+}

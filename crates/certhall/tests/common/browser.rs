@@ -133,8 +133,7 @@ pub fn last_code(data_dir: &Path, mobile: &str) -> String {
     let log = std::fs::read_to_string(data_dir.join("outbox/sms.log")).expect("SMS outbox exists");
     let line = log
         .lines()
-        .filter(|l| l.split('\t').nth(1) == Some(mobile))
-        .next_back()
+        .rfind(|l| l.split('\t').nth(1) == Some(mobile))
         .expect("an SMS was sent to this number");
     line.split('\t')
         .nth(2)

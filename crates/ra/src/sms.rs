@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use domain::Mobile;
-use tokio::io::AsyncWriteExt;
 
 use crate::RaError;
 
@@ -46,15 +45,21 @@ impl SmsSender for OutboxSms {
                 text.replace(['\n', '\t'], " ")
             );
             let _guard = self.lock.lock().await;
-            let mut f = tokio::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .await
-                .map_err(RaError::SmsFailed)?;
-            f.write_all(line.as_bytes())
-                .await
-                .map_err(RaError::SmsFailed)?;
+            let path = self.path.clone();
+            // A plain blocking append, finished before we answer: whoever reads the
+            // outbox next sees the line.
+            tokio::task::spawn_blocking(move || {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)?;
+                f.write_all(line.as_bytes())?;
+                f.sync_data()
+            })
+            .await
+            .map_err(|e| RaError::SmsFailed(std::io::Error::other(e)))?
+            .map_err(RaError::SmsFailed)?;
             tracing::info!(sms.to = %to, "wrote SMS to the outbox");
             Ok(())
         })

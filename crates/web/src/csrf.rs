@@ -76,6 +76,13 @@ fn refuse() -> Response {
         .into_response()
 }
 
+/// Reads (and drops) a small request body before refusing, so the client, still
+/// sending, gets to read the answer instead of a reset connection.
+async fn refuse_after_draining(req: Request) -> Response {
+    let _ = to_bytes(req.into_body(), MAX_FORM).await;
+    refuse()
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cookie = cookies::get(req.headers(), COOKIE).filter(|t| t.len() == 43);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -83,10 +90,10 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     if unsafe_method && !exempt(req.uri().path()) {
         if !same_origin(&state, &req) {
             tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
-            return refuse();
+            return refuse_after_draining(req).await;
         }
         let Some(expected) = cookie.clone() else {
-            return refuse();
+            return refuse_after_draining(req).await;
         };
         let mut presented = req
             .headers()
@@ -111,7 +118,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         }
         if !presented.is_some_and(|p| matches(&p, &expected)) {
             tracing::warn!(path = %req.uri().path(), "refused a request without a valid CSRF token");
-            return refuse();
+            return refuse_after_draining(req).await;
         }
     }
     let (token, fresh) = match cookie {

@@ -134,7 +134,7 @@ pub fn last_code(data_dir: &Path, mobile: &str) -> String {
     let line = log
         .lines()
         .rfind(|l| l.split('\t').nth(1) == Some(mobile))
-        .expect("an SMS was sent to this number");
+        .unwrap_or_else(|| panic!("no SMS to {mobile} in the outbox:\n{log}"));
     line.split('\t')
         .nth(2)
         .unwrap()

@@ -46,6 +46,28 @@ impl TestApp {
         Self::spawn_with(db, dir, settings).await
     }
 
+    /// With a clock the test moves (expiry of codes, links, sessions).
+    pub async fn spawn_clocked(
+        backend: Backend,
+        clock: std::sync::Arc<domain::FixedClock>,
+    ) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let dir = testkit::temp_dir();
+        let settings = settings(dir.path(), &db.url, KeyAlgorithm::P256);
+        let server = server::start_with_clock(&settings, clock)
+            .await
+            .expect("server starts");
+        let base = server.public_url.clone();
+        TestApp {
+            server,
+            base,
+            dir,
+            db,
+            settings,
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub async fn spawn_with(db: TestDb, dir: TempDir, settings: Settings) -> TestApp {
         let server = server::start(&settings).await.expect("server starts");
         let base = server.public_url.clone();
@@ -149,6 +171,37 @@ impl TestApp {
     pub async fn snapshot(&self) -> String {
         snapshot(self.server.authority.db()).await
     }
+
+    /// What a refused portal request must not change: accounts, sessions,
+    /// applications and their history, materials (rows and files), hand-offs.
+    pub async fn portal_snapshot(&self) -> String {
+        use sqlx::Row;
+        let mut out = String::new();
+        for sql in [
+            "SELECT COUNT(*) FROM holders",
+            "SELECT COUNT(*) FROM sessions",
+            "SELECT COUNT(*) FROM sessions WHERE holder_id IS NOT NULL",
+            "SELECT COUNT(*) FROM applications",
+            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM applications",
+            "SELECT COUNT(*) FROM application_events",
+            "SELECT COUNT(*) FROM materials",
+            "SELECT COUNT(*) FROM materials WHERE replaced_at IS NULL",
+            "SELECT COUNT(*) FROM handoff_links",
+            "SELECT COUNT(*) FROM handoff_links WHERE used_at IS NOT NULL",
+            "SELECT COUNT(*) FROM handoff_challenges WHERE used_at IS NOT NULL",
+            "SELECT COUNT(*) FROM sms_codes WHERE used_at IS NOT NULL",
+        ] {
+            let row = sqlx::query(sql)
+                .fetch_one(self.server.authority.db().pool())
+                .await
+                .unwrap();
+            let v: i64 = row.try_get(0).unwrap();
+            out.push_str(&format!("{sql} = {v}\n"));
+        }
+        let blobs = walk(&self.settings.data_dir.join("blobs"));
+        out.push_str(&format!("blob files = {blobs}\n"));
+        out
+    }
 }
 
 pub async fn cli(settings: &Settings, args: &[&str]) -> Output {
@@ -222,4 +275,20 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     None
+}
+
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }

@@ -268,10 +268,17 @@ pub async fn upload(
         Err(e) => {
             let status = status_of(&e);
             let msg = p.msg(&e.msg());
-            match materials_page(&state, p, &holder.id, &id, &kind, Some(msg), false).await {
-                Ok(page) => render(status, &page),
-                Err(resp) => resp,
-            }
+            let mut resp =
+                match materials_page(&state, p, &holder.id, &id, &kind, Some(msg), false).await {
+                    Ok(page) => render(status, &page),
+                    Err(resp) => resp,
+                };
+            // Part of an over-long body may be left unread: this connection is done.
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            resp
         }
     }
 }

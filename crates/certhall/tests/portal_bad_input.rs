@@ -1,0 +1,506 @@
+//! The portal's bad inputs: each gets a clear message in the page's language and
+//! changes nothing (accounts, sessions, applications, materials, hand-offs).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ca::KeyAlgorithm;
+use common::TestApp;
+use common::browser::{Browser, last_code};
+use common::holder::{self, CODE};
+use domain::FixedClock;
+use testkit::openssl::{self, KeyKind};
+use testkit::{Backend, on_both_databases};
+
+const MOBILE: &str = "13812345678";
+
+fn other_code(code: &str) -> String {
+    format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+}
+
+async fn sms_codes(backend: Backend) {
+    let clock = Arc::new(FixedClock::at(SystemTime::now()));
+    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let data = app.settings.data_dir.clone();
+    let b = Browser::new(&app.base);
+    let form = b.get("/signin").await;
+    let sent = b.post(&form, "/signin/code", &[("mobile", MOBILE)]).await;
+    assert!(sent.has("验证码已发送至 138****5678"), "{}", sent.html);
+    let code = last_code(&data, MOBILE);
+
+    // A second code within the minute: refused, nothing sent.
+    let before_log = std::fs::read_to_string(data.join("outbox/sms.log")).unwrap();
+    let again = b.post(&sent, "/signin/code", &[("mobile", MOBILE)]).await;
+    assert_eq!(again.status, 429);
+    assert!(again.has("操作过于频繁，请 60 秒后再试"), "{}", again.html);
+    assert_eq!(
+        before_log,
+        std::fs::read_to_string(data.join("outbox/sms.log")).unwrap()
+    );
+
+    // A mobile number that is not one.
+    let before = app.portal_snapshot().await;
+    let bad = b.post(&sent, "/signin/code", &[("mobile", "12345")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.has("请输入 11 位中国大陆手机号") && bad.has("value=\"12345\""));
+
+    // Wrong code: counted, told how many tries are left, nobody signed in.
+    let wrong = b
+        .post(
+            &sent,
+            "/signin",
+            &[("mobile", MOBILE), ("code", &other_code(&code))],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.has("验证码不正确，还可尝试 4 次"), "{}", wrong.html);
+    let garbled = b
+        .post(&sent, "/signin", &[("mobile", MOBILE), ("code", "12ab")])
+        .await;
+    assert!(garbled.has("请输入 6 位数字验证码"));
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // In English, the same refusal in English.
+    let en = Browser::english(&app.base);
+    let en_form = en.get("/signin").await;
+    let en_wrong = en
+        .post(
+            &en_form,
+            "/signin",
+            &[("mobile", MOBILE), ("code", &other_code(&code))],
+        )
+        .await;
+    assert!(
+        en_wrong.has("Wrong code: 3 tries left"),
+        "{}",
+        en_wrong.html
+    );
+
+    // The right code works once…
+    let ok = b
+        .post(&sent, "/signin", &[("mobile", MOBILE), ("code", &code)])
+        .await;
+    assert!(ok.path().starts_with("/me"), "{}", ok.url);
+    let signed_in = app.portal_snapshot().await;
+    // …and never again.
+    let b2 = Browser::new(&app.base);
+    let f2 = b2.get("/signin").await;
+    let reused = b2
+        .post(&f2, "/signin", &[("mobile", MOBILE), ("code", &code)])
+        .await;
+    assert_eq!(reused.status, 400);
+    assert!(reused.has("验证码已使用，请重新获取"), "{}", reused.html);
+    assert_eq!(signed_in, app.portal_snapshot().await);
+
+    // An expired code.
+    let other = "13900001111";
+    let s2 = b2.post(&f2, "/signin/code", &[("mobile", other)]).await;
+    assert_eq!(s2.status, 200, "{}", s2.html);
+    let code2 = last_code(&data, other);
+    clock.advance(Duration::from_secs(6 * 60));
+    let expired = b2
+        .post(&s2, "/signin", &[("mobile", other), ("code", &code2)])
+        .await;
+    assert!(expired.has("验证码已过期，请重新获取"), "{}", expired.html);
+    assert_eq!(signed_in, app.portal_snapshot().await);
+
+    // Five wrong tries lock the code, even against the right one.
+    let third = "13700002222";
+    let s3 = b2.post(&f2, "/signin/code", &[("mobile", third)]).await;
+    assert_eq!(s3.status, 200, "{}", s3.html);
+    let code3 = last_code(&data, third);
+    for _ in 0..5 {
+        b2.post(
+            &s3,
+            "/signin",
+            &[("mobile", third), ("code", &other_code(&code3))],
+        )
+        .await;
+    }
+    let locked = b2
+        .post(&s3, "/signin", &[("mobile", third), ("code", &code3)])
+        .await;
+    assert!(
+        locked.has("验证码错误次数过多，请重新获取"),
+        "{}",
+        locked.html
+    );
+    assert_eq!(signed_in, app.portal_snapshot().await);
+    app.server.stop().await;
+}
+
+async fn handoff_refusals(backend: Backend) {
+    let clock = Arc::new(FixedClock::at(SystemTime::now()));
+    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let dir = app.dir.path().to_path_buf();
+    let holder = holder::enterprise(&app, "h", KeyKind::P256).await;
+    let pem = std::fs::read_to_string(&holder.cert).unwrap();
+    let before = app.portal_snapshot().await;
+
+    // A proof signed by another key: refused, and the challenge is still good.
+    let (nonce, text) = holder::challenge(&app).await;
+    let (stranger, _) = openssl::key_and_csr(&dir, "stranger", KeyKind::P256);
+    let forged = holder::sign(&dir, &stranger, KeyKind::P256, &text);
+    let (status, body) = holder::present(&app, &pem, &nonce, &forged).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"].as_str().unwrap().contains("签名验证失败"),
+        "{body}"
+    );
+    // A foreign certificate (same key, not ours).
+    let foreign = dir.join("foreign.pem");
+    openssl::ok(&[
+        "req",
+        "-x509",
+        "-key",
+        holder.key.to_str().unwrap(),
+        "-subj",
+        "/CN=张三",
+        "-days",
+        "2",
+        "-out",
+        foreign.to_str().unwrap(),
+    ]);
+    let good_sig = holder::sign(&dir, &holder.key, KeyKind::P256, &text);
+    let (status, body) = holder::present(
+        &app,
+        &std::fs::read_to_string(&foreign).unwrap(),
+        &nonce,
+        &good_sig,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("该证书不是本 CA 签发的证书"),
+        "{body}"
+    );
+    // Garbage certificate, garbage JSON, an unknown nonce.
+    let (status, body) = holder::present(&app, "not a certificate", &nonce, &good_sig).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("证书格式不正确"),
+        "{body}"
+    );
+    let r = app
+        .http
+        .post(format!("{}/api/v1/handoff", app.base))
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (status, body) = holder::present(&app, &pem, "made-up-nonce", &good_sig).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"].as_str().unwrap().contains("挑战码无效"),
+        "{body}"
+    );
+    // English on request.
+    let r = app
+        .http
+        .post(format!("{}/api/v1/handoff", app.base))
+        .header("accept-language", "en")
+        .json(&serde_json::json!({ "certificate": pem, "nonce": nonce, "signature": forged }))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("The signature does not verify"),
+        "{body}"
+    );
+    assert_eq!(
+        before,
+        app.portal_snapshot().await,
+        "refused proofs stored nothing"
+    );
+
+    // The challenge was not used up by the refusals: the right proof works once.
+    let (status, body) = holder::present(&app, &pem, &nonce, &good_sig).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = holder::present(&app, &pem, &nonce, &good_sig).await;
+    assert_eq!(status, 403, "a challenge works once: {body}");
+    let link = body_url(&app, &holder::handoff_link(&app, &holder).await);
+
+    // Forged, reused and expired links.
+    let b = Browser::new(&app.base);
+    let before = app.portal_snapshot().await;
+    let forged = b.get("/handoff/not-a-real-token").await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.has("链接无效、已过期或已被使用，请在证书助手中重新点击"));
+    assert_eq!(before, app.portal_snapshot().await);
+    let first = b.get(&link).await;
+    assert!(first.path().starts_with("/signin"));
+    let reused = Browser::new(&app.base).get(&link).await;
+    assert_eq!(reused.status, 403, "a link works once");
+    assert!(reused.has("链接无效、已过期或已被使用"));
+    let late = holder::handoff_link(&app, &holder).await;
+    clock.advance(Duration::from_secs(6 * 60));
+    let before = app.portal_snapshot().await;
+    let expired = Browser::new(&app.base).get(&late).await;
+    assert_eq!(expired.status, 403);
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // A revoked certificate cannot start a business.
+    let out = app
+        .cli(&["ca", "revoke", &holder.serial, "--reason", "keyCompromise"])
+        .await;
+    assert!(out.status.success());
+    let (nonce, text) = holder::challenge(&app).await;
+    let sig = holder::sign(&dir, &holder.key, KeyKind::P256, &text);
+    let before = app.portal_snapshot().await;
+    let (status, body) = holder::present(&app, &pem, &nonce, &sig).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"].as_str().unwrap().contains("该证书已被吊销"),
+        "{body}"
+    );
+    assert_eq!(before, app.portal_snapshot().await);
+    app.server.stop().await;
+}
+
+fn body_url(_app: &TestApp, path: &str) -> String {
+    path.to_string()
+}
+
+/// Holder A's application and materials, asked for by holder B: 404, like an id
+/// that does not exist.
+async fn other_holders_ids(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let data = app.settings.data_dir.clone();
+    let holder = holder::enterprise(&app, "a", KeyKind::P256).await;
+    let a = Browser::new(&app.base);
+    a.get(&holder::handoff_link(&app, &holder).await).await;
+    let form = a.sign_in(&data, MOBILE, "/handoff/continue").await;
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+    let page = a
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "新名称公司"),
+                ("credit_code", CODE),
+                ("common_name", "张三"),
+                ("contact_mobile", MOBILE),
+                ("reason", "更名"),
+            ],
+        )
+        .await;
+    let page = a
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/business_license"),
+            "l.pdf",
+            holder::pdf(),
+        )
+        .await;
+    let marker = "href=\"/materials/";
+    let start = page.html.find(marker).unwrap() + marker.len();
+    let material_id = page.html[start..].split('"').next().unwrap().to_string();
+
+    let b = Browser::new(&app.base);
+    b.sign_in(&data, "13999998888", "/me").await;
+    let before = app.portal_snapshot().await;
+    for path in [
+        format!("/me/applications/{app_id}"),
+        format!("/apply/{app_id}/form"),
+        format!("/apply/{app_id}/materials"),
+        format!("/materials/{material_id}"),
+        "/me/applications/00000000-0000-7000-8000-000000000000".to_string(),
+        "/materials/00000000-0000-7000-8000-000000000000".to_string(),
+    ] {
+        let r = b.get(&path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert!(r.has("未找到该记录"), "{path}");
+        assert!(!r.has("新名称公司"), "{path} leaks the application");
+    }
+    let me = b.get("/me").await;
+    let cancel = b
+        .post(&me, &format!("/me/applications/{app_id}/cancel"), &[])
+        .await;
+    assert_eq!(cancel.status, 404);
+    let upload = b
+        .upload(
+            &me,
+            &format!("/apply/{app_id}/materials/change_notice"),
+            "x.pdf",
+            holder::pdf(),
+        )
+        .await;
+    assert_eq!(upload.status, 404);
+    let post = b
+        .post(
+            &me,
+            &format!("/apply/{app_id}/form"),
+            &[("organization", "劫持")],
+        )
+        .await;
+    assert_eq!(post.status, 404);
+    assert_eq!(before, app.portal_snapshot().await);
+    app.server.stop().await;
+}
+
+async fn uploads_and_forms(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let data = app.settings.data_dir.clone();
+    let holder = holder::enterprise(&app, "u", KeyKind::P256).await;
+    let b = Browser::new(&app.base);
+    b.get(&holder::handoff_link(&app, &holder).await).await;
+    let form = b.sign_in(&data, MOBILE, "/handoff/continue").await;
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+
+    // Invalid check digits: errors next to the fields, what was typed kept, nothing saved.
+    let before = app.portal_snapshot().await;
+    let bad = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "新名称公司"),
+                ("credit_code", "91110108551385082A"),
+                ("common_name", "张三"),
+                ("contact_mobile", "1381234"),
+                ("reason", "更名"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.has("id=\"credit_code-error\">校验位不正确"),
+        "{}",
+        bad.html
+    );
+    assert!(bad.has("id=\"contact_mobile-error\">请输入 11 位中国大陆手机号"));
+    assert!(bad.has("value=\"91110108551385082A\"") && bad.has("value=\"1381234\""));
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // Posted without a valid CSRF token, or from another site: refused.
+    let fields = [
+        ("organization", "新名称公司"),
+        ("credit_code", CODE),
+        ("common_name", "张三"),
+        ("contact_mobile", MOBILE),
+        ("reason", "更名"),
+    ];
+    let no_token = b.post_raw(&format!("/apply/{app_id}/form"), &fields).await;
+    assert_eq!(no_token.status, 403);
+    assert!(no_token.html.contains("CSRF"));
+    let mut wrong: Vec<(&str, &str)> =
+        vec![("_csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")];
+    wrong.extend_from_slice(&fields);
+    assert_eq!(
+        b.post_raw(&format!("/apply/{app_id}/form"), &wrong)
+            .await
+            .status,
+        403
+    );
+    let mut with_token: Vec<(&str, &str)> = vec![("_csrf", "")];
+    let token = form.csrf();
+    with_token[0].1 = &token;
+    with_token.extend_from_slice(&fields);
+    let cross = b
+        .client
+        .post(format!("{}/apply/{app_id}/form", app.base))
+        .header("origin", "https://evil.example")
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // The real form, then uploads.
+    let page = b
+        .post(&form, &format!("/apply/{app_id}/form"), &fields)
+        .await;
+    assert!(page.path().ends_with("/materials"));
+    let before = app.portal_snapshot().await;
+    // An executable renamed .pdf.
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend(std::iter::repeat_n(0u8, 4096));
+    let refused = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/business_license"),
+            "营业执照.pdf",
+            elf,
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.has("只接受 PDF、JPEG、PNG 文件"),
+        "{}",
+        refused.html
+    );
+    // Over the 10 MB limit.
+    let mut big = holder::pdf();
+    big.resize(11 * 1024 * 1024, b' ');
+    let refused = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/business_license"),
+            "big.pdf",
+            big,
+        )
+        .await;
+    assert!(
+        refused.status == 422 || refused.status == 413,
+        "{}",
+        refused.status
+    );
+    assert!(refused.has("文件超过 10 MB 的上限"), "{}", refused.html);
+    // Without the token.
+    let part = reqwest::multipart::Part::bytes(holder::pdf()).file_name("l.pdf");
+    let r = b
+        .client
+        .post(format!(
+            "{}/apply/{app_id}/materials/business_license",
+            app.base
+        ))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // An unknown material kind.
+    let r = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/passport"),
+            "l.pdf",
+            holder::pdf(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        before,
+        app.portal_snapshot().await,
+        "refused uploads stored nothing"
+    );
+
+    // Submitting with materials missing names them.
+    let r = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.has("请上传：营业执照副本、工商变更通知书、经办人身份证"),
+        "{}",
+        r.html
+    );
+    assert_eq!(before, app.portal_snapshot().await);
+    app.server.stop().await;
+}
+
+on_both_databases!(
+    sms_codes,
+    handoff_refusals,
+    other_holders_ids,
+    uploads_and_forms
+);

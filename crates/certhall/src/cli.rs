@@ -44,6 +44,19 @@ pub enum Command {
     /// Audit log operations.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Play the certificate assistant's part with a key file: print a single-use
+    /// link that opens the portal's form for this certificate.
+    Handoff {
+        /// The holder's certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// Its private key (unencrypted PKCS#8, P-256, RSA or SM2).
+        #[arg(long)]
+        key: PathBuf,
+        /// The business to open.
+        #[arg(long, default_value = "change")]
+        business: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +152,11 @@ impl Cli {
             Command::Migrate => commands::migrate(&settings).await,
             Command::Ca(cmd) => commands::ca::run(&settings, cmd).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&settings).await,
+            Command::Handoff {
+                cert,
+                key,
+                business,
+            } => commands::handoff::run(&settings, &cert, &key, &business).await,
         }
     }
 }

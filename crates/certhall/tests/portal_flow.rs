@@ -237,3 +237,62 @@ async fn individual_in_english(backend: Backend) {
 }
 
 on_both_databases!(free_change_flow, individual_in_english);
+
+/// `certhall handoff` plays the assistant with a key file: SM2 on an SM2 CA, and
+/// an RSA key's proof through the API directly.
+async fn handoff_from_the_command_line(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::Sm2).await;
+    let holder = holder::enterprise(&app, "sm2", KeyKind::Sm2).await;
+    let out = app
+        .cli(&[
+            "handoff",
+            "--cert",
+            holder.cert.to_str().unwrap(),
+            "--key",
+            holder.key.to_str().unwrap(),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let url = common::stdout(&out).trim().to_string();
+    assert!(url.starts_with(&format!("{}/handoff/", app.base)), "{url}");
+    let b = Browser::new(&app.base);
+    b.get(&url[app.base.len()..]).await;
+    let form = b
+        .sign_in(&app.settings.data_dir, MOBILE, "/handoff/continue")
+        .await;
+    assert!(
+        form.has("基本信息") && form.has(&holder.serial),
+        "{}",
+        form.html
+    );
+
+    // A key that is not the certificate's is refused by the server, clearly.
+    let (other, _) = testkit::openssl::key_and_csr(app.dir.path(), "other", KeyKind::Sm2);
+    let out = app
+        .cli(&[
+            "handoff",
+            "--cert",
+            holder.cert.to_str().unwrap(),
+            "--key",
+            other.to_str().unwrap(),
+        ])
+        .await;
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("签名验证失败"),
+        "{}",
+        common::stderr(&out)
+    );
+    app.server.stop().await;
+
+    let app = TestApp::spawn(backend, KeyAlgorithm::Rsa2048).await;
+    let holder = holder::enterprise(&app, "rsa", KeyKind::Rsa(2048)).await;
+    let link = holder::handoff_link(&app, &holder).await;
+    assert!(link.starts_with("/handoff/"));
+    app.server.stop().await;
+}
+
+mod cli_handoff {
+    use super::*;
+    on_both_databases!(handoff_from_the_command_line);
+}

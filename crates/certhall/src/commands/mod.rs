@@ -2,6 +2,7 @@
 //! explanations to stderr; logs go to stderr too.
 
 pub mod ca;
+pub mod handoff;
 
 use store::audit::{self, Verdict};
 

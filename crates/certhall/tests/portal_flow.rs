@@ -296,3 +296,174 @@ mod cli_handoff {
     use super::*;
     on_both_databases!(handoff_from_the_command_line);
 }
+
+/// Opens the change form for a fresh enterprise holder; returns (browser, app id, form page).
+async fn to_materials(app: &TestApp, mobile: &str) -> (Browser, String, common::browser::Page) {
+    let holder = holder::enterprise(app, &format!("h{mobile}"), KeyKind::P256).await;
+    let b = Browser::new(&app.base);
+    b.get(&holder::handoff_link(app, &holder).await).await;
+    let form = b
+        .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
+        .await;
+    assert!(
+        form.has(&format!("value=\"{mobile}\"")),
+        "the contact mobile is pre-filled"
+    );
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "合肥新名科技有限公司"),
+                ("credit_code", CODE),
+                ("common_name", "张三"),
+                ("contact_mobile", mobile),
+                ("reason", "单位更名"),
+            ],
+        )
+        .await;
+    for kind in ["business_license", "change_notice", "agent_id"] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{app_id}/materials/{kind}"),
+                "f.pdf",
+                holder::pdf(),
+            )
+            .await;
+    }
+    (b, app_id, page)
+}
+
+/// A priced business goes to 待支付 (the payment centre takes over), and can be
+/// cancelled there; a cancelled application frees the certificate for a new one.
+async fn paid_flow_stops_at_payment(backend: Backend) {
+    let db = testkit::TestDb::new(backend).await;
+    let dir = testkit::temp_dir();
+    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
+    for p in settings.catalog.prices.iter_mut() {
+        if p.business == domain::Business::Change {
+            p.amount = domain::Fen(10_000);
+        }
+    }
+    let app = TestApp::spawn_with(db, dir, settings).await;
+    let (b, app_id, page) = to_materials(&app, MOBILE).await;
+    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(done.has("申请已提交，待支付"), "{}", done.html);
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(
+        detail.has("id=\"status\">待支付") && detail.has("¥100.00"),
+        "{}",
+        detail.html
+    );
+    let cancelled = b
+        .post(&detail, &format!("/me/applications/{app_id}/cancel"), &[])
+        .await;
+    assert!(
+        cancelled.has("id=\"status\">已取消") && cancelled.has("申请人取消申请"),
+        "{}",
+        cancelled.html
+    );
+    // Cancelling twice is refused and changes nothing.
+    let before = app.portal_snapshot().await;
+    let again = b
+        .post(
+            &cancelled,
+            &format!("/me/applications/{app_id}/cancel"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert!(again.has("申请当前状态不能进行此操作"));
+    assert_eq!(before, app.portal_snapshot().await);
+    app.server.stop().await;
+}
+
+/// 退回补正: the holder edits and resubmits; it goes back to review (payment stands).
+async fn returned_application_is_resubmitted(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let (b, app_id, page) = to_materials(&app, MOBILE).await;
+    b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    // Until the back office exists, staff's "return for correction" is done here.
+    let row = store::applications::by_id(
+        &mut *app.server.authority.db().conn().await.unwrap(),
+        &app_id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let ra_state = domain::AppState::PendingReview;
+    let to = ra_state
+        .after(domain::AppAction::ReturnForCorrection)
+        .unwrap();
+    let mut tx = app.server.authority.db().begin().await.unwrap();
+    store::applications::transition(
+        &mut tx,
+        &row.id,
+        ra_state.key(),
+        to.key(),
+        false,
+        false,
+        None,
+        1,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let me = b.get("/me").await;
+    assert!(
+        me.has("退回补正") && me.has(&format!("href=\"/apply/{app_id}\"")),
+        "{}",
+        me.html
+    );
+    let form = b.get(&format!("/apply/{app_id}/form")).await;
+    assert!(
+        form.has("合肥新名科技有限公司"),
+        "the saved form comes back for editing"
+    );
+    let page = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "合肥更新名科技有限公司"),
+                ("credit_code", CODE),
+                ("common_name", "张三"),
+                ("contact_mobile", MOBILE),
+                ("reason", "按要求补正"),
+            ],
+        )
+        .await;
+    let page = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/change_notice"),
+            "new.pdf",
+            holder::pdf(),
+        )
+        .await;
+    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(done.has("申请成功，等待审核"), "{}", done.html);
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(
+        detail.has("id=\"status\">待审核") && detail.has("补正后重新提交"),
+        "{}",
+        detail.html
+    );
+    assert!(
+        detail.has("new.pdf"),
+        "the replaced material is the current one"
+    );
+    app.server.stop().await;
+}
+
+mod lifecycle {
+    use super::*;
+    on_both_databases!(
+        paid_flow_stops_at_payment,
+        returned_application_is_resubmitted
+    );
+}

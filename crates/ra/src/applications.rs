@@ -45,6 +45,10 @@ impl Ra {
     /// Opens the change application for a certificate: the unfinished one if
     /// there is one, otherwise a new draft pre-filled from the certificate.
     pub async fn start_change(&self, holder_id: &str, serial: &Serial) -> Result<Started, RaError> {
+        let holder_mobile = store::holders::by_id(&mut *self.db.conn().await?, holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
         let now = self.now_ms();
         let business = Business::Change;
         let open_key = format!("{}|{}", serial.to_hex(), business.key());
@@ -78,6 +82,7 @@ impl Ra {
                 organization: cert.organization.clone().unwrap_or_default(),
                 credit_code: cert.credit_code.clone().unwrap_or_default(),
                 id_number: id_number.unwrap_or_default(),
+                contact_mobile: holder_mobile,
                 ..Default::default()
             },
             complete: false,

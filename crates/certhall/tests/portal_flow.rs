@@ -387,7 +387,7 @@ async fn returned_application_is_resubmitted(backend: Backend) {
     b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     // Until the back office exists, staff's "return for correction" is done here.
     let row = store::applications::by_id(
-        &mut *app.server.authority.db().conn().await.unwrap(),
+        &mut app.server.authority.db().conn().await.unwrap(),
         &app_id,
     )
     .await

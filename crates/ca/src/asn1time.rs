@@ -7,22 +7,7 @@ use x509_cert::time::Time;
 
 use crate::derw;
 
-/// (year, month, day, hour, minute, second) of a Unix time, UTC.
-pub fn civil(unix_secs: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400) as u32;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, secs / 3600, secs / 60 % 60, secs % 60)
-}
+pub use domain::calendar::civil;
 
 fn push_two(out: &mut Vec<u8>, v: u32) {
     out.push(b'0' + (v / 10 % 10) as u8);
@@ -119,17 +104,6 @@ mod tests {
     }
 }
 
-/// Days since the epoch of a civil date (inverse of `civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The same instant `years` calendar years later (29 February becomes 28 February).
 pub fn add_years(unix_ms: i64, years: u32) -> i64 {
     let secs = unix_ms.div_euclid(1000);
@@ -140,7 +114,7 @@ pub fn add_years(unix_ms: i64, years: u32) -> i64 {
     } else {
         d
     };
-    let days = days_from_civil(ny, mo, d);
+    let days = domain::calendar::days_from_civil(ny, mo, d);
     (days * 86_400 + i64::from(h * 3600 + mi * 60 + s)) * 1000 + unix_ms.rem_euclid(1000)
 }
 

@@ -5,6 +5,7 @@
 //! …). Deeper layers take these types and never re-validate. No I/O lives here.
 
 mod business;
+pub mod calendar;
 mod clock;
 mod contact;
 mod credit_code;

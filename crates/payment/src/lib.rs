@@ -14,6 +14,7 @@
 pub mod alipay;
 pub mod keys;
 pub mod rawjson;
+pub mod sim;
 pub mod wechat;
 
 /// What a channel refused or could not do. The message is for logs and staff,

@@ -18,9 +18,13 @@ mod db;
 mod error;
 pub mod handoff;
 pub mod holders;
+pub mod invoices;
+pub mod ledger;
 pub mod materials;
+pub mod orders;
 pub mod prices;
 pub mod rate;
+pub mod refunds;
 pub mod sessions;
 pub mod sms;
 

@@ -1,0 +1,132 @@
+//! E-invoices and bank-transfer receipts.
+
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub order_id: String,
+    pub number: String,
+    pub title_type: String,
+    pub title: String,
+    pub tax_id: Option<String>,
+    pub email: Option<String>,
+    pub amount_fen: i64,
+    pub issued_at: i64,
+    pub blob_key: String,
+    pub mailed_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, order_id, number, title_type, title, tax_id, email, amount_fen, issued_at, blob_key, mailed_at";
+
+/// Inserts the order's invoice; `Ok(false)` if it already has one.
+pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "INSERT INTO invoices (id, order_id, number, title_type, title, tax_id, email, amount_fen, issued_at, blob_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(&i.id)
+    .bind(&i.order_id)
+    .bind(&i.number)
+    .bind(&i.title_type)
+    .bind(&i.title)
+    .bind(&i.tax_id)
+    .bind(&i.email)
+    .bind(i.amount_fen)
+    .bind(i.issued_at)
+    .bind(&i.blob_key)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn for_order(
+    conn: &mut AnyConnection,
+    order_id: &str,
+) -> Result<Option<InvoiceRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM invoices WHERE order_id = $1"
+    )))
+    .bind(order_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn mailed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE invoices SET mailed_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BankTransferRow {
+    pub id: String,
+    pub order_id: String,
+    pub blob_key: String,
+    pub file_name: String,
+    pub content_type: String,
+    /// SUBMITTED, CONFIRMED or REJECTED.
+    pub state: String,
+    pub uploaded_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+pub async fn insert_transfer(
+    conn: &mut AnyConnection,
+    t: &BankTransferRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO bank_transfers (id, order_id, blob_key, file_name, content_type, state, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, 'SUBMITTED', $6)",
+    )
+    .bind(&t.id)
+    .bind(&t.order_id)
+    .bind(&t.blob_key)
+    .bind(&t.file_name)
+    .bind(&t.content_type)
+    .bind(t.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn transfers_for_order(
+    conn: &mut AnyConnection,
+    order_id: &str,
+) -> Result<Vec<BankTransferRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, order_id, blob_key, file_name, content_type, state, uploaded_at, decided_by, decided_at \
+         FROM bank_transfers WHERE order_id = $1 ORDER BY uploaded_at DESC",
+    )
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// SUBMITTED → `to`, once.
+pub async fn decide_transfer(
+    conn: &mut AnyConnection,
+    id: &str,
+    to: &str,
+    by: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE bank_transfers SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND state = 'SUBMITTED'",
+    )
+    .bind(id)
+    .bind(to)
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}

@@ -25,6 +25,9 @@ pub struct Config {
     pub branding: BrandingConfig,
     pub portal: PortalConfig,
     pub blobs: BlobsConfig,
+    pub payment: PaymentConfig,
+    pub invoice: InvoiceConfig,
+    pub mail: MailConfig,
     /// The price list, one entry per (business, certificate type). Entries given
     /// here replace the built-in defaults for that pair; prices edited later in
     /// the back office are kept.
@@ -57,6 +60,129 @@ impl Default for PortalConfig {
             sms_code_seconds: 300,
             sms_per_number_hourly: 5,
             sms_per_client_hourly: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentConfig {
+    /// An unpaid order expires after this many minutes. Default 30.
+    pub order_minutes: u64,
+    /// Ask the gateway about an order whose notify has not come after this many
+    /// seconds. Default 60.
+    pub poll_seconds: u64,
+    /// How often the payment jobs (expiry, polling, refunds) run, seconds. Default 10.
+    pub jobs_seconds: u64,
+    /// Refund a rejected application even after its certificate was issued.
+    pub refund_after_issuance: bool,
+    /// Without [payment.alipay] / [payment.wechat], run the sandbox gateway in
+    /// the server so the paid flow works with no set-up. Default true.
+    pub sandbox: bool,
+    /// Where the in-process sandbox listens. Default 127.0.0.1:0 (any free port).
+    pub sandbox_listen: String,
+    /// The gateways' notify retry schedule is multiplied by this in the sandbox.
+    pub sandbox_retry_scale: f64,
+    pub alipay: Option<AlipayConfig>,
+    pub wechat: Option<WechatConfig>,
+    pub bank: Option<BankConfig>,
+}
+
+impl Default for PaymentConfig {
+    fn default() -> Self {
+        PaymentConfig {
+            order_minutes: 30,
+            poll_seconds: 60,
+            jobs_seconds: 10,
+            refund_after_issuance: false,
+            sandbox: true,
+            sandbox_listen: "127.0.0.1:0".into(),
+            sandbox_retry_scale: 0.002,
+            alipay: None,
+            wechat: None,
+            bank: None,
+        }
+    }
+}
+
+/// Alipay 电脑网站支付 (production or Alipay's own sandbox).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlipayConfig {
+    /// e.g. https://openapi.alipay.com/gateway.do
+    pub gateway: String,
+    pub app_id: String,
+    /// The application's private key (PKCS#8 PEM, or base64 as Alipay's tool writes it).
+    pub merchant_key_file: PathBuf,
+    /// Alipay's public key (PEM or base64).
+    pub alipay_public_key_file: PathBuf,
+}
+
+/// WeChat Pay API v3, Native.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatConfig {
+    /// e.g. https://api.mch.weixin.qq.com
+    pub base: String,
+    pub appid: String,
+    pub mchid: String,
+    /// Serial number of the merchant API certificate.
+    pub merchant_serial: String,
+    pub merchant_key_file: PathBuf,
+    /// Serial and public key of the platform certificate.
+    pub platform_serial: String,
+    pub platform_key_file: PathBuf,
+    /// The 32-character APIv3 key. Prefer CERTHALL_WECHAT_APIV3_KEY.
+    pub api_v3_key: Option<String>,
+}
+
+/// The account holders transfer to for 对公转账.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankConfig {
+    pub name: String,
+    pub bank: String,
+    pub account: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InvoiceConfig {
+    /// 销售方 on invoices. Default: branding.operator.
+    pub seller_name: Option<String>,
+    /// 销售方纳税人识别号.
+    pub seller_tax_id: String,
+    /// A font with CJK and Latin glyphs. Default: WenQuanYi Micro Hei.
+    pub font: PathBuf,
+    /// Face index in a font collection.
+    pub font_index: u32,
+}
+
+impl Default for InvoiceConfig {
+    fn default() -> Self {
+        InvoiceConfig {
+            seller_name: None,
+            seller_tax_id: "91340100000000000X".into(),
+            font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            font_index: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// smtp://host:port (plain relay) or smtps://user:password@host (TLS). Empty:
+    /// mail is written to <data_dir>/outbox/mail/.
+    pub smtp_url: Option<String>,
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            from: "certhall <noreply@certhall.localhost>".into(),
         }
     }
 }
@@ -257,6 +383,9 @@ pub struct Settings {
     pub portal: PortalSettings,
     pub blobs_url: Option<String>,
     pub catalog: ra::catalog::Catalog,
+    pub payment: PaymentConfig,
+    pub invoice: InvoiceConfig,
+    pub mail: MailConfig,
 }
 
 /// Portal limits after validation.
@@ -461,6 +590,74 @@ impl Config {
             ));
         }
         let catalog = catalog(self.prices, self.materials)?;
+        let payment = self.payment;
+        if !(1..=24 * 60).contains(&payment.order_minutes) {
+            return Err(bad("payment.order_minutes", "must be between 1 and 1440"));
+        }
+        if payment.jobs_seconds == 0 || payment.poll_seconds == 0 {
+            return Err(bad(
+                "payment.jobs_seconds",
+                "payment.jobs_seconds and payment.poll_seconds must be at least 1",
+            ));
+        }
+        if payment.sandbox_listen.parse::<SocketAddr>().is_err() {
+            return Err(bad(
+                "payment.sandbox_listen",
+                format!("`{}` is not an address:port", payment.sandbox_listen),
+            ));
+        }
+        if !(payment.sandbox_retry_scale > 0.0 && payment.sandbox_retry_scale <= 1.0) {
+            return Err(bad("payment.sandbox_retry_scale", "must be in (0, 1]"));
+        }
+        if let Some(a) = &payment.alipay {
+            for (field, path) in [
+                ("payment.alipay.merchant_key_file", &a.merchant_key_file),
+                (
+                    "payment.alipay.alipay_public_key_file",
+                    &a.alipay_public_key_file,
+                ),
+            ] {
+                if !path.exists() {
+                    return Err(bad(field, format!("{} does not exist", path.display())));
+                }
+            }
+        }
+        if let Some(w) = &payment.wechat {
+            for (field, path) in [
+                ("payment.wechat.merchant_key_file", &w.merchant_key_file),
+                ("payment.wechat.platform_key_file", &w.platform_key_file),
+            ] {
+                if !path.exists() {
+                    return Err(bad(field, format!("{} does not exist", path.display())));
+                }
+            }
+            let key = std::env::var("CERTHALL_WECHAT_APIV3_KEY")
+                .ok()
+                .or(w.api_v3_key.clone())
+                .unwrap_or_default();
+            if key.len() != 32 {
+                return Err(bad(
+                    "payment.wechat.api_v3_key",
+                    "must be the 32-character APIv3 key (or set CERTHALL_WECHAT_APIV3_KEY)",
+                ));
+            }
+        }
+        let mail = self.mail;
+        if let Some(u) = mail.smtp_url.as_deref().filter(|u| !u.is_empty())
+            && !(u.starts_with("smtp://") || u.starts_with("smtps://"))
+        {
+            return Err(bad(
+                "mail.smtp_url",
+                format!("`{u}` must start with smtp:// or smtps://"),
+            ));
+        }
+        if mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad(
+                "mail.from",
+                format!("`{}` is not a mail address", mail.from),
+            ));
+        }
+        let invoice = self.invoice;
         let b = self.branding;
         for (field, value) in [
             ("branding.platform_name", &b.platform_name),
@@ -503,6 +700,9 @@ impl Config {
             },
             blobs_url,
             catalog,
+            payment,
+            invoice,
+            mail,
             branding: web::Branding {
                 logo: match b.logo {
                     Some(path) => Some(std::sync::Arc::new(logo(&path)?)),

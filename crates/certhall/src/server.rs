@@ -18,9 +18,13 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub public_url: String,
     pub authority: Arc<Authority>,
+    pub ra: Arc<ra::Ra>,
+    /// The in-process sandbox gateway, when no real gateway is configured.
+    pub sandbox: Option<setup::Sandbox>,
     shutdown: Option<oneshot::Sender<()>>,
     serve: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
+    jobs: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -31,6 +35,10 @@ impl RunningServer {
         }
         let _ = (&mut self.serve).await;
         self.watcher.abort();
+        self.jobs.abort();
+        if let Some(s) = &self.sandbox {
+            s.task.abort();
+        }
         self.authority.db().close().await;
     }
 
@@ -38,6 +46,7 @@ impl RunningServer {
     pub async fn wait(mut self) -> std::io::Result<()> {
         let r = (&mut self.serve).await.unwrap_or(Ok(()));
         self.watcher.abort();
+        self.jobs.abort();
         r
     }
 }
@@ -96,16 +105,22 @@ pub async fn start_with_clock(
     authority.current_crl().await?;
     let watcher = ca::authority::spawn_watcher(authority.clone());
 
+    let (pay, sandbox) = setup::payments(settings, &public_url).await?;
     let ra = Arc::new(setup::ra(
         settings,
         &public_url,
         authority.clone(),
         clock.clone(),
+        pay,
     )?);
     ra.catalog.seed_prices(&ra.db, ra.now_ms()).await?;
+    let jobs = ra::payments::spawn_jobs(
+        ra.clone(),
+        std::time::Duration::from_secs(settings.payment.jobs_seconds),
+    );
     let state = web::AppState::new(
         authority.clone(),
-        ra,
+        ra.clone(),
         settings.branding.clone(),
         &public_url,
     );
@@ -132,9 +147,12 @@ pub async fn start_with_clock(
         addr,
         public_url,
         authority,
+        ra,
+        sandbox,
         shutdown: Some(tx),
         serve,
         watcher,
+        jobs,
     })
 }
 

@@ -117,6 +117,7 @@ pub fn ra(
     public_url: &str,
     authority: Arc<Authority>,
     clock: Arc<dyn domain::Clock>,
+    pay: ra::payments::Payments,
 ) -> Result<ra::Ra, AppError> {
     let blobs = match &settings.blobs_url {
         Some(url) => ra::blobs::BlobStore::s3(url),
@@ -143,5 +144,263 @@ pub fn ra(
         blobs,
         catalog: settings.catalog.clone(),
         authority,
+        pay,
     })
+}
+
+/// The sandbox gateway running inside the server.
+pub struct Sandbox {
+    pub base: String,
+    pub state: Arc<payment::sim::SimState>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// The sandbox's keys, kept in `<data_dir>/paysim/` (mode 0600) so that a
+/// restarted server and `certhall paysim` agree on them.
+pub struct SandboxKeys {
+    pub merchant: payment::keys::PrivateKey,
+    pub alipay: payment::keys::PrivateKey,
+    pub platform: payment::keys::PrivateKey,
+    pub api_v3_key: [u8; 32],
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), AppError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| AppError::file("cannot create", path, e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| AppError::file("cannot write", path, e))
+}
+
+pub fn sandbox_keys(data_dir: &Path) -> Result<SandboxKeys, AppError> {
+    let dir = data_dir.join("paysim");
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::file("cannot create", &dir, e))?;
+    let key = |name: &str| -> Result<payment::keys::PrivateKey, AppError> {
+        let path = dir.join(format!("{name}.pem"));
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return payment::keys::PrivateKey::from_text(&text)
+                .map_err(|e| AppError::Input(format!("{}: {e}", path.display())));
+        }
+        let (k, pem) =
+            payment::keys::PrivateKey::generate().map_err(|e| AppError::Input(e.to_string()))?;
+        write_private(&path, &pem)?;
+        Ok(k)
+    };
+    let v3_path = dir.join("apiv3.key");
+    let api_v3_key: [u8; 32] = match std::fs::read_to_string(&v3_path) {
+        Ok(t) if t.trim().len() == 32 => t.trim().as_bytes().try_into().expect("32 bytes"),
+        _ => {
+            let k = ra::random::token()[..32].to_string();
+            write_private(&v3_path, &k)?;
+            k.as_bytes().try_into().expect("32 bytes")
+        }
+    };
+    Ok(SandboxKeys {
+        merchant: key("merchant")?,
+        alipay: key("alipay")?,
+        platform: key("platform")?,
+        api_v3_key,
+    })
+}
+
+pub const SANDBOX_APP_ID: &str = "2021000000000001";
+pub const SANDBOX_APPID: &str = "wx0000000000000001";
+pub const SANDBOX_MCHID: &str = "1900000001";
+pub const SANDBOX_PLATFORM_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A72";
+
+fn public_of(k: &payment::keys::PrivateKey) -> Result<payment::keys::PublicKey, AppError> {
+    k.public_pem()
+        .and_then(|p| payment::keys::PublicKey::from_text(&p))
+        .map_err(|e| AppError::Input(e.to_string()))
+}
+
+/// The sandbox's routes and state, for `serve` (in-process) and `paysim`.
+pub fn sandbox_state(
+    keys: SandboxKeys,
+    base: &str,
+    retry_scale: f64,
+) -> Result<Arc<payment::sim::SimState>, AppError> {
+    let merchant_public = public_of(&keys.merchant)?;
+    Ok(payment::sim::new_state(payment::sim::SimConfig {
+        public_base: base.to_string(),
+        alipay_app_id: SANDBOX_APP_ID.into(),
+        wechat_appid: SANDBOX_APPID.into(),
+        wechat_mchid: SANDBOX_MCHID.into(),
+        platform_serial: SANDBOX_PLATFORM_SERIAL.into(),
+        alipay_key: keys.alipay,
+        platform_key: keys.platform,
+        merchant_alipay_public: merchant_public.clone(),
+        merchant_wechat_public: merchant_public,
+        api_v3_key: keys.api_v3_key,
+        retry_scale,
+    }))
+}
+
+fn read_text(path: &Path) -> Result<String, AppError> {
+    std::fs::read_to_string(path).map_err(|e| AppError::file("cannot read", path, e))
+}
+
+/// The payment centre's channels, mail and invoice set-up. Starts the sandbox
+/// gateway when no real gateway is configured.
+pub async fn payments(
+    settings: &Settings,
+    public_url: &str,
+) -> Result<(ra::payments::Payments, Option<Sandbox>), AppError> {
+    use payment::keys::{PrivateKey, PublicKey};
+    let p = &settings.payment;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    let notify = |c: &str| format!("{public_url}/pay/notify/{c}");
+    let bad_key = |field: &str, e: payment::PaymentError| AppError::Input(format!("{field}: {e}"));
+    let mut alipay = match &p.alipay {
+        Some(a) => Some(payment::alipay::Alipay {
+            gateway: a.gateway.clone(),
+            app_id: a.app_id.clone(),
+            merchant_key: Arc::new(
+                PrivateKey::from_text(&read_text(&a.merchant_key_file)?)
+                    .map_err(|e| bad_key("payment.alipay.merchant_key_file", e))?,
+            ),
+            alipay_key: PublicKey::from_text(&read_text(&a.alipay_public_key_file)?)
+                .map_err(|e| bad_key("payment.alipay.alipay_public_key_file", e))?,
+            notify_url: notify("alipay"),
+            return_url: format!("{public_url}/pay/return/alipay"),
+            http: http.clone(),
+        }),
+        None => None,
+    };
+    let mut wechat = match &p.wechat {
+        Some(w) => {
+            let key = std::env::var("CERTHALL_WECHAT_APIV3_KEY")
+                .ok()
+                .or(w.api_v3_key.clone())
+                .unwrap_or_default();
+            Some(payment::wechat::WeChat {
+                base: w.base.clone(),
+                appid: w.appid.clone(),
+                mchid: w.mchid.clone(),
+                merchant_serial: w.merchant_serial.clone(),
+                merchant_key: Arc::new(
+                    PrivateKey::from_text(&read_text(&w.merchant_key_file)?)
+                        .map_err(|e| bad_key("payment.wechat.merchant_key_file", e))?,
+                ),
+                platform_serial: w.platform_serial.clone(),
+                platform_key: PublicKey::from_text(&read_text(&w.platform_key_file)?)
+                    .map_err(|e| bad_key("payment.wechat.platform_key_file", e))?,
+                api_v3_key: key.as_bytes().try_into().map_err(|_| {
+                    AppError::Input("payment.wechat.api_v3_key must be 32 characters".into())
+                })?,
+                notify_url: notify("wechat"),
+                http: http.clone(),
+            })
+        }
+        None => None,
+    };
+    let mut sandbox = None;
+    let mut bank = p.bank.as_ref().map(|b| ra::payments::BankAccount {
+        name: b.name.clone(),
+        bank: b.bank.clone(),
+        account: b.account.clone(),
+    });
+    if p.sandbox && alipay.is_none() && wechat.is_none() {
+        let keys = sandbox_keys(&settings.data_dir)?;
+        let merchant = Arc::new(
+            PrivateKey::from_text(&read_text(&settings.data_dir.join("paysim/merchant.pem"))?)
+                .map_err(|e| bad_key("paysim", e))?,
+        );
+        let alipay_public = public_of(&keys.alipay)?;
+        let platform_public = public_of(&keys.platform)?;
+        let api_v3_key = keys.api_v3_key;
+        let addr: std::net::SocketAddr = p
+            .sandbox_listen
+            .parse()
+            .map_err(|_| AppError::Input("payment.sandbox_listen".into()))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| AppError::Bind { addr, source })?;
+        let base = format!("http://{bound}");
+        let state = sandbox_state(keys, &base, p.sandbox_retry_scale)?;
+        let router = payment::sim::router(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        tracing::warn!(sandbox = %base, "payments go to the built-in sandbox gateway; configure [payment.alipay] and [payment.wechat] for real money");
+        alipay = Some(payment::alipay::Alipay {
+            gateway: format!("{base}/alipay/gateway.do"),
+            app_id: SANDBOX_APP_ID.into(),
+            merchant_key: merchant.clone(),
+            alipay_key: alipay_public,
+            notify_url: notify("alipay"),
+            return_url: format!("{public_url}/pay/return/alipay"),
+            http: http.clone(),
+        });
+        wechat = Some(payment::wechat::WeChat {
+            base: base.clone(),
+            appid: SANDBOX_APPID.into(),
+            mchid: SANDBOX_MCHID.into(),
+            merchant_serial: "SANDBOXMERCHANT".into(),
+            merchant_key: merchant,
+            platform_serial: SANDBOX_PLATFORM_SERIAL.into(),
+            platform_key: platform_public,
+            api_v3_key,
+            notify_url: notify("wechat"),
+            http,
+        });
+        bank.get_or_insert(ra::payments::BankAccount {
+            name: format!("{}（沙箱账户）", settings.branding.operator),
+            bank: "沙箱银行合肥分行".into(),
+            account: "6222 0000 0000 0000 000".into(),
+        });
+        sandbox = Some(Sandbox { base, state, task });
+    }
+    let mailer = match settings.mail.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => ra::mail::Mailer::smtp(url, &settings.mail.from)
+            .map_err(|e| AppError::Input(format!("mail.smtp_url: {e}")))?,
+        None => ra::mail::Mailer::outbox(
+            &settings.data_dir.join("outbox").join("mail"),
+            &settings.mail.from,
+        ),
+    };
+    let fonts = match invoice::Fonts::load(
+        &settings.invoice.font.display().to_string(),
+        settings.invoice.font_index,
+    ) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e, "invoices cannot be issued until the invoice font is installed (apt-get install fonts-wqy-microhei)");
+            None
+        }
+    };
+    Ok((
+        ra::payments::Payments {
+            alipay,
+            wechat,
+            bank,
+            order_ttl: std::time::Duration::from_secs(p.order_minutes * 60),
+            poll_after: std::time::Duration::from_secs(p.poll_seconds),
+            refund_after_issuance: p.refund_after_issuance,
+            mailer,
+            fonts,
+            seller: ra::payments::Seller {
+                name: settings
+                    .invoice
+                    .seller_name
+                    .clone()
+                    .unwrap_or_else(|| settings.branding.operator.clone()),
+                tax_id: settings.invoice.seller_tax_id.clone(),
+            },
+        },
+        sandbox,
+    ))
 }

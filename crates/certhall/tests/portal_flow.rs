@@ -349,8 +349,17 @@ async fn paid_flow_stops_at_payment(backend: Backend) {
     }
     let app = TestApp::spawn_with(db, dir, settings).await;
     let (b, app_id, page) = to_materials(&app, MOBILE).await;
-    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
-    assert!(done.has("申请已提交，待支付"), "{}", done.html);
+    let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(
+        order.path().starts_with("/pay/"),
+        "下一步 opens the payment centre: {}",
+        order.url
+    );
+    assert!(
+        order.has("支付中心") && order.has("¥100.00") && order.has("电子发票"),
+        "{}",
+        order.html
+    );
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
     assert!(
         detail.has("id=\"status\">待支付") && detail.has("¥100.00"),

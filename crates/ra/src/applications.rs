@@ -253,16 +253,33 @@ impl Ra {
             AppState::Returned => "补正后重新提交",
             _ => "提交申请",
         };
+        let mut tx = self.db.begin().await?;
         let to = self
-            .move_state(&app.row, app.state, action, &actor(holder_id), note, price)
+            .move_state_in(
+                &mut tx,
+                &app.row,
+                app.state,
+                action,
+                &actor(holder_id),
+                note,
+                price,
+            )
             .await?;
+        if to == AppState::PendingPayment {
+            let order = self.new_order(&app.row, price.unwrap_or(app.row.price_fen), self.now_ms());
+            store::orders::insert(&mut tx, &order).await?;
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
         Ok(to)
     }
 
-    /// Cancels while nothing has been paid or reviewed.
+    /// Cancels while nothing has been paid or reviewed; its open order closes
+    /// with it (money arriving for it later is refunded).
     pub async fn cancel(&self, holder_id: &str, id: &str) -> Result<(), RaError> {
         let app = self.application(holder_id, id).await?;
-        self.move_state(
+        let mut tx = self.db.begin().await?;
+        self.move_state_in(
+            &mut tx,
             &app.row,
             app.state,
             AppAction::Cancel,
@@ -271,12 +288,38 @@ impl Ra {
             None,
         )
         .await?;
+        if let Some(open) = store::orders::open_for_application(&mut tx, id).await? {
+            store::orders::close(&mut tx, &open.id, store::orders::CANCELLED, self.now_ms())
+                .await?;
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
         Ok(())
     }
 
     /// The one way an application changes state.
     pub async fn move_state(
         &self,
+        row: &ApplicationRow,
+        from: AppState,
+        action: AppAction,
+        actor: &str,
+        note: &str,
+        price_fen: Option<i64>,
+    ) -> Result<AppState, RaError> {
+        let mut tx = self.db.begin().await?;
+        let to = self
+            .move_state_in(&mut tx, row, from, action, actor, note, price_fen)
+            .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(to)
+    }
+
+    /// `move_state` inside the caller's transaction, for moves that change
+    /// something else at the same time (an order opened, cancelled).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn move_state_in(
+        &self,
+        tx: &mut store::AnyConnection,
         row: &ApplicationRow,
         from: AppState,
         action: AppAction,
@@ -292,9 +335,8 @@ impl Ra {
             action,
             AppAction::SubmitForReview | AppAction::SubmitForPayment
         );
-        let mut tx = self.db.begin().await?;
         let moved = applications::transition(
-            &mut tx,
+            tx,
             &row.id,
             from.key(),
             to.key(),
@@ -308,7 +350,7 @@ impl Ra {
             return Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面")));
         }
         applications::add_event(
-            &mut tx,
+            tx,
             &EventRow {
                 id: new_id(),
                 application_id: row.id.clone(),
@@ -320,7 +362,6 @@ impl Ra {
             },
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(application.id = %row.id, from = from.key(), to = to.key(), actor, "application moved");
         Ok(to)
     }

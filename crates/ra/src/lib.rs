@@ -17,7 +17,9 @@ pub mod catalog;
 mod error;
 pub mod forms;
 pub mod handoff;
+pub mod mail;
 pub mod materials;
+pub mod payments;
 pub mod random;
 pub mod ratelimit;
 pub mod signin;
@@ -81,6 +83,7 @@ pub struct Ra {
     pub blobs: blobs::BlobStore,
     pub catalog: catalog::Catalog,
     pub authority: Arc<Authority>,
+    pub pay: payments::Payments,
 }
 
 impl Ra {

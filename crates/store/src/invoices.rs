@@ -64,6 +64,20 @@ pub async fn mailed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), 
     Ok(())
 }
 
+/// Paid orders that have no invoice yet (a crash between payment and invoice).
+pub async fn paid_without_invoice(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(String,)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT o.id FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
+         WHERE o.state = 'PAID' AND o.invoice IS NOT NULL AND i.id IS NULL ORDER BY o.paid_at LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BankTransferRow {
     pub id: String,

@@ -8,7 +8,8 @@
 //!   the `X-CSRF-Token` header. A cross-site page can neither read the cookie nor
 //!   set it (SameSite=Strict, HttpOnly).
 //!
-//! `/api/` (token-authenticated, no cookies) and `/pki/` (OCSP) are exempt.
+//! `/api/` (token-authenticated, no cookies), `/pki/` (OCSP) and `/pay/notify/`
+//! (signed by the payment gateways) are exempt.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -30,7 +31,8 @@ const MAX_FORM: usize = 64 * 1024;
 pub struct CsrfToken(pub String);
 
 fn exempt(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/pki/")
+    // Token-authenticated APIs, OCSP, and the gateways' signed notifies.
+    path.starts_with("/api/") || path.starts_with("/pki/") || path.starts_with("/pay/notify/")
 }
 
 fn same_origin(state: &AppState, req: &Request) -> bool {

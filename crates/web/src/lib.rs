@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod metrics;
 mod page;
 mod pages;
+mod pay;
 mod pki;
 mod portal;
 mod query;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(query::routes())
         .merge(api::routes())
         .merge(portal::routes(upload_limit))
+        .merge(pay::routes(upload_limit))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(metrics::track_requests))

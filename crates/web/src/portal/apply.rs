@@ -290,6 +290,11 @@ pub async fn submit(
     Path(id): Path<String>,
 ) -> Response {
     match state.ra.submit(&holder.id, &id).await {
+        // 下一步 of a paid business opens the payment centre (图 2.10).
+        Ok(St::PendingPayment) => match state.ra.reopen(&holder.id, &id).await {
+            Ok(order) => see_other(&format!("/pay/{order}")),
+            Err(e) => error_page(&p, &e),
+        },
         Ok(_) => see_other(&format!("/apply/{id}/done")),
         Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Conflict(_))) => {
             error_page(&p, &e)

@@ -51,6 +51,19 @@ struct Detail {
     enterprise: bool,
     existing: bool,
     can_cancel: bool,
+    can_pay: bool,
+    orders: Vec<OrderSummary>,
+}
+
+/// One payment attempt of an application, as 个人中心 lists it.
+pub struct OrderSummary {
+    pub id: String,
+    pub out_trade_no: String,
+    pub amount: String,
+    pub state_label: String,
+    pub tone: &'static str,
+    pub created: String,
+    pub has_invoice: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -73,6 +86,36 @@ pub async fn detail(
     let events = app.events.iter().map(|e| EventLine::new(&p, e)).collect();
     let slots = material_views(&p, &state.ra.catalog, &app);
     let can_cancel = app.state.after(domain::AppAction::Cancel).is_some();
+    let can_pay = app.state == domain::AppState::PendingPayment;
+    let mut orders = Vec::new();
+    for o in state
+        .ra
+        .orders_of(&holder.id, &id)
+        .await
+        .unwrap_or_default()
+    {
+        let has_invoice = state
+            .ra
+            .order(&holder.id, &o.id)
+            .await
+            .map(|v| v.invoice.is_some())
+            .unwrap_or(false);
+        let (zh, en, tone) = match o.state.as_str() {
+            "PAID" => ("已支付", "Paid", "ok"),
+            "CANCELLED" => ("已取消", "Cancelled", "bad"),
+            "EXPIRED" => ("已过期", "Expired", "bad"),
+            _ => ("待支付", "Awaiting payment", "warn"),
+        };
+        orders.push(OrderSummary {
+            id: o.id.clone(),
+            out_trade_no: o.out_trade_no.clone(),
+            amount: domain::Fen(o.amount_fen).to_string(),
+            state_label: p.tr.pick(zh, en).to_string(),
+            tone,
+            created: ca::asn1time::beijing_minutes(o.created_at),
+            has_invoice,
+        });
+    }
     page_ok(&Detail {
         enterprise: app.cert_type == domain::ProfileKind::Enterprise,
         p: p.with_nav("me"),
@@ -82,6 +125,8 @@ pub async fn detail(
         slots,
         existing: q.existing.is_some(),
         can_cancel,
+        can_pay,
+        orders,
     })
 }
 

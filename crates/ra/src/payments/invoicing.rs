@@ -1,0 +1,139 @@
+//! E-invoices: numbered once per paid order, rendered to PDF (off the async
+//! threads), kept in the blob store, and mailed to the address on the order.
+
+use bytes::Bytes;
+use domain::Msg;
+use store::invoices::{self, InvoiceRow};
+use store::{counters, orders};
+
+use super::invoice_form::{InvoiceInfo, TitleType};
+use crate::mail::Attached;
+use crate::{Ra, RaError, new_id};
+
+fn date_zh(ms: i64) -> String {
+    let (y, m, d, ..) = domain::calendar::civil(ms.div_euclid(1000) + 8 * 3600);
+    format!("{y}年{m}月{d}日")
+}
+
+impl Ra {
+    /// Issues the invoice of a paid order; returns the existing one if it has one.
+    pub async fn issue_invoice(&self, order_id: &str) -> Result<InvoiceRow, RaError> {
+        let mut conn = self.db.conn().await?;
+        if let Some(existing) = invoices::for_order(&mut conn, order_id).await? {
+            return Ok(existing);
+        }
+        let order = orders::by_id(&mut conn, order_id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        if order.state != orders::PAID {
+            return Err(RaError::Conflict(Msg::new("订单未支付")));
+        }
+        drop(conn);
+        let info: InvoiceInfo = order
+            .invoice
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .ok_or_else(|| RaError::Invalid(Msg::new("请先填写电子发票信息")))?;
+        let fonts = self
+            .pay
+            .fonts
+            .clone()
+            .ok_or_else(|| RaError::Invalid(Msg::new("发票字体未配置")))?;
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        let seq = counters::next(&mut tx, "invoice_seq").await?;
+        let (year, ..) = domain::calendar::civil(now.div_euclid(1000) + 8 * 3600);
+        let number = format!("{year}{seq:010}");
+        let data = invoice::InvoiceData {
+            number: number.clone(),
+            date: date_zh(now),
+            buyer: invoice::Party {
+                name: info.title.clone(),
+                tax_id: info.tax_id.clone(),
+            },
+            seller: invoice::Party {
+                name: self.pay.seller.name.clone(),
+                tax_id: self.pay.seller.tax_id.clone(),
+            },
+            lines: vec![invoice::Line {
+                name: format!("*信息技术服务*{}", order.subject),
+                quantity: 1,
+                amount_fen: order.amount_fen,
+            }],
+            total_fen: order.amount_fen,
+            note: format!("订单号 {}", order.out_trade_no),
+        };
+        let pdf = tokio::task::spawn_blocking(move || invoice::render(&data, &fonts))
+            .await
+            .map_err(|_| RaError::Invalid(Msg::new("发票生成失败")))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "invoice PDF failed");
+                RaError::Invalid(Msg::new("发票生成失败"))
+            })?;
+        let key = format!("invoices/{number}.pdf");
+        self.blobs.put(&key, Bytes::from(pdf.clone())).await?;
+        let row = InvoiceRow {
+            id: new_id(),
+            order_id: order.id.clone(),
+            number: number.clone(),
+            title_type: match info.title_type {
+                TitleType::Company => "company".into(),
+                TitleType::Personal => "personal".into(),
+            },
+            title: info.title.clone(),
+            tax_id: (!info.tax_id.is_empty()).then(|| info.tax_id.clone()),
+            email: Some(info.email.clone()),
+            amount_fen: order.amount_fen,
+            issued_at: now,
+            blob_key: key,
+            mailed_at: None,
+        };
+        if !invoices::insert(&mut tx, &row).await? {
+            // Issued concurrently by another path: keep theirs.
+            drop(tx);
+            return invoices::for_order(&mut *self.db.conn().await?, order_id)
+                .await?
+                .ok_or(RaError::NotFound);
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(invoice.number = %number, order.id = %order.id, "invoice issued");
+        let text = format!(
+            "您好：\n\n您在{}支付的订单 {} 已开具电子发票，发票号码 {}，金额 {}，见附件。\n",
+            self.pay.seller.name,
+            order.out_trade_no,
+            number,
+            domain::Fen(order.amount_fen)
+        );
+        let mailed = self
+            .pay
+            .mailer
+            .send(
+                &info.email,
+                &format!("电子发票 {number}"),
+                &text,
+                Some(Attached {
+                    name: format!("电子发票-{number}.pdf"),
+                    content_type: "application/pdf",
+                    bytes: pdf,
+                }),
+            )
+            .await;
+        match mailed {
+            Ok(()) => invoices::mailed(&mut *self.db.conn().await?, &row.id, self.now_ms()).await?,
+            Err(e) => tracing::warn!(invoice.number = %number, error = ?e, "invoice not mailed"),
+        }
+        Ok(row)
+    }
+
+    /// The invoice PDF of one of the holder's orders.
+    pub async fn invoice_pdf(
+        &self,
+        holder_id: &str,
+        order_id: &str,
+    ) -> Result<(InvoiceRow, Bytes), RaError> {
+        let view = self.order(holder_id, order_id).await?;
+        let row = view.invoice.ok_or(RaError::NotFound)?;
+        let bytes = self.blobs.get(&row.blob_key).await?;
+        Ok((row, bytes))
+    }
+}

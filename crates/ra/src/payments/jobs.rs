@@ -1,0 +1,76 @@
+//! The payment centre's background work, on every instance (each step is a
+//! compare-and-set, so instances never do the same thing twice):
+//! - expire open orders past their time, asking the gateway first;
+//! - ask the gateway about orders whose notify has not come;
+//! - retry pending refunds;
+//! - issue invoices a crash left unissued.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use store::orders;
+
+use crate::{Ra, ms};
+
+pub fn spawn_jobs(ra: Arc<Ra>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            ra.run_payment_jobs().await;
+        }
+    })
+}
+
+impl Ra {
+    /// One pass of every payment job.
+    pub async fn run_payment_jobs(&self) {
+        let now = self.now_ms();
+        let (due, waiting) = match self.db.conn().await {
+            Ok(mut c) => (
+                orders::due_to_expire(&mut c, now, 100)
+                    .await
+                    .unwrap_or_default(),
+                orders::awaiting_notify(&mut c, now - ms(self.pay.poll_after), 100)
+                    .await
+                    .unwrap_or_default(),
+            ),
+            Err(_) => return,
+        };
+        for o in due {
+            // A payment may have happened without its notify reaching us.
+            if matches!(self.confirm_with_gateway(&o).await, Ok(Some(_))) {
+                continue;
+            }
+            if let Ok(mut c) = self.db.conn().await
+                && orders::close(&mut c, &o.id, orders::EXPIRED, now)
+                    .await
+                    .unwrap_or(false)
+            {
+                tracing::info!(order.id = %o.id, "order expired unpaid");
+            }
+        }
+        for o in waiting {
+            if o.expires_at > now {
+                let _ = self.confirm_with_gateway(&o).await;
+            }
+        }
+        self.retry_refunds().await;
+        self.issue_missing_invoices().await;
+    }
+
+    async fn issue_missing_invoices(&self) {
+        let rows = match self.db.conn().await {
+            Ok(mut c) => store::invoices::paid_without_invoice(&mut c, 20)
+                .await
+                .unwrap_or_default(),
+            Err(_) => return,
+        };
+        for (id,) in rows {
+            if let Err(e) = self.issue_invoice(&id).await {
+                tracing::warn!(order.id = %id, error = ?e, "invoice still not issued");
+            }
+        }
+    }
+}

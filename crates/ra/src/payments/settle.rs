@@ -1,0 +1,331 @@
+//! Money arrived: from a notify, a query, or finance confirming a bank transfer.
+//! Whatever the path, an order settles once: the ledger takes each gateway trade
+//! number once, the order moves OPEN → PAID by compare-and-set, and the
+//! application moves to review, all in one transaction with the audit entry.
+//! Money for an order that is no longer open (expired, cancelled) is refunded.
+
+use std::collections::BTreeMap;
+
+use domain::{AppAction, AppState, Msg};
+use payment::wechat::SignatureHeaders;
+use serde_json::json;
+use store::ledger::LedgerRow;
+use store::orders::{self, OrderRow};
+use store::refunds::RefundRow;
+use store::{applications, audit};
+
+use super::Channel;
+use crate::{Ra, RaError, new_id};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The order is now paid and the application waits for review.
+    Paid,
+    /// This payment was recorded before (a replayed notify): nothing changed.
+    AlreadyRecorded,
+    /// The order was no longer open: the money goes back.
+    Refunding,
+}
+
+fn refused(why: &'static str) -> RaError {
+    RaError::Invalid(Msg::new(why))
+}
+
+impl Ra {
+    /// An Alipay async notify (form parameters). Only TRADE_SUCCESS and
+    /// TRADE_FINISHED count.
+    pub async fn alipay_notify(
+        &self,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Settled, RaError> {
+        let alipay = self.pay.alipay.as_ref().ok_or(RaError::NotFound)?;
+        let trade = alipay.verify_notify(params).map_err(|e| {
+            tracing::warn!(error = %e, "refused an Alipay notify");
+            refused("通知验签失败")
+        })?;
+        if !trade.paid() {
+            return Err(refused("交易未支付成功"));
+        }
+        let order = self.order_by_trade_no(&trade.out_trade_no).await?;
+        self.settle(
+            &order,
+            Channel::Alipay,
+            &trade.trade_no,
+            trade.total_fen,
+            "gateway:alipay",
+        )
+        .await
+    }
+
+    /// A WeChat Pay notify: signature headers and the raw body.
+    pub async fn wechat_notify(
+        &self,
+        headers: &SignatureHeaders,
+        body: &str,
+    ) -> Result<Settled, RaError> {
+        let wechat = self.pay.wechat.as_ref().ok_or(RaError::NotFound)?;
+        let t = wechat
+            .verify_notify(headers, body, self.now_ms() / 1000)
+            .map_err(|e| {
+                tracing::warn!(error = %e, "refused a WeChat Pay notify");
+                refused("通知验签或解密失败")
+            })?;
+        if t.trade_state != "SUCCESS" {
+            return Err(refused("交易未支付成功"));
+        }
+        let order = self.order_by_trade_no(&t.out_trade_no).await?;
+        self.settle(
+            &order,
+            Channel::WeChat,
+            &t.transaction_id,
+            t.amount.total,
+            "gateway:wechat",
+        )
+        .await
+    }
+
+    /// One of the holder's orders by its trade number (the return page).
+    pub async fn order_by_trade_no_for(
+        &self,
+        holder_id: &str,
+        out_trade_no: &str,
+    ) -> Result<OrderRow, RaError> {
+        orders::by_out_trade_no(&mut *self.db.conn().await?, out_trade_no)
+            .await?
+            .filter(|o| o.holder_id == holder_id)
+            .ok_or(RaError::NotFound)
+    }
+
+    async fn order_by_trade_no(&self, out_trade_no: &str) -> Result<OrderRow, RaError> {
+        orders::by_out_trade_no(&mut *self.db.conn().await?, out_trade_no)
+            .await?
+            .ok_or_else(|| {
+                tracing::warn!(out_trade_no, "payment for an unknown order");
+                refused("订单不存在")
+            })
+    }
+
+    /// Asks the order's gateway whether it was paid (a lost notify, the return
+    /// page, the expiry job). `None`: not paid (yet).
+    pub async fn confirm_with_gateway(&self, order: &OrderRow) -> Result<Option<Settled>, RaError> {
+        let now = self.now_ms();
+        match order.channel.as_deref().and_then(Channel::parse) {
+            Some(Channel::Alipay) => {
+                let Some(alipay) = &self.pay.alipay else {
+                    return Ok(None);
+                };
+                match alipay.query(&order.out_trade_no, now).await {
+                    Ok(t) if t.paid() && t.out_trade_no == order.out_trade_no => self
+                        .settle(
+                            order,
+                            Channel::Alipay,
+                            &t.trade_no,
+                            t.total_fen,
+                            "gateway:alipay:query",
+                        )
+                        .await
+                        .map(Some),
+                    Ok(_) => Ok(None),
+                    Err(e) => {
+                        tracing::info!(order.id = %order.id, error = %e, "Alipay query found no payment");
+                        Ok(None)
+                    }
+                }
+            }
+            Some(Channel::WeChat) => {
+                let Some(wechat) = &self.pay.wechat else {
+                    return Ok(None);
+                };
+                match wechat.query(&order.out_trade_no, now / 1000).await {
+                    Ok(t) if t.trade_state == "SUCCESS" && t.out_trade_no == order.out_trade_no => {
+                        self.settle(
+                            order,
+                            Channel::WeChat,
+                            &t.transaction_id,
+                            t.amount.total,
+                            "gateway:wechat:query",
+                        )
+                        .await
+                        .map(Some)
+                    }
+                    Ok(_) => Ok(None),
+                    Err(e) => {
+                        tracing::info!(order.id = %order.id, error = %e, "WeChat Pay query found no payment");
+                        Ok(None)
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The holder is back from a gateway (return URL) or polling: look at the
+    /// gateway before answering. Never settles on the say-so of the browser.
+    pub async fn check_payment(&self, holder_id: &str, order_id: &str) -> Result<String, RaError> {
+        let view = self.order(holder_id, order_id).await?;
+        if view.order.state == orders::OPEN {
+            self.confirm_with_gateway(&view.order).await?;
+        }
+        let order = orders::by_id(&mut *self.db.conn().await?, order_id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        Ok(order.state)
+    }
+
+    /// Finance confirms a 对公转账 receipt (the back office calls this).
+    pub async fn confirm_bank_transfer(
+        &self,
+        order_id: &str,
+        staff: &str,
+    ) -> Result<Settled, RaError> {
+        let mut conn = self.db.conn().await?;
+        let order = orders::by_id(&mut conn, order_id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let transfer = store::invoices::transfers_for_order(&mut conn, order_id)
+            .await?
+            .into_iter()
+            .find(|t| t.state == "SUBMITTED")
+            .ok_or_else(|| refused("没有待确认的转账凭证"))?;
+        if !store::invoices::decide_transfer(
+            &mut conn,
+            &transfer.id,
+            "CONFIRMED",
+            staff,
+            self.now_ms(),
+        )
+        .await?
+        {
+            return Err(RaError::Conflict(Msg::new("该转账凭证已处理")));
+        }
+        drop(conn);
+        let reference = format!("bank:{}", transfer.id);
+        self.settle(&order, Channel::Bank, &reference, order.amount_fen, staff)
+            .await
+    }
+
+    /// The one place money is booked.
+    pub(crate) async fn settle(
+        &self,
+        order: &OrderRow,
+        channel: Channel,
+        gateway_ref: &str,
+        amount_fen: i64,
+        actor: &str,
+    ) -> Result<Settled, RaError> {
+        if amount_fen != order.amount_fen {
+            tracing::warn!(order.id = %order.id, expected = order.amount_fen, got = amount_fen, "payment amount does not match the order");
+            return Err(refused("支付金额与订单金额不符"));
+        }
+        if gateway_ref.is_empty() {
+            return Err(refused("缺少交易号"));
+        }
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        let recorded = store::ledger::record(
+            &mut tx,
+            &LedgerRow {
+                id: new_id(),
+                order_id: order.id.clone(),
+                kind: "payment".into(),
+                channel: channel.key().into(),
+                amount_fen,
+                gateway_ref: gateway_ref.to_string(),
+                at: now,
+                note: format!("{}支付", channel.label_zh()),
+            },
+        )
+        .await?;
+        if !recorded {
+            // The same payment again: nothing to do.
+            return Ok(Settled::AlreadyRecorded);
+        }
+        let outcome =
+            match orders::mark_paid(&mut tx, &order.id, channel.key(), gateway_ref, now).await? {
+                Some(_) => {
+                    let moved = applications::transition(
+                        &mut tx,
+                        &order.application_id,
+                        AppState::PendingPayment.key(),
+                        AppState::PendingPayment
+                            .after(AppAction::Paid)
+                            .expect("paid is allowed")
+                            .key(),
+                        false,
+                        false,
+                        None,
+                        now,
+                    )
+                    .await?;
+                    if moved.is_some() {
+                        applications::add_event(
+                            &mut tx,
+                            &applications::EventRow {
+                                id: new_id(),
+                                application_id: order.application_id.clone(),
+                                at: now,
+                                actor: "system".into(),
+                                from_state: Some(AppState::PendingPayment.key().into()),
+                                to_state: AppState::PendingReview.key().into(),
+                                note: format!("支付成功（{}）", channel.label_zh()),
+                            },
+                        )
+                        .await?;
+                    }
+                    Settled::Paid
+                }
+                None => {
+                    store::refunds::open(
+                        &mut tx,
+                        &RefundRow {
+                            id: new_id(),
+                            order_id: order.id.clone(),
+                            out_refund_no: format!("RF{}", &order.out_trade_no[2..]),
+                            amount_fen,
+                            reason: "订单已关闭后到账，自动退款".into(),
+                            state: store::refunds::PENDING.into(),
+                            attempts: 0,
+                            last_error: None,
+                            created_at: now,
+                            done_at: None,
+                        },
+                    )
+                    .await?;
+                    Settled::Refunding
+                }
+            };
+        audit::append(
+            &mut tx,
+            now,
+            &audit::Event {
+                actor,
+                action: if outcome == Settled::Paid {
+                    "payment.received"
+                } else {
+                    "payment.received_late"
+                },
+                object: &order.id,
+                details: json!({
+                    "out_trade_no": order.out_trade_no,
+                    "channel": channel.key(),
+                    "gateway_ref": gateway_ref,
+                    "amount_fen": amount_fen,
+                    "application": order.application_id,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(order.id = %order.id, channel = channel.key(), amount_fen, outcome = ?outcome, "payment booked");
+        match outcome {
+            Settled::Paid => {
+                if let Err(e) = self.issue_invoice(&order.id).await {
+                    tracing::error!(order.id = %order.id, error = ?e, "invoice not issued yet; the job will retry");
+                }
+            }
+            Settled::Refunding => self.retry_refunds().await,
+            Settled::AlreadyRecorded => {}
+        }
+        Ok(outcome)
+    }
+}

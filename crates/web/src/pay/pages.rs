@@ -1,0 +1,588 @@
+//! The payment centre's pages, in the manual's order: the order (图 2.10), 电子发票
+//! (图 2.11), agreements and 提交并支付 (图 2.12), the method (图 2.13), and success
+//! (图 2.14).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use domain::{Fen, Msg};
+use ra::RaError;
+use ra::payments::{InvoiceFields, InvoiceInfo, OrderView, TitleType};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::page::Page;
+use crate::portal::{SignedIn, error_page, page_ok, render, see_other, status_of};
+
+/// The order as the pages show it.
+pub struct OrderLine {
+    pub id: String,
+    pub out_trade_no: String,
+    pub subject: String,
+    pub amount: String,
+    pub state_label: String,
+    pub tone: &'static str,
+    pub expires: String,
+    pub paid: bool,
+    pub open: bool,
+}
+
+impl OrderLine {
+    fn new(p: &Page, v: &OrderView) -> Self {
+        let o = &v.order;
+        let (zh, en, tone) = match (o.state.as_str(), v.expired) {
+            ("PAID", _) => ("已支付", "Paid", "ok"),
+            ("CANCELLED", _) => ("已取消", "Cancelled", "bad"),
+            ("EXPIRED", _) | ("OPEN", true) => ("已过期", "Expired", "bad"),
+            _ => ("待支付", "Awaiting payment", "warn"),
+        };
+        OrderLine {
+            id: o.id.clone(),
+            out_trade_no: o.out_trade_no.clone(),
+            subject: p.text(&o.subject),
+            amount: Fen(o.amount_fen).to_string(),
+            state_label: p.tr.pick(zh, en).to_string(),
+            tone,
+            expires: ca::asn1time::beijing_minutes(o.expires_at),
+            paid: o.state == "PAID",
+            open: v.open(),
+        }
+    }
+}
+
+fn field_errors(p: &Page, e: &BTreeMap<&'static str, Msg>) -> BTreeMap<&'static str, String> {
+    e.iter().map(|(k, m)| (*k, p.msg(m))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "pay/order.html")]
+struct OrderPage {
+    p: Page,
+    line: OrderLine,
+    view: OrderView,
+    invoice: Option<InvoiceInfo>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+impl OrderPage {
+    fn title_type(&self) -> String {
+        match self.invoice.as_ref().map(|i| i.title_type) {
+            Some(TitleType::Company) => self.p.t("pay.company"),
+            _ => self.p.t("pay.personal"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn load(s: &AppState, p: &Page, holder_id: &str, id: &str) -> Result<OrderView, Response> {
+    s.ra.order(holder_id, id)
+        .await
+        .map_err(|e| error_page(p, &e))
+}
+
+fn order_page(
+    p: Page,
+    view: OrderView,
+    error: Option<String>,
+    notice: Option<String>,
+) -> OrderPage {
+    OrderPage {
+        line: OrderLine::new(&p, &view),
+        invoice: view.invoice_info.clone(),
+        p: p.with_nav("me"),
+        view,
+        error,
+        notice,
+    }
+}
+
+pub async fn order(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let notice = q
+        .notice
+        .filter(|n| n == "unpaid")
+        .map(|_| p.t("pay.unpaid"));
+    page_ok(&order_page(p, view, None, notice))
+}
+
+#[derive(Template)]
+#[template(path = "pay/invoice.html")]
+struct InvoicePage {
+    p: Page,
+    line: OrderLine,
+    fields: InvoiceFields,
+    errors: BTreeMap<&'static str, String>,
+}
+
+impl InvoicePage {
+    fn error(&self, f: &str) -> String {
+        self.errors.get(f).cloned().unwrap_or_default()
+    }
+
+    fn company(&self) -> bool {
+        self.fields.title_type != "personal"
+    }
+}
+
+pub async fn invoice_form(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !view.open() {
+        return see_other(&format!("/pay/{id}"));
+    }
+    // Saved details, or the application's own as a start.
+    let fields = match &view.invoice_info {
+        Some(i) => InvoiceFields {
+            title_type: match i.title_type {
+                TitleType::Company => "company".into(),
+                TitleType::Personal => "personal".into(),
+            },
+            title: i.title.clone(),
+            tax_id: i.tax_id.clone(),
+            email: i.email.clone(),
+        },
+        None => {
+            let form: ra::forms::ChangeForm =
+                serde_json::from_str(&view.application.form).unwrap_or_default();
+            let company = view.application.cert_type == "enterprise";
+            InvoiceFields {
+                title_type: if company { "company" } else { "personal" }.into(),
+                title: if company {
+                    form.fields.organization.clone()
+                } else {
+                    form.fields.common_name.clone()
+                },
+                tax_id: form.fields.credit_code.clone(),
+                email: form.fields.contact_email.clone(),
+            }
+        }
+    };
+    let line = OrderLine::new(&p, &view);
+    page_ok(&InvoicePage {
+        p: p.with_nav("me"),
+        line,
+        fields,
+        errors: BTreeMap::new(),
+    })
+}
+
+pub async fn save_invoice(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Form(fields): Form<InvoiceFields>,
+) -> Response {
+    match s.ra.save_invoice_info(&h.id, &id, &fields).await {
+        Ok(()) => see_other(&format!("/pay/{id}")),
+        Err(RaError::Form(e)) => {
+            let view = match load(&s, &p, &h.id, &id).await {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let errors = field_errors(&p, &e);
+            let line = OrderLine::new(&p, &view);
+            render(
+                StatusCode::BAD_REQUEST,
+                &InvoicePage {
+                    p: p.with_nav("me"),
+                    line,
+                    fields,
+                    errors,
+                },
+            )
+        }
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AgreeForm {
+    payment_terms: Option<String>,
+    service_terms: Option<String>,
+}
+
+pub async fn agree(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    Form(f): Form<AgreeForm>,
+) -> Response {
+    match s
+        .ra
+        .agree(
+            &h.id,
+            &id,
+            f.payment_terms.is_some(),
+            f.service_terms.is_some(),
+        )
+        .await
+    {
+        Ok(()) => see_other(&format!("/pay/{id}/method")),
+        Err(e @ RaError::Invalid(_)) => {
+            let view = match load(&s, &p, &h.id, &id).await {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let msg = p.msg(&e.msg());
+            render(status_of(&e), &order_page(p, view, Some(msg), None))
+        }
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pay/method.html")]
+struct MethodPage {
+    p: Page,
+    line: OrderLine,
+    alipay: bool,
+    wechat: bool,
+    bank: bool,
+}
+
+pub async fn method(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if view.order.state == "PAID" {
+        return see_other(&format!("/pay/{id}/success"));
+    }
+    if !view.open() {
+        return error_page(
+            &p,
+            &RaError::Conflict(Msg::new("订单已过期，请在个人中心重新发起支付")),
+        );
+    }
+    if view.order.agreed_at.is_none() {
+        return see_other(&format!("/pay/{id}"));
+    }
+    let line = OrderLine::new(&p, &view);
+    let pay = &s.ra.pay;
+    page_ok(&MethodPage {
+        p: p.with_nav("me"),
+        line,
+        alipay: pay.alipay.is_some(),
+        wechat: pay.wechat.is_some(),
+        bank: pay.bank.is_some(),
+    })
+}
+
+pub async fn alipay(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match s.ra.pay_alipay(&h.id, &id).await {
+        Ok(url) => see_other(&url),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pay/wechat.html")]
+struct WechatPage {
+    p: Page,
+    line: OrderLine,
+    qr: String,
+}
+
+/// The QR code as inline SVG (no user data in it, so no escaping needed).
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .build();
+    Some(
+        svg.trim_start_matches(r#"<?xml version="1.0" standalone="yes"?>"#)
+            .to_string(),
+    )
+}
+
+pub async fn wechat(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    // The page refreshes itself; each refresh asks the gateway, so the computer
+    // reaches the success page by itself once the phone has paid.
+    if let Ok(state) = s.ra.check_payment(&h.id, &id).await
+        && state == "PAID"
+    {
+        return see_other(&format!("/pay/{id}/success"));
+    }
+    let code_url = match s.ra.pay_wechat(&h.id, &id).await {
+        Ok(u) => u,
+        Err(e) => return error_page(&p, &e),
+    };
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let line = OrderLine::new(&p, &view);
+    let qr = qr_svg(&code_url).unwrap_or_default();
+    page_ok(&WechatPage {
+        p: p.with_nav("me"),
+        line,
+        qr,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pay/bank.html")]
+struct BankPage {
+    p: Page,
+    line: OrderLine,
+    name: String,
+    bank: String,
+    account: String,
+    submitted: bool,
+    error: Option<String>,
+}
+
+async fn bank_page(s: &AppState, p: Page, view: OrderView, error: Option<String>) -> BankPage {
+    let acct = s.ra.pay.bank.clone();
+    let submitted = view.transfers.iter().any(|t| t.state == "SUBMITTED");
+    BankPage {
+        line: OrderLine::new(&p, &view),
+        p: p.with_nav("me"),
+        name: acct.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+        bank: acct.as_ref().map(|a| a.bank.clone()).unwrap_or_default(),
+        account: acct.map(|a| a.account).unwrap_or_default(),
+        submitted,
+        error,
+    }
+}
+
+pub async fn bank(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if view.order.state == "PAID" {
+        return see_other(&format!("/pay/{id}/success"));
+    }
+    let page = bank_page(&s, p, view, None).await;
+    page_ok(&page)
+}
+
+pub async fn bank_receipt(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let limit = s.ra.settings.upload_limit;
+    let mut file: Option<(String, bytes::Bytes)> = None;
+    let mut too_big = false;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("receipt").to_string();
+        let mut data = BytesMut::new();
+        while let Ok(Some(chunk)) = field.chunk().await {
+            if data.len() + chunk.len() > limit {
+                too_big = true;
+                break;
+            }
+            data.extend_from_slice(&chunk);
+        }
+        file = Some((name, data.freeze()));
+        break;
+    }
+    let result = match (file, too_big) {
+        (_, true) => Err(RaError::Upload(ra::materials::too_large(limit))),
+        (Some((name, bytes)), false) if !bytes.is_empty() => {
+            s.ra.bank_receipt(&h.id, &id, &name, bytes).await
+        }
+        _ => Err(RaError::Upload(Msg::new("请选择要上传的文件"))),
+    };
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match result {
+        Ok(()) => {
+            let page = bank_page(&s, p, view, None).await;
+            page_ok(&page)
+        }
+        Err(e) => {
+            let status = status_of(&e);
+            let msg = p.msg(&e.msg());
+            let page = bank_page(&s, p, view, Some(msg)).await;
+            render(status, &page)
+        }
+    }
+}
+
+pub async fn status(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    match s.ra.check_payment(&h.id, &id).await {
+        Ok(state) => axum::Json(serde_json::json!({ "state": state })).into_response(),
+        Err(RaError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pay/success.html")]
+struct SuccessPage {
+    p: Page,
+    line: OrderLine,
+    application_id: String,
+    invoice_number: Option<String>,
+}
+
+pub async fn success(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match load(&s, &p, &h.id, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if view.order.state != "PAID" {
+        return see_other(&format!("/pay/{id}"));
+    }
+    let line = OrderLine::new(&p, &view);
+    page_ok(&SuccessPage {
+        p: p.with_nav("me"),
+        line,
+        application_id: view.application.id.clone(),
+        invoice_number: view.invoice.as_ref().map(|i| i.number.clone()),
+    })
+}
+
+pub async fn invoice_pdf(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match s.ra.invoice_pdf(&h.id, &id).await {
+        Ok((row, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"invoice-{}.pdf\"", row.number),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pay/terms.html")]
+struct TermsPage {
+    p: Page,
+    title: String,
+    body: Vec<String>,
+}
+
+pub async fn terms(p: Page, Path(which): Path<String>) -> Response {
+    let key = match which.as_str() {
+        "payment" => "terms.payment",
+        "service" => "terms.service",
+        _ => return error_page(&p, &RaError::NotFound),
+    };
+    let title = p.t(&format!("{key}.title"));
+    let body = p
+        .t(&format!("{key}.body"))
+        .split("\n\n")
+        .map(str::to_string)
+        .collect();
+    page_ok(&TermsPage { p, title, body })
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReturnQuery {
+    out_trade_no: Option<String>,
+}
+
+/// Back from Alipay's cashier. The browser's word counts for nothing: the
+/// gateway is asked.
+pub async fn alipay_return(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Query(q): Query<ReturnQuery>,
+) -> Response {
+    let Some(no) = q.out_trade_no else {
+        return error_page(&p, &RaError::NotFound);
+    };
+    let order = match s.ra.order_by_trade_no_for(&h.id, &no).await {
+        Ok(o) => o,
+        Err(e) => return error_page(&p, &e),
+    };
+    match s.ra.check_payment(&h.id, &order.id).await {
+        Ok(state) if state == "PAID" => see_other(&format!("/pay/{}/success", order.id)),
+        Ok(_) => see_other(&format!("/pay/{}?notice=unpaid", order.id)),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+/// 个人中心's 去支付: the open order, or a new one when the last expired.
+pub async fn pay_application(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match s.ra.reopen(&h.id, &id).await {
+        Ok(order) => see_other(&format!("/pay/{order}")),
+        Err(e) => error_page(&p, &e),
+    }
+}

@@ -297,57 +297,12 @@ mod cli_handoff {
     on_both_databases!(handoff_from_the_command_line);
 }
 
-/// Opens the change form for a fresh enterprise holder; returns (browser, app id, form page).
-async fn to_materials(app: &TestApp, mobile: &str) -> (Browser, String, common::browser::Page) {
-    let holder = holder::enterprise(app, &format!("h{mobile}"), KeyKind::P256).await;
-    let b = Browser::new(&app.base);
-    b.get(&holder::handoff_link(app, &holder).await).await;
-    let form = b
-        .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
-        .await;
-    assert!(
-        form.has(&format!("value=\"{mobile}\"")),
-        "the contact mobile is pre-filled"
-    );
-    let app_id = form.path().split('/').nth(2).unwrap().to_string();
-    let mut page = b
-        .post(
-            &form,
-            &format!("/apply/{app_id}/form"),
-            &[
-                ("organization", "合肥新名科技有限公司"),
-                ("credit_code", CODE),
-                ("common_name", "张三"),
-                ("contact_mobile", mobile),
-                ("reason", "单位更名"),
-            ],
-        )
-        .await;
-    for kind in ["business_license", "change_notice", "agent_id"] {
-        page = b
-            .upload(
-                &page,
-                &format!("/apply/{app_id}/materials/{kind}"),
-                "f.pdf",
-                holder::pdf(),
-            )
-            .await;
-    }
-    (b, app_id, page)
-}
+use common::flow::to_materials;
 
 /// A priced business goes to 待支付 (the payment centre takes over), and can be
 /// cancelled there; a cancelled application frees the certificate for a new one.
 async fn paid_flow_stops_at_payment(backend: Backend) {
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
-    for p in settings.catalog.prices.iter_mut() {
-        if p.business == domain::Business::Change {
-            p.amount = domain::Fen(10_000);
-        }
-    }
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = common::flow::paid_app(backend).await;
     let (b, app_id, page) = to_materials(&app, MOBILE).await;
     let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert!(

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod flow;
 pub mod holder;
 
 use std::path::{Path, PathBuf};

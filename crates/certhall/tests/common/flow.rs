@@ -1,0 +1,107 @@
+//! Steps of the 证书变更 flow that several tests walk.
+
+#![allow(dead_code)]
+
+use ca::KeyAlgorithm;
+use testkit::Backend;
+use testkit::openssl::KeyKind;
+
+use super::TestApp;
+use super::browser::{Browser, Page};
+use super::holder::{self, CODE};
+
+/// A server on which 证书变更 costs ¥100.00.
+pub async fn paid_app(backend: Backend) -> TestApp {
+    let db = testkit::TestDb::new(backend).await;
+    let dir = testkit::temp_dir();
+    let mut settings = super::settings(dir.path(), &db.url, KeyAlgorithm::P256);
+    for p in settings.catalog.prices.iter_mut() {
+        if p.business == domain::Business::Change {
+            p.amount = domain::Fen(10_000);
+        }
+    }
+    TestApp::spawn_with(db, dir, settings).await
+}
+
+/// Hand-off, sign-in, 基本信息 and the three required materials; returns
+/// (browser, application id, the materials page).
+pub async fn to_materials(app: &TestApp, mobile: &str) -> (Browser, String, Page) {
+    let holder = holder::enterprise(app, &format!("h{mobile}"), KeyKind::P256).await;
+    let b = Browser::new(&app.base);
+    b.get(&holder::handoff_link(app, &holder).await).await;
+    let form = b
+        .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
+        .await;
+    assert!(
+        form.has(&format!("value=\"{mobile}\"")),
+        "the contact mobile is pre-filled"
+    );
+    let app_id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{app_id}/form"),
+            &[
+                ("organization", "合肥新名科技有限公司"),
+                ("credit_code", CODE),
+                ("common_name", "张三"),
+                ("contact_mobile", mobile),
+                ("contact_email", "zhangsan@example.com"),
+                ("reason", "单位更名"),
+            ],
+        )
+        .await;
+    for kind in ["business_license", "change_notice", "agent_id"] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{app_id}/materials/{kind}"),
+                "f.pdf",
+                holder::pdf(),
+            )
+            .await;
+    }
+    (b, app_id, page)
+}
+
+/// Up to 图 2.13: submitted, 电子发票 saved, both agreements ticked. Returns
+/// (browser, application id, order id, the method page).
+pub async fn to_method(app: &TestApp, mobile: &str) -> (Browser, String, String, Page) {
+    let (b, app_id, page) = to_materials(app, mobile).await;
+    let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(order.path().starts_with("/pay/"), "{}", order.url);
+    let order_id = order.path().split('/').nth(2).unwrap().to_string();
+    let form = b.get(&format!("/pay/{order_id}/invoice")).await;
+    assert!(
+        form.has("value=\"合肥新名科技有限公司\""),
+        "the invoice title starts from the application"
+    );
+    let saved = b
+        .post(
+            &form,
+            &format!("/pay/{order_id}/invoice"),
+            &[
+                ("title_type", "company"),
+                ("title", "合肥新名科技有限公司"),
+                ("tax_id", CODE),
+                ("email", "finance@example.com"),
+            ],
+        )
+        .await;
+    assert!(
+        saved.has("提交并支付") && saved.has("修改发票信息"),
+        "{}",
+        saved.html
+    );
+    assert!(saved.has("《在线缴费协议》") && saved.has("《电子认证证书服务条款》"));
+    let method = b
+        .post(
+            &saved,
+            &format!("/pay/{order_id}/agree"),
+            &[("payment_terms", "1"), ("service_terms", "1")],
+        )
+        .await;
+    assert!(method.path().ends_with("/method"), "{}", method.url);
+    assert!(method.has("支付宝") && method.has("微信支付") && method.has("对公转账"));
+    (b, app_id, order_id, method)
+}

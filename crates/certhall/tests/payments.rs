@@ -1,0 +1,343 @@
+//! The paid change flow of chapter 二 (图 2.10–2.14) through the sandbox gateway,
+//! with each channel, ending in 待审核 with a paid order and an invoice PDF; and
+//! the refund of a paid application rejected before issuance.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::TestApp;
+use common::browser::Browser;
+use common::flow::{paid_app, to_method};
+use testkit::{Backend, on_both_databases};
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(app.server.authority.db().pool())
+        .await
+        .unwrap();
+    n
+}
+
+async fn text(app: &TestApp, sql: &str) -> String {
+    let (s,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(app.server.authority.db().pool())
+        .await
+        .unwrap();
+    s
+}
+
+fn sandbox(app: &TestApp) -> String {
+    app.server
+        .sandbox
+        .as_ref()
+        .expect("the in-process sandbox runs")
+        .base
+        .clone()
+}
+
+/// After payment: 个人中心 says 待审核, the order is paid once, and the invoice PDF
+/// (read with pdftotext) names the buyer, the amount and its number.
+async fn paid_and_invoiced(
+    app: &TestApp,
+    b: &Browser,
+    app_id: &str,
+    order_id: &str,
+    channel: &str,
+) {
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(detail.has("id=\"status\">待审核"), "{}", detail.html);
+    assert!(
+        detail.has(&format!("支付成功（{channel}）")),
+        "{}",
+        detail.html
+    );
+    assert_eq!(
+        text(
+            app,
+            &format!("SELECT state FROM orders WHERE id = '{order_id}'")
+        )
+        .await,
+        "PAID"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            &format!("SELECT COUNT(*) FROM ledger WHERE order_id = '{order_id}'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'payment.received'"
+        )
+        .await,
+        1
+    );
+    let number = text(
+        app,
+        &format!("SELECT number FROM invoices WHERE order_id = '{order_id}'"),
+    )
+    .await;
+    let pdf = b
+        .client
+        .get(format!("{}/pay/{order_id}/invoice.pdf", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let path = app.path(&format!("{order_id}.pdf"));
+    std::fs::write(&path, pdf.bytes().await.unwrap()).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let t = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "合肥新名科技有限公司",
+        "91110108551385082Q",
+        "¥100.00",
+        "壹佰元整",
+        number.as_str(),
+    ] {
+        assert!(
+            t.contains(needle),
+            "{needle} missing from the invoice:\n{t}"
+        );
+    }
+    // …and it went to the invoice address (the mail outbox without SMTP).
+    let mails: Vec<_> = std::fs::read_dir(app.settings.data_dir.join("outbox/mail"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let eml = std::fs::read_to_string(mails[0].path()).unwrap();
+    assert!(
+        eml.contains("To: finance@example.com") && eml.contains("application/pdf"),
+        "{eml}"
+    );
+}
+
+async fn alipay_flow(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
+    // 支付宝: the browser goes to the (sandbox) cashier…
+    let cashier = b
+        .post(&method, &format!("/pay/{order_id}/alipay"), &[])
+        .await;
+    assert!(cashier.url.starts_with(&sandbox(&app)), "{}", cashier.url);
+    assert!(
+        cashier.has("支付宝收银台") && cashier.has("¥100.00"),
+        "{}",
+        cashier.html
+    );
+    // …pays, and comes back to the success page (图 2.14).
+    let no = text(
+        &app,
+        &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),
+    )
+    .await;
+    let done = b
+        .client
+        .post(format!("{}/alipay/cashier/{no}/pay", sandbox(&app)))
+        .send()
+        .await
+        .unwrap();
+    let url = done.url().to_string();
+    let html = done.text().await.unwrap();
+    assert!(url.ends_with(&format!("/pay/{order_id}/success")), "{url}");
+    assert!(
+        html.contains("支付成功") && html.contains("发票号码"),
+        "{html}"
+    );
+    // The notify arrives too, and changes nothing more.
+    common::eventually(Duration::from_secs(5), || async {
+        app.server
+            .sandbox
+            .as_ref()
+            .unwrap()
+            .state
+            .delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|d| d.1 == no)
+    })
+    .await
+    .expect("the sandbox's notify was acknowledged");
+    paid_and_invoiced(&app, &b, &app_id, &order_id, "支付宝").await;
+    app.server.stop().await;
+}
+
+async fn wechat_flow(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
+    let qr = b.get(&format!("/pay/{order_id}/wechat")).await;
+    assert_eq!(qr.status, 200, "{}", qr.html);
+    assert!(qr.has("<svg") && qr.has("微信扫一扫"), "{}", qr.html);
+    // The QR code is the gateway's code_url.
+    let no = text(
+        &app,
+        &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),
+    )
+    .await;
+    let code_url = format!("{}/wechat/cashier/{no}", sandbox(&app));
+    let expected = qrcode::QrCode::new(code_url.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .build();
+    let expected = expected.trim_start_matches(r#"<?xml version="1.0" standalone="yes"?>"#);
+    assert!(
+        qr.html.contains(expected),
+        "the page's QR code encodes {code_url}"
+    );
+    // The phone pays; the computer's page moves on by itself.
+    let phone = reqwest::Client::new();
+    let paid = phone
+        .post(format!("{code_url}/pay"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(paid.contains("支付成功"), "{paid}");
+    let reached = common::eventually(Duration::from_secs(5), || async {
+        b.get(&format!("/pay/{order_id}/wechat"))
+            .await
+            .path()
+            .ends_with("/success")
+    })
+    .await;
+    assert!(
+        reached.is_some(),
+        "the QR page did not reach the success page"
+    );
+    paid_and_invoiced(&app, &b, &app_id, &order_id, "微信支付").await;
+    app.server.stop().await;
+}
+
+async fn bank_transfer_flow(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
+    let page = b.get(&format!("/pay/{order_id}/bank")).await;
+    assert!(page.has("沙箱银行") && page.has("附言"), "{}", page.html);
+    let sent = b
+        .upload(
+            &page,
+            &format!("/pay/{order_id}/bank"),
+            "回单.pdf",
+            common::holder::pdf(),
+        )
+        .await;
+    assert!(sent.has("转账凭证已提交，等待财务确认"), "{}", sent.html);
+    assert!(
+        b.get(&format!("/me/applications/{app_id}"))
+            .await
+            .has("id=\"status\">待支付")
+    );
+    // Finance confirms the receipt (the back office's action).
+    let settled = app
+        .server
+        .ra
+        .confirm_bank_transfer(&order_id, "staff:finance")
+        .await
+        .unwrap();
+    assert_eq!(settled, ra::payments::Settled::Paid);
+    paid_and_invoiced(&app, &b, &app_id, &order_id, "对公转账").await;
+    // Confirming again is refused and changes nothing.
+    assert!(
+        app.server
+            .ra
+            .confirm_bank_transfer(&order_id, "staff:finance")
+            .await
+            .is_err()
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM ledger").await, 1);
+    app.server.stop().await;
+}
+
+/// 审核不通过 after payment: refunded in full through the channel before issuance.
+async fn rejection_refunds(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
+    b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
+        .await;
+    let no = text(
+        &app,
+        &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),
+    )
+    .await;
+    b.client
+        .post(format!("{}/alipay/cashier/{no}/pay", sandbox(&app)))
+        .send()
+        .await
+        .unwrap();
+    let state = app
+        .server
+        .ra
+        .reject(&app_id, "staff:reviewer", "营业执照与申请信息不一致")
+        .await
+        .unwrap();
+    assert_eq!(state, domain::AppState::Refunding);
+    let refunded = common::eventually(Duration::from_secs(5), || async {
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'"),
+        )
+        .await
+            == "REFUNDED"
+    })
+    .await;
+    assert!(refunded.is_some(), "the refund did not complete");
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(
+        detail.has("id=\"status\">已退款")
+            && detail.has("营业执照与申请信息不一致")
+            && detail.has("已退款 ¥100.00"),
+        "{}",
+        detail.html
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM ledger WHERE order_id = '{order_id}'"
+            )
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'payment.refunded'"
+        )
+        .await,
+        1
+    );
+    // The gateway agrees: the trade is closed by the full refund.
+    let trade = app
+        .server
+        .ra
+        .pay
+        .alipay
+        .as_ref()
+        .unwrap()
+        .query(&no, app.server.ra.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(trade.trade_status, "TRADE_CLOSED");
+    app.server.stop().await;
+}
+
+on_both_databases!(
+    alipay_flow,
+    wechat_flow,
+    bank_transfer_flow,
+    rejection_refunds
+);

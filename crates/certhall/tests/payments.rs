@@ -77,6 +77,16 @@ async fn paid_and_invoiced(
         .await,
         1
     );
+    // The invoice is drawn right after the payment is booked, so a page that saw
+    // the payment may be a moment ahead of it.
+    // The invoice is drawn right after the payment is booked, so a page that saw
+    // the payment may be a moment ahead of it.
+    let sql = format!("SELECT COUNT(*) FROM invoices WHERE order_id = '{order_id}'");
+    let issued = common::eventually(Duration::from_secs(10), || async {
+        scalar(app, &sql).await == 1
+    })
+    .await;
+    assert!(issued.is_some(), "no invoice for the paid order");
     let number = text(
         app,
         &format!("SELECT number FROM invoices WHERE order_id = '{order_id}'"),

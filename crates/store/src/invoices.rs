@@ -55,6 +55,16 @@ pub async fn for_order(
     .await?)
 }
 
+/// Issued invoices not yet mailed (the mail server was down).
+pub async fn unmailed(conn: &mut AnyConnection, limit: i64) -> Result<Vec<InvoiceRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM invoices WHERE mailed_at IS NULL AND email IS NOT NULL ORDER BY issued_at LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn mailed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE invoices SET mailed_at = $2 WHERE id = $1")
         .bind(id)

@@ -10,16 +10,22 @@ use super::TestApp;
 use super::browser::{Browser, Page};
 use super::holder::{self, CODE};
 
-/// A server on which 证书变更 costs ¥100.00.
-pub async fn paid_app(backend: Backend) -> TestApp {
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = super::settings(dir.path(), &db.url, KeyAlgorithm::P256);
+/// Settings on which 证书变更 costs ¥100.00.
+pub fn paid_settings(dir: &std::path::Path, db_url: &str) -> certhall::config::Settings {
+    let mut settings = super::settings(dir, db_url, KeyAlgorithm::P256);
     for p in settings.catalog.prices.iter_mut() {
         if p.business == domain::Business::Change {
             p.amount = domain::Fen(10_000);
         }
     }
+    settings
+}
+
+/// A server on which 证书变更 costs ¥100.00.
+pub async fn paid_app(backend: Backend) -> TestApp {
+    let db = testkit::TestDb::new(backend).await;
+    let dir = testkit::temp_dir();
+    let settings = paid_settings(dir.path(), &db.url);
     TestApp::spawn_with(db, dir, settings).await
 }
 

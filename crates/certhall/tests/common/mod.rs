@@ -17,6 +17,16 @@ use certhall::server::{self, RunningServer};
 use tempfile::TempDir;
 use testkit::{Backend, TestDb};
 
+/// (id, state, channel, invoice, agreed_at, paid_at) of an order.
+type OrderFacts = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
 pub struct TestApp {
     pub server: RunningServer,
     pub base: String,
@@ -67,6 +77,62 @@ impl TestApp {
             settings,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Given settings and a clock the test moves.
+    pub async fn spawn_with_clock(
+        db: TestDb,
+        dir: TempDir,
+        settings: Settings,
+        clock: std::sync::Arc<domain::FixedClock>,
+    ) -> TestApp {
+        let server = server::start_with_clock(&settings, clock)
+            .await
+            .expect("server starts");
+        let base = server.public_url.clone();
+        TestApp {
+            server,
+            base,
+            dir,
+            db,
+            settings,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// What a refused payment input must not change: orders, applications, the
+    /// ledger, refunds, invoices and the audit log.
+    pub async fn pay_snapshot(&self) -> String {
+        let pool = self.server.authority.db().pool();
+        let mut out = String::new();
+        let orders: Vec<OrderFacts> = sqlx::query_as(
+            "SELECT id, state, channel, invoice, agreed_at, paid_at FROM orders ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        out.push_str(&format!("orders {orders:?}\n"));
+        let apps: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT id, state, version FROM applications ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        out.push_str(&format!("applications {apps:?}\n"));
+        for t in [
+            "ledger",
+            "refunds",
+            "invoices",
+            "audit_log",
+            "bank_transfers",
+        ] {
+            let (n,): (i64,) =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            out.push_str(&format!("{t} {n}\n"));
+        }
+        out
     }
 
     pub async fn spawn_with(db: TestDb, dir: TempDir, settings: Settings) -> TestApp {
@@ -292,4 +358,9 @@ fn walk(dir: &Path) -> usize {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// The sandbox's Alipay app id (what the server's merchant side expects).
+pub fn setup_app_id() -> &'static str {
+    certhall::setup::SANDBOX_APP_ID
 }

@@ -97,32 +97,69 @@ impl Ra {
         }
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(invoice.number = %number, order.id = %order.id, "invoice issued");
+        self.mail_invoice(&row, pdf).await;
+        Ok(row)
+    }
+
+    /// Mails an invoice to the address on its order; on failure the job retries.
+    pub(crate) async fn mail_invoice(&self, row: &InvoiceRow, pdf: Vec<u8>) {
+        let Some(to) = row.email.as_deref() else {
+            return;
+        };
+        let out_trade_no = match self.db.conn().await {
+            Ok(mut c) => orders::by_id(&mut c, &row.order_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|o| o.out_trade_no)
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         let text = format!(
             "您好：\n\n您在{}支付的订单 {} 已开具电子发票，发票号码 {}，金额 {}，见附件。\n",
             self.pay.seller.name,
-            order.out_trade_no,
-            number,
-            domain::Fen(order.amount_fen)
+            out_trade_no,
+            row.number,
+            domain::Fen(row.amount_fen)
         );
-        let mailed = self
+        let attached = Attached {
+            name: format!("电子发票-{}.pdf", row.number),
+            content_type: "application/pdf",
+            bytes: pdf,
+        };
+        match self
             .pay
             .mailer
             .send(
-                &info.email,
-                &format!("电子发票 {number}"),
+                to,
+                &format!("电子发票 {}", row.number),
                 &text,
-                Some(Attached {
-                    name: format!("电子发票-{number}.pdf"),
-                    content_type: "application/pdf",
-                    bytes: pdf,
-                }),
+                Some(attached),
             )
-            .await;
-        match mailed {
-            Ok(()) => invoices::mailed(&mut *self.db.conn().await?, &row.id, self.now_ms()).await?,
-            Err(e) => tracing::warn!(invoice.number = %number, error = ?e, "invoice not mailed"),
+            .await
+        {
+            Ok(()) => {
+                if let Ok(mut c) = self.db.conn().await {
+                    let _ = invoices::mailed(&mut c, &row.id, self.now_ms()).await;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(invoice.number = %row.number, error = ?e, "invoice not mailed; will retry")
+            }
         }
-        Ok(row)
+    }
+
+    /// Mails invoices a mail outage left unsent.
+    pub(crate) async fn mail_unsent_invoices(&self) {
+        let rows = match self.db.conn().await {
+            Ok(mut c) => invoices::unmailed(&mut c, 20).await.unwrap_or_default(),
+            Err(_) => return,
+        };
+        for row in rows {
+            if let Ok(pdf) = self.blobs.get(&row.blob_key).await {
+                self.mail_invoice(&row, pdf.to_vec()).await;
+            }
+        }
     }
 
     /// The invoice PDF of one of the holder's orders.

@@ -58,6 +58,7 @@ impl Ra {
         }
         self.retry_refunds().await;
         self.issue_missing_invoices().await;
+        self.mail_unsent_invoices().await;
     }
 
     async fn issue_missing_invoices(&self) {

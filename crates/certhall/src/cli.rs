@@ -57,6 +57,20 @@ pub enum Command {
         #[arg(long, default_value = "change")]
         business: String,
     },
+    /// Run the sandbox payment gateway (Alipay and WeChat Pay protocols) on its
+    /// own and print the configuration that points a server at it.
+    Paysim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// The URL browsers use to reach it. Default http://<listen address>.
+        #[arg(long)]
+        base: Option<String>,
+        /// Multiply the gateways' notify retry schedule (1 = real timing).
+        /// Default: payment.sandbox_retry_scale.
+        #[arg(long)]
+        retry_scale: Option<f64>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +171,11 @@ impl Cli {
                 key,
                 business,
             } => commands::handoff::run(&settings, &cert, &key, &business).await,
+            Command::Paysim {
+                listen,
+                base,
+                retry_scale,
+            } => commands::paysim::run(&settings, &listen, base.as_deref(), retry_scale).await,
         }
     }
 }

@@ -170,7 +170,7 @@ pub async fn run(settings: &Settings) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -118,6 +118,25 @@ impl Writer<'_> {
         self.texts.push((x_centre - w / 2.0, y, size, s));
     }
 
+    /// Text broken into lines no wider than `width` (CJK breaks anywhere, which
+    /// is how Chinese forms wrap). Returns the baseline of the last line.
+    fn wrapped(&mut self, x: f32, y: f32, width: f32, size: f32, s: &str) -> f32 {
+        let leading = size * 1.6;
+        let mut y = y;
+        let mut line = String::new();
+        for c in s.chars() {
+            line.push(c);
+            if self.fonts.width(&line, size) > width && line.chars().count() > 1 {
+                line.pop();
+                self.texts.push((x, y, size, std::mem::take(&mut line)));
+                line.push(c);
+                y += leading;
+            }
+        }
+        self.texts.push((x, y, size, line));
+        y
+    }
+
     fn rule(&mut self, x1: f32, y1: f32, x2: f32, y2: f32) {
         self.lines.push((x1, y1, x2, y2));
     }
@@ -139,53 +158,42 @@ pub fn render(d: &InvoiceData, fonts: &Fonts) -> Result<Vec<u8>, InvoiceError> {
     w.text(R - 190.0, 124.0, 10.5, format!("发票号码：{}", d.number));
     w.text(R - 190.0, 142.0, 10.5, format!("开票日期：{}", d.date));
 
-    // Buyer and seller boxes.
+    // Buyer and seller boxes: long names and the tax id wrap inside their half.
     let top = 160.0;
+    let column = (R - L) / 2.0 - 16.0;
+    let party = |w: &mut Writer, x: f32, heading: &str, p: &Party| -> f32 {
+        w.text(x, top + 20.0, 10.5, heading);
+        let y = w.wrapped(x, top + 40.0, column, 10.5, &format!("名称：{}", p.name));
+        let tax_id = if p.tax_id.is_empty() {
+            "—"
+        } else {
+            &p.tax_id
+        };
+        // The label fills the half; the 18-character id goes on its own line
+        // so it is never split.
+        w.text(x, y + 18.0, 10.5, "统一社会信用代码/纳税人识别号：");
+        w.wrapped(x, y + 36.0, column, 10.5, tax_id)
+    };
+    let buyer_end = party(&mut w, L + 8.0, "购买方信息", &d.buyer);
+    let seller_end = party(&mut w, W / 2.0 + 8.0, "销售方信息", &d.seller);
+    let bottom = buyer_end.max(seller_end) + 12.0;
     w.rule(L, top, R, top);
-    w.rule(L, top + 70.0, R, top + 70.0);
-    w.rule(L, top, L, top + 70.0);
-    w.rule(R, top, R, top + 70.0);
-    w.rule(W / 2.0, top, W / 2.0, top + 70.0);
-    w.text(L + 8.0, top + 20.0, 10.5, "购买方信息");
-    w.text(L + 8.0, top + 40.0, 10.5, format!("名称：{}", d.buyer.name));
-    w.text(
-        L + 8.0,
-        top + 58.0,
-        10.5,
-        format!(
-            "统一社会信用代码/纳税人识别号：{}",
-            if d.buyer.tax_id.is_empty() {
-                "—"
-            } else {
-                &d.buyer.tax_id
-            }
-        ),
-    );
-    w.text(W / 2.0 + 8.0, top + 20.0, 10.5, "销售方信息");
-    w.text(
-        W / 2.0 + 8.0,
-        top + 40.0,
-        10.5,
-        format!("名称：{}", d.seller.name),
-    );
-    w.text(
-        W / 2.0 + 8.0,
-        top + 58.0,
-        10.5,
-        format!("纳税人识别号：{}", d.seller.tax_id),
-    );
+    w.rule(L, bottom, R, bottom);
+    w.rule(L, top, L, bottom);
+    w.rule(R, top, R, bottom);
+    w.rule(W / 2.0, top, W / 2.0, bottom);
 
     // Lines.
-    let mut y = top + 100.0;
+    let mut y = bottom + 30.0;
     w.text(L + 8.0, y, 10.5, "项目名称");
     w.right(R - 150.0, y, 10.5, "数量");
     w.right(R - 8.0, y, 10.5, "金额");
     w.rule(L, y + 8.0, R, y + 8.0);
     for line in &d.lines {
         y += 24.0;
-        w.text(L + 8.0, y, 10.5, line.name.clone());
         w.right(R - 150.0, y, 10.5, line.quantity.to_string());
         w.right(R - 8.0, y, 10.5, money(line.amount_fen));
+        y = w.wrapped(L + 8.0, y, R - 200.0 - L, 10.5, &line.name);
     }
     y += 16.0;
     w.rule(L, y, R, y);
@@ -203,7 +211,7 @@ pub fn render(d: &InvoiceData, fonts: &Fonts) -> Result<Vec<u8>, InvoiceError> {
     y += 10.0;
     w.rule(L, y, R, y);
     y += 24.0;
-    w.text(L + 8.0, y, 9.0, format!("备注：{}", d.note));
+    w.wrapped(L + 8.0, y, R - L - 16.0, 9.0, &format!("备注：{}", d.note));
 
     for (_, _, _, s) in &w.texts {
         fonts.check(s)?;

@@ -3,6 +3,7 @@
 
 pub mod ca;
 pub mod handoff;
+pub mod paysim;
 
 use store::audit::{self, Verdict};
 

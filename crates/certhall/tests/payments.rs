@@ -205,6 +205,8 @@ async fn wechat_flow(backend: Backend) {
         qr.html.contains(expected),
         "the page's QR code encodes {code_url}"
     );
+    // The sandbox's cashier is also a link, for trying the flow without a phone.
+    assert!(qr.has(&format!("href=\"{code_url}\"")), "{}", qr.html);
     // The phone pays; the computer's page moves on by itself.
     let phone = reqwest::Client::new();
     let paid = phone

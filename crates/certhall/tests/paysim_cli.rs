@@ -163,22 +163,32 @@ async fn a_server_configured_from_paysims_output_is_paid_through_it() {
 }
 
 #[test]
-fn a_bad_listen_address_is_refused() {
-    let data = testkit::temp_dir();
-    let out = Command::new(env!("CARGO_BIN_EXE_certhall"))
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["paysim", "--listen", "everywhere"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--listen: `everywhere` is not an address:port"),
-        "{err}"
-    );
-    assert!(
-        !data.path().join("paysim").exists(),
-        "no keys are made for a refused start"
-    );
+fn bad_options_are_refused() {
+    for (args, message) in [
+        (
+            &["--listen", "everywhere"][..],
+            "--listen: `everywhere` is not an address:port",
+        ),
+        (
+            &["--listen", "127.0.0.1:0", "--retry-scale", "0"][..],
+            "--retry-scale: 0 must be in (0, 1]",
+        ),
+    ] {
+        let data = testkit::temp_dir();
+        let out = Command::new(env!("CARGO_BIN_EXE_certhall"))
+            .env_remove("CERTHALL_CONFIG")
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("paysim")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{err}");
+        assert!(
+            !data.path().join("paysim").exists(),
+            "no keys are made for a refused start"
+        );
+    }
 }

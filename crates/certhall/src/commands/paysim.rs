@@ -21,6 +21,12 @@ pub async fn run(
             "--listen: `{listen}` is not an address:port such as 127.0.0.1:8090"
         ))
     })?;
+    let retry_scale = retry_scale.unwrap_or(settings.payment.sandbox_retry_scale);
+    if !(retry_scale > 0.0 && retry_scale <= 1.0) {
+        return Err(AppError::Input(format!(
+            "--retry-scale: {retry_scale} must be in (0, 1]"
+        )));
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| AppError::Bind { addr, source })?;
@@ -36,11 +42,7 @@ pub async fn run(
         .map_err(|e| AppError::file("cannot read", settings.data_dir.join("paysim"), e))?;
     write_public(&dir.join("alipay.pub.pem"), &keys.alipay)?;
     write_public(&dir.join("platform.pub.pem"), &keys.platform)?;
-    let state = setup::sandbox_state(
-        keys,
-        &base,
-        retry_scale.unwrap_or(settings.payment.sandbox_retry_scale),
-    )?;
+    let state = setup::sandbox_state(keys, &base, retry_scale)?;
 
     // What an operator pastes into the server's configuration. The APIv3 key is
     // a secret even here, so only its file is named.

@@ -319,6 +319,9 @@ struct WechatPage {
     p: Page,
     line: OrderLine,
     qr: String,
+    /// The sandbox's cashier, linked so the flow can be tried without a phone.
+    /// Real WeChat codes are `weixin://` URLs that only the app opens.
+    sandbox_link: Option<String>,
 }
 
 /// The QR code as inline SVG (no user data in it, so no escaping needed).
@@ -357,10 +360,12 @@ pub async fn wechat(
     };
     let line = OrderLine::new(&p, &view);
     let qr = qr_svg(&code_url).unwrap_or_default();
+    let sandbox_link = code_url.starts_with("http").then_some(code_url);
     page_ok(&WechatPage {
         p: p.with_nav("me"),
         line,
         qr,
+        sandbox_link,
     })
 }
 

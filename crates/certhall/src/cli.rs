@@ -44,6 +44,9 @@ pub enum Command {
     /// Audit log operations.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// CA staff accounts for the back office (/admin).
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Play the certificate assistant's part with a key file: print a single-use
     /// link that opens the portal's form for this certificate.
     Handoff {
@@ -136,6 +139,28 @@ pub struct IssueArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account; prints its one-time set-up link (password and
+    /// authenticator app are chosen there).
+    Add {
+        name: String,
+        /// reviewer (审核), operator (制证/发货), finance (财务), admin, auditor.
+        #[arg(long)]
+        role: String,
+        /// The person's own mobile number: they can never review an application
+        /// made from it.
+        #[arg(long)]
+        mobile: Option<String>,
+    },
+    /// A new set-up link: the old password and authenticator stop working.
+    Reset { name: String },
+    /// Disable an account and end its sessions.
+    Disable { name: String },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain; report the first broken link.
     Verify,
@@ -166,6 +191,7 @@ impl Cli {
             Command::Migrate => commands::migrate(&settings).await,
             Command::Ca(cmd) => commands::ca::run(&settings, cmd).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&settings).await,
+            Command::Staff(cmd) => commands::staff::run(&settings, cmd).await,
             Command::Handoff {
                 cert,
                 key,

@@ -13,19 +13,11 @@ use common::flow::{paid_app, to_method};
 use testkit::{Backend, on_both_databases};
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.server.authority.db().pool())
-        .await
-        .unwrap();
-    n
+    app.scalar(sql).await
 }
 
 async fn text(app: &TestApp, sql: &str) -> String {
-    let (s,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.server.authority.db().pool())
-        .await
-        .unwrap();
-    s
+    app.text(sql).await
 }
 
 fn sandbox(app: &TestApp) -> String {
@@ -289,13 +281,40 @@ async fn rejection_refunds(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let state = app
-        .server
-        .ra
-        .reject(&app_id, "staff:reviewer", "营业执照与申请信息不一致")
+    let paid = common::eventually(Duration::from_secs(10), || async {
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'"),
+        )
         .await
-        .unwrap();
-    assert_eq!(state, domain::AppState::Refunding);
+            == "PENDING_REVIEW"
+    })
+    .await;
+    assert!(paid.is_some(), "the payment did not arrive");
+    // A reviewer rejects it in the back office.
+    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{app_id}"))
+        .await;
+    let version = scalar(
+        &app,
+        &format!("SELECT version FROM applications WHERE id = '{app_id}'"),
+    )
+    .await
+    .to_string();
+    let rejected = reviewer
+        .browser
+        .post(
+            &desk,
+            &format!("/admin/applications/{app_id}/reject"),
+            &[
+                ("version", &version),
+                ("reason", "营业执照与申请信息不一致"),
+            ],
+        )
+        .await;
+    assert!(rejected.has("已审核不通过"), "{}", rejected.html);
     let refunded = common::eventually(Duration::from_secs(5), || async {
         text(
             &app,

@@ -18,11 +18,7 @@ use payment::keys::PrivateKey;
 use testkit::{Backend, on_both_databases};
 
 async fn text(app: &TestApp, sql: &str) -> String {
-    let (s,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(app.server.authority.db().pool())
-        .await
-        .unwrap();
-    s
+    app.text(sql).await
 }
 
 /// The first column of the first row, if there is a row yet.

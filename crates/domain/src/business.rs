@@ -243,13 +243,16 @@ impl AppState {
             (S::Draft | S::Returned, A::SubmitForReview) => S::PendingReview,
             (S::Draft, A::SubmitForPayment) => S::PendingPayment,
             (S::PendingPayment, A::Paid) => S::PendingReview,
-            (S::Draft | S::PendingPayment, A::Cancel) => S::Cancelled,
+            // Before a decision the holder may withdraw; a payment is refunded.
+            (S::Draft | S::PendingPayment | S::PendingReview | S::Returned, A::Cancel) => {
+                S::Cancelled
+            }
             (S::PendingReview, A::Approve) => S::Approved,
             (S::PendingReview, A::ReturnForCorrection) => S::Returned,
             (S::PendingReview, A::Reject) => S::Rejected,
             (S::Approved, A::Ship) => S::Shipped,
             (S::Approved | S::Shipped, A::Complete) => S::Completed,
-            (S::Rejected, A::StartRefund) => S::Refunding,
+            (S::Rejected | S::Cancelled, A::StartRefund) => S::Refunding,
             (S::Refunding, A::Refunded) => S::Refunded,
             _ => return None,
         })
@@ -314,11 +317,15 @@ mod tests {
             s = s.after(a).unwrap();
         }
         assert_eq!(s, AppState::Refunded);
+        // Withdrawn while under review: the payment goes back too.
+        let withdrawn = AppState::PendingReview.after(A::Cancel).unwrap();
+        assert_eq!(withdrawn.after(A::StartRefund), Some(AppState::Refunding));
     }
 
     #[test]
     fn forbidden_moves() {
-        assert_eq!(AppState::PendingReview.after(AppAction::Cancel), None);
+        assert_eq!(AppState::Approved.after(AppAction::Cancel), None);
+        assert_eq!(AppState::Refunding.after(AppAction::Cancel), None);
         assert_eq!(AppState::Completed.after(AppAction::Approve), None);
         assert_eq!(AppState::Returned.after(AppAction::SubmitForPayment), None);
         assert_eq!(AppState::Cancelled.after(AppAction::Paid), None);

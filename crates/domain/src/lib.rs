@@ -15,6 +15,7 @@ mod msg;
 mod profile;
 mod revocation;
 mod serial;
+mod staff;
 mod text;
 
 pub use business::{AppAction, AppState, Business};
@@ -27,6 +28,7 @@ pub use msg::Msg;
 pub use profile::{ProfileKind, SubjectInfo};
 pub use revocation::RevocationReason;
 pub use serial::Serial;
+pub use staff::{Perm, Role};
 pub use text::SubjectText;
 
 /// Gregorian leap year.

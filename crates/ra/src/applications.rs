@@ -17,6 +17,8 @@ pub struct ApplicationView {
     pub cert_type: ProfileKind,
     pub form: ChangeForm,
     pub materials: Vec<MaterialRow>,
+    /// What this application needs uploaded.
+    pub specs: Vec<crate::catalog::MaterialSpec>,
     pub events: Vec<EventRow>,
 }
 
@@ -87,8 +89,17 @@ impl Ra {
             },
             complete: false,
         };
+        let reviewers =
+            store::prices::reviewers(&mut conn, business.key(), cert_type.name()).await?;
         drop(conn);
         let price = self.price(business, cert_type).await?;
+        let required: Vec<String> = self
+            .current_materials(business, cert_type)
+            .await?
+            .into_iter()
+            .filter(|s| s.required)
+            .map(|s| s.kind)
+            .collect();
         let row = ApplicationRow {
             id: new_id(),
             holder_id: holder_id.to_string(),
@@ -103,6 +114,9 @@ impl Ra {
             updated_at: now,
             submitted_at: None,
             version: 1,
+            reviewers,
+            required_materials: Some(serde_json::to_string(&required).expect("a list serialises")),
+            review_round: 0,
         };
         let mut tx = self.db.begin().await?;
         match applications::insert(&mut tx, &row).await {
@@ -163,10 +177,19 @@ impl Ra {
         let row = applications::owned(&mut conn, id, holder_id)
             .await?
             .ok_or(RaError::NotFound)?;
+        drop(conn);
+        self.view_of(row).await
+    }
+
+    /// Everything about an application, for whoever may see it.
+    pub(crate) async fn view_of(&self, row: ApplicationRow) -> Result<ApplicationView, RaError> {
         let (state, business, cert_type) = parse_row(&row)?;
         let form: ChangeForm = serde_json::from_str(&row.form).unwrap_or_default();
+        let mut conn = self.db.conn().await?;
         let materials = store::materials::current(&mut conn, &row.id).await?;
         let events = applications::events(&mut conn, &row.id).await?;
+        drop(conn);
+        let specs = self.materials_of(&row, business, cert_type).await?;
         Ok(ApplicationView {
             row,
             state,
@@ -174,6 +197,7 @@ impl Ra {
             cert_type,
             form,
             materials,
+            specs,
             events,
         })
     }
@@ -228,10 +252,9 @@ impl Ra {
             return Err(RaError::Invalid(Msg::new("请先填写并保存基本信息")));
         }
         let have: Vec<&str> = app.materials.iter().map(|m| m.kind.as_str()).collect();
-        let missing: Vec<String> = self
-            .catalog
-            .materials_for(app.business, app.cert_type)
-            .into_iter()
+        let missing: Vec<String> = app
+            .specs
+            .iter()
             .filter(|s| s.required && !have.contains(&s.kind.as_str()))
             .map(|s| s.kind.clone())
             .collect();
@@ -241,7 +264,9 @@ impl Ra {
         let (action, price) = if app.state == AppState::Returned {
             (AppAction::SubmitForReview, None)
         } else {
-            let price = self.price(app.business, app.cert_type).await?;
+            // The price the application was created with: a price changed in the
+            // back office applies to new applications only.
+            let price = domain::Fen(app.row.price_fen);
             let action = if price.is_free() {
                 AppAction::SubmitForReview
             } else {
@@ -273,26 +298,35 @@ impl Ra {
         Ok(to)
     }
 
-    /// Cancels while nothing has been paid or reviewed; its open order closes
-    /// with it (money arriving for it later is refunded).
+    /// Withdraws an application before a decision. Its open order closes with it
+    /// (money arriving for it later is refunded); a payment already made is
+    /// refunded in full.
     pub async fn cancel(&self, holder_id: &str, id: &str) -> Result<(), RaError> {
         let app = self.application(holder_id, id).await?;
         let mut tx = self.db.begin().await?;
-        self.move_state_in(
-            &mut tx,
-            &app.row,
-            app.state,
-            AppAction::Cancel,
-            &actor(holder_id),
-            "申请人取消申请",
-            None,
-        )
-        .await?;
+        let to = self
+            .move_state_in(
+                &mut tx,
+                &app.row,
+                app.state,
+                AppAction::Cancel,
+                &actor(holder_id),
+                "申请人取消申请",
+                None,
+            )
+            .await?;
         if let Some(open) = store::orders::open_for_application(&mut tx, id).await? {
             store::orders::close(&mut tx, &open.id, store::orders::CANCELLED, self.now_ms())
                 .await?;
         }
+        let to = self
+            .refund_in(&mut tx, &app.row, to, "申请人撤销申请")
+            .await?;
+        store::review::release(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        if to == AppState::Refunding {
+            self.retry_refunds().await;
+        }
         Ok(())
     }
 

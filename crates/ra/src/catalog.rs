@@ -1,6 +1,8 @@
 //! What each business costs and which materials it needs, per certificate type.
 //! Both come from configuration; prices are copied into the database on start
-//! (without overwriting prices edited since) and read from there.
+//! (without overwriting prices edited since) and read from there. The back office
+//! may change a price, the reviewers a product needs, and whether a configured
+//! material is required; an application keeps what held when it was created.
 
 use domain::{Business, Fen, ProfileKind};
 use store::Db;
@@ -147,6 +149,53 @@ impl Catalog {
 }
 
 impl Ra {
+    /// The configured materials of a product with the back office's current
+    /// `required` settings.
+    pub async fn current_materials(
+        &self,
+        business: Business,
+        cert_type: ProfileKind,
+    ) -> Result<Vec<MaterialSpec>, RaError> {
+        let rules = store::prices::material_rules(&mut *self.db.conn().await?).await?;
+        Ok(self
+            .catalog
+            .materials_for(business, cert_type)
+            .into_iter()
+            .map(|spec| {
+                let mut spec = spec.clone();
+                if let Some(r) = rules.iter().find(|r| {
+                    r.business == business.key()
+                        && r.cert_type == cert_type.name()
+                        && r.kind == spec.kind
+                }) {
+                    spec.required = r.required != 0;
+                }
+                spec
+            })
+            .collect())
+    }
+
+    /// The materials of an application: `required` as it stood when the
+    /// application was created.
+    pub async fn materials_of(
+        &self,
+        row: &store::applications::ApplicationRow,
+        business: Business,
+        cert_type: ProfileKind,
+    ) -> Result<Vec<MaterialSpec>, RaError> {
+        let mut specs = self.current_materials(business, cert_type).await?;
+        if let Some(kinds) = row
+            .required_materials
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Vec<String>>(j).ok())
+        {
+            for spec in &mut specs {
+                spec.required = kinds.contains(&spec.kind);
+            }
+        }
+        Ok(specs)
+    }
+
     /// The current price of a business for a certificate type.
     pub async fn price(&self, business: Business, cert_type: ProfileKind) -> Result<Fen, RaError> {
         let mut conn = self.db.conn().await?;

@@ -39,6 +39,12 @@ pub enum RaError {
     CodeLocked,
     #[error("请先获取验证码")]
     CodeMissing,
+    /// The staff member's role does not allow it (403).
+    #[error("没有权限进行此操作")]
+    Forbidden,
+    /// Staff sign-in refused; one message for every reason.
+    #[error("{}", crate::staff::SIGNIN_FAILED)]
+    SignInFailed,
     /// Not found, or not this holder's: the same answer, so ids do not leak.
     #[error("未找到该记录")]
     NotFound,
@@ -73,6 +79,8 @@ impl RaError {
             RaError::CodeLocked => Msg::new("验证码错误次数过多，请重新获取"),
             RaError::CodeMissing => Msg::new("请先获取验证码"),
             RaError::NotFound => Msg::new("未找到该记录"),
+            RaError::Forbidden => Msg::new("没有权限进行此操作"),
+            RaError::SignInFailed => Msg::new(crate::staff::SIGNIN_FAILED),
             RaError::SmsFailed(_) => Msg::new("短信发送失败，请稍后再试"),
             RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
                 Msg::new("服务器内部错误，请稍后重试")

@@ -12,18 +12,24 @@
 //! and, after approval, the CA.
 
 pub mod applications;
+pub mod audit_trail;
 pub mod blobs;
 pub mod catalog;
+pub mod certificates;
 mod error;
 pub mod forms;
 pub mod handoff;
 pub mod mail;
 pub mod materials;
 pub mod payments;
+pub mod products;
 pub mod random;
 pub mod ratelimit;
+pub mod review;
+pub mod shipping;
 pub mod signin;
 pub mod sms;
+pub mod staff;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -55,12 +55,7 @@ impl Ra {
         if !app.state.editable() {
             return Err(RaError::Conflict(Msg::new("申请当前状态不能修改材料")));
         }
-        if !self
-            .catalog
-            .materials_for(app.business, app.cert_type)
-            .iter()
-            .any(|s| s.kind == kind)
-        {
+        if !app.specs.iter().any(|s| s.kind == kind) {
             return Err(RaError::Invalid(
                 Msg::new("未知的材料类型 `{kind}`").arg("kind", kind),
             ));
@@ -112,6 +107,29 @@ impl Ra {
         }
         let row = found.material;
         let bytes = self.blobs.get(&row.blob_key).await?;
+        Ok((row, bytes))
+    }
+
+    /// A material for the back office. Every view is audited: who saw which
+    /// holder's document, and when.
+    pub async fn material_for_staff(
+        &self,
+        who: &crate::staff::StaffMember,
+        id: &str,
+    ) -> Result<(MaterialRow, Bytes), RaError> {
+        who.require(domain::Perm::ViewApplications)?;
+        let found = store::materials::with_owner(&mut *self.db.conn().await?, id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let row = found.material;
+        let bytes = self.blobs.get(&row.blob_key).await?;
+        self.audit_view(
+            who,
+            "material.viewed",
+            &row.application_id,
+            serde_json::json!({ "material": row.id, "kind": row.kind }),
+        )
+        .await?;
         Ok((row, bytes))
     }
 }

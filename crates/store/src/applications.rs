@@ -21,10 +21,17 @@ pub struct ApplicationRow {
     pub updated_at: i64,
     pub submitted_at: Option<i64>,
     pub version: i64,
+    /// Reviewers this application needs (1, or 2 for four eyes), fixed at creation.
+    pub reviewers: i64,
+    /// JSON list of the material kinds required, fixed at creation; None for
+    /// applications older than the setting (the current rules apply).
+    pub required_materials: Option<String>,
+    /// How many times it entered review; approvals count per round.
+    pub review_round: i64,
 }
 
 const COLUMNS: &str = "id, holder_id, business, cert_type, cert_serial, state, form, price_fen, open_key, \
-                       created_at, updated_at, submitted_at, version";
+                       created_at, updated_at, submitted_at, version, reviewers, required_materials, review_round";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
@@ -42,8 +49,8 @@ pub struct EventRow {
 pub async fn insert(conn: &mut AnyConnection, row: &ApplicationRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO applications (id, holder_id, business, cert_type, cert_serial, state, form, price_fen, \
-         open_key, created_at, updated_at, submitted_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         open_key, created_at, updated_at, submitted_at, version, reviewers, required_materials, review_round) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&row.id)
     .bind(&row.holder_id)
@@ -58,6 +65,9 @@ pub async fn insert(conn: &mut AnyConnection, row: &ApplicationRow) -> Result<()
     .bind(row.updated_at)
     .bind(row.submitted_at)
     .bind(row.version)
+    .bind(row.reviewers)
+    .bind(&row.required_materials)
+    .bind(row.review_round)
     .execute(conn)
     .await?;
     Ok(())
@@ -156,7 +166,8 @@ pub async fn transition(
         "UPDATE applications SET state = $3, updated_at = $4, version = version + 1, \
          open_key = CASE WHEN $5 = 1 THEN NULL ELSE open_key END, \
          submitted_at = CASE WHEN $6 = 1 AND submitted_at IS NULL THEN $4 ELSE submitted_at END, \
-         price_fen = COALESCE($7, price_fen) \
+         price_fen = COALESCE($7, price_fen), \
+         review_round = CASE WHEN $3 = 'PENDING_REVIEW' THEN review_round + 1 ELSE review_round END \
          WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -169,6 +180,29 @@ pub async fn transition(
         .bind(price_fen)
         .fetch_optional(conn)
         .await?)
+}
+
+/// Claims the application's current version without changing its state: of two
+/// decisions taken on the same version, only the first to commit gets through.
+pub async fn claim_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    state: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE applications SET version = version + 1, updated_at = $4 \
+         WHERE id = $1 AND version = $2 AND state = $3",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(state)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 pub async fn add_event(conn: &mut AnyConnection, e: &EventRow) -> Result<(), StoreError> {

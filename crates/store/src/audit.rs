@@ -205,3 +205,43 @@ pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEnt
     .fetch_all(conn)
     .await?)
 }
+
+/// The auditor's filters.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Part of the actor, e.g. `staff:` or a staff name.
+    pub actor: Option<String>,
+    /// Part of the action, e.g. `application.` or `revoke`.
+    pub action: Option<String>,
+    /// Part of the object (an application id, a serial, an order).
+    pub object: Option<String>,
+    /// At or after (ms).
+    pub from: Option<i64>,
+    /// Before (ms).
+    pub to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Entries matching the filters, newest first.
+pub async fn search(
+    conn: &mut AnyConnection,
+    f: &AuditFilter,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut w = crate::filter::Where::default();
+    w.contains(&["actor"], f.actor.as_deref())
+        .contains(&["action"], f.action.as_deref())
+        .contains(&["object"], f.object.as_deref())
+        .cmp("at", ">=", f.from)
+        .cmp("at", "<", f.to);
+    let limit = w.param(f.limit);
+    let offset = w.param(f.offset);
+    let sql = format!(
+        "SELECT seq, at, actor, action, object, details, prev_hash, hash FROM audit_log{} \
+         ORDER BY seq DESC LIMIT {limit} OFFSET {offset}",
+        w.sql()
+    );
+    Ok(w.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?)
+}

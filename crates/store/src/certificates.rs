@@ -254,3 +254,52 @@ pub async fn counts(conn: &mut AnyConnection) -> Result<Counts, StoreError> {
     .fetch_one(conn)
     .await?)
 }
+
+/// The back office's certificate search.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    /// Hex serial, exact.
+    pub serial: Option<String>,
+    /// Part of the holder's or organisation's name.
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    /// `valid`, `revoked` or `expired`.
+    pub status: Option<String>,
+    pub now: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn search_admin(
+    conn: &mut AnyConnection,
+    f: &AdminFilter,
+) -> Result<Vec<CertificateRow>, StoreError> {
+    let mut w = crate::filter::Where::default();
+    w.raw("state = 'ISSUED'")
+        .eq("serial", f.serial.as_deref())
+        .eq("credit_code", f.credit_code.as_deref())
+        .contains(&["common_name", "organization"], f.name.as_deref());
+    match f.status.as_deref() {
+        Some("valid") => {
+            w.raw("revoked_at IS NULL")
+                .cmp("not_after", ">", Some(f.now));
+        }
+        Some("revoked") => {
+            w.raw("revoked_at IS NOT NULL");
+        }
+        Some("expired") => {
+            w.raw("revoked_at IS NULL")
+                .cmp("not_after", "<=", Some(f.now));
+        }
+        _ => {}
+    }
+    let limit = w.param(f.limit);
+    let offset = w.param(f.offset);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM certificates{} ORDER BY issued_at DESC, serial LIMIT {limit} OFFSET {offset}",
+        w.sql()
+    );
+    Ok(w.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?)
+}

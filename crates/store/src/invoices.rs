@@ -154,3 +154,12 @@ pub async fn decide_transfer(
     .rows_affected()
         == 1)
 }
+
+/// Bank receipts waiting for finance to confirm.
+pub async fn count_submitted_transfers(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bank_transfers WHERE state = 'SUBMITTED'")
+            .fetch_one(conn)
+            .await?;
+    Ok(n)
+}

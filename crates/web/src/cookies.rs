@@ -17,7 +17,19 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A `Set-Cookie` value: always Path=/ and HttpOnly; Secure when served over https.
 pub fn set(name: &str, value: &str, same_site: &str, max_age: Option<i64>, secure: bool) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    set_at("/", name, value, same_site, max_age, secure)
+}
+
+/// A `Set-Cookie` value limited to `path`; HttpOnly, Secure over https.
+pub fn set_at(
+    path: &str,
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) -> String {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }

@@ -5,6 +5,7 @@
 //! page is in simplified Chinese or English (`i18n`), every state-changing form is
 //! CSRF-checked (`csrf`), holders' sessions live in the database (`session`).
 
+mod admin;
 mod api;
 mod cookies;
 mod csrf;
@@ -28,6 +29,7 @@ use axum::middleware;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use admin::{Need, ROUTES as ADMIN_ROUTES};
 pub use error::WebError;
 pub use state::{AppState, Branding};
 
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(portal::routes(upload_limit))
         .merge(pay::routes(upload_limit))
+        .merge(admin::guarded(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(metrics::track_requests))

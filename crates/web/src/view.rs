@@ -89,7 +89,6 @@ impl CertificateView {
 
 use domain::{AppState, Business, Fen};
 use ra::applications::ApplicationView;
-use ra::catalog::Catalog;
 use store::applications::{ApplicationRow, EventRow};
 
 use crate::page::Page;
@@ -155,10 +154,9 @@ fn size(bytes: i64) -> String {
     }
 }
 
-pub fn material_views(p: &Page, catalog: &Catalog, app: &ApplicationView) -> Vec<MaterialSlot> {
-    catalog
-        .materials_for(app.business, app.cert_type)
-        .into_iter()
+pub fn material_views(p: &Page, app: &ApplicationView) -> Vec<MaterialSlot> {
+    app.specs
+        .iter()
         .map(|spec| MaterialSlot {
             kind: spec.kind.clone(),
             label: p.tr.pick(&spec.label_zh, &spec.label_en).to_string(),
@@ -246,4 +244,18 @@ impl EventLine {
             note: p.tr.text(&e.note),
         }
     }
+}
+
+/// A QR code as inline SVG. The SVG is drawn by the qrcode crate from the bits of
+/// the text, so no input text appears in it and it needs no escaping.
+pub(crate) fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .build();
+    Some(
+        svg.trim_start_matches(r#"<?xml version="1.0" standalone="yes"?>"#)
+            .to_string(),
+    )
 }

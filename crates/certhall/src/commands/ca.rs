@@ -13,7 +13,7 @@ use crate::cli::{CaCommand, IssueArgs};
 use crate::config::Settings;
 use crate::{AppError, setup};
 
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());

@@ -4,6 +4,7 @@
 pub mod ca;
 pub mod handoff;
 pub mod paysim;
+pub mod staff;
 
 use store::audit::{self, Verdict};
 

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod flow;
 pub mod holder;
+pub mod staff;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -150,6 +151,24 @@ impl TestApp {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A number the database answers.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(self.server.authority.db().pool())
+            .await
+            .unwrap();
+        n
+    }
+
+    /// A text the database answers.
+    pub async fn text(&self, sql: &str) -> String {
+        let (s,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(self.server.authority.db().pool())
+            .await
+            .unwrap();
+        s
     }
 
     /// Runs `certhall` with this app's data directory and database.

@@ -3,6 +3,7 @@
 //! transfer, notifies and queries that settle an order exactly once, refunds,
 //! e-invoices, and the jobs that expire orders and catch lost notifies.
 
+mod finance;
 mod invoice_form;
 mod invoicing;
 mod jobs;
@@ -13,6 +14,7 @@ mod settle;
 
 use std::time::Duration;
 
+pub use finance::FinanceView;
 pub use invoice_form::{InvoiceFields, InvoiceInfo, TitleType, tax_id};
 pub use jobs::spawn_jobs;
 pub use orders::OrderView;

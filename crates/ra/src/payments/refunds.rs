@@ -1,9 +1,10 @@
-//! Refunds: a rejected paid application is refunded in full through the channel
-//! it was paid with, before its certificate is issued (after, only if configured).
+//! Refunds: a rejected or withdrawn paid application is refunded in full through
+//! the channel it was paid with, before its certificate is issued (after, only if
+//! configured).
 //! Money that arrived for a closed order goes back the same way. Bank transfers
 //! are refunded by finance by hand; their refund stays pending until then.
 
-use domain::{AppAction, AppState, Msg};
+use domain::{AppAction, AppState};
 use serde_json::json;
 use store::ledger::LedgerRow;
 use store::orders;
@@ -14,54 +15,41 @@ use super::Channel;
 use crate::{Ra, RaError, new_id};
 
 impl Ra {
-    /// 审核不通过 (final), with the reason the holder sees. A paid application
-    /// then moves to 退款中 and its refund starts.
-    pub async fn reject(
+    /// Inside the transaction that just moved an application to 审核不通过 or
+    /// 已取消 (`now_state`): opens the full refund of its paid order and moves it
+    /// on to 退款中. Returns the state it ends in. Nothing to refund (nothing
+    /// paid, or issued and not refundable after issuance) leaves it where it is.
+    /// The caller commits, then calls `retry_refunds`.
+    pub(crate) async fn refund_in(
         &self,
-        application_id: &str,
-        staff: &str,
+        tx: &mut store::AnyConnection,
+        row: &applications::ApplicationRow,
+        now_state: AppState,
         reason: &str,
     ) -> Result<AppState, RaError> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(RaError::Invalid(Msg::new("请填写不通过的原因")));
-        }
-        let row = applications::by_id(&mut *self.db.conn().await?, application_id)
-            .await?
-            .ok_or(RaError::NotFound)?;
-        let state: AppState = row.state.parse().map_err(|_| RaError::NotFound)?;
-        let to = self
-            .move_state(&row, state, AppAction::Reject, staff, reason, None)
-            .await?;
-        let paid = orders::for_application(&mut *self.db.conn().await?, application_id)
+        let paid = orders::for_application(&mut *tx, &row.id)
             .await?
             .into_iter()
             .find(|o| o.state == orders::PAID);
         let Some(order) = paid else {
-            return Ok(to);
+            return Ok(now_state);
         };
-        let issued = store::certificates::by_request_id(
-            &mut *self.db.conn().await?,
-            &format!("application:{application_id}"),
-        )
-        .await?
-        .is_some();
+        let issued =
+            store::certificates::by_request_id(&mut *tx, &format!("application:{}", row.id))
+                .await?
+                .is_some();
         if issued && !self.pay.refund_after_issuance {
-            return Ok(to);
+            return Ok(now_state);
         }
         let now = self.now_ms();
-        let row = applications::by_id(&mut *self.db.conn().await?, application_id)
-            .await?
-            .ok_or(RaError::NotFound)?;
-        let mut tx = self.db.begin().await?;
-        refunds::open(
-            &mut tx,
+        let refund = refunds::open(
+            &mut *tx,
             &RefundRow {
                 id: new_id(),
                 order_id: order.id.clone(),
                 out_refund_no: format!("RF{}", &order.out_trade_no[2..]),
                 amount_fen: order.amount_fen,
-                reason: format!("审核不通过：{reason}"),
+                reason: reason.to_string(),
                 state: refunds::PENDING.into(),
                 attempts: 0,
                 last_error: None,
@@ -70,12 +58,27 @@ impl Ra {
             },
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        let to = self
-            .move_state(&row, to, AppAction::StartRefund, "system", "开始退款", None)
-            .await?;
-        self.retry_refunds().await;
-        Ok(to)
+        audit::append(
+            &mut *tx,
+            now,
+            &audit::Event {
+                actor: "system",
+                action: "payment.refund_started",
+                object: &order.id,
+                details: json!({ "out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "reason": reason }),
+            },
+        )
+        .await?;
+        self.move_state_in(
+            tx,
+            row,
+            now_state,
+            AppAction::StartRefund,
+            "system",
+            "开始退款",
+            None,
+        )
+        .await
     }
 
     /// Tries every pending refund once (the jobs call this too).
@@ -91,7 +94,7 @@ impl Ra {
         }
     }
 
-    async fn refund_once(&self, r: &RefundRow) -> Result<(), RaError> {
+    pub(crate) async fn refund_once(&self, r: &RefundRow) -> Result<(), RaError> {
         let order = orders::by_id(&mut *self.db.conn().await?, &r.order_id)
             .await?
             .ok_or(RaError::NotFound)?;
@@ -129,9 +132,22 @@ impl Ra {
         if !done {
             return Ok(());
         }
+        self.book_refund(r, &order, "system").await?;
+        Ok(())
+    }
+
+    /// The refund has left our account: booked in the ledger, the application
+    /// moves to 已退款, audited. False if it was booked before.
+    pub(crate) async fn book_refund(
+        &self,
+        r: &RefundRow,
+        order: &store::orders::OrderRow,
+        actor: &str,
+    ) -> Result<bool, RaError> {
+        let now = self.now_ms();
         let mut tx = self.db.begin().await?;
         if !refunds::done(&mut tx, &r.id, now).await? {
-            return Ok(());
+            return Ok(false);
         }
         store::ledger::record(
             &mut tx,
@@ -165,7 +181,7 @@ impl Ra {
                     id: new_id(),
                     application_id: order.application_id.clone(),
                     at: now,
-                    actor: "system".into(),
+                    actor: actor.to_string(),
                     from_state: Some(AppState::Refunding.key().into()),
                     to_state: AppState::Refunded.key().into(),
                     note: format!("已退款 {}", domain::Fen(r.amount_fen)),
@@ -177,7 +193,7 @@ impl Ra {
             &mut tx,
             now,
             &audit::Event {
-                actor: "system",
+                actor,
                 action: "payment.refunded",
                 object: &order.id,
                 details: json!({ "out_refund_no": r.out_refund_no, "amount_fen": r.amount_fen, "reason": r.reason }),
@@ -186,6 +202,6 @@ impl Ra {
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(order.id = %order.id, amount_fen = r.amount_fen, "refunded");
-        Ok(())
+        Ok(true)
     }
 }

@@ -178,15 +178,24 @@ impl Ra {
         order_id: &str,
         staff: &str,
     ) -> Result<Settled, RaError> {
-        let mut conn = self.db.conn().await?;
-        let order = orders::by_id(&mut conn, order_id)
-            .await?
-            .ok_or(RaError::NotFound)?;
-        let transfer = store::invoices::transfers_for_order(&mut conn, order_id)
+        let transfer = store::invoices::transfers_for_order(&mut *self.db.conn().await?, order_id)
             .await?
             .into_iter()
             .find(|t| t.state == "SUBMITTED")
             .ok_or_else(|| refused("没有待确认的转账凭证"))?;
+        self.confirm_transfer(&transfer, staff).await
+    }
+
+    /// Confirms one receipt: the money is booked as if a gateway had said so.
+    pub(crate) async fn confirm_transfer(
+        &self,
+        transfer: &store::invoices::BankTransferRow,
+        staff: &str,
+    ) -> Result<Settled, RaError> {
+        let mut conn = self.db.conn().await?;
+        let order = orders::by_id(&mut conn, &transfer.order_id)
+            .await?
+            .ok_or(RaError::NotFound)?;
         if !store::invoices::decide_transfer(
             &mut conn,
             &transfer.id,

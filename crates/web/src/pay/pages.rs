@@ -324,19 +324,6 @@ struct WechatPage {
     sandbox_link: Option<String>,
 }
 
-/// The QR code as inline SVG (no user data in it, so no escaping needed).
-fn qr_svg(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(220, 220)
-        .build();
-    Some(
-        svg.trim_start_matches(r#"<?xml version="1.0" standalone="yes"?>"#)
-            .to_string(),
-    )
-}
-
 pub async fn wechat(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
@@ -359,7 +346,7 @@ pub async fn wechat(
         Err(r) => return r,
     };
     let line = OrderLine::new(&p, &view);
-    let qr = qr_svg(&code_url).unwrap_or_default();
+    let qr = crate::view::qr_svg(&code_url).unwrap_or_default();
     let sandbox_link = code_url.starts_with("http").then_some(code_url);
     page_ok(&WechatPage {
         p: p.with_nav("me"),

@@ -166,7 +166,7 @@ async fn materials_page(
         .application(holder_id, id)
         .await
         .map_err(|e| error_page(&p, &e))?;
-    let slots = material_views(&p, &state.ra.catalog, &app);
+    let slots = material_views(&p, &app);
     Ok(MaterialsPage {
         enterprise: app.cert_type == ProfileKind::Enterprise,
         steps: Steps::new(&p, 2, app.row.price_fen == 0),

@@ -53,6 +53,8 @@ struct Detail {
     can_cancel: bool,
     can_pay: bool,
     orders: Vec<OrderSummary>,
+    /// Carrier, tracking number and date of a mailed key.
+    shipment: Option<(String, String, String)>,
 }
 
 /// One payment attempt of an application, as 个人中心 lists it.
@@ -84,7 +86,7 @@ pub async fn detail(
     };
     let line = ApplicationLine::new(&p, &app.row);
     let events = app.events.iter().map(|e| EventLine::new(&p, e)).collect();
-    let slots = material_views(&p, &state.ra.catalog, &app);
+    let slots = material_views(&p, &app);
     let can_cancel = app.state.after(domain::AppAction::Cancel).is_some();
     let can_pay = app.state == domain::AppState::PendingPayment;
     let mut orders = Vec::new();
@@ -116,7 +118,20 @@ pub async fn detail(
             has_invoice,
         });
     }
+    let shipment = state
+        .ra
+        .shipment_of(&id)
+        .await
+        .unwrap_or_default()
+        .map(|s| {
+            (
+                s.carrier,
+                s.tracking_no,
+                ca::asn1time::beijing_minutes(s.shipped_at),
+            )
+        });
     page_ok(&Detail {
+        shipment,
         enterprise: app.cert_type == domain::ProfileKind::Enterprise,
         p: p.with_nav("me"),
         app,

@@ -1,0 +1,132 @@
+//! CA staff in tests: an account made with `certhall staff add`, set up through
+//! its one-time link (password + authenticator secret read off the page, as a
+//! person scanning the QR code would), and signed in with a fresh TOTP code.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ra::staff::totp;
+
+use super::TestApp;
+use super::browser::{Browser, Page};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Staff {
+    pub name: String,
+    pub secret: Vec<u8>,
+    pub browser: Browser,
+}
+
+/// The set-up link `certhall staff add` printed.
+pub fn setup_link(stdout: &str) -> String {
+    let url = stdout
+        .split_whitespace()
+        .find(|w| w.contains("/admin/setup/"))
+        .unwrap_or_else(|| panic!("no set-up link in:\n{stdout}"));
+    url[url.find("/admin/setup/").unwrap()..].to_string()
+}
+
+/// The authenticator secret shown on the set-up page.
+pub fn secret_of(page: &Page) -> Vec<u8> {
+    let marker = "<code id=\"secret\">";
+    let start = page
+        .html
+        .find(marker)
+        .expect("the set-up page shows the secret")
+        + marker.len();
+    let text: String = page.html[start..]
+        .split('<')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    totp::from_base32(&text).expect("the secret is base32")
+}
+
+fn now_step() -> i64 {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    totp::step_of(ms)
+}
+
+/// The code of the step `offset` steps from now, as an authenticator whose
+/// clock runs a little behind (-1) or ahead (+1) shows it. Waits out the last
+/// second of a step so the server sees the same step.
+pub async fn code(secret: &[u8], offset: i64) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    if ms % 30_000 > 28_500 {
+        tokio::time::sleep(Duration::from_millis(1_600)).await;
+    }
+    format!("{:06}", totp::hotp(secret, (now_step() + offset) as u64))
+}
+
+/// Creates an account with the CLI; returns the set-up path.
+pub async fn add(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> String {
+    let mut args = vec!["staff", "add", name, "--role", role];
+    args.extend_from_slice(extra);
+    let out = app.cli(&args).await;
+    assert!(out.status.success(), "staff add: {}", super::stderr(&out));
+    setup_link(&super::stdout(&out))
+}
+
+/// Completes set-up in a browser: returns the secret.
+pub async fn set_up(app: &TestApp, link: &str) -> Vec<u8> {
+    let b = Browser::new(&app.base);
+    let page = b.get(link).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let secret = secret_of(&page);
+    // The app's clock one step behind: that step is then used up, and sign-in
+    // takes the current one.
+    let code = code(&secret, -1).await;
+    let done = b
+        .post(
+            &page,
+            link,
+            &[
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert!(done.has("账号设置完成"), "{}", done.html);
+    secret
+}
+
+/// Signs in; returns the page signed in to.
+pub async fn sign_in(b: &Browser, name: &str, password: &str, code: &str) -> Page {
+    let form = b.get("/admin/signin").await;
+    b.post(
+        &form,
+        "/admin/signin",
+        &[
+            ("name", name),
+            ("password", password),
+            ("code", code),
+            ("next", "/admin"),
+        ],
+    )
+    .await
+}
+
+/// A staff member of `role`, set up and signed in.
+pub async fn staff(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> Staff {
+    let link = add(app, name, role, extra).await;
+    let secret = set_up(app, &link).await;
+    let browser = Browser::new(&app.base);
+    let home = sign_in(&browser, name, PASSWORD, &code(&secret, 0).await).await;
+    assert!(home.has("工作台"), "{}", home.html);
+    assert_eq!(home.path(), "/admin");
+    Staff {
+        name: name.to_string(),
+        secret,
+        browser,
+    }
+}

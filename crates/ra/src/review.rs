@@ -1,0 +1,505 @@
+//! The review desk (manual step 十五/十六, "等待工作人员审核完毕"): the queue,
+//! the application as a reviewer sees it, claims, and the three decisions —
+//! approve, return for correction (退回补正), reject finally (审核不通过).
+//!
+//! A decision names the version of the application the reviewer looked at; it
+//! goes through only if that is still the current version, so of two reviewers
+//! deciding at once exactly one decision is recorded and the other is told. With
+//! two reviewers configured for the product (four eyes), the first approval is
+//! recorded and the second must come from somebody else. Nobody reviews an
+//! application from their own mobile number.
+
+use domain::{AppAction, AppState, Business, Mobile, Perm, ProfileKind};
+use serde_json::json;
+use store::applications::{self, ApplicationRow, EventRow};
+use store::review::{self, ApprovalRow, ClaimRow, QueueFilter, QueueRow};
+use store::{audit, orders};
+
+use crate::applications::ApplicationView;
+use crate::staff::StaffMember;
+use crate::{Msg, Ra, RaError, new_id};
+
+/// How long a claim keeps other reviewers off an application.
+pub const CLAIM_MS: i64 = 20 * 60_000;
+const MAX_REASON_CHARS: usize = 500;
+const PAGE_SIZE: i64 = 50;
+
+/// The queue's filters, as chosen on the page.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFilter {
+    pub business: Option<Business>,
+    pub cert_type: Option<ProfileKind>,
+    /// None: 待审核.
+    pub state: Option<AppState>,
+    /// Only applications waiting at least this many hours.
+    pub min_age_hours: Option<i64>,
+    pub page: i64,
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub row: QueueRow,
+    pub business: Business,
+    pub cert_type: ProfileKind,
+    pub state: AppState,
+    /// Organisation (机构证书) or holder name.
+    pub subject: String,
+    pub holder_masked: String,
+    /// Someone holds a live claim: their name.
+    pub claimed_by: Option<String>,
+}
+
+/// An application as the review desk shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewDetail {
+    pub app: ApplicationView,
+    pub holder_mobile: String,
+    pub claim: Option<ClaimRow>,
+    /// The caller holds the claim and may decide now.
+    pub mine: bool,
+    pub approvals: Vec<(ApprovalRow, String)>,
+    pub orders: Vec<orders::OrderRow>,
+    pub refunds: Vec<store::refunds::RefundRow>,
+    pub shipment: Option<store::shipments::ShipmentRow>,
+}
+
+/// What an approval led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// 审核通过.
+    Approved,
+    /// Recorded; another reviewer must approve too.
+    FirstOfTwo,
+}
+
+fn reason_of(reason: &str) -> Result<String, RaError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(RaError::Invalid(Msg::new("请填写原因，申请人将看到该原因")));
+    }
+    if r.chars().count() > MAX_REASON_CHARS {
+        return Err(RaError::Invalid(
+            Msg::new("原因不能超过 {n} 个字").arg("n", MAX_REASON_CHARS),
+        ));
+    }
+    Ok(r.chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect())
+}
+
+fn subject_of(form: &crate::forms::ChangeForm) -> String {
+    let f = &form.fields;
+    if !f.organization.is_empty() {
+        f.organization.clone()
+    } else if !f.common_name.is_empty() {
+        f.common_name.clone()
+    } else if !form.old.organization.is_empty() {
+        form.old.organization.clone()
+    } else {
+        form.old.common_name.clone()
+    }
+}
+
+fn stale() -> RaError {
+    RaError::Conflict(Msg::new("该申请已被他人处理或已变化，请刷新后查看"))
+}
+
+impl Ra {
+    pub async fn review_queue(
+        &self,
+        who: &StaffMember,
+        f: &ReviewFilter,
+    ) -> Result<Vec<QueueItem>, RaError> {
+        who.require(Perm::ViewApplications)?;
+        let now = self.now_ms();
+        let filter = QueueFilter {
+            business: f.business.map(|b| b.key().to_string()),
+            cert_type: f.cert_type.map(|t| t.name().to_string()),
+            states: vec![f.state.unwrap_or(AppState::PendingReview).key().to_string()],
+            submitted_before: f.min_age_hours.map(|h| now - h * 3_600_000),
+            limit: PAGE_SIZE,
+            offset: f.page.max(0) * PAGE_SIZE,
+        };
+        let rows = review::queue(&mut *self.db.conn().await?, &filter).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let form: crate::forms::ChangeForm =
+                    serde_json::from_str(&row.form).unwrap_or_default();
+                Some(QueueItem {
+                    business: row.business.parse().ok()?,
+                    cert_type: row.cert_type.parse().ok()?,
+                    state: row.state.parse().ok()?,
+                    subject: subject_of(&form),
+                    holder_masked: Mobile::parse(&row.holder_mobile)
+                        .map(|m| m.masked())
+                        .unwrap_or_default(),
+                    claimed_by: row
+                        .claim_expires_at
+                        .filter(|t| *t > now)
+                        .and(row.claimed_by.clone()),
+                    row,
+                })
+            })
+            .collect())
+    }
+
+    /// The application for the desk. A reviewer opening an application under
+    /// review claims it (or renews their claim) unless someone else holds it.
+    pub async fn review_detail(
+        &self,
+        who: &StaffMember,
+        id: &str,
+    ) -> Result<ReviewDetail, RaError> {
+        who.require(Perm::ViewApplications)?;
+        let mut conn = self.db.conn().await?;
+        let row = applications::by_id(&mut conn, id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let holder_mobile = store::holders::by_id(&mut conn, &row.holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
+        let now = self.now_ms();
+        let reviewing = row.state == AppState::PendingReview.key();
+        let approvals = review::approvals(&mut conn, id, row.review_round).await?;
+        // Someone who has approved this round already cannot decide again: they
+        // must not keep the second reviewer off it.
+        let approved_already = approvals.iter().any(|a| a.staff_id == who.id);
+        let claim = if reviewing
+            && who.role.may(Perm::Review)
+            && !self.own(who, &holder_mobile)
+            && !approved_already
+        {
+            Some(review::claim(&mut conn, id, &who.id, now, now + CLAIM_MS).await?)
+        } else {
+            review::claim_of(&mut conn, id).await?
+        }
+        .filter(|c| c.expires_at > now);
+        let mut named = Vec::new();
+        for a in approvals {
+            let name = store::staff::by_id(&mut conn, &a.staff_id)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default();
+            named.push((a, name));
+        }
+        let orders = orders::for_application(&mut conn, id).await?;
+        let mut refunds = Vec::new();
+        for o in &orders {
+            if let Some(r) = store::refunds::for_order(&mut conn, &o.id).await? {
+                refunds.push(r);
+            }
+        }
+        let shipment = store::shipments::for_application(&mut conn, id).await?;
+        drop(conn);
+        let mine = reviewing
+            && who.role.may(Perm::Review)
+            && claim.as_ref().is_some_and(|c| c.staff_id == who.id);
+        Ok(ReviewDetail {
+            app: self.view_of(row).await?,
+            holder_mobile,
+            claim,
+            mine,
+            approvals: named,
+            orders,
+            refunds,
+            shipment,
+        })
+    }
+
+    fn own(&self, who: &StaffMember, holder_mobile: &str) -> bool {
+        who.mobile.as_deref().is_some_and(|m| m == holder_mobile)
+    }
+
+    /// The transaction of a decision: it holds only if the application is still
+    /// under review at the version the reviewer saw (compare-and-set), so of two
+    /// decisions at once one goes through and the other is told.
+    async fn decision_tx(&self, id: &str, version: i64, now: i64) -> Result<store::Tx, RaError> {
+        let mut tx = self.db.begin().await?;
+        if !applications::claim_version(&mut tx, id, version, AppState::PendingReview.key(), now)
+            .await?
+        {
+            return Err(stale());
+        }
+        Ok(tx)
+    }
+
+    /// Everything a decision needs to hold before it is taken.
+    async fn decidable(
+        &self,
+        who: &StaffMember,
+        id: &str,
+    ) -> Result<(ApplicationRow, String), RaError> {
+        who.require(Perm::Review)?;
+        let mut conn = self.db.conn().await?;
+        let row = applications::by_id(&mut conn, id)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let state: AppState = row.state.parse().map_err(|_| RaError::NotFound)?;
+        if state != AppState::PendingReview {
+            return Err(RaError::Conflict(match state {
+                AppState::Cancelled | AppState::Refunding | AppState::Refunded
+                    if row.submitted_at.is_some() =>
+                {
+                    Msg::new("申请人已撤销该申请，无需审核")
+                }
+                _ => Msg::new("该申请当前为“{state}”，不能审核").arg("state", state.label_zh()),
+            }));
+        }
+        let holder_mobile = store::holders::by_id(&mut conn, &row.holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
+        if self.own(who, &holder_mobile) {
+            return Err(RaError::Forbidden);
+        }
+        let now = self.now_ms();
+        if let Some(c) = review::claim_of(&mut conn, id).await?
+            && c.expires_at > now
+            && c.staff_id != who.id
+        {
+            return Err(RaError::Conflict(
+                Msg::new("该申请正由 {name} 审核").arg("name", &c.staff_name),
+            ));
+        }
+        Ok((row, holder_mobile))
+    }
+
+    async fn audit_in(
+        &self,
+        tx: &mut store::AnyConnection,
+        who: &StaffMember,
+        action: &str,
+        id: &str,
+        details: serde_json::Value,
+    ) -> Result<(), RaError> {
+        audit::append(
+            tx,
+            self.now_ms(),
+            &audit::Event {
+                actor: &who.actor(),
+                action,
+                object: id,
+                details,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// 审核通过 — or, for a four-eyes product, the first of two approvals.
+    pub async fn approve(
+        &self,
+        who: &StaffMember,
+        id: &str,
+        version: i64,
+        note: &str,
+    ) -> Result<Approval, RaError> {
+        let (row, mobile) = self.decidable(who, id).await?;
+        let note = note.trim();
+        let now = self.now_ms();
+        let mut conn = self.db.conn().await?;
+        let before = review::approvals(&mut conn, id, row.review_round).await?;
+        drop(conn);
+        if before.iter().any(|a| a.staff_id == who.id) {
+            return Err(RaError::Conflict(Msg::new(
+                "您已批准过该申请，须由另一位审核员复核",
+            )));
+        }
+        let mut tx = self.decision_tx(id, version, now).await?;
+        match review::approve(
+            &mut tx,
+            &ApprovalRow {
+                id: new_id(),
+                application_id: id.to_string(),
+                round: row.review_round,
+                staff_id: who.id.clone(),
+                at: now,
+                note: note.to_string(),
+            },
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(store::StoreError::Duplicate(_)) => return Err(stale()),
+            Err(e) => return Err(e.into()),
+        }
+        let count = before.len() as i64 + 1;
+        let outcome = if count >= row.reviewers {
+            let text = if note.is_empty() {
+                "审核通过"
+            } else {
+                note
+            };
+            self.move_state_in(
+                &mut tx,
+                &row,
+                AppState::PendingReview,
+                AppAction::Approve,
+                &who.actor(),
+                text,
+                None,
+            )
+            .await?;
+            Approval::Approved
+        } else {
+            applications::add_event(
+                &mut tx,
+                &EventRow {
+                    id: new_id(),
+                    application_id: id.to_string(),
+                    at: now,
+                    actor: who.actor(),
+                    from_state: Some(AppState::PendingReview.key().into()),
+                    to_state: AppState::PendingReview.key().into(),
+                    note: "初审通过，等待复核".into(),
+                },
+            )
+            .await?;
+            Approval::FirstOfTwo
+        };
+        self.audit_in(
+            &mut tx,
+            who,
+            if outcome == Approval::Approved {
+                "application.approved"
+            } else {
+                "application.first_approval"
+            },
+            id,
+            json!({ "round": row.review_round, "approvals": count, "needed": row.reviewers, "note": note }),
+        )
+        .await?;
+        // The second reviewer takes it from here (or nobody needs to).
+        review::release(&mut tx, id).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %id, staff = %who.name, ?outcome, "approval recorded");
+        if outcome == Approval::Approved {
+            self.notify_holder(
+                &mobile,
+                "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",
+            )
+            .await;
+        }
+        Ok(outcome)
+    }
+
+    /// 退回补正: the holder corrects and resubmits; a payment stands.
+    pub async fn return_for_correction(
+        &self,
+        who: &StaffMember,
+        id: &str,
+        version: i64,
+        reason: &str,
+    ) -> Result<(), RaError> {
+        let reason = reason_of(reason)?;
+        let (row, mobile) = self.decidable(who, id).await?;
+        let now = self.now_ms();
+        let mut tx = self.decision_tx(id, version, now).await?;
+        self.move_state_in(
+            &mut tx,
+            &row,
+            AppState::PendingReview,
+            AppAction::ReturnForCorrection,
+            &who.actor(),
+            &reason,
+            None,
+        )
+        .await?;
+        self.audit_in(
+            &mut tx,
+            who,
+            "application.returned",
+            id,
+            json!({ "reason": reason }),
+        )
+        .await?;
+        review::release(&mut tx, id).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.notify_holder(
+            &mobile,
+            &format!("您的证书业务申请需补正：{reason}。请登录个人中心修改后重新提交。"),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// 审核不通过 (final). A paid application moves on to 退款中 in the same
+    /// transaction and its refund starts.
+    pub async fn reject(
+        &self,
+        who: &StaffMember,
+        id: &str,
+        version: i64,
+        reason: &str,
+    ) -> Result<AppState, RaError> {
+        let reason = reason_of(reason)?;
+        let (row, mobile) = self.decidable(who, id).await?;
+        let now = self.now_ms();
+        let mut tx = self.decision_tx(id, version, now).await?;
+        let rejected = self
+            .move_state_in(
+                &mut tx,
+                &row,
+                AppState::PendingReview,
+                AppAction::Reject,
+                &who.actor(),
+                &reason,
+                None,
+            )
+            .await?;
+        self.audit_in(
+            &mut tx,
+            who,
+            "application.rejected",
+            id,
+            json!({ "reason": reason }),
+        )
+        .await?;
+        let to = self
+            .refund_in(&mut tx, &row, rejected, &format!("审核不通过：{reason}"))
+            .await?;
+        review::release(&mut tx, id).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        let refund_note = if to == AppState::Refunding {
+            "已支付的费用将原路退回。"
+        } else {
+            ""
+        };
+        self.notify_holder(
+            &mobile,
+            &format!("您的证书业务申请审核不通过：{reason}。{refund_note}"),
+        )
+        .await;
+        if to == AppState::Refunding {
+            self.retry_refunds().await;
+        }
+        Ok(to)
+    }
+
+    /// Lets go of an application without deciding.
+    pub async fn release_claim(&self, who: &StaffMember, id: &str) -> Result<(), RaError> {
+        who.require(Perm::Review)?;
+        let mut conn = self.db.conn().await?;
+        if let Some(c) = review::claim_of(&mut conn, id).await?
+            && c.staff_id == who.id
+        {
+            review::release(&mut conn, id).await?;
+        }
+        Ok(())
+    }
+
+    /// An SMS to the holder about a decision. A failed SMS does not undo the
+    /// decision: it is logged, and the holder sees it in 个人中心 anyway.
+    pub(crate) async fn notify_holder(&self, mobile: &str, text: &str) {
+        let Ok(to) = Mobile::parse(mobile) else {
+            return;
+        };
+        let text = format!("【{}】{text}", self.settings.sms_signature);
+        if let Err(e) = self.sms.send(&to, &text).await {
+            tracing::error!(error = ?e, to = %to, "decision SMS not sent");
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! 财务: orders, refunds, invoices and bank-transfer receipts, filterable and
+//! exportable to CSV; confirming or refusing a 对公转账 receipt; retrying a refund;
+//! booking a bank-transfer refund paid by hand.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use store::finance::FinanceFilter;
+
+use super::{Frame, Signed, error, money, when};
+use crate::AppState as Web;
+use crate::page::encode;
+use crate::portal::{page_ok, see_other};
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct FinanceQuery {
+    state: Option<String>,
+    channel: Option<String>,
+    number: Option<String>,
+    /// YYYY-MM-DD (Beijing time), inclusive.
+    from: Option<String>,
+    /// YYYY-MM-DD (Beijing time), inclusive.
+    to: Option<String>,
+    done: Option<String>,
+}
+
+impl FinanceQuery {
+    /// Unknown or malformed values are left out: the page is a view.
+    fn filter(&self) -> FinanceFilter {
+        let pick = |v: &Option<String>, allowed: &[&str]| {
+            v.clone().filter(|s| allowed.contains(&s.as_str()))
+        };
+        FinanceFilter {
+            state: pick(&self.state, &["OPEN", "PAID", "EXPIRED", "CANCELLED"]),
+            channel: pick(&self.channel, &["alipay", "wechat", "bank"]),
+            number: self.number.clone().filter(|n| !n.trim().is_empty()),
+            from: self.from.as_deref().and_then(super::beijing_day_ms),
+            to: self
+                .to
+                .as_deref()
+                .and_then(super::beijing_day_ms)
+                .map(|t| t + 86_400_000),
+            limit: 0,
+        }
+    }
+
+    fn query_string(&self) -> String {
+        let mut q = Vec::new();
+        for (k, v) in [
+            ("state", &self.state),
+            ("channel", &self.channel),
+            ("number", &self.number),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                q.push(format!("{k}={}", encode(v)));
+            }
+        }
+        q.join("&")
+    }
+}
+
+fn order_state(s: &str) -> &'static str {
+    match s {
+        "PAID" => "已支付",
+        "OPEN" => "待支付",
+        "EXPIRED" => "已过期",
+        "CANCELLED" => "已取消",
+        _ => "未知",
+    }
+}
+
+fn channel(c: Option<&str>) -> &'static str {
+    match c {
+        Some("alipay") => "支付宝",
+        Some("wechat") => "微信支付",
+        Some("bank") => "对公转账",
+        _ => "—",
+    }
+}
+
+struct OrderLine {
+    no: String,
+    application: String,
+    subject: String,
+    amount: String,
+    state: &'static str,
+    channel: &'static str,
+    created: String,
+    paid: String,
+    invoice: String,
+    refund: String,
+}
+
+struct RefundLine {
+    id: String,
+    no: String,
+    order: String,
+    channel: &'static str,
+    amount: String,
+    reason: String,
+    pending: bool,
+    bank: bool,
+    attempts: i64,
+    last_error: String,
+    created: String,
+    done: String,
+}
+
+struct InvoiceLine {
+    number: String,
+    order: String,
+    title: String,
+    tax_id: String,
+    amount: String,
+    issued: String,
+    mailed: String,
+}
+
+struct TransferLine {
+    id: String,
+    order: String,
+    amount: String,
+    file: String,
+    state: &'static str,
+    pending: bool,
+    uploaded: String,
+    decided: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/finance.html")]
+struct FinancePage {
+    f: Frame,
+    q: FinanceQuery,
+    export: String,
+    orders: Vec<OrderLine>,
+    refunds: Vec<RefundLine>,
+    invoices: Vec<InvoiceLine>,
+    transfers: Vec<TransferLine>,
+    notice: Option<&'static str>,
+}
+
+impl FinancePage {
+    fn sel(&self, field: &str, value: &str) -> &'static str {
+        let v = match field {
+            "state" => &self.q.state,
+            _ => &self.q.channel,
+        };
+        if v.as_deref() == Some(value) {
+            "selected"
+        } else {
+            ""
+        }
+    }
+}
+
+pub async fn overview(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Query(q): Query<FinanceQuery>,
+) -> Response {
+    let view = match state.ra.finance_view(&s.who, &q.filter()).await {
+        Ok(v) => v,
+        Err(e) => return error(&f, &e),
+    };
+    let t = |ms: Option<i64>| ms.map(when).unwrap_or_else(|| "—".into());
+    let page = FinancePage {
+        export: q.query_string(),
+        orders: view
+            .orders
+            .into_iter()
+            .map(|o| OrderLine {
+                no: o.out_trade_no,
+                application: o.application_id,
+                subject: o.subject,
+                amount: money(o.amount_fen),
+                state: order_state(&o.state),
+                channel: channel(o.channel.as_deref()),
+                created: when(o.created_at),
+                paid: t(o.paid_at),
+                invoice: o.invoice_number.unwrap_or_default(),
+                refund: match (o.refund_state.as_deref(), o.refund_fen) {
+                    (Some("DONE"), Some(fen)) => format!("已退款 {}", money(fen)),
+                    (Some(_), Some(fen)) => format!("退款中 {}", money(fen)),
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+        refunds: view
+            .refunds
+            .into_iter()
+            .map(|r| RefundLine {
+                pending: r.state == store::refunds::PENDING,
+                bank: r.channel.as_deref() == Some("bank"),
+                id: r.id,
+                no: r.out_refund_no,
+                order: r.out_trade_no,
+                channel: channel(r.channel.as_deref()),
+                amount: money(r.amount_fen),
+                reason: r.reason,
+                attempts: r.attempts,
+                last_error: r.last_error.unwrap_or_default(),
+                created: when(r.created_at),
+                done: t(r.done_at),
+            })
+            .collect(),
+        invoices: view
+            .invoices
+            .into_iter()
+            .map(|i| InvoiceLine {
+                number: i.number,
+                order: i.out_trade_no,
+                title: i.title,
+                tax_id: i.tax_id.unwrap_or_default(),
+                amount: money(i.amount_fen),
+                issued: when(i.issued_at),
+                mailed: t(i.mailed_at),
+            })
+            .collect(),
+        transfers: view
+            .transfers
+            .into_iter()
+            .map(|x| TransferLine {
+                pending: x.state == "SUBMITTED",
+                state: match x.state.as_str() {
+                    "SUBMITTED" => "待确认",
+                    "CONFIRMED" => "已确认",
+                    _ => "已退回",
+                },
+                id: x.id,
+                order: x.out_trade_no,
+                amount: money(x.amount_fen),
+                file: x.file_name,
+                uploaded: when(x.uploaded_at),
+                decided: match (x.decided_by, x.decided_at) {
+                    (Some(by), Some(at)) => format!("{by}（{}）", when(at)),
+                    _ => "—".into(),
+                },
+            })
+            .collect(),
+        notice: match q.done.as_deref() {
+            Some("confirmed") => Some("已确认收款，订单已支付，申请进入待审核"),
+            Some("refused") => Some("已退回该转账凭证，申请人可重新上传"),
+            Some("retried") => Some("已重新发起退款"),
+            Some("paid") => Some("已登记线下退款"),
+            _ => None,
+        },
+        q,
+        f: Frame {
+            nav: "finance",
+            ..f
+        },
+    };
+    page_ok(&page)
+}
+
+pub async fn export(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(what): Path<String>,
+    Query(q): Query<FinanceQuery>,
+) -> Response {
+    match state.ra.finance_csv(&s.who, &what, &q.filter()).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"certhall-{what}.csv\""),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn receipt(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.receipt_for_staff(&s.who, &id).await {
+        Ok((t, bytes)) => (
+            [
+                (header::CONTENT_TYPE, t.content_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename*=UTF-8''{}", encode(&t.file_name)),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn confirm_transfer(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.confirm_transfer_by_staff(&s.who, &id).await {
+        Ok(_) => see_other("/admin/finance?done=confirmed#transfers"),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn refuse_transfer(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
+    match state
+        .ra
+        .refuse_transfer_by_staff(&s.who, &id, &form.reason)
+        .await
+    {
+        Ok(()) => see_other("/admin/finance?done=refused#transfers"),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn retry_refund(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.retry_refund_by_staff(&s.who, &id).await {
+        Ok(()) => see_other("/admin/finance?done=retried#refunds"),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaidForm {
+    #[serde(default)]
+    bank_reference: String,
+}
+
+pub async fn refund_paid(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<PaidForm>,
+) -> Response {
+    match state
+        .ra
+        .refund_paid_by_staff(&s.who, &id, &form.bank_reference)
+        .await
+    {
+        Ok(()) => see_other("/admin/finance?done=paid#refunds"),
+        Err(e) => error(&f, &e),
+    }
+}

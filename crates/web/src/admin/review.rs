@@ -1,0 +1,550 @@
+//! The review desk: 工作台, the queue, an application with its materials and the
+//! decisions, and shipping of mailed keys.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::{AppState, Business, IdNumber, ProfileKind};
+use ra::review::{Approval, QueueItem, ReviewDetail, ReviewFilter};
+use ra::shipping::DeskCounts;
+use serde::Deserialize;
+
+use super::{Frame, Signed, error, money, when};
+use crate::AppState as Web;
+use crate::page::encode;
+use crate::portal::{page_ok, see_other};
+
+#[derive(Template)]
+#[template(path = "admin/home.html")]
+struct HomePage {
+    f: Frame,
+    counts: DeskCounts,
+}
+
+pub async fn home(State(state): State<Web>, f: Frame) -> Response {
+    match state.ra.desk_counts().await {
+        Ok(counts) => page_ok(&HomePage {
+            f: Frame { nav: "home", ..f },
+            counts,
+        }),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct QueueQuery {
+    business: Option<String>,
+    cert_type: Option<String>,
+    state: Option<String>,
+    min_age_hours: Option<String>,
+    page: Option<i64>,
+}
+
+struct Line {
+    id: String,
+    business: &'static str,
+    cert_type: &'static str,
+    state: &'static str,
+    tone: &'static str,
+    subject: String,
+    holder: String,
+    submitted: String,
+    waiting: String,
+    price: String,
+    claimed_by: Option<String>,
+}
+
+fn waiting(now: i64, since: Option<i64>) -> String {
+    let Some(since) = since else {
+        return "—".into();
+    };
+    let h = (now - since).max(0) / 3_600_000;
+    if h >= 24 {
+        format!("{} 天 {} 小时", h / 24, h % 24)
+    } else {
+        format!("{h} 小时")
+    }
+}
+
+impl Line {
+    fn new(q: QueueItem, now: i64) -> Self {
+        Line {
+            id: q.row.id.clone(),
+            business: q.business.name_zh(),
+            cert_type: q.cert_type.label_zh(),
+            state: q.state.label_zh(),
+            tone: q.state.tone(),
+            subject: q.subject,
+            holder: q.holder_masked,
+            submitted: q.row.submitted_at.map(when).unwrap_or_else(|| "—".into()),
+            waiting: waiting(now, q.row.submitted_at),
+            price: money(q.row.price_fen),
+            claimed_by: q.claimed_by,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/queue.html")]
+struct QueuePage {
+    f: Frame,
+    lines: Vec<Line>,
+    business: String,
+    cert_type: String,
+    state: String,
+    min_age_hours: String,
+    page: i64,
+    businesses: Vec<(&'static str, &'static str)>,
+    states: Vec<(&'static str, &'static str)>,
+}
+
+impl QueuePage {
+    fn next_href(&self) -> String {
+        format!(
+            "/admin/applications?business={}&cert_type={}&state={}&min_age_hours={}&page={}",
+            encode(&self.business),
+            encode(&self.cert_type),
+            encode(&self.state),
+            encode(&self.min_age_hours),
+            self.page + 1
+        )
+    }
+}
+
+pub async fn queue(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Query(q): Query<QueueQuery>,
+) -> Response {
+    // Unknown filter values are ignored rather than refused: the page is a view.
+    let filter = ReviewFilter {
+        business: q
+            .business
+            .as_deref()
+            .and_then(|b| b.parse::<Business>().ok()),
+        cert_type: q
+            .cert_type
+            .as_deref()
+            .and_then(|t| t.parse::<ProfileKind>().ok()),
+        state: q.state.as_deref().and_then(|t| t.parse::<AppState>().ok()),
+        min_age_hours: q
+            .min_age_hours
+            .as_deref()
+            .and_then(|h| h.trim().parse::<i64>().ok())
+            .filter(|h| *h > 0),
+        page: q.page.unwrap_or(0).clamp(0, 10_000),
+    };
+    let items = match state.ra.review_queue(&s.who, &filter).await {
+        Ok(i) => i,
+        Err(e) => return error(&f, &e),
+    };
+    let now = state.ra.now_ms();
+    page_ok(&QueuePage {
+        f: Frame {
+            nav: "applications",
+            ..f
+        },
+        lines: items.into_iter().map(|i| Line::new(i, now)).collect(),
+        business: filter.business.map(|b| b.key()).unwrap_or("").into(),
+        cert_type: filter.cert_type.map(|t| t.name()).unwrap_or("").into(),
+        state: filter.state.unwrap_or(AppState::PendingReview).key().into(),
+        min_age_hours: filter
+            .min_age_hours
+            .map(|h| h.to_string())
+            .unwrap_or_default(),
+        page: filter.page,
+        businesses: Business::ALL
+            .iter()
+            .map(|b| (b.key(), b.name_zh()))
+            .collect(),
+        states: AppState::ALL
+            .iter()
+            .map(|s| (s.key(), s.label_zh()))
+            .collect(),
+    })
+}
+
+/// One row of the old/new comparison.
+struct Compare {
+    label: &'static str,
+    old: String,
+    new: String,
+    changed: bool,
+}
+
+struct Material {
+    id: String,
+    label: String,
+    required: bool,
+    name: String,
+    is_image: bool,
+    is_pdf: bool,
+    uploaded: String,
+}
+
+struct Event {
+    at: String,
+    actor: String,
+    to: &'static str,
+    note: String,
+}
+
+struct OrderLine {
+    no: String,
+    amount: String,
+    state: String,
+    channel: String,
+    paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/application.html")]
+struct DetailPage {
+    f: Frame,
+    id: String,
+    version: i64,
+    business: &'static str,
+    cert_type: &'static str,
+    state: &'static str,
+    tone: &'static str,
+    holder: String,
+    submitted: String,
+    price: String,
+    reviewers: i64,
+    approvals: Vec<(String, String)>,
+    claim: Option<(String, String)>,
+    mine: bool,
+    can_ship: bool,
+    compare: Vec<Compare>,
+    materials: Vec<Material>,
+    missing: Vec<String>,
+    orders: Vec<OrderLine>,
+    refunds: Vec<(String, String, String)>,
+    shipment: Option<(String, String, String)>,
+    events: Vec<Event>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DetailQuery {
+    done: Option<String>,
+}
+
+fn masked_id(number: &str) -> String {
+    IdNumber::parse(number)
+        .map(|n| n.masked())
+        .unwrap_or_else(|_| number.to_string())
+}
+
+fn compare(d: &ReviewDetail) -> Vec<Compare> {
+    let old = &d.app.form.old;
+    let new = &d.app.form.fields;
+    let row = |label, o: &str, n: &str| Compare {
+        label,
+        old: o.to_string(),
+        new: n.to_string(),
+        changed: o != n,
+    };
+    let mut rows = vec![row("姓名 / 证书名称", &old.common_name, &new.common_name)];
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(row("单位名称", &old.organization, &new.organization));
+        rows.push(row("统一社会信用代码", &old.credit_code, &new.credit_code));
+    } else {
+        // The reviewer compares the full number with the ID card copy; the old
+        // one is only known masked.
+        let new_masked = masked_id(&new.id_number);
+        rows.push(Compare {
+            label: "身份证号",
+            old: old.id_number_masked.clone(),
+            new: new.id_number.clone(),
+            changed: old.id_number_masked != new_masked,
+        });
+    }
+    // Contact details and the reason are not in the certificate: nothing to compare.
+    for (label, value) in [
+        ("联系手机", &new.contact_mobile),
+        ("联系邮箱", &new.contact_email),
+        ("变更原因", &new.reason),
+    ] {
+        rows.push(Compare {
+            label,
+            old: String::new(),
+            new: value.clone(),
+            changed: false,
+        });
+    }
+    rows
+}
+
+fn actor_label(actor: &str) -> String {
+    if let Some(name) = actor.strip_prefix("staff:") {
+        format!("工作人员 {name}")
+    } else if actor.starts_with("holder:") {
+        "申请人".into()
+    } else {
+        "系统".into()
+    }
+}
+
+pub async fn detail(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    let d = match state.ra.review_detail(&s.who, &id).await {
+        Ok(d) => d,
+        Err(e) => return error(&f, &e),
+    };
+    let materials: Vec<Material> = d
+        .app
+        .specs
+        .iter()
+        .filter_map(|spec| {
+            let m = d.app.materials.iter().find(|m| m.kind == spec.kind)?;
+            Some(Material {
+                id: m.id.clone(),
+                label: spec.label_zh.clone(),
+                required: spec.required,
+                name: m.file_name.clone(),
+                is_image: m.content_type.starts_with("image/"),
+                is_pdf: m.content_type == "application/pdf",
+                uploaded: when(m.created_at),
+            })
+        })
+        .collect();
+    let missing = d
+        .app
+        .specs
+        .iter()
+        .filter(|spec| spec.required && !d.app.materials.iter().any(|m| m.kind == spec.kind))
+        .map(|spec| spec.label_zh.clone())
+        .collect();
+    let notice = match q.done.as_deref() {
+        Some("approved") => Some("已审核通过，已短信通知申请人"),
+        Some("first") => Some("已记录初审通过，等待另一位审核员复核"),
+        Some("returned") => Some("已退回补正，已短信通知申请人"),
+        Some("rejected") => Some("已审核不通过，已短信通知申请人；如已支付将原路退款"),
+        Some("shipped") => Some("已登记发货"),
+        _ => None,
+    };
+    let page = DetailPage {
+        id: d.app.row.id.clone(),
+        version: d.app.row.version,
+        business: d.app.business.name_zh(),
+        cert_type: d.app.cert_type.label_zh(),
+        state: d.app.state.label_zh(),
+        tone: d.app.state.tone(),
+        holder: domain::Mobile::parse(&d.holder_mobile)
+            .map(|m| m.masked())
+            .unwrap_or_default(),
+        submitted: d
+            .app
+            .row
+            .submitted_at
+            .map(when)
+            .unwrap_or_else(|| "—".into()),
+        price: money(d.app.row.price_fen),
+        reviewers: d.app.row.reviewers,
+        approvals: d
+            .approvals
+            .iter()
+            .map(|(a, name)| (name.clone(), when(a.at)))
+            .collect(),
+        claim: d
+            .claim
+            .as_ref()
+            .map(|c| (c.staff_name.clone(), when(c.expires_at))),
+        mine: d.mine,
+        can_ship: f.may("ship")
+            && d.app.state == AppState::Approved
+            && ra::shipping::ships(d.app.business),
+        compare: compare(&d),
+        materials,
+        missing,
+        orders: d
+            .orders
+            .iter()
+            .map(|o| OrderLine {
+                no: o.out_trade_no.clone(),
+                amount: money(o.amount_fen),
+                state: match o.state.as_str() {
+                    "PAID" => "已支付",
+                    "OPEN" => "待支付",
+                    "EXPIRED" => "已过期",
+                    _ => "已取消",
+                }
+                .into(),
+                channel: match o.channel.as_deref() {
+                    Some("alipay") => "支付宝",
+                    Some("wechat") => "微信支付",
+                    Some("bank") => "对公转账",
+                    _ => "—",
+                }
+                .into(),
+                paid: o.paid_at.map(when).unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        refunds: d
+            .refunds
+            .iter()
+            .map(|r| {
+                (
+                    money(r.amount_fen),
+                    if r.state == "DONE" {
+                        "已退款"
+                    } else {
+                        "退款中"
+                    }
+                    .to_string(),
+                    r.reason.clone(),
+                )
+            })
+            .collect(),
+        shipment: d.shipment.as_ref().map(|sh| {
+            (
+                sh.carrier.clone(),
+                sh.tracking_no.clone(),
+                when(sh.shipped_at),
+            )
+        }),
+        events: d
+            .app
+            .events
+            .iter()
+            .map(|e| Event {
+                at: when(e.at),
+                actor: actor_label(&e.actor),
+                to: e
+                    .to_state
+                    .parse::<AppState>()
+                    .map(|s| s.label_zh())
+                    .unwrap_or(""),
+                note: e.note.clone(),
+            })
+            .collect(),
+        notice,
+        f: Frame {
+            nav: "applications",
+            ..f
+        },
+    };
+    page_ok(&page)
+}
+
+pub async fn material(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.material_for_staff(&s.who, &id).await {
+        Ok((row, bytes)) => (
+            [
+                (header::CONTENT_TYPE, row.content_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename*=UTF-8''{}", encode(&row.file_name)),
+                ),
+                // Shown inside the application page (img / object), nowhere else.
+                (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "frame-ancestors 'self'".to_string(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn approve(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(d): Form<DecisionForm>,
+) -> Response {
+    match state.ra.approve(&s.who, &id, d.version, &d.reason).await {
+        Ok(Approval::Approved) => see_other(&format!("/admin/applications/{id}?done=approved")),
+        Ok(Approval::FirstOfTwo) => see_other(&format!("/admin/applications/{id}?done=first")),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn return_it(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(d): Form<DecisionForm>,
+) -> Response {
+    match state
+        .ra
+        .return_for_correction(&s.who, &id, d.version, &d.reason)
+        .await
+    {
+        Ok(()) => see_other(&format!("/admin/applications/{id}?done=returned")),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn reject(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(d): Form<DecisionForm>,
+) -> Response {
+    match state.ra.reject(&s.who, &id, d.version, &d.reason).await {
+        Ok(_) => see_other(&format!("/admin/applications/{id}?done=rejected")),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn release(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.release_claim(&s.who, &id).await {
+        Ok(()) => see_other("/admin/applications"),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShipForm {
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    tracking_no: String,
+}
+
+pub async fn ship(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(d): Form<ShipForm>,
+) -> Response {
+    match state.ra.ship(&s.who, &id, &d.carrier, &d.tracking_no).await {
+        Ok(()) => see_other(&format!("/admin/applications/{id}?done=shipped")),
+        Err(e) => error(&f, &e),
+    }
+}

@@ -16,6 +16,8 @@ pub enum CaError {
     Subject(#[from] domain::ParseError),
     #[error("validity: {0}")]
     Validity(String),
+    #[error("request id `{0}` was already used for a different key")]
+    RequestIdReused(String),
     #[error("certificate {0} is not one we issued")]
     UnknownCertificate(String),
     #[error("certificate {serial} is already revoked")]

@@ -82,6 +82,7 @@ async fn same_request_id_same_certificate(backend: Backend) {
             csr: csr_bytes.clone(),
             subject: subject(),
             years: 1,
+            not_after_ms: None,
             actor: "test".into(),
         };
         tasks.push(tokio::spawn(async move { a.issue(req).await }));
@@ -109,6 +110,7 @@ async fn crash_after_recording_is_resumed(backend: Backend) {
         csr: std::fs::read(&csr).unwrap(),
         subject: subject(),
         years: 1,
+        not_after_ms: None,
         actor: "test".into(),
     };
     let first = app.server.authority.issue(req.clone()).await.unwrap();

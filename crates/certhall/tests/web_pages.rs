@@ -264,6 +264,7 @@ async fn pki_endpoints_and_metrics(backend: Backend) {
             csr: std::fs::read(&csr).unwrap(),
             subject,
             years: 1,
+            not_after_ms: None,
             actor: "test".into(),
         })
         .await

@@ -35,7 +35,7 @@ pub struct Link {
 }
 
 /// The signature algorithm a proof by this kind of key uses.
-fn proof_algorithm(kind: ca::verify::PublicKeyKind) -> AlgorithmIdentifierOwned {
+pub(crate) fn proof_algorithm(kind: ca::verify::PublicKeyKind) -> AlgorithmIdentifierOwned {
     use ca::oids;
     use ca::verify::PublicKeyKind as K;
     match kind {

@@ -12,6 +12,7 @@
 //! and, after approval, the CA.
 
 pub mod applications;
+pub mod assistant;
 pub mod audit_trail;
 pub mod blobs;
 pub mod catalog;

@@ -123,6 +123,20 @@ pub async fn for_holder(
         .await?)
 }
 
+/// The applications made for a certificate, newest first.
+pub async fn for_certificate(
+    conn: &mut AnyConnection,
+    serial_hex: &str,
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE cert_serial = $1 ORDER BY created_at DESC, id DESC"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(serial_hex)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Saves the form while the application is in an editable state.
 pub async fn save_form(
     conn: &mut AnyConnection,

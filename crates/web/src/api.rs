@@ -79,7 +79,7 @@ async fn certificate(
 
 /// Errors of the assistant's API: `{"error": "…"}` in the language the client
 /// asks for (Accept-Language), Chinese by default.
-fn ra_error(headers: &HeaderMap, e: &ra::RaError) -> Response {
+pub(crate) fn ra_error(headers: &HeaderMap, e: &ra::RaError) -> Response {
     let status = crate::portal::status_of(e);
     if status.is_server_error() {
         tracing::error!(error = ?e, "API request failed");

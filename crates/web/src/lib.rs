@@ -7,6 +7,7 @@
 
 mod admin;
 mod api;
+mod assistant_api;
 mod cookies;
 mod csrf;
 mod error;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pki::routes())
         .merge(query::routes())
         .merge(api::routes())
+        .merge(assistant_api::routes())
         .merge(portal::routes(upload_limit))
         .merge(pay::routes(upload_limit))
         .merge(admin::guarded(state.clone()))

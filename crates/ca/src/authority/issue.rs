@@ -27,6 +27,8 @@ pub struct IssueRequest {
     /// The approved subject. Never taken from the CSR.
     pub subject: SubjectInfo,
     pub years: u32,
+    /// An end date instead of `years` (a changed certificate keeps the old one's).
+    pub not_after_ms: Option<i64>,
     /// Who asked, for the audit log.
     pub actor: String,
 }
@@ -61,7 +63,7 @@ impl Authority {
         }
         drop(conn);
 
-        if req.years == 0 || req.years > self.settings.max_years {
+        if req.not_after_ms.is_none() && (req.years == 0 || req.years > self.settings.max_years) {
             return Err(CaError::Validity(format!(
                 "a certificate lasts 1 to {} years, not {}",
                 self.settings.max_years, req.years
@@ -69,7 +71,15 @@ impl Authority {
         }
         let now = self.clock.now_ms();
         let not_before = now - 5 * 60_000;
-        let not_after = asn1time::add_years(now, req.years);
+        let not_after = match req.not_after_ms {
+            Some(end) if end <= now => {
+                return Err(CaError::Validity(
+                    "the requested end date has passed".into(),
+                ));
+            }
+            Some(end) => end,
+            None => asn1time::add_years(now, req.years),
+        };
         if not_after > self.issuer.not_after_ms {
             return Err(CaError::Validity(
                 "the requested lifetime would outlast the issuing CA's certificate".into(),
@@ -143,10 +153,7 @@ impl Authority {
         actor: &str,
     ) -> Result<Issued, CaError> {
         if existing.spki_sha256 != spki_hash {
-            return Err(CaError::KeyPolicy(format!(
-                "request id `{}` was already used for a different key",
-                existing.request_id
-            )));
+            return Err(CaError::RequestIdReused(existing.request_id));
         }
         match existing.cert_der {
             Some(der) => Ok(Issued {

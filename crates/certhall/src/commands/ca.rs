@@ -130,6 +130,7 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
             csr,
             subject,
             years: a.years,
+            not_after_ms: None,
             actor: actor(),
         })
         .await;

@@ -1,0 +1,228 @@
+//! The certificate assistant's API (`/api/v1/…`): 办事大厅's list of businesses,
+//! and the proved calls of the change flow — status, issue, complete. Each proved
+//! call carries the certificate (PEM or base64 DER), a nonce from
+//! `POST /api/v1/handoff/challenge` and a base64 signature, made with the key in
+//! the token, over:
+//!
+//! | call | message |
+//! |---|---|
+//! | `POST /api/v1/assistant/status` | `certhall-status:<nonce>` |
+//! | `POST /api/v1/assistant/issue` | `certhall-issue:<nonce>:<hex SHA-256 of the CSR's DER>` |
+//! | `POST /api/v1/assistant/complete` | `certhall-complete:<nonce>` (with the new key) |
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use ca::asn1time;
+use ca::authority::pem;
+use domain::{Business, ProfileKind};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::api::ra_error;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/businesses", get(businesses))
+        .route("/api/v1/assistant/status", post(status))
+        .route("/api/v1/assistant/issue", post(issue))
+        .route("/api/v1/assistant/complete", post(complete))
+}
+
+#[derive(Serialize)]
+struct BusinessJson {
+    key: &'static str,
+    name: &'static str,
+    /// Price per certificate type, e.g. `{"enterprise": "¥0.00"}`.
+    prices: serde_json::Map<String, serde_json::Value>,
+}
+
+/// 办事大厅: the businesses the platform offers, in the 自助服务 order.
+async fn businesses(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let mut out = Vec::new();
+    for b in Business::ALL {
+        let mut prices = serde_json::Map::new();
+        for t in [ProfileKind::Enterprise, ProfileKind::Individual] {
+            match s.ra.price(b, t).await {
+                Ok(p) => {
+                    prices.insert(t.name().into(), p.to_string().into());
+                }
+                Err(e) => return ra_error(&headers, &e),
+            }
+        }
+        out.push(BusinessJson {
+            key: b.key(),
+            name: b.name_zh(),
+            prices,
+        });
+    }
+    Json(out).into_response()
+}
+
+#[derive(Deserialize)]
+struct ProofJson {
+    /// PEM, or base64 of the DER.
+    certificate: String,
+    nonce: String,
+    /// Base64.
+    signature: String,
+    /// `issue` only: the PKCS#10 request made in the token, PEM or base64 DER.
+    #[serde(default)]
+    csr: Option<String>,
+}
+
+struct Proof {
+    certificate: Vec<u8>,
+    nonce: String,
+    signature: Vec<u8>,
+    csr: Option<Vec<u8>>,
+}
+
+fn bad(headers: &HeaderMap, m: &'static str) -> Response {
+    ra_error(headers, &ra::RaError::Invalid(domain::Msg::new(m)))
+}
+
+/// PEM as given (the RA reads it), or the DER of base64.
+fn pem_or_der(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim();
+    if t.starts_with("-----BEGIN") {
+        return Some(t.as_bytes().to_vec());
+    }
+    base64::engine::general_purpose::STANDARD.decode(t).ok()
+}
+
+/// The proof's fields, or what is wrong with the request.
+fn parse(body: &[u8]) -> Result<Proof, &'static str> {
+    let req: ProofJson = serde_json::from_slice(body)
+        .map_err(|_| "请求格式不正确：需要 JSON 字段 certificate、nonce、signature")?;
+    let certificate = pem_or_der(&req.certificate).ok_or("证书格式不正确")?;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(req.signature.trim())
+        .map_err(|_| "签名不是有效的 base64")?;
+    let csr = match req.csr.as_deref() {
+        Some(c) => Some(pem_or_der(c).ok_or("证书请求格式不正确")?),
+        None => None,
+    };
+    Ok(Proof {
+        certificate,
+        nonce: req.nonce,
+        signature,
+        csr,
+    })
+}
+
+#[derive(Serialize)]
+struct AppJson {
+    id: String,
+    business: &'static str,
+    business_name: &'static str,
+    state: &'static str,
+    state_label: &'static str,
+    updated_at: String,
+}
+
+#[derive(Serialize)]
+struct StatusJson {
+    serial: String,
+    status: &'static str,
+    common_name: String,
+    organization: Option<String>,
+    not_before: String,
+    not_after: String,
+    applications: Vec<AppJson>,
+}
+
+async fn status(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let p = match parse(&body) {
+        Ok(p) => p,
+        Err(m) => return bad(&headers, m),
+    };
+    match s
+        .ra
+        .assistant_status(&p.certificate, &p.nonce, &p.signature)
+        .await
+    {
+        Ok(st) => Json(StatusJson {
+            serial: domain::Serial::parse(&st.row.serial)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|_| st.row.serial.clone()),
+            status: st.status,
+            common_name: st.row.common_name.clone(),
+            organization: st.row.organization.clone(),
+            not_before: asn1time::rfc3339(st.row.not_before),
+            not_after: asn1time::rfc3339(st.row.not_after),
+            applications: st
+                .applications
+                .iter()
+                .map(|a| AppJson {
+                    id: a.id.clone(),
+                    business: a.business.key(),
+                    business_name: a.business.name_zh(),
+                    state: a.state.key(),
+                    state_label: a.state.label_zh(),
+                    updated_at: asn1time::rfc3339(a.updated_at),
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+#[derive(Serialize)]
+struct IssuedJson {
+    application_id: String,
+    serial: String,
+    certificate_pem: String,
+}
+
+async fn issue(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let p = match parse(&body) {
+        Ok(p) => p,
+        Err(m) => return bad(&headers, m),
+    };
+    let Some(csr) = p.csr else {
+        return bad(&headers, "缺少证书请求 (csr)");
+    };
+    match s
+        .ra
+        .assistant_issue(&p.certificate, &p.nonce, &p.signature, &csr)
+        .await
+    {
+        Ok(n) => Json(IssuedJson {
+            application_id: n.application_id,
+            serial: n.serial.to_string(),
+            certificate_pem: pem("CERTIFICATE", &n.der),
+        })
+        .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+async fn complete(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let p = match parse(&body) {
+        Ok(p) => p,
+        Err(m) => return bad(&headers, m),
+    };
+    match s
+        .ra
+        .assistant_complete(&p.certificate, &p.nonce, &p.signature)
+        .await
+    {
+        Ok(id) => Json(serde_json::json!({ "application_id": id, "state": "COMPLETED", "state_label": "已完成" }))
+            .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}

@@ -62,6 +62,10 @@ pub struct AppSummary {
     pub business: Business,
     pub state: AppState,
     pub updated_at: i64,
+    /// The certificate the application started from (hex).
+    pub from_serial: Option<String>,
+    /// The proving certificate is the one this application produced.
+    pub issued_here: bool,
 }
 
 /// The certificate the CA made for an approved application.
@@ -158,7 +162,21 @@ impl Ra {
             )
             .await?;
         let now = self.now_ms();
-        let apps = applications::for_certificate(&mut *self.db.conn().await?, &row.serial).await?;
+        let mut conn = self.db.conn().await?;
+        let mut apps: Vec<(ApplicationRow, bool)> =
+            applications::for_certificate(&mut conn, &row.serial)
+                .await?
+                .into_iter()
+                .map(|a| (a, false))
+                .collect();
+        // A certificate made for an application: that application too, so an
+        // assistant that wrote it but was stopped before reporting can finish.
+        if let Some(id) = row.request_id.strip_prefix("application:")
+            && let Some(a) = applications::by_id(&mut conn, id).await?
+        {
+            apps.insert(0, (a, true));
+        }
+        drop(conn);
         let status = if row.revoked_at.is_some() {
             "revoked"
         } else if row.not_after <= now {
@@ -170,11 +188,13 @@ impl Ra {
             status,
             applications: apps
                 .into_iter()
-                .filter_map(|a| {
+                .filter_map(|(a, issued_here)| {
                     Some(AppSummary {
                         business: a.business.parse().ok()?,
                         state: a.state.parse().ok()?,
                         updated_at: a.updated_at,
+                        from_serial: a.cert_serial.clone(),
+                        issued_here,
                         id: a.id,
                     })
                 })

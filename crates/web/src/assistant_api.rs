@@ -123,6 +123,10 @@ struct AppJson {
     state: &'static str,
     state_label: &'static str,
     updated_at: String,
+    /// The certificate the application started from.
+    from_serial: Option<String>,
+    /// The certificate presented is the one this application produced.
+    issued_here: bool,
 }
 
 #[derive(Serialize)]
@@ -169,6 +173,12 @@ async fn status(
                     state: a.state.key(),
                     state_label: a.state.label_zh(),
                     updated_at: asn1time::rfc3339(a.updated_at),
+                    from_serial: a
+                        .from_serial
+                        .as_deref()
+                        .and_then(|s| domain::Serial::parse(s).ok())
+                        .map(|s| s.to_string()),
+                    issued_here: a.issued_here,
                 })
                 .collect(),
         })

@@ -33,8 +33,19 @@ pub async fn paid_app(backend: Backend) -> TestApp {
 /// (browser, application id, the materials page).
 pub async fn to_materials(app: &TestApp, mobile: &str) -> (Browser, String, Page) {
     let holder = holder::enterprise(app, &format!("h{mobile}"), KeyKind::P256).await;
+    let link = holder::handoff_link(app, &holder).await;
+    materials_from_link(app, &link, mobile).await
+}
+
+/// From a hand-off link (`/handoff/…`): sign-in, 基本信息 and the three required
+/// materials; returns (browser, application id, the materials page).
+pub async fn materials_from_link(
+    app: &TestApp,
+    link: &str,
+    mobile: &str,
+) -> (Browser, String, Page) {
     let b = Browser::new(&app.base);
-    b.get(&holder::handoff_link(app, &holder).await).await;
+    b.get(link).await;
     let form = b
         .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
         .await;

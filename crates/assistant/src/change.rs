@@ -1,0 +1,262 @@
+//! 证书变更 from the assistant (图 2.7 → 2.8, and 图 2.16).
+//!
+//! Run with no application for the certificate, it proves possession and opens
+//! the 基本信息 form. With one under way, it shows its state. Once approved it
+//! renews the key inside the token:
+//!
+//! 1. a new key pair, labelled `certhall-pending:<application>` under a CKA_ID
+//!    derived from the application (so a rerun finds it again);
+//! 2. a CSR signed by it, sent with a proof by the old key; the server issues
+//!    the certificate with the new subject (and revokes the old one as
+//!    superseded; a retry gets the same certificate);
+//! 3. the certificate is checked against the new key and written next to it;
+//! 4. the new objects get their final label;
+//! 5. the old certificate and key are removed;
+//! 6. completion is reported, proved by the new key: 已完成.
+//!
+//! Stopped anywhere (crash, unplugged key, lost network), running it again
+//! picks up where it stopped: the old key is removed only after the new
+//! certificate is in the token, and the server never makes a second certificate
+//! for the application.
+
+use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+use crate::client::{AppStatus, CertStatus, Client, Prover};
+use crate::token::{KeyKind, KeyRef, Token, TokenCert};
+
+/// Label of a key pair made for an application and not yet in use.
+pub const PENDING_PREFIX: &str = "certhall-pending:";
+
+/// States after which an application needs nothing more.
+const FINISHED: [&str; 4] = ["COMPLETED", "CANCELLED", "REJECTED", "REFUNDED"];
+
+/// A certificate in the token with its private key.
+pub struct Holder<'a> {
+    pub token: &'a Token,
+    pub cert: TokenCert,
+    pub key: KeyRef,
+}
+
+impl Prover for Holder<'_> {
+    fn certificate_der(&self) -> &[u8] {
+        &self.cert.der
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.token.sign(&self.key, message)
+    }
+}
+
+/// The serial as `openssl x509 -serial` prints it.
+pub fn serial_of(der: &[u8]) -> Option<String> {
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    domain::Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
+        .ok()
+        .map(|s| s.to_string())
+}
+
+/// The certificates of the token that have their private key (logged in).
+pub fn holders(token: &Token) -> Result<Vec<Holder<'_>>, Error> {
+    let keys = token.keys()?;
+    Ok(token
+        .certificates()?
+        .into_iter()
+        .filter(|c| !c.id.is_empty())
+        .filter_map(|cert| {
+            let key = keys.iter().find(|k| k.id == cert.id)?.clone();
+            Some(Holder { token, cert, key })
+        })
+        .collect())
+}
+
+/// How a run of the change flow ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// No application yet: the single-use link to the 基本信息 form.
+    Opened { url: String },
+    /// An application is under way.
+    Pending {
+        business: String,
+        state_label: String,
+    },
+    /// The new certificate is in the token, the old one is gone: 已完成.
+    Completed {
+        application_id: String,
+        serial: String,
+    },
+}
+
+/// Steps after which a test may stop the process, as a crash would.
+fn checkpoint(step: &str) {
+    if std::env::var("CERTHALL_ASSISTANT_STOP_AFTER").as_deref() == Ok(step) {
+        eprintln!("stopped after {step} (CERTHALL_ASSISTANT_STOP_AFTER)");
+        std::process::exit(75);
+    }
+}
+
+/// The CKA_ID of the key pair made for an application.
+pub fn key_id_for(application_id: &str) -> Vec<u8> {
+    Sha256::digest(format!("certhall-key:{application_id}").as_bytes())[..16].to_vec()
+}
+
+fn final_label(serial: &str) -> String {
+    format!("certhall {serial}")
+}
+
+fn open_change(st: &CertStatus) -> Option<&AppStatus> {
+    st.applications
+        .iter()
+        .find(|a| a.business == "change" && !FINISHED.contains(&a.state.as_str()))
+}
+
+/// Runs the change flow for the token's certificate (`serial` picks one when
+/// the token holds several).
+pub fn run(
+    token: &Token,
+    client: &Client,
+    serial: Option<&str>,
+    kind: KeyKind,
+) -> Result<Outcome, Error> {
+    let mut all = holders(token)?;
+    if let Some(s) = serial {
+        let s = s.to_ascii_uppercase();
+        all.retain(|h| serial_of(&h.cert.der).as_deref() == Some(s.as_str()));
+    }
+    // Keys made for an application but whose certificate is not yet finished
+    // are not certificates to work from.
+    all.retain(|h| !h.key.label.starts_with(PENDING_PREFIX));
+    if all.is_empty() {
+        return Err(Error::Usage(
+            "证书介质中没有可用的证书（或没有指定序列号的证书）".into(),
+        ));
+    }
+    let mut seen = Vec::new();
+    for h in all {
+        let st = client.status(&h)?;
+        seen.push((h, st));
+    }
+    // A certificate this flow wrote but did not report: finish it.
+    if let Some(i) = seen.iter().position(|(_, st)| {
+        st.applications
+            .iter()
+            .any(|a| a.issued_here && a.state == "APPROVED")
+    }) {
+        let (new, st) = seen.swap_remove(i);
+        let app = st
+            .applications
+            .iter()
+            .find(|a| a.issued_here)
+            .cloned()
+            .expect("found above");
+        return finish(token, client, new, &st.serial, &app, &seen);
+    }
+    // An approved change: renew the key.
+    if let Some(i) = seen.iter().position(|(_, st)| {
+        open_change(st).is_some_and(|a| a.state == "APPROVED" && !a.issued_here)
+    }) {
+        let (old, st) = seen.swap_remove(i);
+        let app = open_change(&st).cloned().expect("found above");
+        return renew(token, client, old, &app, kind);
+    }
+    // One under way: say where it stands.
+    if let Some(app) = seen.iter().find_map(|(_, st)| open_change(st)) {
+        return Ok(Outcome::Pending {
+            business: app.business_name.clone(),
+            state_label: app.state_label.clone(),
+        });
+    }
+    // None yet: prove possession and open the form (图 2.8).
+    let (h, st) = seen
+        .iter()
+        .find(|(_, st)| st.status == "valid")
+        .ok_or_else(|| Error::Usage("证书已过期或已吊销，不能办理证书变更".into()))?;
+    let _ = st;
+    Ok(Outcome::Opened {
+        url: client.handoff(h, "change")?,
+    })
+}
+
+/// Steps 1–6 for an approved application.
+fn renew(
+    token: &Token,
+    client: &Client,
+    old: Holder<'_>,
+    app: &AppStatus,
+    kind: KeyKind,
+) -> Result<Outcome, Error> {
+    let id = key_id_for(&app.id);
+    let pending = format!("{PENDING_PREFIX}{}", app.id);
+    let key = match token.key_by_id(&id)? {
+        Some(k) => k,
+        None => token.generate(kind, &id, &pending)?,
+    };
+    checkpoint("keygen");
+    let csr = crate::csr::build(token, &key, "certhall-assistant")?;
+    let issued = client.issue(&old, &csr)?;
+    checkpoint("issue");
+    let (_, der) = der::pem::decode_vec(issued.certificate_pem.as_bytes())
+        .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
+    // The certificate must certify the key just made, or nothing is written.
+    let cert = x509_cert::Certificate::from_der(&der)
+        .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
+    if spki != token.public_spki(&key)? {
+        return Err(Error::Server(
+            "服务器返回的证书与证书介质中新生成的密钥不匹配，未写入".into(),
+        ));
+    }
+    let label = final_label(&issued.serial);
+    if !token.certificates()?.iter().any(|c| c.id == key.id) {
+        token.write_certificate(&key.id, &label, &der)?;
+    }
+    checkpoint("write");
+    token.relabel(&key.id, &label)?;
+    checkpoint("relabel");
+    token.delete_id(&old.cert.id)?;
+    checkpoint("delete");
+    let new = Holder {
+        token,
+        cert: TokenCert {
+            id: key.id.clone(),
+            label: label.clone(),
+            der,
+        },
+        key: key.with_label(label),
+    };
+    client.complete(&new)?;
+    Ok(Outcome::Completed {
+        application_id: app.id.clone(),
+        serial: issued.serial,
+    })
+}
+
+/// The new certificate is written: label it, remove the old one, report.
+fn finish(
+    token: &Token,
+    client: &Client,
+    new: Holder<'_>,
+    serial: &str,
+    app: &AppStatus,
+    others: &[(Holder<'_>, CertStatus)],
+) -> Result<Outcome, Error> {
+    let label = final_label(serial);
+    token.relabel(&new.cert.id, &label)?;
+    if let Some(from) = app.from_serial.as_deref() {
+        for (h, st) in others {
+            if st.serial == from {
+                token.delete_id(&h.cert.id)?;
+            }
+        }
+    }
+    client.complete(&new)?;
+    Ok(Outcome::Completed {
+        application_id: app.id.clone(),
+        serial: serial.to_string(),
+    })
+}

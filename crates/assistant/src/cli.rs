@@ -1,0 +1,322 @@
+//! The command line: `status`, `hall`, `change`, `pin`. Messages are for the
+//! holder, in Chinese; errors go to stderr with exit code 1 (2 for usage).
+//!
+//! The PIN is asked for on the terminal (not echoed), or read from standard
+//! input with `--pin-stdin` (one line; for `pin`, the old then the new). It is
+//! used for the one login and never printed, logged or stored.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::Error;
+use crate::change::{self, Outcome};
+use crate::client::Client;
+use crate::token::{KeyKind, Module, Token, TokenInfo};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certhall-assistant",
+    version,
+    about = "数字证书助手：证书介质（USB Key）与网上业务"
+)]
+pub struct Cli {
+    /// The platform's address.
+    #[arg(
+        long,
+        env = "CERTHALL_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub server: String,
+    /// The PKCS#11 module of the USB key (default: SoftHSM2's, if installed).
+    #[arg(long, env = "CERTHALL_PKCS11_MODULE", global = true)]
+    pub module: Option<PathBuf>,
+    /// The token's label, when several are inserted.
+    #[arg(long, global = true)]
+    pub token: Option<String>,
+    /// Read the PIN from standard input instead of asking on the terminal.
+    #[arg(long, global = true)]
+    pub pin_stdin: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The inserted keys and their certificates; with --online, their status
+    /// and applications on the platform (needs the PIN).
+    Status {
+        #[arg(long)]
+        online: bool,
+    },
+    /// 办事大厅: the businesses the platform offers.
+    Hall,
+    /// 证书变更: open the form, show the application's state, or, once approved,
+    /// write the new certificate into the key.
+    Change {
+        /// The certificate (serial as `openssl x509 -serial` prints it), when the
+        /// key holds several.
+        #[arg(long)]
+        serial: Option<String>,
+        /// The new key pair: p256 or rsa2048.
+        #[arg(long, default_value = "p256")]
+        key_type: String,
+        /// Print the form's link instead of opening the browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Change the key's user PIN.
+    Pin,
+}
+
+struct Pins {
+    stdin: bool,
+    lines: Vec<String>,
+}
+
+impl Pins {
+    fn next(&mut self, prompt: &str) -> Result<SecretString, Error> {
+        if self.stdin {
+            if self.lines.is_empty() {
+                let mut all = String::new();
+                for line in std::io::stdin().lock().lines() {
+                    let line = line.map_err(|e| Error::Usage(format!("无法读取 PIN：{e}")))?;
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+                self.lines = all.lines().rev().map(str::to_string).collect();
+            }
+            let pin = self
+                .lines
+                .pop()
+                .ok_or_else(|| Error::Usage("标准输入中没有 PIN".into()))?;
+            return Ok(SecretString::from(pin.trim().to_string()));
+        }
+        rpassword::prompt_password(prompt)
+            .map(|p| SecretString::from(p.trim().to_string()))
+            .map_err(|e| Error::Usage(format!("无法读取 PIN：{e}")))
+    }
+}
+
+fn module(cli: &Cli) -> Result<Module, Error> {
+    let path = cli
+        .module
+        .clone()
+        .or_else(crate::token::default_module)
+        .ok_or_else(|| {
+            Error::Usage("请用 --module 指定证书介质的 PKCS#11 驱动（未找到 SoftHSM2）".into())
+        })?;
+    Module::load(&path)
+}
+
+fn pick(module: &Module, label: Option<&str>) -> Result<(TokenInfo, Token), Error> {
+    let tokens = module.tokens()?;
+    let info = match label {
+        Some(l) => tokens.into_iter().find(|t| t.label == l),
+        None => tokens.into_iter().next(),
+    }
+    .ok_or_else(|| Error::Usage("未检测到证书介质，请插入 USB Key".into()))?;
+    let token = module.open(info.slot)?;
+    Ok((info, token))
+}
+
+fn login(token: &Token, info: &TokenInfo, pins: &mut Pins) -> Result<(), Error> {
+    if let Some(w) = info.pin_warning() {
+        eprintln!("注意：{w}");
+    }
+    let pin = pins.next(&format!("请输入证书介质“{}”的 PIN：", info.label))?;
+    token.login(&pin)
+}
+
+fn describe(out: &mut dyn Write, der: &[u8]) -> std::io::Result<()> {
+    use der::Decode;
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return writeln!(out, "  （无法解析的证书）");
+    };
+    let tbs = cert.tbs_certificate();
+    let v = tbs.validity();
+    writeln!(out, "  持有人：{}", tbs.subject())?;
+    writeln!(
+        out,
+        "  序列号：{}",
+        change::serial_of(der).unwrap_or_default()
+    )?;
+    writeln!(out, "  颁发者：{}", tbs.issuer())?;
+    writeln!(out, "  有效期：{} 至 {}", v.not_before, v.not_after)
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::Usage(e.to_string());
+    let mut pins = Pins {
+        stdin: cli.pin_stdin,
+        lines: Vec::new(),
+    };
+    match &cli.command {
+        Command::Hall => {
+            let client = Client::new(&cli.server)?;
+            writeln!(out, "办事大厅").map_err(io)?;
+            for b in client.businesses()? {
+                let prices: Vec<String> = b
+                    .prices
+                    .iter()
+                    .map(|(t, p)| {
+                        let t = if t == "enterprise" {
+                            "机构"
+                        } else {
+                            "个人"
+                        };
+                        format!("{t} {}", p.as_str().unwrap_or_default())
+                    })
+                    .collect();
+                writeln!(out, "  {}（{}）", b.name, prices.join("，")).map_err(io)?;
+            }
+        }
+        Command::Status { online } => {
+            let module = module(&cli)?;
+            let tokens = module.tokens()?;
+            if tokens.is_empty() {
+                writeln!(out, "未检测到证书介质").map_err(io)?;
+            }
+            let client = if *online {
+                Some(Client::new(&cli.server)?)
+            } else {
+                None
+            };
+            for info in tokens {
+                if cli.token.as_deref().is_some_and(|l| l != info.label) {
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "证书介质：{}（{} {}，序列号 {}）",
+                    info.label, info.manufacturer, info.model, info.serial
+                )
+                .map_err(io)?;
+                if let Some(w) = info.pin_warning() {
+                    writeln!(out, "  {w}").map_err(io)?;
+                }
+                let token = module.open(info.slot)?;
+                if let Some(client) = &client {
+                    login(&token, &info, &mut pins)?;
+                    for h in change::holders(&token)? {
+                        describe(out, &h.cert.der).map_err(io)?;
+                        let st = client.status(&h)?;
+                        let status = match st.status.as_str() {
+                            "valid" => "有效",
+                            "revoked" => "已吊销",
+                            _ => "已过期",
+                        };
+                        writeln!(out, "  状态：{status}").map_err(io)?;
+                        for a in &st.applications {
+                            writeln!(out, "  业务：{} · {}", a.business_name, a.state_label)
+                                .map_err(io)?;
+                        }
+                    }
+                } else {
+                    for c in token.certificates()? {
+                        describe(out, &c.der).map_err(io)?;
+                    }
+                }
+            }
+        }
+        Command::Change {
+            serial,
+            key_type,
+            no_browser,
+        } => {
+            let kind = match key_type.as_str() {
+                "p256" => KeyKind::P256,
+                "rsa2048" => KeyKind::Rsa2048,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--key-type：不支持 `{other}`（p256 或 rsa2048）"
+                    )));
+                }
+            };
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            login(&token, &info, &mut pins)?;
+            let client = Client::new(&cli.server)?;
+            match change::run(&token, &client, serial.as_deref(), kind)? {
+                Outcome::Opened { url } => {
+                    writeln!(
+                        out,
+                        "请在浏览器中填写基本信息（链接 5 分钟内有效，仅可使用一次）："
+                    )
+                    .map_err(io)?;
+                    writeln!(out, "{url}").map_err(io)?;
+                    if !no_browser {
+                        open_browser(&url);
+                    }
+                }
+                Outcome::Pending {
+                    business,
+                    state_label,
+                } => {
+                    writeln!(out, "{business}申请状态：{state_label}").map_err(io)?;
+                }
+                Outcome::Completed {
+                    application_id,
+                    serial,
+                } => {
+                    writeln!(
+                        out,
+                        "证书变更已完成：新证书（序列号 {serial}）已写入证书介质，原证书已删除。"
+                    )
+                    .map_err(io)?;
+                    writeln!(out, "申请编号：{application_id}").map_err(io)?;
+                }
+            }
+        }
+        Command::Pin => {
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            let old = pins.next("请输入当前 PIN：")?;
+            let new = pins.next("请输入新 PIN（6–16 位）：")?;
+            use secrecy::ExposeSecret;
+            let n = new.expose_secret().chars().count();
+            if !(6..=16).contains(&n) {
+                return Err(Error::Usage("新 PIN 应为 6–16 位".into()));
+            }
+            token.login(&old)?;
+            token.change_pin(&old, &new)?;
+            writeln!(out, "证书介质“{}”的 PIN 已修改", info.label).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the holder's browser on a link, where there is one to open.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(target_os = "windows") {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        eprintln!("无法自动打开浏览器（{e}），请手动打开上面的链接");
+    }
+}
+
+/// Parses the arguments, runs, and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ Error::Usage(_)) => {
+            eprintln!("错误：{e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! 证书变更 with the certificate assistant and a SoftHSM2 token as the USB key:
+//! the assistant's hand-off opens the form, shows the application's state, and
+//! after approval renews the key inside the token; `pkcs11-tool` and `openssl`
+//! check the token and the certificates from outside. Interrupted at any step,
+//! a rerun finishes without a second certificate and without losing the key.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use common::TestApp;
+use common::flow::materials_from_link;
+use common::holder;
+use testkit::openssl::{self, KeyKind};
+use testkit::{Backend, on_both_databases};
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const PIN: &str = "123456";
+
+/// The assistant's binary, next to certhall's (built once if missing, as when
+/// only this package's tests are run).
+fn assistant_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let certhall = Path::new(env!("CARGO_BIN_EXE_certhall"));
+        let bin = certhall.with_file_name("certhall-assistant");
+        if !bin.exists() {
+            let target = certhall.parent().and_then(Path::parent).unwrap();
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "certhall-assistant", "--target-dir"])
+                .arg(target)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building certhall-assistant failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// A USB key: a SoftHSM2 token of its own.
+struct Usb {
+    _dir: tempfile::TempDir,
+    conf: PathBuf,
+}
+
+impl Usb {
+    fn new() -> Usb {
+        let dir = testkit::temp_dir();
+        let tokens = dir.path().join("tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        let usb = Usb { _dir: dir, conf };
+        usb.tool(
+            "softhsm2-util",
+            &[
+                "--init-token",
+                "--free",
+                "--label",
+                "holder-key",
+                "--pin",
+                PIN,
+                "--so-pin",
+                "87654321",
+            ],
+        );
+        usb
+    }
+
+    fn tool(&self, program: &str, args: &[&str]) -> String {
+        let out = Command::new(program)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn p11(&self, args: &[&str]) -> String {
+        let mut all = vec!["--module", MODULE, "--login", "--pin", PIN];
+        all.extend_from_slice(args);
+        self.tool("pkcs11-tool", &all)
+    }
+
+    /// The CA wrote the holder's first key and certificate (CKA_ID 01).
+    fn import(&self, key: &Path, cert: &Path) {
+        let key_der = key.with_extension("p8.der");
+        let cert_der = cert.with_extension("der");
+        openssl::ok(&[
+            "pkey",
+            "-in",
+            key.to_str().unwrap(),
+            "-outform",
+            "DER",
+            "-out",
+            key_der.to_str().unwrap(),
+        ]);
+        openssl::ok(&[
+            "x509",
+            "-in",
+            cert.to_str().unwrap(),
+            "-outform",
+            "DER",
+            "-out",
+            cert_der.to_str().unwrap(),
+        ]);
+        for (file, kind) in [(&key_der, "privkey"), (&cert_der, "cert")] {
+            self.p11(&[
+                "--write-object",
+                file.to_str().unwrap(),
+                "--type",
+                kind,
+                "--id",
+                "01",
+                "--label",
+                "holder",
+            ]);
+        }
+    }
+
+    fn objects(&self) -> String {
+        self.p11(&["--list-objects"])
+    }
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `certhall-assistant ARGS` with this token, `stdin` on its standard input.
+fn assistant(conf: &Path, base: &str, args: &[String], stdin: &str, stop: Option<&str>) -> Output {
+    let mut cmd = Command::new(assistant_bin());
+    cmd.env("SOFTHSM2_CONF", conf)
+        .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
+        .args(["--server", base, "--module", MODULE, "--pin-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(step) = stop {
+        cmd.env("CERTHALL_ASSISTANT_STOP_AFTER", step);
+    }
+    let mut child = cmd.spawn().expect("the assistant runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs the assistant off the test's runtime (the server shares it).
+async fn run_with(
+    usb: &Usb,
+    app: &TestApp,
+    args: &[&str],
+    stdin: &str,
+    stop: Option<&str>,
+) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (conf, base, stdin) = (usb.conf.clone(), app.base.clone(), stdin.to_string());
+    let stop = stop.map(str::to_string);
+    tokio::task::spawn_blocking(move || assistant(&conf, &base, &args, &stdin, stop.as_deref()))
+        .await
+        .unwrap()
+}
+
+/// Runs the assistant with the right PIN.
+async fn run(usb: &Usb, app: &TestApp, args: &[&str], stop: Option<&str>) -> Output {
+    run_with(usb, app, args, &format!("{PIN}\n"), stop).await
+}
+
+/// A token holding an enterprise certificate, and a submitted change for it
+/// made through the assistant's hand-off: (usb, holder's browser, application id,
+/// old serial).
+async fn submitted(app: &TestApp, mobile: &str) -> (Usb, common::browser::Browser, String, String) {
+    let h = holder::enterprise(app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    let o = run(&usb, app, &["change", "--no-browser"], None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    assert!(text.contains("请在浏览器中填写基本信息"), "{text}");
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains("/handoff/"))
+        .expect("the assistant printed the form's link");
+    let link = &url[url.find("/handoff/").unwrap()..];
+    let (b, app_id, page) = materials_from_link(app, link, mobile).await;
+    let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    assert!(done.has("申请成功，等待审核"), "{}", done.html);
+    (usb, b, app_id, h.serial)
+}
+
+async fn approve(app: &TestApp, app_id: &str) {
+    let reviewer = common::staff::staff(app, "wang.reviewer", "reviewer", &[]).await;
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{app_id}"))
+        .await;
+    let v = app
+        .scalar(&format!(
+            "SELECT version FROM applications WHERE id = '{app_id}'"
+        ))
+        .await
+        .to_string();
+    let done = reviewer
+        .browser
+        .post(
+            &desk,
+            &format!("/admin/applications/{app_id}/approve"),
+            &[("version", &v)],
+        )
+        .await;
+    assert!(done.has("已审核通过"), "{}", done.html);
+}
+
+/// The token after a completed change: one certificate (the new one, with the
+/// new subject, verified by OpenSSL) and one private key (generated inside,
+/// never extractable), the old pair gone; OCSP says old revoked, new good.
+async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
+    let objects = usb.objects();
+    assert_eq!(
+        objects.matches("Certificate Object").count(),
+        1,
+        "{objects}"
+    );
+    assert_eq!(
+        objects.matches("Private Key Object").count(),
+        1,
+        "{objects}"
+    );
+    assert!(
+        !objects.contains(&format!("serial:     {old_serial}")),
+        "{objects}"
+    );
+    assert!(
+        !objects.contains("ID:         01\n"),
+        "the old pair is removed:\n{objects}"
+    );
+    assert!(objects.contains("never extractable"), "{objects}");
+    assert!(!objects.contains("certhall-pending:"), "{objects}");
+    // Read the certificate back out of the token, by the label the assistant
+    // gave it ("certhall <serial>").
+    let serial_in_token = objects
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("serial:"))
+        .map(|s| s.trim().to_string())
+        .expect("the certificate object shows its serial");
+    let label = format!("certhall {serial_in_token}");
+    let der = app.path("from-token.der");
+    usb.p11(&[
+        "--read-object",
+        "--type",
+        "cert",
+        "--label",
+        &label,
+        "--output-file",
+        der.to_str().unwrap(),
+    ]);
+    let pem = app.path("from-token.pem");
+    openssl::ok(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        der.to_str().unwrap(),
+        "-out",
+        pem.to_str().unwrap(),
+    ]);
+    let subject = openssl::ok(&[
+        "x509",
+        "-in",
+        pem.to_str().unwrap(),
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "utf8",
+    ]);
+    assert!(subject.contains("合肥新名科技有限公司"), "{subject}");
+    let chain = app.chain_file().await;
+    openssl::ok(&[
+        "verify",
+        "-CAfile",
+        chain.to_str().unwrap(),
+        pem.to_str().unwrap(),
+    ]);
+    let new_serial = openssl::serial_of(&pem);
+    // OCSP, asked the way a relying party would.
+    let issuing = app.issuing_file().await;
+    let ocsp = |serial: &str| {
+        openssl::ok(&[
+            "ocsp",
+            "-issuer",
+            issuing.to_str().unwrap(),
+            "-serial",
+            &format!("0x{serial}"),
+            "-url",
+            &format!("{}/pki/ocsp", app.base),
+            "-CAfile",
+            chain.to_str().unwrap(),
+        ])
+    };
+    let old = ocsp(old_serial);
+    assert!(
+        old.contains(": revoked") && old.contains("superseded"),
+        "{old}"
+    );
+    assert!(ocsp(&new_serial).contains(": good"));
+    new_serial
+}
+
+async fn change_in_the_token(backend: Backend) {
+    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    // 办事大厅 and the key's contents.
+    let hall = run(&Usb::new(), &app, &["hall"], None).await;
+    assert!(
+        out(&hall).contains("证书变更") && out(&hall).contains("在线延期"),
+        "{}",
+        out(&hall)
+    );
+
+    let (usb, b, app_id, old_serial) = submitted(&app, "13812345678").await;
+    let status = run(&usb, &app, &["status"], None).await;
+    assert!(out(&status).contains(&old_serial), "{}", out(&status));
+    let pending = run(&usb, &app, &["change", "--no-browser"], None).await;
+    assert!(
+        out(&pending).contains("证书变更申请状态：待审核"),
+        "{}",
+        out(&pending)
+    );
+
+    approve(&app, &app_id).await;
+    let online = run(&usb, &app, &["status", "--online"], None).await;
+    assert!(out(&online).contains("审核通过"), "{}", out(&online));
+    let done = run(&usb, &app, &["change", "--no-browser"], None).await;
+    assert!(done.status.success(), "{}", out(&done));
+    assert!(out(&done).contains("证书变更已完成"), "{}", out(&done));
+    check_completed(&app, &usb, &old_serial).await;
+    let me = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(me.has("id=\"status\">已完成"), "{}", me.html);
+    app.server.stop().await;
+}
+
+/// Stopped after each step in turn, then once more: it finishes, with one new
+/// certificate, and a working key pair in the token all along.
+async fn interrupted_anywhere(backend: Backend) {
+    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
+    approve(&app, &app_id).await;
+    for step in ["keygen", "issue", "write", "relabel"] {
+        let o = run(&usb, &app, &["change", "--no-browser"], Some(step)).await;
+        assert_eq!(
+            o.status.code(),
+            Some(75),
+            "stopped after {step}: {}",
+            out(&o)
+        );
+        let objects = usb.objects();
+        assert!(
+            objects.contains("ID:         01\n"),
+            "the old key is kept until the new certificate is in: {step}\n{objects}"
+        );
+    }
+    let done = run(&usb, &app, &["change", "--no-browser"], None).await;
+    assert!(out(&done).contains("证书变更已完成"), "{}", out(&done));
+    check_completed(&app, &usb, &old_serial).await;
+    let issued = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM certificates WHERE request_id = 'application:{app_id}'"
+        ))
+        .await;
+    assert_eq!(issued, 1);
+
+    // Stopped after the old pair was removed: the rerun reports completion.
+    let (usb, _, app_id, old_serial) = submitted(&app, "13912345678").await;
+    approve_again(&app, &app_id).await;
+    let o = run(&usb, &app, &["change", "--no-browser"], Some("delete")).await;
+    assert_eq!(o.status.code(), Some(75), "{}", out(&o));
+    let state = app
+        .text(&format!(
+            "SELECT state FROM applications WHERE id = '{app_id}'"
+        ))
+        .await;
+    assert_eq!(state, "APPROVED");
+    let done = run(&usb, &app, &["change", "--no-browser"], None).await;
+    assert!(out(&done).contains("证书变更已完成"), "{}", out(&done));
+    check_completed(&app, &usb, &old_serial).await;
+    let state = app
+        .text(&format!(
+            "SELECT state FROM applications WHERE id = '{app_id}'"
+        ))
+        .await;
+    assert_eq!(state, "COMPLETED");
+    app.server.stop().await;
+}
+
+async fn approve_again(app: &TestApp, app_id: &str) {
+    let reviewer = common::staff::staff(app, "li.reviewer", "reviewer", &[]).await;
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{app_id}"))
+        .await;
+    let v = app
+        .scalar(&format!(
+            "SELECT version FROM applications WHERE id = '{app_id}'"
+        ))
+        .await
+        .to_string();
+    let done = reviewer
+        .browser
+        .post(
+            &desk,
+            &format!("/admin/applications/{app_id}/approve"),
+            &[("version", &v)],
+        )
+        .await;
+    assert!(done.has("已审核通过"), "{}", done.html);
+}
+
+/// A wrong PIN, no token, and a PIN change.
+async fn pins_and_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    let before = app.snapshot().await;
+    let wrong = run_with(&usb, &app, &["change", "--no-browser"], "000000\n", None).await;
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(out(&wrong).contains("PIN 不正确"), "{}", out(&wrong));
+    assert_eq!(app.snapshot().await, before);
+    // PIN change: old then new.
+    let changed = run_with(&usb, &app, &["pin"], &format!("{PIN}\n654321\n"), None).await;
+    assert!(changed.status.success(), "{}", out(&changed));
+    assert!(out(&changed).contains("PIN 已修改"));
+    let old = run_with(
+        &usb,
+        &app,
+        &["status", "--online"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(out(&old).contains("PIN 不正确"), "{}", out(&old));
+    let new = run_with(&usb, &app, &["status", "--online"], "654321\n", None).await;
+    assert!(new.status.success(), "{}", out(&new));
+    // No token at all (an empty token directory).
+    let empty = testkit::temp_dir();
+    let conf = empty.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            empty.path().display()
+        ),
+    )
+    .unwrap();
+    let none = Usb { _dir: empty, conf };
+    let o = run_with(&none, &app, &["change", "--no-browser"], "123456\n", None).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("未检测到证书介质"), "{}", out(&o));
+    app.server.stop().await;
+}
+
+on_both_databases!(change_in_the_token, interrupted_anywhere, pins_and_tokens);

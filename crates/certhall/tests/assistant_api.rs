@@ -203,6 +203,13 @@ async fn change_flow(backend: Backend) {
         .unwrap();
     assert_eq!(old["status"], "revoked");
     assert_eq!(old["revocation_reason"], "superseded");
+    // The revocation publishes a CRL shortly after: let it land before the
+    // snapshots below.
+    let published = common::eventually(std::time::Duration::from_secs(5), || async {
+        app.scalar("SELECT COUNT(*) FROM crls").await == 2
+    })
+    .await;
+    assert!(published.is_some(), "no CRL after the revocation");
 
     // A retry (the assistant crashed before writing) gets the same certificate.
     let (st, again) = call(

@@ -71,6 +71,8 @@ pub enum Command {
     },
     /// Change the key's user PIN.
     Pin,
+    /// The window: keys, 办事大厅, 证书变更, PIN change.
+    Gui,
 }
 
 struct Pins {
@@ -272,6 +274,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 }
             }
         }
+        Command::Gui => {
+            let module = module(&cli)?;
+            crate::gui::run(module, &cli.server)?;
+        }
         Command::Pin => {
             let module = module(&cli)?;
             let (info, token) = pick(&module, cli.token.as_deref())?;
@@ -291,7 +297,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
 }
 
 /// Opens the holder's browser on a link, where there is one to open.
-fn open_browser(url: &str) {
+pub(crate) fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(target_os = "windows") {

@@ -7,11 +7,13 @@
 //! - `csr`: PKCS#10 requests signed inside the token.
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
+//! - `gui`: the window (eframe/egui) over the same calls.
 
 pub mod change;
 pub mod cli;
 pub mod client;
 pub mod csr;
+pub mod gui;
 pub mod token;
 
 /// What can go wrong, in words for the holder.

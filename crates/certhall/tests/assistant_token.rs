@@ -483,4 +483,58 @@ async fn pins_and_tokens(backend: Backend) {
     app.server.stop().await;
 }
 
+/// The window under Xvfb (图 2.5/2.6): a real X11 window drawn by Mesa's
+/// software GL, screenshotted, and its Chinese read back by OCR — tofu boxes
+/// would not read as 数字证书助手. The screenshot is kept under target/tmp/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn window_under_xvfb() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("assistant-window.png");
+    let _ = std::fs::remove_file(&shot);
+    // Start the window, then screenshot until the title reads back (or give up).
+    let script = format!(
+        r#"{bin} --server {base} --module {MODULE} gui & P=$!
+for i in $(seq 1 20); do
+  sleep 1
+  timeout 20 import -window root {shot} 2>/dev/null || continue
+  tesseract {shot} - -l chi_sim 2>/dev/null | tr -d ' ' | grep -q 数字证书助手 && break
+done
+kill $P; wait $P 2>/dev/null; exit 0"#,
+        bin = assistant_bin().display(),
+        base = app.base,
+        shot = shot.display(),
+    );
+    let conf = usb.conf.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1600x1200x24", "bash", "-c", &script])
+            .env("SOFTHSM2_CONF", conf)
+            .env("CERTHALL_ASSISTANT_ZOOM", "2")
+            .output()
+            .expect("xvfb-run is installed (scripts/test installs xvfb)")
+    })
+    .await
+    .unwrap();
+    assert!(shot.exists(), "no screenshot: {}", out(&run));
+    let ocr = Command::new("tesseract")
+        .arg(&shot)
+        .args(["-", "-l", "chi_sim"])
+        .output()
+        .expect("tesseract is installed (scripts/test installs tesseract-ocr)");
+    let text: String = String::from_utf8_lossy(&ocr.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for words in ["数字证书助手", "办事大厅", "证书介质", holder::ORG] {
+        assert!(
+            text.contains(words),
+            "{words} not read from the window:\n{text}"
+        );
+    }
+    app.server.stop().await;
+}
+
 on_both_databases!(change_in_the_token, interrupted_anywhere, pins_and_tokens);

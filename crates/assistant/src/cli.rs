@@ -73,6 +73,20 @@ pub enum Command {
     Pin,
     /// The window: keys, 办事大厅, 证书变更, PIN change.
     Gui,
+    /// What the `certhall://` links of the portal open (打开证书助手).
+    Open { url: String },
+    /// The local bridge on 127.0.0.1 the portal's page asks whether the
+    /// assistant runs and a key is in.
+    Bridge {
+        #[arg(long, default_value_t = crate::bridge::DEFAULT_PORT)]
+        port: u16,
+        /// Pages allowed to ask (default: the --server's origin).
+        #[arg(long)]
+        allow_origin: Vec<String>,
+    },
+    /// Installs for this user: the program in ~/.local/bin, a desktop entry,
+    /// and the handler of `certhall://` links.
+    Install,
 }
 
 struct Pins {
@@ -272,6 +286,31 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     .map_err(io)?;
                     writeln!(out, "申请编号：{application_id}").map_err(io)?;
                 }
+            }
+        }
+        Command::Open { url } => {
+            // certhall://open?business=change: the window, where the holder goes on.
+            if !url.starts_with("certhall:") {
+                return Err(Error::Usage(format!("不是证书助手的链接：{url}")));
+            }
+            let module = module(&cli)?;
+            crate::gui::run(module, &cli.server)?;
+        }
+        Command::Bridge { port, allow_origin } => {
+            let mut allowed: Vec<String> = allow_origin
+                .iter()
+                .filter_map(|o| crate::bridge::origin_of(o))
+                .collect();
+            if allowed.is_empty() {
+                allowed.extend(crate::bridge::origin_of(&cli.server));
+            }
+            let module = module(&cli)?;
+            crate::bridge::serve(module, *port, allowed)?;
+        }
+        Command::Install => {
+            let done = crate::install::install(&cli.server)?;
+            for line in done {
+                writeln!(out, "{line}").map_err(io)?;
             }
         }
         Command::Gui => {

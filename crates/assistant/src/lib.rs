@@ -8,12 +8,15 @@
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
 //! - `gui`: the window (eframe/egui) over the same calls.
+//! - `bridge`, `install`: how the portal finds and opens the assistant.
 
+pub mod bridge;
 pub mod change;
 pub mod cli;
 pub mod client;
 pub mod csr;
 pub mod gui;
+pub mod install;
 pub mod token;
 
 /// What can go wrong, in words for the holder.

@@ -330,6 +330,9 @@ pub struct BrandingConfig {
     pub hotline: String,
     /// A logo file (PNG, JPEG or SVG) for the header. Default: none (initials).
     pub logo: Option<PathBuf>,
+    /// The certificate assistant's build that 下载并安装 serves. Default:
+    /// `certhall-assistant` next to the `certhall` program, if it is there.
+    pub assistant_build: Option<PathBuf>,
 }
 
 impl Default for BrandingConfig {
@@ -339,6 +342,7 @@ impl Default for BrandingConfig {
             operator: "certhall".into(),
             hotline: "400-000-0000".into(),
             logo: None,
+            assistant_build: None,
         }
     }
 }
@@ -708,6 +712,12 @@ impl Config {
                     Some(path) => Some(std::sync::Arc::new(logo(&path)?)),
                     None => None,
                 },
+                assistant_build: b.assistant_build.or_else(|| {
+                    std::env::current_exe()
+                        .ok()
+                        .map(|e| e.with_file_name("certhall-assistant"))
+                        .filter(|p| p.is_file())
+                }),
                 platform_name: b.platform_name,
                 operator: b.operator,
                 hotline: b.hotline,

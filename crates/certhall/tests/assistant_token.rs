@@ -537,4 +537,175 @@ kill $P; wait $P 2>/dev/null; exit 0"#,
     app.server.stop().await;
 }
 
+/// The local bridge answers the platform's pages only, with Private Network
+/// Access preflights; it says a key is in, nothing about whose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_bridge() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(assistant_bin())
+        .env("SOFTHSM2_CONF", &usb.conf)
+        .args([
+            "--server",
+            &app.base,
+            "--module",
+            MODULE,
+            "bridge",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/v1/status");
+    let http = reqwest::Client::new();
+    let up = common::eventually(std::time::Duration::from_secs(10), || async {
+        http.get(&url).send().await.is_ok()
+    })
+    .await;
+    assert!(up.is_some(), "the bridge did not start");
+    let r = http
+        .get(&url)
+        .header("origin", &app.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        app.base.as_str()
+    );
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(j["tokens"], 1, "{j}");
+    assert_eq!(j["certificates"], 1, "{j}");
+    assert!(
+        !j.to_string().contains(&h.serial),
+        "no serial for pages: {j}"
+    );
+    let r = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", &app.base)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-private-network", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-private-network"], "true");
+    for origin in ["https://evil.example", "null"] {
+        let r = http
+            .get(&url)
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{origin}");
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    app.server.stop().await;
+}
+
+/// Installing for the user puts the program in ~/.local/bin and a desktop
+/// entry that handles certhall:// links.
+#[test]
+fn install_registers_the_link_handler() {
+    let home = testkit::temp_dir();
+    let o = Command::new(assistant_bin())
+        .env("HOME", home.path())
+        .args(["--server", "https://ca.example.cn", "install"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("已安装"), "{}", out(&o));
+    let bin = home.path().join(".local/bin/certhall-assistant");
+    assert!(bin.is_file());
+    let entry = std::fs::read_to_string(
+        home.path()
+            .join(".local/share/applications/certhall-assistant.desktop"),
+    )
+    .unwrap();
+    assert!(
+        entry.contains("MimeType=x-scheme-handler/certhall;"),
+        "{entry}"
+    );
+    assert!(
+        entry.contains(&format!(
+            "Exec=\"{}\" --server https://ca.example.cn open %u",
+            bin.display()
+        )),
+        "{entry}"
+    );
+}
+
+/// 下载并安装 serves the configured build, with the install command; without
+/// one the page says it is coming and the link is a clear 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_and_install() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let page = common::browser::Browser::new(&app.base)
+        .get("/download")
+        .await;
+    assert!(page.has("证书助手安装包即将发布"), "{}", page.html);
+    let r = app.get("/download/certhall-assistant").await;
+    assert_eq!(r.status(), 404);
+    app.server.stop().await;
+
+    let db = testkit::TestDb::new(Backend::Sqlite).await;
+    let dir = testkit::temp_dir();
+    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
+    settings.branding.assistant_build = Some(assistant_bin());
+    let app = TestApp::spawn_with(db, dir, settings).await;
+    let page = common::browser::Browser::new(&app.base)
+        .get("/download")
+        .await;
+    assert!(
+        page.has("href=\"/download/certhall-assistant\""),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.has(&format!(
+            "./certhall-assistant --server {} install",
+            app.base
+        )),
+        "{}",
+        page.html
+    );
+    let r = app.get("/download/certhall-assistant").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        r.bytes().await.unwrap().len() as u64,
+        std::fs::metadata(assistant_bin()).unwrap().len()
+    );
+    // The 证书变更 page asks the bridge, which CSP allows.
+    let change = common::browser::Browser::new(&app.base)
+        .get("/selfservice/change")
+        .await;
+    assert!(
+        change.has("data-bridge=\"http://127.0.0.1:47391/v1/status\""),
+        "{}",
+        change.html
+    );
+    let csp = app.get("/selfservice/change").await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("connect-src 'self' http://127.0.0.1:47391"),
+        "{csp}"
+    );
+    app.server.stop().await;
+}
+
 on_both_databases!(change_in_the_token, interrupted_anywhere, pins_and_tokens);

@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "default-src 'self'; img-src 'self' data:; connect-src 'self' http://127.0.0.1:47391; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ))
         .with_state(state)
 }

@@ -15,6 +15,8 @@ pub struct Branding {
     pub hotline: String,
     /// A logo (PNG, JPEG or SVG) served at /branding/logo; None shows the initials.
     pub logo: Option<Arc<(String, Vec<u8>)>>,
+    /// The assistant's build served at /download/certhall-assistant.
+    pub assistant_build: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]

@@ -32,6 +32,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/selfservice", get(selfservice::hall))
         .route("/selfservice/{business}", get(selfservice::business))
         .route("/download", get(selfservice::download))
+        .route(
+            "/download/certhall-assistant",
+            get(selfservice::assistant_build),
+        )
         .route("/help", get(selfservice::help))
         .route("/handoff/continue", get(handoff::resume))
         .route("/handoff/{token}", get(handoff::open))

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use domain::Business;
 use ra::RaError;
 
@@ -69,12 +69,43 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Response {
 #[template(path = "portal/download.html")]
 struct Download {
     p: Page,
+    /// The assistant's build is there to download.
+    available: bool,
+    /// This platform, for the install command.
+    server: String,
 }
 
-pub async fn download(p: Page) -> Response {
+pub async fn download(State(state): State<AppState>, p: Page) -> Response {
     page_ok(&Download {
+        available: p.branding.assistant_build.is_some(),
+        server: state.origin.clone(),
         p: p.with_nav("download"),
     })
+}
+
+/// 下载并安装: the assistant's build (Linux, x86-64), as an attachment.
+pub async fn assistant_build(p: Page) -> Response {
+    let missing = || error_page(&p, &RaError::NotFound);
+    let Some(path) = p.branding.assistant_build.clone() else {
+        return missing();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"certhall-assistant\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, path = %path.display(), "the assistant's build cannot be read");
+            missing()
+        }
+    }
 }
 
 #[derive(Template)]

@@ -1,0 +1,150 @@
+//! The local bridge: a tiny HTTP endpoint on 127.0.0.1 that lets the portal's
+//! 证书变更 page say whether the assistant is running and a key is inserted.
+//!
+//! Only pages of the platform (the `Origin` allow-list) may read it; Chrome's
+//! Private Network Access preflight (`Access-Control-Request-Private-Network`)
+//! is answered so a public page may call a loopback address. It tells whether a
+//! key is present and how many certificates it holds, nothing more: no serial,
+//! no name, nothing that identifies the holder to a page that asks.
+
+use std::io::Cursor;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use tiny_http::{Header, Method, Request, Response, Server};
+
+use crate::Error;
+use crate::token::Module;
+
+/// The port the portal's page looks for the assistant on.
+pub const DEFAULT_PORT: u16 = 47391;
+
+/// The origin (`scheme://host[:port]`) of a URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        )
+    })
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+}
+
+fn get_header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Answers one request. `status` is asked only for an allowed origin.
+pub fn answer(
+    method: &Method,
+    path: &str,
+    origin: Option<&str>,
+    allowed: &[String],
+    status: impl FnOnce() -> serde_json::Value,
+) -> Response<Cursor<Vec<u8>>> {
+    let allowed_origin = origin.filter(|o| allowed.iter().any(|a| a == o));
+    let Some(origin) = allowed_origin else {
+        return Response::from_string("{\"error\":\"origin not allowed\"}")
+            .with_status_code(403)
+            .with_header(header("Content-Type", "application/json"));
+    };
+    let cors = |r: Response<Cursor<Vec<u8>>>| {
+        r.with_header(header("Access-Control-Allow-Origin", origin))
+            .with_header(header("Vary", "Origin"))
+            .with_header(header("Cache-Control", "no-store"))
+    };
+    match (method, path) {
+        (Method::Options, "/v1/status") => cors(
+            Response::from_data(Vec::new())
+                .with_status_code(204)
+                .with_header(header("Access-Control-Allow-Methods", "GET"))
+                .with_header(header("Access-Control-Allow-Private-Network", "true"))
+                .with_header(header("Access-Control-Max-Age", "600")),
+        ),
+        (Method::Get, "/v1/status") => cors(
+            Response::from_string(status().to_string())
+                .with_header(header("Content-Type", "application/json")),
+        ),
+        _ => cors(Response::from_string("{\"error\":\"not found\"}").with_status_code(404)),
+    }
+}
+
+/// What the page may know: the assistant runs, and whether a key is in.
+pub fn status_of(module: &Module) -> serde_json::Value {
+    let tokens = module.tokens().unwrap_or_default();
+    let certificates: usize = tokens
+        .iter()
+        .filter_map(|t| module.open(t.slot).ok())
+        .map(|t| t.certificates().map(|c| c.len()).unwrap_or(0))
+        .sum();
+    serde_json::json!({
+        "assistant": env!("CARGO_PKG_VERSION"),
+        "tokens": tokens.len(),
+        "certificates": certificates,
+    })
+}
+
+/// Serves until the process ends.
+pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Error> {
+    let server = Server::http(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).map_err(|e| {
+        Error::Usage(format!(
+            "无法在 127.0.0.1:{port} 上启动本地服务（是否已有助手在运行？）：{e}"
+        ))
+    })?;
+    println!(
+        "本地服务已启动：http://127.0.0.1:{port}（允许：{}）",
+        allowed.join("，")
+    );
+    for req in server.incoming_requests() {
+        let path = req.url().split('?').next().unwrap_or("").to_string();
+        let origin = get_header(&req, "Origin").map(str::to_string);
+        let resp = answer(req.method(), &path, origin.as_deref(), &allowed, || {
+            status_of(&module)
+        });
+        let _ = req.respond(resp);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(
+            origin_of("https://CA.example.cn/selfservice?x=1").as_deref(),
+            Some("https://ca.example.cn")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("not a url"), None);
+    }
+
+    #[test]
+    fn only_allowed_origins_are_answered() {
+        let allowed = vec!["https://ca.example.cn".to_string()];
+        let r = answer(
+            &Method::Get,
+            "/v1/status",
+            Some("https://evil.example"),
+            &allowed,
+            || panic!("a refused origin must not read the token"),
+        );
+        assert_eq!(r.status_code().0, 403);
+        let r = answer(&Method::Get, "/v1/status", None, &allowed, || {
+            panic!("no origin")
+        });
+        assert_eq!(r.status_code().0, 403);
+    }
+}

@@ -371,7 +371,6 @@ impl Token {
             .next()
             .ok_or_else(|| Error::Token("令牌中找不到该密钥的公钥".into()))?;
         let missing = || Error::Token("令牌未返回公钥".into());
-        use ca::derw::{self, BIT_STRING, INTEGER, SEQUENCE};
         match key.kind {
             KeyKind::P256 => {
                 let attrs = self
@@ -381,19 +380,7 @@ impl Token {
                 let Some(Attribute::EcPoint(wrapped)) = attrs.into_iter().next() else {
                     return Err(missing());
                 };
-                // CKA_EC_POINT is a DER OCTET STRING around the SEC1 point.
-                let point = der::asn1::OctetString::from_der(&wrapped)
-                    .map(|o| o.as_bytes().to_vec())
-                    .unwrap_or(wrapped);
-                let alg = [
-                    derw::wrap(0x06, ca::oids::EC_PUBLIC_KEY.as_bytes()),
-                    derw::wrap(0x06, ca::oids::CURVE_P256.as_bytes()),
-                ]
-                .concat();
-                Ok(derw::wrap(
-                    SEQUENCE,
-                    &[derw::wrap(SEQUENCE, &alg), derw::bit_string(&point)].concat(),
-                ))
+                Ok(ca::signer::p256_spki(&ca::signer::ec_point_of(&wrapped)))
             }
             KeyKind::Rsa2048 => {
                 let attrs = self
@@ -411,26 +398,9 @@ impl Token {
                         _ => {}
                     }
                 }
-                let (n, e) = (n.ok_or_else(missing)?, e.ok_or_else(missing)?);
-                let int = |mag: &[u8]| {
-                    let mut v = Vec::with_capacity(mag.len() + 1);
-                    if mag.first().is_some_and(|b| b & 0x80 != 0) {
-                        v.push(0);
-                    }
-                    v.extend_from_slice(mag);
-                    derw::wrap(INTEGER, &v)
-                };
-                let rsa_pub = derw::wrap(SEQUENCE, &[int(&n), int(&e)].concat());
-                let alg = [
-                    derw::wrap(0x06, ca::oids::RSA_ENCRYPTION.as_bytes()),
-                    vec![0x05, 0x00],
-                ]
-                .concat();
-                let mut bits = vec![0u8];
-                bits.extend_from_slice(&rsa_pub);
-                Ok(derw::wrap(
-                    SEQUENCE,
-                    &[derw::wrap(SEQUENCE, &alg), derw::wrap(BIT_STRING, &bits)].concat(),
+                Ok(ca::signer::rsa_spki(
+                    &n.ok_or_else(missing)?,
+                    &e.ok_or_else(missing)?,
                 ))
             }
         }

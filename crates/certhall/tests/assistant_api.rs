@@ -81,26 +81,7 @@ async fn approved(
 ) -> (common::browser::Browser, String, PathBuf, PathBuf) {
     let (b, app_id, page) = to_materials(app, mobile).await;
     b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
-    let reviewer = common::staff::staff(app, "wang.reviewer", "reviewer", &[]).await;
-    let desk = reviewer
-        .browser
-        .get(&format!("/admin/applications/{app_id}"))
-        .await;
-    let v = app
-        .scalar(&format!(
-            "SELECT version FROM applications WHERE id = '{app_id}'"
-        ))
-        .await
-        .to_string();
-    let done = reviewer
-        .browser
-        .post(
-            &desk,
-            &format!("/admin/applications/{app_id}/approve"),
-            &[("version", &v)],
-        )
-        .await;
-    assert!(done.has("已审核通过"), "{}", done.html);
+    common::staff::approve(app, "wang.reviewer", &app_id).await;
     let name = format!("h{mobile}");
     (
         b,

@@ -213,29 +213,6 @@ async fn submitted(app: &TestApp, mobile: &str) -> (Usb, common::browser::Browse
     (usb, b, app_id, h.serial)
 }
 
-async fn approve(app: &TestApp, app_id: &str) {
-    let reviewer = common::staff::staff(app, "wang.reviewer", "reviewer", &[]).await;
-    let desk = reviewer
-        .browser
-        .get(&format!("/admin/applications/{app_id}"))
-        .await;
-    let v = app
-        .scalar(&format!(
-            "SELECT version FROM applications WHERE id = '{app_id}'"
-        ))
-        .await
-        .to_string();
-    let done = reviewer
-        .browser
-        .post(
-            &desk,
-            &format!("/admin/applications/{app_id}/approve"),
-            &[("version", &v)],
-        )
-        .await;
-    assert!(done.has("已审核通过"), "{}", done.html);
-}
-
 /// The token after a completed change: one certificate (the new one, with the
 /// new subject, verified by OpenSSL) and one private key (generated inside,
 /// never extractable), the old pair gone; OCSP says old revoked, new good.
@@ -351,7 +328,7 @@ async fn change_in_the_token(backend: Backend) {
         out(&pending)
     );
 
-    approve(&app, &app_id).await;
+    common::staff::approve(&app, "wang.reviewer", &app_id).await;
     let online = run(&usb, &app, &["status", "--online"], None).await;
     assert!(out(&online).contains("审核通过"), "{}", out(&online));
     let done = run(&usb, &app, &["change", "--no-browser"], None).await;
@@ -368,7 +345,7 @@ async fn change_in_the_token(backend: Backend) {
 async fn interrupted_anywhere(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
     let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
-    approve(&app, &app_id).await;
+    common::staff::approve(&app, "wang.reviewer", &app_id).await;
     for step in ["keygen", "issue", "write", "relabel"] {
         let o = run(&usb, &app, &["change", "--no-browser"], Some(step)).await;
         assert_eq!(
@@ -395,7 +372,7 @@ async fn interrupted_anywhere(backend: Backend) {
 
     // Stopped after the old pair was removed: the rerun reports completion.
     let (usb, _, app_id, old_serial) = submitted(&app, "13912345678").await;
-    approve_again(&app, &app_id).await;
+    common::staff::approve(&app, "li.reviewer", &app_id).await;
     let o = run(&usb, &app, &["change", "--no-browser"], Some("delete")).await;
     assert_eq!(o.status.code(), Some(75), "{}", out(&o));
     let state = app
@@ -416,29 +393,6 @@ async fn interrupted_anywhere(backend: Backend) {
     app.server.stop().await;
 }
 
-async fn approve_again(app: &TestApp, app_id: &str) {
-    let reviewer = common::staff::staff(app, "li.reviewer", "reviewer", &[]).await;
-    let desk = reviewer
-        .browser
-        .get(&format!("/admin/applications/{app_id}"))
-        .await;
-    let v = app
-        .scalar(&format!(
-            "SELECT version FROM applications WHERE id = '{app_id}'"
-        ))
-        .await
-        .to_string();
-    let done = reviewer
-        .browser
-        .post(
-            &desk,
-            &format!("/admin/applications/{app_id}/approve"),
-            &[("version", &v)],
-        )
-        .await;
-    assert!(done.has("已审核通过"), "{}", done.html);
-}
-
 /// A wrong PIN, no token, and a PIN change.
 async fn pins_and_tokens(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
@@ -450,6 +404,13 @@ async fn pins_and_tokens(backend: Backend) {
     assert_eq!(wrong.status.code(), Some(1));
     assert!(out(&wrong).contains("PIN 不正确"), "{}", out(&wrong));
     assert_eq!(app.snapshot().await, before);
+    // After the token counts a wrong PIN, the holder is warned before typing.
+    let status = run_with(&usb, &app, &["status"], "", None).await;
+    assert!(
+        out(&status).contains("PIN 剩余尝试次数不多"),
+        "{}",
+        out(&status)
+    );
     // PIN change: old then new.
     let changed = run_with(&usb, &app, &["pin"], &format!("{PIN}\n654321\n"), None).await;
     assert!(changed.status.success(), "{}", out(&changed));

@@ -78,7 +78,7 @@ pub struct NewCertificate {
 
 /// Which certificates a proof may come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Accept {
+pub(crate) enum Accept {
     /// Ours, in its validity period, not revoked.
     Valid,
     /// As `Valid`, or revoked as superseded (the old certificate of a change
@@ -89,8 +89,9 @@ enum Accept {
 impl Ra {
     /// Checks a proof: the certificate is ours (byte for byte), acceptable, and
     /// `signature` over `message` verifies with its key; then uses up the
-    /// challenge. Nothing is stored unless every check passes.
-    async fn prove(
+    /// challenge. Nothing is stored unless every check passes. The hand-off
+    /// and every call of the assistant go through here.
+    pub(crate) async fn prove(
         &self,
         certificate: &[u8],
         nonce: &str,

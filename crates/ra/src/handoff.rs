@@ -9,11 +9,9 @@
 //!    of the holder who follows it, pre-filled from that certificate
 //!    (`handoff_open`).
 
-use der::{Decode, DecodePem, Encode};
 use domain::{Business, Serial};
 use spki::AlgorithmIdentifierOwned;
 use store::handoff::LinkRow;
-use x509_cert::Certificate;
 
 use crate::{Msg, Ra, RaError, ms, random};
 
@@ -75,8 +73,8 @@ impl Ra {
         })
     }
 
-    /// Verifies a proof of possession and returns the single-use link. Nothing is
-    /// stored unless every check passes.
+    /// Verifies a proof of possession (`Ra::prove`) and returns the single-use
+    /// link. Nothing is stored unless every check passes.
     pub async fn handoff_redeem(
         &self,
         certificate: &[u8],
@@ -84,56 +82,23 @@ impl Ra {
         signature: &[u8],
         business: Business,
     ) -> Result<Link, RaError> {
+        let row = self
+            .prove(
+                certificate,
+                nonce,
+                &signed_message(nonce),
+                signature,
+                crate::assistant::Accept::Valid,
+            )
+            .await?;
         let now = self.now_ms();
-        let trimmed = certificate.trim_ascii_start();
-        let cert = if trimmed.starts_with(b"-----BEGIN") {
-            Certificate::from_pem(trimmed)
-        } else {
-            Certificate::from_der(certificate)
-        }
-        .map_err(|_| refused("证书格式不正确"))?;
-        let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
-            .map_err(|_| refused("证书序列号不正确"))?;
-        let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
-
-        let mut conn = self.db.conn().await?;
-        let row = store::certificates::by_serial(&mut conn, &serial.to_hex())
-            .await?
-            .filter(|r| r.cert_der.as_deref() == Some(der.as_slice()))
-            .ok_or_else(|| refused("该证书不是本 CA 签发的证书"))?;
-        if row.revoked_at.is_some() {
-            return Err(refused("该证书已被吊销，不能办理此业务"));
-        }
-        if row.not_after <= now || row.not_before > now {
-            return Err(refused("该证书不在有效期内"));
-        }
-        // Read-only check of the challenge first: a bad proof must not use it up.
-        let challenge_ok = store::handoff::usable_challenge(&mut conn, nonce, now).await?;
-        if challenge_ok.is_none() {
-            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        }
-        let spki = cert.tbs_certificate().subject_public_key_info();
-        let kind = ca::verify::classify(spki)?;
-        ca::verify::verify(
-            spki,
-            &proof_algorithm(kind),
-            &signed_message(nonce),
-            signature,
-        )
-        .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名"))?;
-        drop(conn);
-
         let token = random::token();
         let expires_at_ms = now + ms(self.settings.handoff_ttl);
-        let mut tx = self.db.begin().await?;
-        if !store::handoff::use_challenge(&mut tx, nonce, now).await? {
-            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        }
         store::handoff::insert_link(
-            &mut tx,
+            &mut *self.db.conn().await?,
             &LinkRow {
                 token_hash: random::hash(&token),
-                serial: serial.to_hex(),
+                serial: row.serial.clone(),
                 business: business.key().into(),
                 created_at: now,
                 expires_at: expires_at_ms,
@@ -141,8 +106,7 @@ impl Ra {
             },
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        tracing::info!(cert.serial = %serial, business = business.key(), "hand-off link issued");
+        tracing::info!(cert.serial = %row.serial, business = business.key(), "hand-off link issued");
         Ok(Link {
             url: format!(
                 "{}/handoff/{token}",

@@ -34,6 +34,53 @@ pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> [u8; 20] {
     Sha1::digest(spki.subject_public_key.raw_bytes()).into()
 }
 
+/// The SEC1 point in a PKCS#11 CKA_EC_POINT, which tokens give as a DER OCTET
+/// STRING around the point (some give the bare point).
+pub fn ec_point_of(cka_ec_point: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    der::asn1::OctetString::from_der(cka_ec_point)
+        .map(|o| o.as_bytes().to_vec())
+        .unwrap_or_else(|_| cka_ec_point.to_vec())
+}
+
+/// SubjectPublicKeyInfo (DER) of a P-256 key from its SEC1 point.
+pub fn p256_spki(point: &[u8]) -> Vec<u8> {
+    use crate::derw::{self, SEQUENCE};
+    let alg = [
+        derw::wrap(0x06, crate::oids::EC_PUBLIC_KEY.as_bytes()),
+        derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
+    ]
+    .concat();
+    derw::wrap(
+        SEQUENCE,
+        &[derw::wrap(SEQUENCE, &alg), derw::bit_string(point)].concat(),
+    )
+}
+
+/// SubjectPublicKeyInfo (DER) of an RSA key from its modulus and public
+/// exponent (big-endian magnitudes, as PKCS#11 gives them).
+pub fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
+    use crate::derw::{self, INTEGER, SEQUENCE};
+    let int = |mag: &[u8]| {
+        let mut v = Vec::with_capacity(mag.len() + 1);
+        if mag.first().is_some_and(|b| b & 0x80 != 0) {
+            v.push(0);
+        }
+        v.extend_from_slice(mag);
+        derw::wrap(INTEGER, &v)
+    };
+    let rsa_pub = derw::wrap(SEQUENCE, &[int(n), int(e)].concat());
+    let alg = [
+        derw::wrap(0x06, crate::oids::RSA_ENCRYPTION.as_bytes()),
+        vec![0x05, 0x00],
+    ]
+    .concat();
+    derw::wrap(
+        SEQUENCE,
+        &[derw::wrap(SEQUENCE, &alg), derw::bit_string(&rsa_pub)].concat(),
+    )
+}
+
 /// Converts a raw `r‖s` ECDSA/SM2 signature (as PKCS#11 returns it) to DER.
 pub fn raw_ecdsa_to_der(raw: &[u8]) -> Result<Vec<u8>, CaError> {
     if raw.is_empty() || !raw.len().is_multiple_of(2) {

@@ -20,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::{Signer, raw_ecdsa_to_der};
-use crate::derw::{self, BIT_STRING, INTEGER, SEQUENCE};
+use crate::derw;
 use crate::{CaError, KeyAlgorithm};
 
 /// Where the CA's keys live when they live in a token.
@@ -210,24 +210,7 @@ fn public_spki(
             let Some(Attribute::EcPoint(wrapped)) = attrs.into_iter().next() else {
                 return Err(missing());
             };
-            // CKA_EC_POINT is a DER OCTET STRING around the SEC1 point.
-            let point = der::asn1::OctetString::new(wrapped.clone())
-                .ok()
-                .and_then(|_| {
-                    use der::Decode;
-                    der::asn1::OctetString::from_der(&wrapped).ok()
-                })
-                .map(|o| o.as_bytes().to_vec())
-                .unwrap_or(wrapped);
-            let alg = [
-                derw::wrap(0x06, crate::oids::EC_PUBLIC_KEY.as_bytes()),
-                derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
-            ]
-            .concat();
-            Ok(derw::wrap(
-                SEQUENCE,
-                &[derw::wrap(SEQUENCE, &alg), derw::bit_string(&point)].concat(),
-            ))
+            Ok(super::p256_spki(&super::ec_point_of(&wrapped)))
         }
         KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
             let attrs = session.get_attributes(
@@ -242,26 +225,9 @@ fn public_spki(
                     _ => {}
                 }
             }
-            let (n, e) = (n.ok_or_else(missing)?, e.ok_or_else(missing)?);
-            let int = |mag: &[u8]| {
-                let mut v = Vec::with_capacity(mag.len() + 1);
-                if mag.first().is_some_and(|b| b & 0x80 != 0) {
-                    v.push(0);
-                }
-                v.extend_from_slice(mag);
-                derw::wrap(INTEGER, &v)
-            };
-            let rsa_pub = derw::wrap(SEQUENCE, &[int(&n), int(&e)].concat());
-            let alg = [
-                derw::wrap(0x06, crate::oids::RSA_ENCRYPTION.as_bytes()),
-                vec![0x05, 0x00],
-            ]
-            .concat();
-            let mut bits = vec![0u8];
-            bits.extend_from_slice(&rsa_pub);
-            Ok(derw::wrap(
-                SEQUENCE,
-                &[derw::wrap(SEQUENCE, &alg), derw::wrap(BIT_STRING, &bits)].concat(),
+            Ok(super::rsa_spki(
+                &n.ok_or_else(missing)?,
+                &e.ok_or_else(missing)?,
             ))
         }
         KeyAlgorithm::Sm2 => Err(missing()),

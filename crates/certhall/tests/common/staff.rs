@@ -130,3 +130,27 @@ pub async fn staff(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> Sta
         browser,
     }
 }
+
+/// A new reviewer `name` opens the application on the desk and approves it.
+pub async fn approve(app: &TestApp, name: &str, app_id: &str) {
+    let reviewer = staff(app, name, "reviewer", &[]).await;
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{app_id}"))
+        .await;
+    let version = app
+        .scalar(&format!(
+            "SELECT version FROM applications WHERE id = '{app_id}'"
+        ))
+        .await
+        .to_string();
+    let done = reviewer
+        .browser
+        .post(
+            &desk,
+            &format!("/admin/applications/{app_id}/approve"),
+            &[("version", &version)],
+        )
+        .await;
+    assert!(done.has("已审核通过"), "{}", done.html);
+}

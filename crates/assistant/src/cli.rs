@@ -71,6 +71,9 @@ pub enum Command {
     },
     /// Change the key's user PIN.
     Pin,
+    /// 找回密码: a forgotten or locked PIN reset after an SMS code to the
+    /// mobile reserved for the key.
+    Unlock,
     /// The window: keys, 办事大厅, 证书变更, PIN change.
     Gui,
     /// What the `certhall://` links of the portal open (打开证书助手).
@@ -91,26 +94,22 @@ pub enum Command {
 
 struct Pins {
     stdin: bool,
-    lines: Vec<String>,
 }
 
 impl Pins {
+    /// The next line of standard input (`--pin-stdin`), or what is typed at the
+    /// terminal without echo.
     fn next(&mut self, prompt: &str) -> Result<SecretString, Error> {
         if self.stdin {
-            if self.lines.is_empty() {
-                let mut all = String::new();
-                for line in std::io::stdin().lock().lines() {
-                    let line = line.map_err(|e| Error::Usage(format!("无法读取 PIN：{e}")))?;
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-                self.lines = all.lines().rev().map(str::to_string).collect();
+            let mut line = String::new();
+            let n = std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::Usage(format!("无法读取输入：{e}")))?;
+            if n == 0 {
+                return Err(Error::Usage("标准输入中没有 PIN".into()));
             }
-            let pin = self
-                .lines
-                .pop()
-                .ok_or_else(|| Error::Usage("标准输入中没有 PIN".into()))?;
-            return Ok(SecretString::from(pin.trim().to_string()));
+            return Ok(SecretString::from(line.trim().to_string()));
         }
         rpassword::prompt_password(prompt)
             .map(|p| SecretString::from(p.trim().to_string()))
@@ -169,7 +168,6 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     let io = |e: std::io::Error| Error::Usage(e.to_string());
     let mut pins = Pins {
         stdin: cli.pin_stdin,
-        lines: Vec::new(),
     };
     match &cli.command {
         Command::Hall => {
@@ -316,6 +314,24 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Gui => {
             let module = module(&cli)?;
             crate::gui::run(module, &cli.server)?;
+        }
+        Command::Unlock => {
+            use secrecy::ExposeSecret;
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            let client = Client::new(&cli.server)?;
+            let to = client.unlock_start(&info.serial)?;
+            writeln!(out, "验证码已发送至 {to}").map_err(io)?;
+            out.flush().map_err(io)?;
+            let code = pins.next("请输入短信验证码：")?;
+            let new = pins.next("请输入新 PIN（6–16 位）：")?;
+            let n = new.expose_secret().chars().count();
+            if !(6..=16).contains(&n) {
+                return Err(Error::Usage("新 PIN 应为 6–16 位".into()));
+            }
+            let so_pin = client.unlock_finish(&info.serial, code.expose_secret())?;
+            token.reset_user_pin(&so_pin, &new)?;
+            writeln!(out, "证书介质“{}”的 PIN 已重置，请使用新 PIN", info.label).map_err(io)?;
         }
         Command::Pin => {
             let module = module(&cli)?;

@@ -204,4 +204,30 @@ impl Client {
         )?;
         Ok(())
     }
+
+    /// 找回密码, step 1: the server texts a code to the key's reserved mobile;
+    /// returns that number masked.
+    pub fn unlock_start(&self, token_serial: &str) -> Result<String, Error> {
+        let v: serde_json::Value = self.post(
+            "/api/v1/unlock/start",
+            &json!({ "token_serial": token_serial }),
+        )?;
+        Ok(v["sent_to"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Step 2: the code → the key's SO PIN, kept as a secret in memory only.
+    pub fn unlock_finish(
+        &self,
+        token_serial: &str,
+        code: &str,
+    ) -> Result<secrecy::SecretString, Error> {
+        let v: serde_json::Value = self.post(
+            "/api/v1/unlock/finish",
+            &json!({ "token_serial": token_serial, "code": code }),
+        )?;
+        v["so_pin"]
+            .as_str()
+            .map(|p| secrecy::SecretString::from(p.to_string()))
+            .ok_or_else(|| Error::Server("服务器未给出授权".into()))
+    }
 }

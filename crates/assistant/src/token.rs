@@ -202,6 +202,21 @@ impl Token {
         self.session.set_pin(&old, &new).map_err(ck)
     }
 
+    /// Sets a new user PIN with the SO PIN (找回密码), then logs the SO out.
+    pub fn reset_user_pin(&self, so_pin: &SecretString, new: &SecretString) -> Result<(), Error> {
+        let so = AuthPin::new(so_pin.expose_secret().into());
+        match self.session.login(UserType::So, Some(&so)) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+            Err(e) => return Err(ck(e)),
+        }
+        let result = self
+            .session
+            .init_pin(&AuthPin::new(new.expose_secret().into()))
+            .map_err(ck);
+        let _ = self.session.logout();
+        result
+    }
+
     /// Every X.509 certificate object.
     pub fn certificates(&self) -> Result<Vec<TokenCert>, Error> {
         let handles = self

@@ -47,6 +47,9 @@ pub enum Command {
     /// CA staff accounts for the back office (/admin).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// USB keys the CA hands out.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Play the certificate assistant's part with a key file: print a single-use
     /// link that opens the portal's form for this certificate.
     Handoff {
@@ -161,6 +164,20 @@ pub enum StaffCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Holds a key's SO PIN (one line on standard input) in escrow, sealed under
+    /// the CA key passphrase, for 找回密码 by SMS to the reserved mobile.
+    Escrow {
+        /// The key's serial number (as `pkcs11-tool --list-token-slots` shows it).
+        #[arg(long)]
+        serial: String,
+        /// The holder's mobile number reserved for PIN resets.
+        #[arg(long)]
+        mobile: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain; report the first broken link.
     Verify,
@@ -192,6 +209,7 @@ impl Cli {
             Command::Ca(cmd) => commands::ca::run(&settings, cmd).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&settings).await,
             Command::Staff(cmd) => commands::staff::run(&settings, cmd).await,
+            Command::Token(cmd) => commands::token::run(&settings, cmd).await,
             Command::Handoff {
                 cert,
                 key,

@@ -669,4 +669,103 @@ async fn download_and_install() {
     app.server.stop().await;
 }
 
-on_both_databases!(change_in_the_token, interrupted_anywhere, pins_and_tokens);
+/// 找回密码: the CA holds the key's SO PIN in escrow; the holder who forgot the
+/// PIN gets an SMS code to the reserved mobile, and the assistant sets a new
+/// PIN with the SO PIN, which it never shows. A wrong code changes nothing.
+async fn unlock_a_forgotten_pin(backend: Backend) {
+    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
+    let token_serial = slots
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("serial num"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .expect("the token's serial");
+    // Not registered yet: refused.
+    let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("未在本 CA 登记"), "{}", out(&o));
+    // The CA's operator escrows the SO PIN (standard input, never argv).
+    let mut escrow = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
+        .arg("--data-dir")
+        .arg(&app.settings.data_dir)
+        .arg("--database-url")
+        .arg(&app.settings.database_url)
+        .args([
+            "token",
+            "escrow",
+            "--serial",
+            &token_serial,
+            "--mobile",
+            "13812345678",
+        ])
+        .env("CERTHALL_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = escrow.stdin.take().unwrap();
+        stdin.write_all(b"87654321\n").await.unwrap();
+    }
+    let escrowed = escrow.wait_with_output().await.unwrap();
+    assert!(escrowed.status.success(), "{}", out(&escrowed));
+    assert!(out(&escrowed).contains("138****5678"), "{}", out(&escrowed));
+
+    // A wrong code: refused, the PIN unchanged.
+    let before = app.snapshot().await;
+    let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("验证码已发送至 138****5678"),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains("验证码不正确"), "{}", out(&o));
+    let still = run_with(
+        &usb,
+        &app,
+        &["status", "--online"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(still.status.success(), "{}", out(&still));
+    assert_eq!(app.snapshot().await, before);
+
+    // The right code (the one sent above is still good) and a new PIN.
+    let code = common::browser::last_code(&app.settings.data_dir, "13812345678");
+    let o = run_with(&usb, &app, &["unlock"], &format!("{code}\n654321\n"), None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("PIN 已重置"), "{}", out(&o));
+    assert!(!out(&o).contains("87654321"), "the SO PIN is never shown");
+    let old = run_with(
+        &usb,
+        &app,
+        &["status", "--online"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(out(&old).contains("PIN 不正确"), "{}", out(&old));
+    let new = run_with(&usb, &app, &["status", "--online"], "654321\n", None).await;
+    assert!(new.status.success(), "{}", out(&new));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'token.unlock_authorised'")
+            .await,
+        1
+    );
+    app.server.stop().await;
+}
+
+on_both_databases!(
+    change_in_the_token,
+    interrupted_anywhere,
+    pins_and_tokens,
+    unlock_a_forgotten_pin
+);

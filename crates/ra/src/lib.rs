@@ -31,6 +31,7 @@ pub mod shipping;
 pub mod signin;
 pub mod sms;
 pub mod staff;
+pub mod unlock;
 
 use std::sync::Arc;
 use std::time::Duration;

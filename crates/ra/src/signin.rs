@@ -17,6 +17,27 @@ const HOUR: i64 = 3_600_000;
 impl Ra {
     /// Sends a sign-in code to `mobile`.
     pub async fn send_signin_code(&self, mobile: &Mobile, client: &str) -> Result<(), RaError> {
+        let (signature, minutes) = (
+            self.settings.sms_signature.clone(),
+            self.settings.sms_code_ttl.as_secs() / 60,
+        );
+        self.send_code(mobile, PURPOSE, client, |code| {
+            format!("【{signature}】您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。")
+        })
+        .await?;
+        tracing::info!(holder.mobile = %mobile, "sent a sign-in code");
+        Ok(())
+    }
+
+    /// Sends a fresh code for `purpose` to `mobile`, with the sending limits
+    /// (per number and per client). `text` words the SMS around the code.
+    pub(crate) async fn send_code(
+        &self,
+        mobile: &Mobile,
+        purpose: &str,
+        client: &str,
+        text: impl FnOnce(&str) -> String,
+    ) -> Result<(), RaError> {
         let now = self.now_ms();
         let s = &self.settings;
         let by_number = format!("sms:number:{}", mobile.as_str());
@@ -55,7 +76,7 @@ impl Ra {
             code_hash: random::hash(&format!("{id}:{code}")),
             id,
             mobile: mobile.as_str().to_string(),
-            purpose: PURPOSE.into(),
+            purpose: purpose.into(),
             created_at: now,
             expires_at: now + ms(s.sms_code_ttl),
             failed_attempts: 0,
@@ -63,13 +84,7 @@ impl Ra {
         };
         store::sms::insert(&mut *self.db.conn().await?, &row).await?;
         ratelimit::record(&self.db, now, &[&by_number, &by_client]).await?;
-        let text = format!(
-            "【{}】您的登录验证码是 {code}，{} 分钟内有效。请勿告诉他人。",
-            s.sms_signature,
-            s.sms_code_ttl.as_secs() / 60
-        );
-        self.sms.send(mobile, &text).await?;
-        tracing::info!(holder.mobile = %mobile, "sent a sign-in code");
+        self.sms.send(mobile, &text(&code)).await?;
         Ok(())
     }
 
@@ -80,6 +95,28 @@ impl Ra {
         code: &str,
         client: &str,
     ) -> Result<HolderRow, RaError> {
+        let now = self.now_ms();
+        let id = new_id();
+        let holder = self
+            .redeem_code(mobile, PURPOSE, code, client, async |tx| {
+                Ok(store::holders::sign_in(tx, &id, mobile.as_str(), now).await?)
+            })
+            .await?;
+        tracing::info!(holder.id = %holder.id, holder.mobile = %mobile, "holder signed in");
+        Ok(holder)
+    }
+
+    /// Checks the newest `purpose` code sent to `mobile` (5 minutes, once, at
+    /// most `sms_max_failures` wrong tries; checks limited per client) and, in
+    /// the transaction that uses it up, runs `then`.
+    pub(crate) async fn redeem_code<T>(
+        &self,
+        mobile: &Mobile,
+        purpose: &str,
+        code: &str,
+        client: &str,
+        then: impl AsyncFnOnce(&mut store::AnyConnection) -> Result<T, RaError>,
+    ) -> Result<T, RaError> {
         let now = self.now_ms();
         let by_client = format!("signin:client:{client}");
         ratelimit::check(
@@ -100,7 +137,7 @@ impl Ra {
             return Err(RaError::Invalid(Msg::new("请输入 6 位数字验证码")));
         }
         let latest =
-            store::sms::latest(&mut *self.db.conn().await?, mobile.as_str(), PURPOSE).await?;
+            store::sms::latest(&mut *self.db.conn().await?, mobile.as_str(), purpose).await?;
         let Some(row) = latest else {
             return Err(RaError::CodeMissing);
         };
@@ -121,7 +158,7 @@ impl Ra {
             if hash != row.code_hash {
                 let failures =
                     store::sms::record_failure(&mut *self.db.conn().await?, &row.id).await?;
-                tracing::info!(holder.mobile = %mobile, failures, "wrong sign-in code");
+                tracing::info!(mobile = %mobile, purpose, failures, "wrong SMS code");
                 return Err(if failures >= max {
                     RaError::CodeLocked
                 } else {
@@ -133,9 +170,8 @@ impl Ra {
             // Right code, but someone used it a moment ago.
             return Err(RaError::CodeUsed);
         }
-        let holder = store::holders::sign_in(&mut tx, &new_id(), mobile.as_str(), now).await?;
+        let out = then(&mut tx).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        tracing::info!(holder.id = %holder.id, holder.mobile = %mobile, "holder signed in");
-        Ok(holder)
+        Ok(out)
     }
 }

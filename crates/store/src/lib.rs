@@ -16,6 +16,7 @@ pub mod counters;
 pub mod crls;
 mod db;
 mod error;
+pub mod escrow;
 mod filter;
 pub mod finance;
 pub mod handoff;

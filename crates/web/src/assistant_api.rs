@@ -12,8 +12,10 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -31,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assistant/status", post(status))
         .route("/api/v1/assistant/issue", post(issue))
         .route("/api/v1/assistant/complete", post(complete))
+        .route("/api/v1/unlock/start", post(unlock_start))
+        .route("/api/v1/unlock/finish", post(unlock_finish))
 }
 
 #[derive(Serialize)]
@@ -232,6 +236,62 @@ async fn complete(
         .await
     {
         Ok(id) => Json(serde_json::json!({ "application_id": id, "state": "COMPLETED", "state_label": "已完成" }))
+            .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct UnlockJson {
+    /// The USB key's serial (CKA token info), as the assistant reads it.
+    token_serial: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// 找回密码, step 1: a code to the key's reserved mobile.
+async fn unlock_start(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(req) = serde_json::from_slice::<UnlockJson>(&body) else {
+        return bad(&headers, "请求格式不正确：需要 JSON 字段 token_serial");
+    };
+    match s
+        .ra
+        .unlock_start(&req.token_serial, &peer.ip().to_string())
+        .await
+    {
+        Ok(masked) => Json(serde_json::json!({ "sent_to": masked })).into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+/// Step 2: the code → the SO PIN, for the assistant alone to use.
+async fn unlock_finish(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use secrecy::ExposeSecret;
+    let Ok(req) = serde_json::from_slice::<UnlockJson>(&body) else {
+        return bad(
+            &headers,
+            "请求格式不正确：需要 JSON 字段 token_serial、code",
+        );
+    };
+    match s
+        .ra
+        .unlock_finish(&req.token_serial, &req.code, &peer.ip().to_string())
+        .await
+    {
+        Ok(so_pin) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(serde_json::json!({ "so_pin": so_pin.expose_secret() })),
+        )
             .into_response(),
         Err(e) => ra_error(&headers, &e),
     }

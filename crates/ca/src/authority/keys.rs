@@ -89,3 +89,20 @@ impl KeyStore {
         })
     }
 }
+
+impl KeyStore {
+    /// Seals a small secret (a USB key's SO PIN held in escrow) under the CA key
+    /// passphrase, bound to `aad`.
+    pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
+        keywrap::seal(self.passphrase()?, aad, secret)
+    }
+
+    /// Opens what `seal_secret` sealed with the same `aad`.
+    pub fn open_secret(
+        &self,
+        aad: &str,
+        sealed: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, CaError> {
+        keywrap::open(self.passphrase()?, aad, sealed)
+    }
+}

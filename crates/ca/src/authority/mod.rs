@@ -87,6 +87,13 @@ pub struct OcspSigner {
     pub not_after_ms: i64,
 }
 
+impl Authority {
+    /// The CA's key store, for secrets sealed under its passphrase.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+}
+
 pub struct Authority {
     db: Db,
     clock: Arc<dyn Clock>,

@@ -5,6 +5,7 @@ pub mod ca;
 pub mod handoff;
 pub mod paysim;
 pub mod staff;
+pub mod token;
 
 use store::audit::{self, Verdict};
 

@@ -1,0 +1,146 @@
+//! 找回密码 for a USB key: the CA holds each key's SO PIN in escrow, sealed under
+//! the CA key passphrase, with the mobile number reserved for it. A holder who
+//! forgot the PIN (or locked the key) proves who they are with an SMS code to
+//! that number; the assistant then receives the SO PIN, sets a new user PIN in
+//! the key with it, and forgets it. The SO PIN is never shown to the holder and
+//! never written on their machine.
+
+use domain::Mobile;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use store::escrow::{self, EscrowRow};
+use store::{Db, audit};
+
+use crate::{Msg, Ra, RaError};
+
+const PURPOSE: &str = "unlock";
+
+fn aad(token_serial: &str) -> String {
+    format!("so-pin:{token_serial}")
+}
+
+fn not_registered() -> RaError {
+    RaError::Conflict(Msg::new(
+        "该证书介质未在本 CA 登记，无法在线找回密码，请联系客服",
+    ))
+}
+
+/// Records a key's SO PIN (CA operators: `certhall token escrow`). A key
+/// initialised again replaces its entry.
+pub async fn escrow_so_pin(
+    db: &Db,
+    keys: &ca::KeyStore,
+    now: i64,
+    token_serial: &str,
+    mobile: &Mobile,
+    so_pin: &SecretString,
+    by: &str,
+) -> Result<(), RaError> {
+    let serial = token_serial.trim();
+    if serial.is_empty() || serial.len() > 64 {
+        return Err(RaError::Invalid(Msg::new("证书介质序列号不正确")));
+    }
+    if so_pin.expose_secret().len() < 4 {
+        return Err(RaError::Invalid(Msg::new("SO PIN 太短")));
+    }
+    let sealed = keys.seal_secret(&aad(serial), so_pin.expose_secret().as_bytes())?;
+    let mut tx = db.begin().await?;
+    escrow::put(
+        &mut tx,
+        &EscrowRow {
+            token_serial: serial.to_string(),
+            mobile: mobile.as_str().to_string(),
+            sealed_so_pin: sealed,
+            created_at: now,
+            created_by: by.to_string(),
+            released_at: None,
+        },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        now,
+        &audit::Event {
+            actor: by,
+            action: "token.escrowed",
+            object: serial,
+            details: json!({ "mobile": mobile.masked() }),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(())
+}
+
+impl Ra {
+    async fn escrow_of(&self, token_serial: &str) -> Result<(EscrowRow, Mobile), RaError> {
+        let row = escrow::get(&mut *self.db.conn().await?, token_serial.trim())
+            .await?
+            .ok_or_else(not_registered)?;
+        let mobile = Mobile::parse(&row.mobile).map_err(|_| not_registered())?;
+        Ok((row, mobile))
+    }
+
+    /// Step 1: a code to the key's reserved mobile; returns that number masked.
+    /// A code sent a moment ago and still good is not sent again: the holder
+    /// may have mistyped it and run the assistant once more.
+    pub async fn unlock_start(&self, token_serial: &str, client: &str) -> Result<String, RaError> {
+        let (_, mobile) = self.escrow_of(token_serial).await?;
+        let now = self.now_ms();
+        if let Some(live) =
+            store::sms::latest(&mut *self.db.conn().await?, mobile.as_str(), PURPOSE).await?
+            && live.used_at.is_none()
+            && live.expires_at > now
+            && live.failed_attempts < self.settings.sms_max_failures
+        {
+            return Ok(mobile.masked());
+        }
+        let (signature, minutes) = (
+            self.settings.sms_signature.clone(),
+            self.settings.sms_code_ttl.as_secs() / 60,
+        );
+        self.send_code(&mobile, PURPOSE, client, |code| {
+            format!(
+                "【{signature}】您正在找回证书介质密码，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
+            )
+        })
+        .await?;
+        Ok(mobile.masked())
+    }
+
+    /// Step 2: the code checks out; the SO PIN for the assistant.
+    pub async fn unlock_finish(
+        &self,
+        token_serial: &str,
+        code: &str,
+        client: &str,
+    ) -> Result<SecretString, RaError> {
+        let (row, mobile) = self.escrow_of(token_serial).await?;
+        let so_pin = self
+            .authority
+            .keys()
+            .open_secret(&aad(&row.token_serial), &row.sealed_so_pin)?;
+        let so_pin =
+            SecretString::from(String::from_utf8(so_pin.to_vec()).map_err(|_| not_registered())?);
+        let now = self.now_ms();
+        let serial = row.token_serial.clone();
+        self.redeem_code(&mobile, PURPOSE, code, client, async |tx| {
+            escrow::released(tx, &serial, now).await?;
+            audit::append(
+                tx,
+                now,
+                &audit::Event {
+                    actor: &format!("mobile:{}", mobile.masked()),
+                    action: "token.unlock_authorised",
+                    object: &serial,
+                    details: json!({ "client": client }),
+                },
+            )
+            .await?;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(token.serial = %serial, "PIN reset authorised");
+        Ok(so_pin)
+    }
+}

@@ -130,11 +130,23 @@ fn module(cli: &Cli) -> Result<Module, Error> {
 
 fn pick(module: &Module, label: Option<&str>) -> Result<(TokenInfo, Token), Error> {
     let tokens = module.tokens()?;
-    let info = match label {
-        Some(l) => tokens.into_iter().find(|t| t.label == l),
-        None => tokens.into_iter().next(),
+    if label.is_none() && tokens.len() > 1 {
+        let names: Vec<&str> = tokens.iter().map(|t| t.label.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "检测到多个证书介质（{}），请用 --token 指定要使用的一个",
+            names.join("、")
+        )));
     }
-    .ok_or_else(|| Error::Usage("未检测到证书介质，请插入 USB Key".into()))?;
+    let info = match label {
+        Some(l) => tokens
+            .into_iter()
+            .find(|t| t.label == l)
+            .ok_or_else(|| Error::Usage(format!("未找到名为“{l}”的证书介质")))?,
+        None => tokens
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Usage("未检测到证书介质，请插入 USB Key".into()))?,
+    };
     let token = module.open(info.slot)?;
     Ok((info, token))
 }

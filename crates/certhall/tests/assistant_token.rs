@@ -763,6 +763,153 @@ async fn unlock_a_forgotten_pin(backend: Backend) {
     app.server.stop().await;
 }
 
+/// Two keys inserted: the holder names one; a key holding a certificate from
+/// another CA is refused by the server and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_keys_and_a_foreign_certificate() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    usb.tool(
+        "softhsm2-util",
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            "other-key",
+            "--pin",
+            PIN,
+            "--so-pin",
+            "87654321",
+        ],
+    );
+    let o = run(&usb, &app, &["change", "--no-browser"], None).await;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("检测到多个证书介质"), "{}", out(&o));
+    assert!(
+        out(&o).contains("holder-key") && out(&o).contains("other-key"),
+        "{}",
+        out(&o)
+    );
+    let o = run(
+        &usb,
+        &app,
+        &["--token", "holder-key", "change", "--no-browser"],
+        None,
+    )
+    .await;
+    assert!(out(&o).contains("/handoff/"), "{}", out(&o));
+    let o = run(
+        &usb,
+        &app,
+        &["--token", "nope", "change", "--no-browser"],
+        None,
+    )
+    .await;
+    assert!(
+        out(&o).contains("未找到名为“nope”的证书介质"),
+        "{}",
+        out(&o)
+    );
+
+    // A self-made certificate in a key of its own.
+    let foreign = Usb::new();
+    let (key, csr) = openssl::key_and_csr(app.dir.path(), "foreign", KeyKind::P256);
+    let cert = app.path("foreign.pem");
+    openssl::ok(&[
+        "x509",
+        "-req",
+        "-in",
+        csr.to_str().unwrap(),
+        "-signkey",
+        key.to_str().unwrap(),
+        "-days",
+        "30",
+        "-out",
+        cert.to_str().unwrap(),
+    ]);
+    foreign.import(&key, &cert);
+    let before = app.snapshot().await;
+    let o = run(&foreign, &app, &["change", "--no-browser"], None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("该证书不是本 CA 签发的证书"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(app.snapshot().await, before);
+    app.server.stop().await;
+}
+
+/// A server whose answer certifies another key than the one just made in the
+/// token: the assistant writes nothing and keeps the old pair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_key_is_not_written() {
+    use axum::Json;
+    use axum::routing::post;
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    // A certificate of ours, but for some other key.
+    let other = holder::enterprise(&app, "h2", KeyKind::P256).await;
+    let other_pem = std::fs::read_to_string(&other.cert).unwrap();
+    let fake = axum::Router::new()
+        .route(
+            "/api/v1/handoff/challenge",
+            post(|| async { Json(serde_json::json!({ "nonce": "n", "sign": "x" })) }),
+        )
+        .route(
+            "/api/v1/assistant/status",
+            post(|| async {
+                Json(serde_json::json!({
+                    "serial": "01", "status": "valid", "common_name": "张三", "organization": null,
+                    "not_before": "", "not_after": "",
+                    "applications": [{ "id": "app-1", "business": "change", "business_name": "证书变更",
+                        "state": "APPROVED", "state_label": "审核通过", "issued_here": false }]
+                }))
+            }),
+        )
+        .route(
+            "/api/v1/assistant/issue",
+            post(move || {
+                let pem = other_pem.clone();
+                async move {
+                    Json(serde_json::json!({ "application_id": "app-1", "serial": "02", "certificate_pem": pem }))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, fake).await });
+    let conf = usb.conf.clone();
+    let o = tokio::task::spawn_blocking(move || {
+        assistant(
+            &conf,
+            &fake_base,
+            &["change".into(), "--no-browser".into()],
+            &format!("{PIN}\n"),
+            None,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("不匹配，未写入"), "{}", out(&o));
+    let objects = usb.objects();
+    assert_eq!(
+        objects.matches("Certificate Object").count(),
+        1,
+        "{objects}"
+    );
+    assert!(
+        objects.contains("ID:         01\n"),
+        "the old pair is kept:\n{objects}"
+    );
+    app.server.stop().await;
+}
+
 on_both_databases!(
     change_in_the_token,
     interrupted_anywhere,

@@ -90,6 +90,26 @@ pub enum Command {
     /// Installs for this user: the program in ~/.local/bin, a desktop entry,
     /// and the handler of `certhall://` links.
     Install,
+    /// For CA operators: USB keys handed out to holders.
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Initialises a blank key: a random SO PIN (held by the CA, never shown),
+    /// the holder's first PIN, and the mobile reserved for 找回密码. Asks for the
+    /// operator's password and code, then the holder's PIN.
+    Init {
+        #[arg(long)]
+        label: String,
+        /// The holder's mobile, for PIN resets by SMS.
+        #[arg(long)]
+        mobile: String,
+        /// The operator's back-office account.
+        #[arg(long)]
+        operator: String,
+    },
 }
 
 struct Pins {
@@ -316,6 +336,44 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
             let module = module(&cli)?;
             crate::bridge::serve(module, *port, allowed)?;
+        }
+        Command::Token(TokenCmd::Init {
+            label,
+            mobile,
+            operator,
+        }) => {
+            use secrecy::ExposeSecret;
+            let module = module(&cli)?;
+            let client = Client::new(&cli.server)?;
+            let slot = module
+                .blank_slot()?
+                .ok_or_else(|| Error::Usage("没有未初始化的证书介质，请插入空白 USB Key".into()))?;
+            let password = pins.next("操作员密码：")?;
+            let code = pins.next("操作员动态口令：")?;
+            let user_pin = pins.next("持有人的初始 PIN（6–16 位）：")?;
+            if !(6..=16).contains(&user_pin.expose_secret().chars().count()) {
+                return Err(Error::Usage("PIN 应为 6–16 位".into()));
+            }
+            let mut random = [0u8; 16];
+            getrandom::fill(&mut random)
+                .map_err(|e| Error::Token(format!("无法生成随机数：{e}")))?;
+            let so_pin = SecretString::from(hex::encode(random));
+            module.init_token(slot, &so_pin, label)?;
+            module.open(slot)?.reset_user_pin(&so_pin, &user_pin)?;
+            let serial = module.serial_of(slot)?;
+            client
+                .escrow(operator, &password, &code, &serial, mobile, &so_pin)
+                .map_err(|e| {
+                    Error::Server(format!(
+                        "证书介质（序列号 {serial}）已初始化，但 SO PIN 未能交由 CA 保管（{e}）；\
+                         该介质无法在线找回密码，请重新初始化"
+                    ))
+                })?;
+            writeln!(
+                out,
+                "证书介质“{label}”（序列号 {serial}）已初始化；SO PIN 已交由 CA 保管，找回密码的验证码将发至预留手机"
+            )
+            .map_err(io)?;
         }
         Command::Install => {
             let done = crate::install::install(&cli.server)?;

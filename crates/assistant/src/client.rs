@@ -230,4 +230,30 @@ impl Client {
             .map(|p| secrecy::SecretString::from(p.to_string()))
             .ok_or_else(|| Error::Server("服务器未给出授权".into()))
     }
+
+    /// An operator escrows a key's SO PIN (their password and code checked on
+    /// the same request).
+    pub fn escrow(
+        &self,
+        operator: &str,
+        password: &secrecy::SecretString,
+        code: &secrecy::SecretString,
+        token_serial: &str,
+        mobile: &str,
+        so_pin: &secrecy::SecretString,
+    ) -> Result<(), Error> {
+        use secrecy::ExposeSecret;
+        let _: serde_json::Value = self.post(
+            "/api/v1/tokens/escrow",
+            &json!({
+                "name": operator,
+                "password": password.expose_secret(),
+                "code": code.expose_secret(),
+                "token_serial": token_serial,
+                "mobile": mobile,
+                "so_pin": so_pin.expose_secret(),
+            }),
+        )?;
+        Ok(())
+    }
 }

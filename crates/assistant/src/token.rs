@@ -118,6 +118,39 @@ impl Module {
         Ok(out)
     }
 
+    /// The first slot holding a key that has not been initialised yet.
+    pub fn blank_slot(&self) -> Result<Option<Slot>, Error> {
+        for slot in self.ctx.get_slots_with_token().map_err(ck)? {
+            if !self
+                .ctx
+                .get_token_info(slot)
+                .map_err(ck)?
+                .token_initialized()
+            {
+                return Ok(Some(slot));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Initialises the key in `slot` with an SO PIN and a label.
+    pub fn init_token(&self, slot: Slot, so_pin: &SecretString, label: &str) -> Result<(), Error> {
+        self.ctx
+            .init_token(slot, &AuthPin::new(so_pin.expose_secret().into()), label)
+            .map_err(ck)
+    }
+
+    /// The serial of the key in `slot`.
+    pub fn serial_of(&self, slot: Slot) -> Result<String, Error> {
+        Ok(self
+            .ctx
+            .get_token_info(slot)
+            .map_err(ck)?
+            .serial_number()
+            .trim()
+            .to_string())
+    }
+
     /// A read-write session on a token; certificates can be read without a PIN.
     pub fn open(&self, slot: Slot) -> Result<Token, Error> {
         Ok(Token {

@@ -910,6 +910,83 @@ async fn a_certificate_for_another_key_is_not_written() {
     app.server.stop().await;
 }
 
+/// An operator initialises a blank key: random SO PIN escrowed (never shown),
+/// the holder's first PIN set; a reviewer may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_initialises_a_key() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let op = common::staff::staff(&app, "zhou.operator", "operator", &[]).await;
+    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let usb = Usb::new();
+    let code = common::staff::code(&op.secret, 1).await;
+    let o = run_with(
+        &usb,
+        &app,
+        &[
+            "token",
+            "init",
+            "--label",
+            "blank",
+            "--mobile",
+            "13812345678",
+            "--operator",
+            "zhou.operator",
+        ],
+        &format!("{}\n{code}\n246810\n", common::staff::PASSWORD),
+        None,
+    )
+    .await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("已初始化；SO PIN 已交由 CA 保管"),
+        "{}",
+        out(&o)
+    );
+    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
+    assert!(slots.contains("blank"), "{slots}");
+    usb.tool(
+        "pkcs11-tool",
+        &[
+            "--module",
+            MODULE,
+            "--token-label",
+            "blank",
+            "--login",
+            "--pin",
+            "246810",
+            "--list-objects",
+        ],
+    );
+    assert_eq!(
+        app.text("SELECT created_by FROM token_escrow WHERE mobile = '13812345678'")
+            .await,
+        "staff:zhou.operator"
+    );
+    // A reviewer may not hold SO PINs.
+    let code = common::staff::code(&reviewer.secret, 1).await;
+    let o = run_with(
+        &usb,
+        &app,
+        &[
+            "token",
+            "init",
+            "--label",
+            "blank2",
+            "--mobile",
+            "13912345678",
+            "--operator",
+            "wang.reviewer",
+        ],
+        &format!("{}\n{code}\n246810\n", common::staff::PASSWORD),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("没有权限"), "{}", out(&o));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM token_escrow").await, 1);
+    app.server.stop().await;
+}
+
 on_both_databases!(
     change_in_the_token,
     interrupted_anywhere,

@@ -38,6 +38,8 @@ pub enum Perm {
     ViewProducts,
     EditProducts,
     ViewAudit,
+    /// Initialise USB keys for holders and hold their SO PINs in escrow.
+    InitTokens,
 }
 
 impl Role {
@@ -77,7 +79,7 @@ impl Role {
             Role::Reviewer => matches!(perm, P::ViewApplications | P::Review | P::ViewCertificates),
             Role::Operator => matches!(
                 perm,
-                P::ViewApplications | P::Ship | P::ViewCertificates | P::Revoke
+                P::ViewApplications | P::Ship | P::ViewCertificates | P::Revoke | P::InitTokens
             ),
             Role::Finance => matches!(perm, P::ViewFinance | P::ActFinance),
             Role::Admin => matches!(

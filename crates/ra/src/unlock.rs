@@ -143,4 +143,33 @@ impl Ra {
         tracing::info!(token.serial = %serial, "PIN reset authorised");
         Ok(so_pin)
     }
+
+    /// An operator initialising a key at the counter escrows its SO PIN, with
+    /// their name, password and a current code on the same request.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn escrow_by_staff(
+        &self,
+        name: &str,
+        password: &str,
+        code: &str,
+        client: &str,
+        token_serial: &str,
+        mobile: &str,
+        so_pin: &SecretString,
+    ) -> Result<(), RaError> {
+        let mobile = Mobile::parse(mobile)
+            .map_err(|_| RaError::Invalid(Msg::new("预留手机号格式不正确")))?;
+        let who = self.staff_sign_in(name, password, code, client).await?;
+        who.require(domain::Perm::InitTokens)?;
+        escrow_so_pin(
+            &self.db,
+            self.authority.keys(),
+            self.now_ms(),
+            token_serial,
+            &mobile,
+            so_pin,
+            &who.actor(),
+        )
+        .await
+    }
 }

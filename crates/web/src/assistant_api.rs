@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assistant/complete", post(complete))
         .route("/api/v1/unlock/start", post(unlock_start))
         .route("/api/v1/unlock/finish", post(unlock_finish))
+        .route("/api/v1/tokens/escrow", post(escrow))
 }
 
 #[derive(Serialize)]
@@ -293,6 +294,46 @@ async fn unlock_finish(
             Json(serde_json::json!({ "so_pin": so_pin.expose_secret() })),
         )
             .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct EscrowJson {
+    /// The operator's name, password and current code (checked on each call).
+    name: String,
+    password: String,
+    code: String,
+    token_serial: String,
+    mobile: String,
+    so_pin: String,
+}
+
+/// An operator's assistant escrows the SO PIN of a key it just initialised.
+async fn escrow(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(req) = serde_json::from_slice::<EscrowJson>(&body) else {
+        return bad(&headers, "请求格式不正确");
+    };
+    let so_pin = secrecy::SecretString::from(req.so_pin);
+    match s
+        .ra
+        .escrow_by_staff(
+            &req.name,
+            &req.password,
+            &req.code,
+            &peer.ip().to_string(),
+            &req.token_serial,
+            &req.mobile,
+            &so_pin,
+        )
+        .await
+    {
+        Ok(()) => Json(serde_json::json!({ "escrowed": req.token_serial })).into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }

@@ -399,9 +399,14 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             if !(6..=16).contains(&n) {
                 return Err(Error::Usage("新 PIN 应为 6–16 位".into()));
             }
-            let so_pin = client.unlock_finish(&info.serial, code.expose_secret())?;
-            token.reset_user_pin(&so_pin, &new)?;
-            writeln!(out, "证书介质“{}”的 PIN 已重置，请使用新 PIN", info.label).map_err(io)?;
+            match client.unlock_finish(&info.serial, code.expose_secret())? {
+                Ok(so_pin) => {
+                    token.reset_user_pin(&so_pin, &new)?;
+                    writeln!(out, "证书介质“{}”的 PIN 已重置，请使用新 PIN", info.label)
+                        .map_err(io)?;
+                }
+                Err(waiting) => writeln!(out, "{waiting}").map_err(io)?,
+            }
         }
         Command::Pin => {
             let module = module(&cli)?;

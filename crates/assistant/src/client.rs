@@ -215,19 +215,24 @@ impl Client {
         Ok(v["sent_to"].as_str().unwrap_or_default().to_string())
     }
 
-    /// Step 2: the code → the key's SO PIN, kept as a secret in memory only.
+    /// Step 2: the code → the key's SO PIN, kept as a secret in memory only;
+    /// or, where resets are reviewed, the server's word that it waits for a
+    /// reviewer (`Err(message)` inside `Ok`).
     pub fn unlock_finish(
         &self,
         token_serial: &str,
         code: &str,
-    ) -> Result<secrecy::SecretString, Error> {
+    ) -> Result<Result<secrecy::SecretString, String>, Error> {
         let v: serde_json::Value = self.post(
             "/api/v1/unlock/finish",
             &json!({ "token_serial": token_serial, "code": code }),
         )?;
+        if v["pending"].as_bool() == Some(true) {
+            return Ok(Err(v["message"].as_str().unwrap_or("等待审核").to_string()));
+        }
         v["so_pin"]
             .as_str()
-            .map(|p| secrecy::SecretString::from(p.to_string()))
+            .map(|p| Ok(secrecy::SecretString::from(p.to_string())))
             .ok_or_else(|| Error::Server("服务器未给出授权".into()))
     }
 

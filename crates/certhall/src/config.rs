@@ -50,6 +50,8 @@ pub struct PortalConfig {
     pub sms_per_number_hourly: i64,
     /// Codes per client address per hour. Default 20.
     pub sms_per_client_hourly: i64,
+    /// 找回密码 needs a reviewer's approval after the SMS check. Default false.
+    pub unlock_review: bool,
 }
 
 impl Default for PortalConfig {
@@ -60,6 +62,7 @@ impl Default for PortalConfig {
             sms_code_seconds: 300,
             sms_per_number_hourly: 5,
             sms_per_client_hourly: 20,
+            unlock_review: false,
         }
     }
 }
@@ -400,6 +403,7 @@ pub struct PortalSettings {
     pub sms_code_ttl: Duration,
     pub sms_per_number_hourly: i64,
     pub sms_per_client_hourly: i64,
+    pub unlock_review: bool,
 }
 
 /// CA settings without the public URL (known only once the server is bound).
@@ -701,6 +705,7 @@ impl Config {
                 sms_code_ttl: Duration::from_secs(portal.sms_code_seconds),
                 sms_per_number_hourly: portal.sms_per_number_hourly,
                 sms_per_client_hourly: portal.sms_per_client_hourly,
+                unlock_review: portal.unlock_review,
             },
             blobs_url,
             catalog,

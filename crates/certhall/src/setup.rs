@@ -131,6 +131,7 @@ pub fn ra(
         sms_code_ttl: p.sms_code_ttl,
         sms_per_number_hourly: p.sms_per_number_hourly,
         sms_per_client_hourly: p.sms_per_client_hourly,
+        unlock_review: p.unlock_review,
         upload_limit: p.upload_limit,
         ..ra::RaSettings::default()
     };

@@ -677,45 +677,12 @@ async fn unlock_a_forgotten_pin(backend: Backend) {
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new();
     usb.import(&h.key, &h.cert);
-    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
-    let token_serial = slots
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("serial num"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(|s| s.trim().to_string())
-        .expect("the token's serial");
     // Not registered yet: refused.
     let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("未在本 CA 登记"), "{}", out(&o));
-    // The CA's operator escrows the SO PIN (standard input, never argv).
-    let mut escrow = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
-        .arg("--data-dir")
-        .arg(&app.settings.data_dir)
-        .arg("--database-url")
-        .arg(&app.settings.database_url)
-        .args([
-            "token",
-            "escrow",
-            "--serial",
-            &token_serial,
-            "--mobile",
-            "13812345678",
-        ])
-        .env("CERTHALL_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use tokio::io::AsyncWriteExt;
-        let mut stdin = escrow.stdin.take().unwrap();
-        stdin.write_all(b"87654321\n").await.unwrap();
-    }
-    let escrowed = escrow.wait_with_output().await.unwrap();
-    assert!(escrowed.status.success(), "{}", out(&escrowed));
-    assert!(out(&escrowed).contains("138****5678"), "{}", out(&escrowed));
+    // The CA's operator escrows the SO PIN.
+    escrow(&app, &usb, "13812345678").await;
 
     // A wrong code: refused, the PIN unchanged.
     let before = app.snapshot().await;
@@ -985,6 +952,118 @@ async fn an_operator_initialises_a_key() {
     assert!(out(&o).contains("没有权限"), "{}", out(&o));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM token_escrow").await, 1);
     app.server.stop().await;
+}
+
+/// The CA operator escrows the key's SO PIN (standard input, never argv);
+/// returns the key's serial.
+async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
+    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
+    let token_serial = slots
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("serial num"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .expect("the token's serial");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
+        .arg("--data-dir")
+        .arg(&app.settings.data_dir)
+        .arg("--database-url")
+        .arg(&app.settings.database_url)
+        .args([
+            "token",
+            "escrow",
+            "--serial",
+            &token_serial,
+            "--mobile",
+            mobile,
+        ])
+        .env("CERTHALL_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"87654321\n").await.unwrap();
+    }
+    let done = child.wait_with_output().await.unwrap();
+    assert!(done.status.success(), "{}", out(&done));
+    assert!(out(&done).contains(&mobile[7..]), "{}", out(&done));
+    token_serial
+}
+
+/// With `portal.unlock_review`, the SMS check files a request; a reviewer
+/// approves it in the back office; the next run (a fresh code) resets the PIN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlock_after_review() {
+    let clock = std::sync::Arc::new(domain::FixedClock::at(std::time::SystemTime::now()));
+    let db = testkit::TestDb::new(Backend::Sqlite).await;
+    let dir = testkit::temp_dir();
+    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
+    settings.portal.unlock_review = true;
+    let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let usb = Usb::new();
+    usb.import(&h.key, &h.cert);
+    escrow(&app, &usb, "13812345678").await;
+    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+
+    // The code is sent; a mistyped one first, then the right one files a request.
+    let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
+    assert!(out(&o).contains("验证码不正确"), "{}", out(&o));
+    let code = common::browser::last_code(&app.settings.data_dir, "13812345678");
+    let o = run_with(&usb, &app, &["unlock"], &format!("{code}\n654321\n"), None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("等待工作人员审核"), "{}", out(&o));
+    let still = run_with(
+        &usb,
+        &app,
+        &["status", "--online"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(
+        still.status.success(),
+        "the PIN is unchanged: {}",
+        out(&still)
+    );
+
+    // The reviewer approves it.
+    let page = reviewer.browser.get("/admin/unlocks").await;
+    let action = page
+        .html
+        .split("action=\"")
+        .map(|a| a.split('"').next().unwrap())
+        .find(|a| a.ends_with("/approve"))
+        .unwrap_or_else(|| panic!("no request listed: {}", page.html))
+        .to_string();
+    let done = reviewer.browser.post(&page, &action, &[]).await;
+    assert!(done.has("已处理"), "{}", done.html);
+    assert!(last_sms_text(&app, "13812345678").contains("审核通过"));
+
+    // A fresh code (after the one-a-minute limit) and the PIN is reset.
+    clock.advance(std::time::Duration::from_secs(120));
+    let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
+    assert!(out(&o).contains("验证码不正确"), "{}", out(&o));
+    let code = common::browser::last_code(&app.settings.data_dir, "13812345678");
+    let o = run_with(&usb, &app, &["unlock"], &format!("{code}\n654321\n"), None).await;
+    assert!(out(&o).contains("PIN 已重置"), "{}", out(&o));
+    let new = run_with(&usb, &app, &["status", "--online"], "654321\n", None).await;
+    assert!(new.status.success(), "{}", out(&new));
+    assert_eq!(app.text("SELECT state FROM unlock_requests").await, "USED");
+    app.server.stop().await;
+}
+
+fn last_sms_text(app: &TestApp, mobile: &str) -> String {
+    std::fs::read_to_string(app.settings.data_dir.join("outbox/sms.log"))
+        .unwrap()
+        .lines()
+        .rfind(|l| l.split('\t').nth(1) == Some(mobile))
+        .unwrap_or_default()
+        .to_string()
 }
 
 on_both_databases!(

@@ -63,6 +63,8 @@ pub struct RaSettings {
     pub handoff_ttl: Duration,
     /// Largest upload, in bytes.
     pub upload_limit: usize,
+    /// 找回密码 waits for a reviewer after the SMS check.
+    pub unlock_review: bool,
 }
 
 impl Default for RaSettings {
@@ -78,6 +80,7 @@ impl Default for RaSettings {
             signin_per_client_hourly: 60,
             handoff_ttl: Duration::from_secs(300),
             upload_limit: 10 * 1024 * 1024,
+            unlock_review: false,
         }
     }
 }

@@ -19,6 +19,15 @@ fn aad(token_serial: &str) -> String {
     format!("so-pin:{token_serial}")
 }
 
+/// What a checked code leads to.
+#[derive(Debug)]
+pub enum Unlocked {
+    /// The SO PIN, for the assistant to set a new user PIN with.
+    SoPin(SecretString),
+    /// Filed for (or waiting on) a reviewer: run 找回密码 again once approved.
+    Pending,
+}
+
 fn not_registered() -> RaError {
     RaError::Conflict(Msg::new(
         "该证书介质未在本 CA 登记，无法在线找回密码，请联系客服",
@@ -108,13 +117,16 @@ impl Ra {
         Ok(mobile.masked())
     }
 
-    /// Step 2: the code checks out; the SO PIN for the assistant.
+    /// Step 2: the code checks out. Without review (the default) the SO PIN
+    /// goes to the assistant at once; with `unlock_review`, the first check
+    /// files a request for a reviewer, and once it is approved the next check
+    /// releases the SO PIN.
     pub async fn unlock_finish(
         &self,
         token_serial: &str,
         code: &str,
         client: &str,
-    ) -> Result<SecretString, RaError> {
+    ) -> Result<Unlocked, RaError> {
         let (row, mobile) = self.escrow_of(token_serial).await?;
         let so_pin = self
             .authority
@@ -124,7 +136,42 @@ impl Ra {
             SecretString::from(String::from_utf8(so_pin.to_vec()).map_err(|_| not_registered())?);
         let now = self.now_ms();
         let serial = row.token_serial.clone();
+        let review = self.settings.unlock_review;
+        let latest = escrow::latest_request(&mut *self.db.conn().await?, &serial).await?;
+        let approved = latest.filter(|r| r.state == "APPROVED");
+        if review && approved.is_none() {
+            if let Some(p) = escrow::latest_request(&mut *self.db.conn().await?, &serial).await?
+                && p.state == "PENDING"
+            {
+                return Ok(Unlocked::Pending);
+            }
+            self.redeem_code(&mobile, PURPOSE, code, client, async |tx| {
+                escrow::insert_request(
+                    tx,
+                    &escrow::UnlockRequestRow {
+                        id: crate::new_id(),
+                        token_serial: serial.clone(),
+                        state: "PENDING".into(),
+                        created_at: now,
+                        decided_by: None,
+                        decided_at: None,
+                        reason: None,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+            .await?;
+            return Ok(Unlocked::Pending);
+        }
         self.redeem_code(&mobile, PURPOSE, code, client, async |tx| {
+            if let Some(a) = &approved
+                && !escrow::move_request(tx, &a.id, "APPROVED", "USED", None, now, None).await?
+            {
+                return Err(RaError::Conflict(Msg::new(
+                    "该找回密码申请已使用，请重新申请",
+                )));
+            }
             escrow::released(tx, &serial, now).await?;
             audit::append(
                 tx,
@@ -133,7 +180,7 @@ impl Ra {
                     actor: &format!("mobile:{}", mobile.masked()),
                     action: "token.unlock_authorised",
                     object: &serial,
-                    details: json!({ "client": client }),
+                    details: json!({ "client": client, "reviewed": approved.is_some() }),
                 },
             )
             .await?;
@@ -141,7 +188,94 @@ impl Ra {
         })
         .await?;
         tracing::info!(token.serial = %serial, "PIN reset authorised");
-        Ok(so_pin)
+        Ok(Unlocked::SoPin(so_pin))
+    }
+
+    /// Requests waiting for a reviewer (oldest first).
+    pub async fn unlock_requests(
+        &self,
+        who: &crate::staff::StaffMember,
+    ) -> Result<Vec<(escrow::UnlockRequestRow, String)>, RaError> {
+        who.require(domain::Perm::Review)?;
+        let mut conn = self.db.conn().await?;
+        let mut out = Vec::new();
+        for r in escrow::pending_requests(&mut conn).await? {
+            let masked = escrow::get(&mut conn, &r.token_serial)
+                .await?
+                .and_then(|e| Mobile::parse(&e.mobile).ok())
+                .map(|m| m.masked())
+                .unwrap_or_default();
+            out.push((r, masked));
+        }
+        Ok(out)
+    }
+
+    /// A reviewer approves or refuses a PIN reset (a refusal needs a reason,
+    /// which the holder is sent).
+    pub async fn decide_unlock(
+        &self,
+        who: &crate::staff::StaffMember,
+        id: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<(), RaError> {
+        who.require(domain::Perm::Review)?;
+        let reason = reason.trim();
+        if !approve && reason.is_empty() {
+            return Err(RaError::Invalid(Msg::new("请填写原因，申请人将看到该原因")));
+        }
+        let now = self.now_ms();
+        let to = if approve { "APPROVED" } else { "REJECTED" };
+        let mut tx = self.db.begin().await?;
+        let moved = escrow::move_request(
+            &mut tx,
+            id,
+            "PENDING",
+            to,
+            Some(&who.actor()),
+            now,
+            (!reason.is_empty()).then_some(reason),
+        )
+        .await?;
+        if !moved {
+            return Err(RaError::Conflict(Msg::new(
+                "该申请已被他人处理或已变化，请刷新后查看",
+            )));
+        }
+        audit::append(
+            &mut tx,
+            now,
+            &audit::Event {
+                actor: &who.actor(),
+                action: if approve {
+                    "token.unlock_approved"
+                } else {
+                    "token.unlock_rejected"
+                },
+                object: id,
+                details: json!({ "reason": reason }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        let mut conn = self.db.conn().await?;
+        let mobile = match escrow::latest_request_by_id(&mut conn, id).await? {
+            Some(r) => escrow::get(&mut conn, &r.token_serial)
+                .await?
+                .map(|e| e.mobile),
+            None => None,
+        };
+        drop(conn);
+        if let Some(m) = mobile {
+            let text = if approve {
+                "您的找回证书介质密码申请已审核通过，请在数字证书助手中再次点击“找回密码”完成。"
+                    .to_string()
+            } else {
+                format!("您的找回证书介质密码申请未通过审核：{reason}")
+            };
+            self.notify_holder(&m, &text).await;
+        }
+        Ok(())
     }
 
     /// An operator initialising a key at the counter escrows its SO PIN, with

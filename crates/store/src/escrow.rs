@@ -57,3 +57,95 @@ pub async fn released(
         .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnlockRequestRow {
+    pub id: String,
+    pub token_serial: String,
+    pub state: String,
+    pub created_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+const REQUEST_COLUMNS: &str = "id, token_serial, state, created_at, decided_by, decided_at, reason";
+
+pub async fn insert_request(
+    conn: &mut AnyConnection,
+    r: &UnlockRequestRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO unlock_requests (id, token_serial, state, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&r.id)
+    .bind(&r.token_serial)
+    .bind(&r.state)
+    .bind(r.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The newest request for a key.
+pub async fn latest_request(
+    conn: &mut AnyConnection,
+    token_serial: &str,
+) -> Result<Option<UnlockRequestRow>, StoreError> {
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM unlock_requests WHERE token_serial = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT 1"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(token_serial)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn pending_requests(
+    conn: &mut AnyConnection,
+) -> Result<Vec<UnlockRequestRow>, StoreError> {
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM unlock_requests WHERE state = 'PENDING' ORDER BY created_at"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await?)
+}
+
+/// `from` → `to`, once (false if it was no longer `from`).
+pub async fn move_request(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    by: Option<&str>,
+    at: i64,
+    reason: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE unlock_requests SET state = $3, decided_by = COALESCE($4, decided_by), \
+         decided_at = COALESCE(decided_at, $5), reason = COALESCE($6, reason) WHERE id = $1 AND state = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(by)
+    .bind(at)
+    .bind(reason)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn latest_request_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<UnlockRequestRow>, StoreError> {
+    let sql = format!("SELECT {REQUEST_COLUMNS} FROM unlock_requests WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}

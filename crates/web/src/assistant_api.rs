@@ -289,11 +289,16 @@ async fn unlock_finish(
         .unlock_finish(&req.token_serial, &req.code, &peer.ip().to_string())
         .await
     {
-        Ok(so_pin) => (
+        Ok(ra::unlock::Unlocked::SoPin(so_pin)) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(serde_json::json!({ "so_pin": so_pin.expose_secret() })),
         )
             .into_response(),
+        Ok(ra::unlock::Unlocked::Pending) => Json(serde_json::json!({
+            "pending": true,
+            "message": "找回密码申请已提交，请等待工作人员审核；审核通过后会短信通知您，届时再次运行“找回密码”即可",
+        }))
+        .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }

@@ -9,3 +9,16 @@ CREATE TABLE token_escrow (
     -- The last time the SO PIN was handed out for a reset.
     released_at   BIGINT
 );
+
+-- PIN resets waiting for a reviewer (portal.unlock_review): PENDING, then
+-- APPROVED or REJECTED; an approved one is USED by the next reset.
+CREATE TABLE unlock_requests (
+    id            TEXT PRIMARY KEY,
+    token_serial  TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    decided_by    TEXT,
+    decided_at    BIGINT,
+    reason        TEXT
+);
+CREATE INDEX unlock_requests_token ON unlock_requests (token_serial, created_at);

@@ -14,6 +14,7 @@ mod certs;
 mod finance;
 mod products;
 mod review;
+mod unlocks;
 
 use askama::Template;
 use axum::Router;
@@ -94,6 +95,17 @@ pub const ROUTES: &[(Method, &str, Need)] = &[
         "/admin/applications/{id}/ship",
         Need::Perm(P::Ship),
     ),
+    (Method::GET, "/admin/unlocks", Need::Perm(P::Review)),
+    (
+        Method::POST,
+        "/admin/unlocks/{id}/approve",
+        Need::Perm(P::Review),
+    ),
+    (
+        Method::POST,
+        "/admin/unlocks/{id}/reject",
+        Need::Perm(P::Review),
+    ),
     (
         Method::GET,
         "/admin/certificates",
@@ -171,6 +183,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/applications/{id}/reject", post(review::reject))
         .route("/admin/applications/{id}/release", post(review::release))
         .route("/admin/applications/{id}/ship", post(review::ship))
+        .route("/admin/unlocks", get(unlocks::page))
+        .route("/admin/unlocks/{id}/approve", post(unlocks::approve))
+        .route("/admin/unlocks/{id}/reject", post(unlocks::reject))
         .route("/admin/certificates", get(certs::list))
         .route("/admin/certificates/{serial}", get(certs::detail))
         .route("/admin/certificates/{serial}/revoke", post(certs::revoke))

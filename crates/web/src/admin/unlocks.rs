@@ -1,0 +1,98 @@
+//! 找回密码 requests waiting for a reviewer (when `portal.unlock_review` is on).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Frame, Signed, error, when};
+use crate::AppState as Web;
+use crate::portal::{page_ok, see_other};
+
+struct Line {
+    id: String,
+    token: String,
+    mobile: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/unlocks.html")]
+struct UnlocksPage {
+    f: Frame,
+    lines: Vec<Line>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PageQuery {
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    match state.ra.unlock_requests(&s.who).await {
+        Ok(rows) => page_ok(&UnlocksPage {
+            lines: rows
+                .into_iter()
+                .map(|(r, mobile)| Line {
+                    at: when(r.created_at),
+                    id: r.id,
+                    token: r.token_serial,
+                    mobile,
+                })
+                .collect(),
+            notice: q.done.map(|_| "已处理，已短信通知申请人"),
+            f: Frame {
+                nav: "unlocks",
+                ..f
+            },
+        }),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide(
+    state: Web,
+    f: Frame,
+    s: Signed,
+    id: String,
+    approve: bool,
+    reason: String,
+) -> Response {
+    match state.ra.decide_unlock(&s.who, &id, approve, &reason).await {
+        Ok(()) => see_other("/admin/unlocks?done=1"),
+        Err(e) => error(&f, &e),
+    }
+}
+
+pub async fn approve(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
+    decide(state, f, s, id, true, form.reason).await
+}
+
+pub async fn reject(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
+    decide(state, f, s, id, false, form.reason).await
+}

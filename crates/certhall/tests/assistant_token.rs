@@ -1066,6 +1066,26 @@ fn last_sms_text(app: &TestApp, mobile: &str) -> String {
         .to_string()
 }
 
+/// The new key pair may be RSA-2048, generated in the token as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_with_an_rsa_key() {
+    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
+    common::staff::approve(&app, "wang.reviewer", &app_id).await;
+    let done = run(
+        &usb,
+        &app,
+        &["change", "--no-browser", "--key-type", "rsa2048"],
+        None,
+    )
+    .await;
+    assert!(out(&done).contains("证书变更已完成"), "{}", out(&done));
+    check_completed(&app, &usb, &old_serial).await;
+    let objects = usb.objects();
+    assert!(objects.contains("RSA 2048"), "{objects}");
+    app.server.stop().await;
+}
+
 on_both_databases!(
     change_in_the_token,
     interrupted_anywhere,

@@ -362,38 +362,14 @@ impl Token {
         }
     }
 
-    /// Generates a key pair inside the token: the private key sensitive and
-    /// never extractable, both halves under `id` and `label`.
+    /// Generates a key pair inside the token (the CA's template: private half
+    /// sensitive and never extractable, both halves under `id` and `label`).
     pub fn generate(&self, kind: KeyKind, id: &[u8], label: &str) -> Result<KeyRef, Error> {
-        let private = vec![
-            Attribute::Token(true),
-            Attribute::Private(true),
-            Attribute::Sensitive(true),
-            Attribute::Extractable(false),
-            Attribute::Sign(true),
-            Attribute::Id(id.to_vec()),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ];
-        let mut public = vec![
-            Attribute::Token(true),
-            Attribute::Verify(true),
-            Attribute::Id(id.to_vec()),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ];
-        let mechanism = match kind {
-            KeyKind::P256 => {
-                public.push(Attribute::EcParams(ca::derw::wrap(
-                    0x06,
-                    ca::oids::CURVE_P256.as_bytes(),
-                )));
-                Mechanism::EccKeyPairGen
-            }
-            KeyKind::Rsa2048 => {
-                public.push(Attribute::ModulusBits(2048u64.into()));
-                public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
-                Mechanism::RsaPkcsKeyPairGen
-            }
+        let bits = match kind {
+            KeyKind::P256 => 0,
+            KeyKind::Rsa2048 => 2048,
         };
+        let (mechanism, public, private) = ca::signer::key_pair_template(bits, id, label);
         let (_, private) = self
             .session
             .generate_key_pair(&mechanism, &public, &private)

@@ -8,7 +8,7 @@ use der::Decode;
 use sha1::{Digest, Sha1};
 use spki::SubjectPublicKeyInfoOwned;
 
-pub use pkcs11::{Pkcs11Key, Token, TokenConfig};
+pub use pkcs11::{Pkcs11Key, Token, TokenConfig, key_pair_template};
 pub use software::SoftwareKey;
 
 use crate::{CaError, KeyAlgorithm};

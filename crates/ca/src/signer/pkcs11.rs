@@ -112,47 +112,14 @@ impl Token {
             .fill(&mut id)
             .map_err(|_| CaError::Signing)?;
         let session = self.session()?;
-        let common_private = vec![
-            Attribute::Token(true),
-            Attribute::Private(true),
-            Attribute::Sensitive(true),
-            Attribute::Extractable(false),
-            Attribute::Sign(true),
-            Attribute::Id(id.to_vec()),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ];
-        let mut public = vec![
-            Attribute::Token(true),
-            Attribute::Verify(true),
-            Attribute::Id(id.to_vec()),
-            Attribute::Label(label.as_bytes().to_vec()),
-        ];
-        let mechanism = match algorithm {
-            KeyAlgorithm::P256 => {
-                public.push(Attribute::EcParams(derw::wrap(
-                    0x06,
-                    crate::oids::CURVE_P256.as_bytes(),
-                )));
-                Mechanism::EccKeyPairGen
-            }
-            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
-                let bits: u64 = if algorithm == KeyAlgorithm::Rsa2048 {
-                    2048
-                } else {
-                    3072
-                };
-                public.push(Attribute::ModulusBits(bits.into()));
-                public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
-                Mechanism::RsaPkcsKeyPairGen
-            }
-            KeyAlgorithm::Sm2 => {
-                return Err(CaError::Pkcs11(
-                    "SM2 keys in a PKCS#11 token are not supported (the standard has no SM2 \
-                     mechanism); use a software SM2 key"
-                        .into(),
-                ));
-            }
+        let Some(bits) = rsa_bits(algorithm) else {
+            return Err(CaError::Pkcs11(
+                "SM2 keys in a PKCS#11 token are not supported (the standard has no SM2 \
+                 mechanism); use a software SM2 key"
+                    .into(),
+            ));
         };
+        let (mechanism, public, common_private) = key_pair_template(bits, &id, label);
         let (pub_handle, priv_handle) =
             session.generate_key_pair(&mechanism, &public, &common_private)?;
         let spki = public_spki(&session, algorithm, pub_handle)?;
@@ -195,6 +162,55 @@ impl Token {
             spki,
         })
     }
+}
+
+/// RSA modulus bits of an algorithm a token can make keys for (0 for P-256);
+/// None for SM2, which PKCS#11 has no mechanism for.
+fn rsa_bits(algorithm: KeyAlgorithm) -> Option<u64> {
+    match algorithm {
+        KeyAlgorithm::P256 => Some(0),
+        KeyAlgorithm::Rsa2048 => Some(2048),
+        KeyAlgorithm::Rsa3072 => Some(3072),
+        KeyAlgorithm::Sm2 => None,
+    }
+}
+
+/// The mechanism and the public and private templates of a key pair made in
+/// a token: private half sensitive and never extractable, both halves under
+/// `id` and `label`. `rsa_bits` 0 means ECDSA P-256. Shared by the CA's HSM
+/// keys and the holder's USB key (the assistant).
+pub fn key_pair_template(
+    rsa_bits: u64,
+    id: &[u8],
+    label: &str,
+) -> (Mechanism<'static>, Vec<Attribute>, Vec<Attribute>) {
+    let private = vec![
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Sign(true),
+        Attribute::Id(id.to_vec()),
+        Attribute::Label(label.as_bytes().to_vec()),
+    ];
+    let mut public = vec![
+        Attribute::Token(true),
+        Attribute::Verify(true),
+        Attribute::Id(id.to_vec()),
+        Attribute::Label(label.as_bytes().to_vec()),
+    ];
+    let mechanism = if rsa_bits == 0 {
+        public.push(Attribute::EcParams(derw::wrap(
+            0x06,
+            crate::oids::CURVE_P256.as_bytes(),
+        )));
+        Mechanism::EccKeyPairGen
+    } else {
+        public.push(Attribute::ModulusBits(rsa_bits.into()));
+        public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
+        Mechanism::RsaPkcsKeyPairGen
+    };
+    (mechanism, public, private)
 }
 
 /// Reads a public key object and encodes it as a SubjectPublicKeyInfo.

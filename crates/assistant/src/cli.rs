@@ -75,7 +75,11 @@ pub enum Command {
     /// mobile reserved for the key.
     Unlock,
     /// The window: keys, 办事大厅, 证书变更, PIN change.
-    Gui,
+    Gui {
+        /// The page it opens on.
+        #[arg(long, value_enum, default_value = "keys")]
+        page: crate::gui::Page,
+    },
     /// What the `certhall://` links of the portal open (打开证书助手).
     Open { url: String },
     /// The local bridge on 127.0.0.1 the portal's page asks whether the
@@ -319,12 +323,18 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
         }
         Command::Open { url } => {
-            // certhall://open?business=change: the window, where the holder goes on.
+            // certhall://open?business=change: the window, where the holder goes on;
+            // a business named in the link opens 办事大厅, where its button is.
             if !url.starts_with("certhall:") {
                 return Err(Error::Usage(format!("不是证书助手的链接：{url}")));
             }
+            let page = if url.contains("business=") {
+                crate::gui::Page::Hall
+            } else {
+                crate::gui::Page::Keys
+            };
             let module = module(&cli)?;
-            crate::gui::run(module, &cli.server)?;
+            crate::gui::run(module, &cli.server, page)?;
         }
         Command::Bridge { port, allow_origin } => {
             let mut allowed: Vec<String> = allow_origin
@@ -381,9 +391,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 writeln!(out, "{line}").map_err(io)?;
             }
         }
-        Command::Gui => {
+        Command::Gui { page } => {
             let module = module(&cli)?;
-            crate::gui::run(module, &cli.server)?;
+            crate::gui::run(module, &cli.server, *page)?;
         }
         Command::Unlock => {
             use secrecy::ExposeSecret;

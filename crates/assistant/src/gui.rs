@@ -60,7 +60,7 @@ pub struct TokenLine {
     pub certs: Vec<CertLine>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Page {
     #[default]
     Keys,
@@ -420,7 +420,13 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(ctx: &egui::Context, module: Module, client: Client, server: &str) -> App {
+    pub fn new(
+        ctx: &egui::Context,
+        module: Module,
+        client: Client,
+        server: &str,
+        page: Page,
+    ) -> App {
         let (jobs, job_rx) = mpsc::channel();
         let (tx, updates) = mpsc::channel();
         let worker = Worker {
@@ -432,12 +438,17 @@ impl App {
         };
         let first = worker.tokens();
         std::thread::spawn(move || worker.run(job_rx));
+        let mut view = View {
+            server: server.to_string(),
+            tokens: first,
+            page,
+            ..View::default()
+        };
+        if page == Page::Hall {
+            view.actions.push(Action::ShowHall);
+        }
         App {
-            view: View {
-                server: server.to_string(),
-                tokens: first,
-                ..View::default()
-            },
+            view,
             jobs,
             updates,
         }
@@ -485,8 +496,8 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the window (blocks until it is closed).
-pub fn run(module: Module, server: &str) -> Result<(), crate::Error> {
+/// Opens the window on `page` (blocks until it is closed).
+pub fn run(module: Module, server: &str, page: Page) -> Result<(), crate::Error> {
     let client = Client::new(server)?;
     let font = cjk_font();
     let server = server.to_string();
@@ -510,7 +521,13 @@ pub fn run(module: Module, server: &str) -> Result<(), crate::Error> {
                 cc.egui_ctx.set_zoom_factor(z);
             }
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            Ok(Box::new(App::new(&cc.egui_ctx, module, client, &server)))
+            Ok(Box::new(App::new(
+                &cc.egui_ctx,
+                module,
+                client,
+                &server,
+                page,
+            )))
         }),
     )
     .map_err(|e| crate::Error::Usage(format!("无法打开窗口：{e}")))

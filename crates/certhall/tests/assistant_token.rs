@@ -17,8 +17,8 @@ use common::holder;
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const PIN: &str = "123456";
+// A USB key: a SoftHSM2 token of its own.
+use testkit::softhsm::{MODULE, PIN, Token as Usb};
 
 /// The assistant's binary, next to certhall's (built once if missing, as when
 /// only this package's tests are run).
@@ -39,104 +39,6 @@ fn assistant_bin() -> PathBuf {
         bin
     })
     .clone()
-}
-
-/// A USB key: a SoftHSM2 token of its own.
-struct Usb {
-    _dir: tempfile::TempDir,
-    conf: PathBuf,
-}
-
-impl Usb {
-    fn new() -> Usb {
-        let dir = testkit::temp_dir();
-        let tokens = dir.path().join("tokens");
-        std::fs::create_dir_all(&tokens).unwrap();
-        let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                tokens.display()
-            ),
-        )
-        .unwrap();
-        let usb = Usb { _dir: dir, conf };
-        usb.tool(
-            "softhsm2-util",
-            &[
-                "--init-token",
-                "--free",
-                "--label",
-                "holder-key",
-                "--pin",
-                PIN,
-                "--so-pin",
-                "87654321",
-            ],
-        );
-        usb
-    }
-
-    fn tool(&self, program: &str, args: &[&str]) -> String {
-        let out = Command::new(program)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("{program}: {e}"));
-        assert!(
-            out.status.success(),
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn p11(&self, args: &[&str]) -> String {
-        let mut all = vec!["--module", MODULE, "--login", "--pin", PIN];
-        all.extend_from_slice(args);
-        self.tool("pkcs11-tool", &all)
-    }
-
-    /// The CA wrote the holder's first key and certificate (CKA_ID 01).
-    fn import(&self, key: &Path, cert: &Path) {
-        let key_der = key.with_extension("p8.der");
-        let cert_der = cert.with_extension("der");
-        openssl::ok(&[
-            "pkey",
-            "-in",
-            key.to_str().unwrap(),
-            "-outform",
-            "DER",
-            "-out",
-            key_der.to_str().unwrap(),
-        ]);
-        openssl::ok(&[
-            "x509",
-            "-in",
-            cert.to_str().unwrap(),
-            "-outform",
-            "DER",
-            "-out",
-            cert_der.to_str().unwrap(),
-        ]);
-        for (file, kind) in [(&key_der, "privkey"), (&cert_der, "cert")] {
-            self.p11(&[
-                "--write-object",
-                file.to_str().unwrap(),
-                "--type",
-                kind,
-                "--id",
-                "01",
-                "--label",
-                "holder",
-            ]);
-        }
-    }
-
-    fn objects(&self) -> String {
-        self.p11(&["--list-objects"])
-    }
 }
 
 fn out(o: &Output) -> String {
@@ -196,7 +98,7 @@ async fn run(usb: &Usb, app: &TestApp, args: &[&str], stop: Option<&str>) -> Out
 /// old serial).
 async fn submitted(app: &TestApp, mobile: &str) -> (Usb, common::browser::Browser, String, String) {
     let h = holder::enterprise(app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     let o = run(&usb, app, &["change", "--no-browser"], None).await;
     assert!(o.status.success(), "{}", out(&o));
@@ -257,24 +159,8 @@ async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
         der.to_str().unwrap(),
     ]);
     let pem = app.path("from-token.pem");
-    openssl::ok(&[
-        "x509",
-        "-inform",
-        "DER",
-        "-in",
-        der.to_str().unwrap(),
-        "-out",
-        pem.to_str().unwrap(),
-    ]);
-    let subject = openssl::ok(&[
-        "x509",
-        "-in",
-        pem.to_str().unwrap(),
-        "-noout",
-        "-subject",
-        "-nameopt",
-        "utf8",
-    ]);
+    openssl::der_to_pem(&der, &pem);
+    let subject = openssl::subject_utf8(&pem);
     assert!(subject.contains("合肥新名科技有限公司"), "{subject}");
     let chain = app.chain_file().await;
     openssl::ok(&[
@@ -286,19 +172,8 @@ async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
     let new_serial = openssl::serial_of(&pem);
     // OCSP, asked the way a relying party would.
     let issuing = app.issuing_file().await;
-    let ocsp = |serial: &str| {
-        openssl::ok(&[
-            "ocsp",
-            "-issuer",
-            issuing.to_str().unwrap(),
-            "-serial",
-            &format!("0x{serial}"),
-            "-url",
-            &format!("{}/pki/ocsp", app.base),
-            "-CAfile",
-            chain.to_str().unwrap(),
-        ])
-    };
+    let url = format!("{}/pki/ocsp", app.base);
+    let ocsp = |serial: &str| openssl::ocsp_by_serial(&issuing, &chain, &url, serial);
     let old = ocsp(old_serial);
     assert!(
         old.contains(": revoked") && old.contains("superseded"),
@@ -311,7 +186,7 @@ async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
 async fn change_in_the_token(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
     // 办事大厅 and the key's contents.
-    let hall = run(&Usb::new(), &app, &["hall"], None).await;
+    let hall = run(&Usb::new("holder-key"), &app, &["hall"], None).await;
     assert!(
         out(&hall).contains("证书变更") && out(&hall).contains("在线延期"),
         "{}",
@@ -397,7 +272,7 @@ async fn interrupted_anywhere(backend: Backend) {
 async fn pins_and_tokens(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     let before = app.snapshot().await;
     let wrong = run_with(&usb, &app, &["change", "--no-browser"], "000000\n", None).await;
@@ -427,17 +302,7 @@ async fn pins_and_tokens(backend: Backend) {
     let new = run_with(&usb, &app, &["status", "--online"], "654321\n", None).await;
     assert!(new.status.success(), "{}", out(&new));
     // No token at all (an empty token directory).
-    let empty = testkit::temp_dir();
-    let conf = empty.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            empty.path().display()
-        ),
-    )
-    .unwrap();
-    let none = Usb { _dir: empty, conf };
+    let none = Usb::empty();
     let o = run_with(&none, &app, &["change", "--no-browser"], "123456\n", None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(out(&o).contains("未检测到证书介质"), "{}", out(&o));
@@ -451,7 +316,7 @@ async fn pins_and_tokens(backend: Backend) {
 async fn window_under_xvfb() {
     let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("assistant-window.png");
     let _ = std::fs::remove_file(&shot);
@@ -504,7 +369,7 @@ kill $P; wait $P 2>/dev/null; exit 0"#,
 async fn local_bridge() {
     let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -675,7 +540,7 @@ async fn download_and_install() {
 async fn unlock_a_forgotten_pin(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     // Not registered yet: refused.
     let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
@@ -736,7 +601,7 @@ async fn unlock_a_forgotten_pin(backend: Backend) {
 async fn two_keys_and_a_foreign_certificate() {
     let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     usb.tool(
         "softhsm2-util",
@@ -781,7 +646,7 @@ async fn two_keys_and_a_foreign_certificate() {
     );
 
     // A self-made certificate in a key of its own.
-    let foreign = Usb::new();
+    let foreign = Usb::new("holder-key");
     let (key, csr) = openssl::key_and_csr(app.dir.path(), "foreign", KeyKind::P256);
     let cert = app.path("foreign.pem");
     openssl::ok(&[
@@ -817,7 +682,7 @@ async fn a_certificate_for_another_key_is_not_written() {
     use axum::routing::post;
     let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     // A certificate of ours, but for some other key.
     let other = holder::enterprise(&app, "h2", KeyKind::P256).await;
@@ -884,7 +749,7 @@ async fn an_operator_initialises_a_key() {
     let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
     let op = common::staff::staff(&app, "zhou.operator", "operator", &[]).await;
     let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     let code = common::staff::code(&op.secret, 1).await;
     let o = run_with(
         &usb,
@@ -1005,7 +870,7 @@ async fn unlock_after_review() {
     settings.portal.unlock_review = true;
     let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
-    let usb = Usb::new();
+    let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     escrow(&app, &usb, "13812345678").await;
     let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;

@@ -5,11 +5,15 @@
 //!   `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards).
 //! - [`openssl`]: the `openssl` command line as the outside checker.
 //! - [`on_both_databases!`]: runs a test function once per backend.
+//! - [`softhsm`]: a SoftHSM2 token as a holder's USB key; [`outbox`]: the SMS
+//!   outbox as the holder's phone.
 //!
 //! PostgreSQL is not optional: if it cannot be reached the test fails and says
 //! how to start it. Nothing is skipped silently.
 
 pub mod openssl;
+pub mod outbox;
+pub mod softhsm;
 
 use std::path::PathBuf;
 

@@ -112,3 +112,45 @@ pub fn serial_of(cert_pem: &Path) -> String {
     .trim_start_matches("serial=")
     .to_string()
 }
+
+/// Converts a DER certificate to PEM.
+pub fn der_to_pem(der: &Path, pem: &Path) {
+    ok(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        der.to_str().expect("utf-8 path"),
+        "-out",
+        pem.to_str().expect("utf-8 path"),
+    ]);
+}
+
+/// The subject line of a PEM certificate, Chinese left as UTF-8.
+pub fn subject_utf8(cert_pem: &Path) -> String {
+    ok(&[
+        "x509",
+        "-in",
+        cert_pem.to_str().expect("utf-8 path"),
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "utf8",
+    ])
+}
+
+/// Asks the OCSP responder at `url` about `serial` (hex, as `-serial` prints
+/// it) the way a relying party would; returns openssl's report.
+pub fn ocsp_by_serial(issuing_pem: &Path, chain_pem: &Path, url: &str, serial: &str) -> String {
+    ok(&[
+        "ocsp",
+        "-issuer",
+        issuing_pem.to_str().expect("utf-8 path"),
+        "-serial",
+        &format!("0x{serial}"),
+        "-url",
+        url,
+        "-CAfile",
+        chain_pem.to_str().expect("utf-8 path"),
+    ])
+}

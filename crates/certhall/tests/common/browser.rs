@@ -129,17 +129,4 @@ impl Browser {
 }
 
 /// The code of the newest SMS to `mobile` in the outbox.
-pub fn last_code(data_dir: &Path, mobile: &str) -> String {
-    let log = std::fs::read_to_string(data_dir.join("outbox/sms.log")).expect("SMS outbox exists");
-    let line = log
-        .lines()
-        .rfind(|l| l.split('\t').nth(1) == Some(mobile))
-        .unwrap_or_else(|| panic!("no SMS to {mobile} in the outbox:\n{log}"));
-    line.split('\t')
-        .nth(2)
-        .unwrap()
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("the SMS has a 6-digit code")
-        .to_string()
-}
+pub use testkit::outbox::sms_code as last_code;

@@ -225,15 +225,7 @@ impl TestApp {
         let der = self.path("issuing.der");
         std::fs::write(&der, self.get_bytes("/pki/issuing.crt").await).unwrap();
         let pem = self.path("issuing.pem");
-        testkit::openssl::ok(&[
-            "x509",
-            "-inform",
-            "DER",
-            "-in",
-            der.to_str().unwrap(),
-            "-out",
-            pem.to_str().unwrap(),
-        ]);
+        testkit::openssl::der_to_pem(&der, &pem);
         pem
     }
 

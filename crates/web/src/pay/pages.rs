@@ -292,13 +292,23 @@ pub async fn method(
     }
     let line = OrderLine::new(&p, &view);
     let pay = &s.ra.pay;
-    page_ok(&MethodPage {
+    let mut resp = page_ok(&MethodPage {
         p: p.with_nav("me"),
         line,
         alipay: pay.alipay.is_some(),
         wechat: pay.wechat.is_some(),
         bank: pay.bank.is_some(),
-    })
+    });
+    // 支付宝's form is answered with a redirect to the gateway.
+    if let Some(csp) = pay
+        .alipay
+        .as_ref()
+        .and_then(|a| crate::csp_with_form_target(&a.gateway))
+    {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    resp
 }
 
 pub async fn alipay(

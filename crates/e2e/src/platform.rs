@@ -1,0 +1,181 @@
+//! The platform as an operator runs it: `certhall serve` on a free port with a
+//! configuration file, its own data directory and database, and the same
+//! binary for command-line steps (`ca issue`, `staff add`) on the same data.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use tempfile::TempDir;
+use testkit::{Backend, TestDb};
+
+use crate::bins;
+
+/// Branding as the manual's CA has it.
+pub const PLATFORM_NAME: &str = "安徽 CA 证书网上服务平台";
+pub const HOTLINE: &str = "400-880-4959";
+
+/// A running `certhall serve`.
+pub struct Platform {
+    pub base: String,
+    pub dir: TempDir,
+    pub data: PathBuf,
+    pub backend: Backend,
+    config: PathBuf,
+    db_url: String,
+    child: Child,
+    log: PathBuf,
+    _db: TestDb,
+}
+
+impl Platform {
+    /// Starts the platform; with `change_price` (yuan), 证书变更 for an
+    /// enterprise certificate costs that much (chapter 二), else it is free
+    /// (chapter 三).
+    pub async fn start(backend: Backend, change_price: Option<&str>) -> Platform {
+        let db = TestDb::new(backend).await;
+        let dir = testkit::temp_dir();
+        let data = dir.path().join("data");
+        // 下载并安装 serves a stripped copy, as a release would be: the debug
+        // build is hundreds of megabytes of symbols.
+        let build = dir.path().join("certhall-assistant");
+        let strip = Command::new("strip")
+            .arg("--strip-debug")
+            .arg("-o")
+            .arg(&build)
+            .arg(bins::assistant())
+            .status()
+            .expect("strip (binutils) is installed");
+        assert!(strip.success(), "strip failed");
+        let mut config = format!(
+            "[branding]\nplatform_name = \"{PLATFORM_NAME}\"\noperator = \"安徽 CA\"\n\
+             hotline = \"{HOTLINE}\"\nassistant_build = \"{}\"\n",
+            build.display()
+        );
+        if let Some(yuan) = change_price {
+            config.push_str(&format!(
+                "\n[[prices]]\nbusiness = \"change\"\ncert_type = \"enterprise\"\nyuan = \"{yuan}\"\n"
+            ));
+        }
+        let config_path = dir.path().join("certhall.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let log = dir.path().join("server.log");
+        let mut cmd = command(&data, &db.url, &config_path);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .env("CERTHALL_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let mut child = cmd.spawn().expect("certhall serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let first = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        })
+        .await
+        .unwrap()
+        .unwrap_or_default();
+        let Some(base) = first
+            .strip_prefix("certhall is serving on ")
+            .and_then(|rest| rest.split_whitespace().next())
+        else {
+            let _ = child.kill();
+            panic!(
+                "certhall serve did not start: {first}\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        Platform {
+            base: base.to_string(),
+            data,
+            backend,
+            config: config_path,
+            db_url: db.url.clone(),
+            child,
+            log,
+            dir,
+            _db: db,
+        }
+    }
+
+    /// A file in the test's scratch directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `certhall ARGS` on this platform's data, off the async runtime. The
+    /// server's address is its public URL, as an operator's configuration
+    /// would say (links such as a staff member's set-up link carry it).
+    pub async fn cli(&self, args: &[&str]) -> Output {
+        let mut cmd = command(&self.data, &self.db_url, &self.config);
+        cmd.args(["--public-url", &self.base]).args(args);
+        tokio::task::spawn_blocking(move || cmd.output().expect("certhall runs"))
+            .await
+            .unwrap()
+    }
+
+    /// Like [`Platform::cli`], failing the test with stderr if it fails.
+    pub async fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args).await;
+        assert!(
+            out.status.success(),
+            "certhall {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The code of the newest SMS to `mobile` (the outbox stands in for the
+    /// holder's phone).
+    pub fn sms_code(&self, mobile: &str) -> String {
+        testkit::outbox::sms_code(&self.data, mobile)
+    }
+
+    /// The server's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The CA chain and issuing certificate as PEM files, for `openssl`.
+    pub async fn ca_files(&self) -> (PathBuf, PathBuf) {
+        let chain = self.path("chain.pem");
+        let body = reqwest::get(format!("{}/pki/ca.pem", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        std::fs::write(&chain, &body).unwrap();
+        let issuing = self.path("issuing.pem");
+        let first_end = body.find("-----END CERTIFICATE-----").unwrap() + 25;
+        std::fs::write(&issuing, &body[..first_end]).unwrap();
+        (chain, issuing)
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command(data: &Path, db_url: &str, config: &Path) -> Command {
+    let mut cmd = Command::new(bins::certhall());
+    for var in [
+        "CERTHALL_CONFIG",
+        "CERTHALL_DATABASE_URL",
+        "CERTHALL_DATA_DIR",
+        "CERTHALL_PUBLIC_URL",
+        "CERTHALL_CA_PASSPHRASE",
+        "CERTHALL_LISTEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("--data-dir")
+        .arg(data)
+        .arg("--database-url")
+        .arg(db_url)
+        .arg("--config")
+        .arg(config);
+    cmd
+}

@@ -1,0 +1,121 @@
+//! The holder's side: a USB key (a SoftHSM2 token of its own) and the
+//! certificate assistant the holder downloaded and installed, run as the holder
+//! runs it — its CLI for the steps, its window (under Xvfb, read back with
+//! Tesseract) for the pictures of 图 2.5–2.7 and 2.16.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub use testkit::softhsm::{MODULE, PIN, Token as Usb};
+
+/// The assistant as installed in the holder's home.
+pub struct Assistant {
+    pub bin: PathBuf,
+    pub home: PathBuf,
+    pub server: String,
+}
+
+/// What a run printed, stdout then stderr.
+pub fn said(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+impl Assistant {
+    fn command(&self, conf: &Path) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.env("HOME", &self.home)
+            .env("SOFTHSM2_CONF", conf)
+            .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
+            .env_remove("CERTHALL_SERVER")
+            .args(["--server", &self.server, "--module", MODULE]);
+        cmd
+    }
+
+    /// `certhall-assistant ARGS` with the PIN typed on standard input.
+    pub async fn run(&self, conf: &Path, args: &[&str], stdin: &str) -> Output {
+        let mut cmd = self.command(conf);
+        cmd.arg("--pin-stdin")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let stdin = stdin.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("the assistant runs");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Like [`Assistant::run`] with the right PIN; fails the test if the
+    /// assistant does.
+    pub async fn ok(&self, conf: &Path, args: &[&str]) -> String {
+        let o = self.run(conf, args, &format!("{PIN}\n")).await;
+        assert!(o.status.success(), "assistant {args:?}: {}", said(&o));
+        said(&o)
+    }
+
+    /// The window on `page` (keys, hall), on a virtual screen: waits until
+    /// Tesseract reads every one of `until` in it, then saves the screen to
+    /// `shot`.
+    pub async fn window(&self, conf: &Path, page: &str, shot: &Path, until: &[&str]) {
+        let _ = std::fs::remove_file(shot);
+        let want: Vec<String> = until
+            .iter()
+            .map(|w| w.chars().filter(|c| !c.is_whitespace()).collect())
+            .collect();
+        let grep: String = want
+            .iter()
+            .map(|w| format!(" && grep -qF -- '{w}' \"$T\""))
+            .collect();
+        // Draw, shoot, read; again until the words are there (the window
+        // fills in as the worker reads the key and the server). The reading
+        // is the album's own (same picture, same languages).
+        let script = format!(
+            r#"{bin} --server {server} --module {MODULE} gui --page {page} & P=$!
+T=$(mktemp)
+for i in $(seq 1 25); do
+  sleep 1
+  timeout 20 import -window root {raw} 2>/dev/null || continue
+  convert {raw} -trim +repage {shot} || continue
+  tesseract {shot} - -l chi_sim+eng 2>/dev/null | tr -d ' \n' > "$T"
+  true{grep} && break
+done
+kill $P; wait $P 2>/dev/null
+exit 0"#,
+            bin = self.bin.display(),
+            server = self.server,
+            raw = shot.with_extension("raw.png").display(),
+            shot = shot.display(),
+        );
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1600x1200x24", "bash", "-c", &script])
+            .env("HOME", &self.home)
+            .env("SOFTHSM2_CONF", conf)
+            .env("CERTHALL_ASSISTANT_ZOOM", "2");
+        let out = tokio::task::spawn_blocking(move || {
+            cmd.output()
+                .expect("xvfb-run is installed (scripts/test installs xvfb)")
+        })
+        .await
+        .unwrap();
+        let _ = std::fs::remove_file(shot.with_extension("raw.png"));
+        assert!(
+            shot.exists(),
+            "the assistant's window was not shot: {}",
+            said(&out)
+        );
+    }
+}

@@ -1,0 +1,591 @@
+//! The operation manual of 证书变更 (../shared/seed/), screen by screen, in
+//! headless Chromium against the real `certhall serve`, with the certificate
+//! assistant the holder downloads from the portal, on a SoftHSM2 token as the
+//! USB key. Chapter 二 (paid) runs on SQLite and PostgreSQL, chapter 三 (free)
+//! on SQLite. Every figure is shot to `target/e2e/fig-<figure>.png` and read
+//! back with Tesseract; `target/e2e/index.html` pages through them.
+//!
+//! The manual numbers two of chapter 三's figures twice (3.9 and 3.10 for steps
+//! 九/十 and again for 十一/十二); here those last two are 3.11 and 3.12. Shots
+//! between figures (the cashier, the back office) carry a letter: 2.13a.
+
+use std::path::{Path, PathBuf};
+
+use e2e::album::Album;
+use e2e::backoffice;
+use e2e::chrome::Chrome;
+use e2e::platform::Platform;
+use e2e::usb::{Assistant, Usb};
+use testkit::Backend;
+use testkit::openssl::{self, KeyKind};
+
+const MOBILE: &str = "13955100001";
+/// How the header shows the signed-in mobile.
+const MOBILE_SHOWN: &str = "139****0001";
+const OLD_ORG: &str = "合肥旧名科技有限公司";
+const NEW_ORG: &str = "合肥新名科技有限公司";
+const CREDIT_CODE: &str = "91110108551385082Q";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_2_paid_change_on_sqlite() {
+    paid(Backend::Sqlite, "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_2_paid_change_on_postgresql() {
+    paid(Backend::Postgres, "postgresql").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_3_free_change_on_sqlite() {
+    let mut w = Walk::start(Backend::Sqlite, "", 3, None).await;
+    w.walk_to_materials().await;
+    // (十) 下一步: 申请成功，等待审核.
+    w.chrome.click("#next").await;
+    w.chrome.wait_text("申请成功，等待审核").await;
+    w.shot(
+        10,
+        "点击下一步，提示申请成功，等待审核",
+        &["申请成功，等待审核"],
+    )
+    .await;
+    w.me(11, "待审核").await;
+    w.review_and_complete(12).await;
+    w.finish().await;
+}
+
+/// Chapter 二: 证书变更 at ¥100.00, paid with 支付宝 in the sandbox cashier.
+async fn paid(backend: Backend, sub: &str) {
+    let mut w = Walk::start(backend, sub, 2, Some("100")).await;
+    w.walk_to_materials().await;
+    // (十) 下一步 opens the payment centre's order page.
+    w.chrome.click("#next").await;
+    w.chrome.wait_text("支付中心").await;
+    let order = w.chrome.path().await;
+    w.shot(
+        10,
+        "点击下一步，打开支付中心的订单页",
+        &["支付中心", "100.00"],
+    )
+    .await;
+    // (十一) 电子发票.
+    w.chrome.click("#invoice-button").await;
+    w.chrome.wait_text("抬头类型").await;
+    w.chrome
+        .click("input[name=title_type][value=company]")
+        .await;
+    w.chrome.fill("#title", NEW_ORG).await;
+    w.chrome.fill("#tax_id", CREDIT_CODE).await;
+    w.chrome.fill("#email", "finance@example.com").await;
+    w.shot(
+        11,
+        "点击电子发票按钮，填写电子发票信息",
+        &["电子发票", "纳税人识别号"],
+    )
+    .await;
+    // (十二) 保存, the two agreements, 提交并支付.
+    w.chrome.click("#save-invoice").await;
+    w.chrome.wait_text("提交并支付").await;
+    w.chrome.find("#edit-invoice").await; // 修改发票信息
+    w.chrome.click("#payment-terms").await;
+    w.chrome.click("#service-terms").await;
+    w.shot(
+        12,
+        "保存后勾选《在线缴费协议》《电子认证证书服务条款》，点击提交并支付（或修改发票信息）",
+        &["在线缴费协议", "电子认证证书服务条款"],
+    )
+    .await;
+    w.chrome.click("#submit-pay").await;
+    // (十三) The method, then the gateway's cashier.
+    w.chrome.wait_text("选择支付方式").await;
+    w.shot(
+        13,
+        "订单支付页面，选择一种方式支付",
+        &["支付宝", "微信支付", "对公转账"],
+    )
+    .await;
+    w.chrome.click("#pay-alipay").await;
+    w.chrome.wait_text("确认付款").await;
+    w.shot_as(
+        "2.13a",
+        "支付宝收银台（沙箱网关）：确认付款",
+        &["支付宝收银台", "100.00"],
+    )
+    .await;
+    w.chrome.click("#pay").await;
+    // (十四) Back on the platform: 支付成功, with the e-invoice.
+    w.chrome.wait_text("支付成功").await;
+    w.shot(
+        14,
+        "支付成功后，电脑端页面跳转到成功页面",
+        &["支付成功", "发票号码"],
+    )
+    .await;
+    w.me(15, "待审核").await;
+    // The e-invoice is made off the request path; its link shows on the
+    // order page once it is there.
+    w.open_until(&order, "#invoice-pdf").await;
+    w.chrome.click("#invoice-pdf").await;
+    let pdf = w.chrome.downloaded(|n| n.ends_with(".pdf")).await;
+    check_invoice(&pdf);
+    w.review_and_complete(16).await;
+    w.finish().await;
+}
+
+/// The e-invoice the browser downloaded is a PDF for the company and amount.
+fn check_invoice(pdf: &Path) {
+    let bytes = std::fs::read(pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF: {}", pdf.display());
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (scripts/test installs poppler-utils)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for words in [NEW_ORG, CREDIT_CODE, "100.00"] {
+        assert!(text.contains(words), "the invoice lacks {words}:\n{text}");
+    }
+}
+
+/// One walk through a chapter.
+struct Walk {
+    platform: Platform,
+    chrome: Chrome,
+    album: Album,
+    usb: Usb,
+    assistant: Option<Assistant>,
+    chapter: u8,
+    app_id: String,
+    old_serial: String,
+    files: PathBuf,
+}
+
+impl Walk {
+    /// The platform, a holder whose USB key carries a certificate for the old
+    /// name (issued at the counter), and a browser.
+    async fn start(backend: Backend, sub: &str, chapter: u8, price: Option<&str>) -> Walk {
+        let platform = Platform::start(backend, price).await;
+        let (key, csr) = openssl::key_and_csr(platform.dir.path(), "holder", KeyKind::P256);
+        let pem = platform
+            .cli_ok(&[
+                "ca",
+                "issue",
+                "--csr",
+                csr.to_str().unwrap(),
+                "--profile",
+                "enterprise",
+                "--cn",
+                "张三",
+                "--org",
+                OLD_ORG,
+                "--credit-code",
+                CREDIT_CODE,
+            ])
+            .await;
+        let cert = platform.path("holder.pem");
+        std::fs::write(&cert, pem).unwrap();
+        let usb = Usb::new("holder-key");
+        usb.import(&key, &cert);
+        let title = match (chapter, backend) {
+            (2, Backend::Sqlite) => "二、证书变更流程（付费）",
+            (2, Backend::Postgres) => "二、证书变更流程（付费），PostgreSQL",
+            _ => "三、证书变更流程（免费）",
+        };
+        let files = platform.path("files");
+        std::fs::create_dir_all(&files).unwrap();
+        Walk {
+            chrome: Chrome::start(&platform.base).await,
+            album: Album::new(sub, &chapter.to_string(), title),
+            old_serial: openssl::serial_of(&cert),
+            platform,
+            usb,
+            assistant: None,
+            chapter,
+            app_id: String::new(),
+            files,
+        }
+    }
+
+    fn figure(&self, step: u8) -> String {
+        format!("{}.{step:02}", self.chapter)
+    }
+
+    async fn shot(&mut self, step: u8, caption: &str, reads: &[&str]) {
+        let figure = self.figure(step);
+        self.shot_as(&figure, caption, reads).await;
+    }
+
+    async fn shot_as(&mut self, figure: &str, caption: &str, reads: &[&str]) {
+        self.album.page(&self.chrome, figure, caption, reads).await;
+    }
+
+    fn assistant(&self) -> &Assistant {
+        self.assistant.as_ref().expect("the assistant is installed")
+    }
+
+    /// The assistant's window on `page`, shot as figure `step`.
+    async fn window(&mut self, step: u8, conf: &Path, page: &str, caption: &str, reads: &[&str]) {
+        let figure = self.figure(step);
+        let file = self.album.file(&figure);
+        self.assistant().window(conf, page, &file, reads).await;
+        self.album.add(&figure, caption, reads);
+    }
+
+    /// Steps (一) to (九): sign in, 自助服务, 证书变更, 下载并安装, the
+    /// assistant with and without the key, 办事大厅, 证书变更 opening 基本信息,
+    /// the form and the materials.
+    async fn walk_to_materials(&mut self) {
+        // (一) Signed in, 自助服务 in the navigation.
+        self.chrome.goto("/").await;
+        self.chrome.click("header a.account").await;
+        self.chrome.fill("#mobile", MOBILE).await;
+        self.chrome.click("#send-code").await;
+        self.chrome.wait_text("验证码已发送").await;
+        let code = self.platform.sms_code(MOBILE);
+        self.chrome.fill("#code", &code).await;
+        self.chrome.click("#signin").await;
+        self.chrome.wait_text(MOBILE_SHOWN).await;
+        self.chrome.goto("/").await;
+        self.shot(
+            1,
+            "登录证书网上服务平台后，点击自助服务",
+            &["自助服务", "证书网上服务平台"],
+        )
+        .await;
+        // (二) The six entries.
+        self.chrome
+            .click("nav.main-nav a[href=\"/selfservice\"]")
+            .await;
+        let entries = [
+            "在线新办",
+            "在线延期",
+            "在线补办",
+            "签章变更",
+            "找回密码",
+            "证书查询与证书变更",
+        ];
+        self.shot(
+            2,
+            "在线新办、在线延期、在线补办、签章变更、找回密码、证书查询与证书变更的入口",
+            &entries,
+        )
+        .await;
+        // (三) 证书变更: 下载并安装 and 打开证书助手.
+        self.chrome.click("#entry-change").await;
+        self.chrome.wait_text("下载并安装").await;
+        self.shot(
+            3,
+            "点击证书变更：下载并安装、打开证书助手",
+            &["下载并安装", "打开证书助手"],
+        )
+        .await;
+        // (四) 下载并安装: the download, then the install command it shows.
+        self.chrome.click("#download-install").await;
+        self.chrome.click("#download-assistant").await;
+        let file = self
+            .chrome
+            .downloaded(|n| n.starts_with("certhall-assistant"))
+            .await;
+        self.shot(4, "下载并安装证书助手", &["下载中心", "数字证书助手"])
+            .await;
+        self.install(&file).await;
+        // (五) The window opens; no key in yet.
+        let unplugged = self.usb.unplugged.clone();
+        let none = self.assistant().ok(&unplugged, &["status"]).await;
+        assert!(none.contains("未检测到证书介质"), "{none}");
+        self.window(
+            5,
+            &unplugged,
+            "keys",
+            "安装完成后，弹出数字证书助手（尚未插入 USB Key）",
+            &["数字证书助手", "请插入"],
+        )
+        .await;
+        // (六) The key inserted: its certificate.
+        let conf = self.usb.conf.clone();
+        let status = self.assistant().ok(&conf, &["status"]).await;
+        assert!(
+            status.contains("holder-key") && status.contains(OLD_ORG),
+            "{status}"
+        );
+        self.window(
+            6,
+            &conf,
+            "keys",
+            "插入 U 盾（USB Key）后，助手列出其中的证书",
+            &["证书介质", OLD_ORG],
+        )
+        .await;
+        // (七) 办事大厅.
+        let hall = self.assistant().ok(&conf, &["hall"]).await;
+        assert!(hall.contains("证书变更"), "{hall}");
+        if self.chapter == 2 {
+            assert!(hall.contains("机构 ¥100.00"), "{hall}");
+        }
+        self.window(
+            7,
+            &conf,
+            "hall",
+            "点击办事大厅",
+            &["办事大厅", "证书变更", "其他业务"],
+        )
+        .await;
+        // (八) 证书变更 opens 基本信息 in the browser (the holder is signed in).
+        let said = self
+            .assistant()
+            .ok(&conf, &["change", "--no-browser"])
+            .await;
+        assert!(said.contains("请在浏览器中填写基本信息"), "{said}");
+        let link = said
+            .split_whitespace()
+            .find(|w| w.contains("/handoff/"))
+            .expect("the assistant gives the form's link")
+            .to_string();
+        self.chrome.goto(&link).await;
+        self.chrome.wait_text("基本信息").await;
+        let path = self.chrome.path().await;
+        self.app_id = path
+            .strip_prefix("/apply/")
+            .and_then(|p| p.split('/').next())
+            .unwrap_or_else(|| panic!("the hand-off led to {path}"))
+            .to_string();
+        self.shot(
+            8,
+            "点击证书变更，在浏览器中打开基本信息界面",
+            &["变更后的信息", OLD_ORG],
+        )
+        .await;
+        // (九) The new name, then the materials.
+        self.chrome.fill("#organization", NEW_ORG).await;
+        self.chrome.fill("#credit_code", CREDIT_CODE).await;
+        self.chrome.fill("#common_name", "张三").await;
+        self.chrome.fill("#contact_mobile", MOBILE).await;
+        self.chrome
+            .fill("#contact_email", "zhangsan@example.com")
+            .await;
+        self.chrome.fill("#reason", "单位更名").await;
+        self.chrome.click("#save-form").await;
+        self.chrome.wait_text("上传资料").await;
+        for (kind, file) in [
+            ("business_license", self.license_png()),
+            ("change_notice", self.pdf("名称变更通知书.pdf")),
+            ("agent_id", self.pdf("经办人身份证.pdf")),
+        ] {
+            let input = self.chrome.find(&format!("#file-{kind}")).await;
+            input.send_keys(file.to_str().unwrap()).await.unwrap();
+            self.chrome
+                .click(&format!("#material-{kind} form.upload button"))
+                .await;
+            self.chrome
+                .find(&format!("#material-{kind} .uploaded"))
+                .await;
+        }
+        self.shot(
+            9,
+            "按照提示填写信息，然后上传资料",
+            &["上传资料", NEW_ORG, "营业执照.png"],
+        )
+        .await;
+    }
+
+    /// The downloaded file is the build the platform serves; installed as the
+    /// download page says, into a fresh home.
+    async fn install(&mut self, file: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let served = self.platform.path("certhall-assistant");
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            std::fs::read(&served).unwrap(),
+            "the download is the assistant's build"
+        );
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let home = self.platform.path("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let out = std::process::Command::new(file)
+            .env("HOME", &home)
+            .args(["--server", &self.platform.base, "install"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("已安装"),
+            "install: {}",
+            e2e::usb::said(&out)
+        );
+        let bin = home.join(".local/bin/certhall-assistant");
+        assert!(bin.is_file(), "installed at {}", bin.display());
+        self.assistant = Some(Assistant {
+            bin,
+            home,
+            server: self.platform.base.clone(),
+        });
+    }
+
+    /// Opens `path` again until `css` is on it (what a holder does with F5).
+    async fn open_until(&self, path: &str, css: &str) {
+        let started = std::time::Instant::now();
+        loop {
+            self.chrome.goto(path).await;
+            if self
+                .chrome
+                .driver
+                .find(thirtyfour::By::Css(css))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < e2e::PAGE_WAIT,
+                "no `{css}` on {path}:\n{}",
+                self.chrome.text().await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    /// (十五)/(十一) The mobile number at the top right: 个人中心 with the
+    /// application's state.
+    async fn me(&mut self, step: u8, state: &str) {
+        self.chrome.click("header a#account").await;
+        self.chrome.wait_text("个人中心").await;
+        let row = self
+            .chrome
+            .find(&format!("#app-{}", self.app_id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(row.contains("证书变更") && row.contains(state), "{row}");
+        self.shot(
+            step,
+            "点击右上方的手机号进入个人中心：申请记录与当前办理状态",
+            &["个人中心", state],
+        )
+        .await;
+    }
+
+    /// Staff approve in the back office; (十六)/(十二) the assistant's 证书变更
+    /// again writes the new certificate; 个人中心 says 已完成; OpenSSL checks
+    /// the new certificate and OCSP.
+    async fn review_and_complete(&mut self, step: u8) {
+        let before = self.figure(step - 1);
+        backoffice::approve(&self.platform, &mut self.album, &before, &self.app_id).await;
+        let conf = self.usb.conf.clone();
+        let said = self.assistant().ok(&conf, &["change"]).await;
+        assert!(said.contains("证书变更已完成"), "{said}");
+        let new_serial = said
+            .split("序列号 ")
+            .nth(1)
+            .and_then(|s| s.split('）').next())
+            .expect("the assistant names the new certificate")
+            .trim()
+            .to_string();
+        self.window(
+            step,
+            &conf,
+            "keys",
+            "审核通过后，打开数字证书助手再次点击证书变更：新证书已写入 U 盾",
+            &["证书介质", NEW_ORG],
+        )
+        .await;
+        self.check_token(&new_serial).await;
+        self.chrome.goto("/me").await;
+        self.chrome.wait_text("已完成").await;
+        let figure = format!("{}c", self.figure(step));
+        self.shot_as(&figure, "个人中心：证书变更已完成", &["已完成"])
+            .await;
+    }
+
+    /// The token holds only the new certificate, for the new name, verified
+    /// by OpenSSL against the platform's chain; OCSP (asked as a relying party
+    /// would) says the old one is revoked as superseded and the new one good.
+    async fn check_token(&self, new_serial: &str) {
+        let objects = self.usb.objects();
+        assert_eq!(
+            objects.matches("Certificate Object").count(),
+            1,
+            "{objects}"
+        );
+        assert_eq!(
+            objects.matches("Private Key Object").count(),
+            1,
+            "{objects}"
+        );
+        let der = self.platform.path("new.der");
+        self.usb.p11(&[
+            "--read-object",
+            "--type",
+            "cert",
+            "--label",
+            &format!("certhall {new_serial}"),
+            "--output-file",
+            der.to_str().unwrap(),
+        ]);
+        let pem = self.platform.path("new.pem");
+        openssl::der_to_pem(&der, &pem);
+        let subject = openssl::subject_utf8(&pem);
+        assert!(subject.contains(NEW_ORG), "{subject}");
+        let (chain, issuing) = self.platform.ca_files().await;
+        openssl::ok(&[
+            "verify",
+            "-CAfile",
+            chain.to_str().unwrap(),
+            pem.to_str().unwrap(),
+        ]);
+        let url = format!("{}/pki/ocsp", self.platform.base);
+        let ocsp = |serial: &str| openssl::ocsp_by_serial(&issuing, &chain, &url, serial);
+        let old = ocsp(&self.old_serial);
+        assert!(
+            old.contains(": revoked") && old.contains("superseded"),
+            "{old}"
+        );
+        let new = ocsp(&openssl::serial_of(&pem));
+        assert!(new.contains(": good"), "{new}");
+    }
+
+    /// A scan of a business licence, as a PNG named in Chinese.
+    fn license_png(&self) -> PathBuf {
+        let file = self.files.join("营业执照.png");
+        let ok = std::process::Command::new("convert")
+            .args([
+                "-size",
+                "480x320",
+                "xc:#fbf7ec",
+                "-fill",
+                "none",
+                "-stroke",
+                "#b03a2e",
+                "-strokewidth",
+                "6",
+                "-draw",
+                "circle 360,220 360,160",
+                "-draw",
+                "rectangle 20,20 460,300",
+            ])
+            .arg(&file)
+            .status()
+            .expect("ImageMagick is installed (scripts/test installs imagemagick)");
+        assert!(ok.success());
+        file
+    }
+
+    /// A small PDF named in Chinese.
+    fn pdf(&self, name: &str) -> PathBuf {
+        let file = self.files.join(name);
+        std::fs::write(
+            &file,
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+              2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n\
+              trailer << /Root 1 0 R >>\n%%EOF\n",
+        )
+        .unwrap();
+        file
+    }
+
+    async fn finish(self) {
+        let Walk { chrome, album, .. } = self;
+        chrome.quit().await;
+        let index = album.finish().await;
+        eprintln!("screenshots: {}", index.display());
+    }
+}

@@ -62,11 +62,7 @@ pub fn rfc3339(unix_ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
-/// `2026-11-24 13:12` in China Standard Time (UTC+8), for pages.
-pub fn beijing_minutes(unix_ms: i64) -> String {
-    let (y, mo, d, h, mi, _) = civil(unix_ms.div_euclid(1000) + 8 * 3600);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
-}
+pub use domain::calendar::beijing_minutes;
 
 #[cfg(test)]
 mod tests {
@@ -104,19 +100,7 @@ mod tests {
     }
 }
 
-/// The same instant `years` calendar years later (29 February becomes 28 February).
-pub fn add_years(unix_ms: i64, years: u32) -> i64 {
-    let secs = unix_ms.div_euclid(1000);
-    let (y, mo, d, h, mi, s) = civil(secs);
-    let ny = y + i64::from(years);
-    let d = if mo == 2 && d == 29 && !domain::is_leap_year(ny) {
-        28
-    } else {
-        d
-    };
-    let days = domain::calendar::days_from_civil(ny, mo, d);
-    (days * 86_400 + i64::from(h * 3600 + mi * 60 + s)) * 1000 + unix_ms.rem_euclid(1000)
-}
+pub use domain::calendar::add_years;
 
 #[cfg(test)]
 mod calendar_tests {

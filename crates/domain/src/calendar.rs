@@ -29,7 +29,27 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The same instant `years` calendar years later (29 February becomes 28
+/// February in a common year).
+pub fn add_years(unix_ms: i64, years: u32) -> i64 {
+    let (y, mo, d, h, mi, s) = civil(unix_ms.div_euclid(1000));
+    let ny = y + i64::from(years);
+    let d = if mo == 2 && d == 29 && !crate::is_leap_year(ny) {
+        28
+    } else {
+        d
+    };
+    let days = days_from_civil(ny, mo, d);
+    (days * 86_400 + i64::from(h * 3600 + mi * 60 + s)) * 1000 + unix_ms.rem_euclid(1000)
+}
+
 const CST: i64 = 8 * 3600;
+
+/// `2026-11-24 13:12` in China Standard Time, for pages and messages.
+pub fn beijing_minutes(unix_ms: i64) -> String {
+    let (y, mo, d, h, mi, _) = civil(unix_ms.div_euclid(1000) + CST);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
+}
 
 /// `2026-11-24 13:12:48` in China Standard Time (Alipay's timestamp format).
 pub fn beijing_seconds(unix_ms: i64) -> String {

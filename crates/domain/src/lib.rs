@@ -13,6 +13,7 @@ mod id_number;
 mod money;
 mod msg;
 mod profile;
+pub mod renewal;
 mod revocation;
 mod serial;
 mod staff;

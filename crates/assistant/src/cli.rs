@@ -261,6 +261,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                             _ => "已过期",
                         };
                         writeln!(out, "  状态：{status}").map_err(io)?;
+                        if let Some(line) = st.renewal_line() {
+                            writeln!(out, "  {line}").map_err(io)?;
+                        }
                         for a in &st.applications {
                             writeln!(out, "  业务：{} · {}", a.business_name, a.state_label)
                                 .map_err(io)?;

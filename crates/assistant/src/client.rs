@@ -51,6 +51,30 @@ pub struct CertStatus {
     pub not_before: String,
     pub not_after: String,
     pub applications: Vec<AppStatus>,
+    /// 在线延期 now (absent from older servers).
+    #[serde(default)]
+    pub renewal: Option<Renewal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Renewal {
+    pub available: bool,
+    pub reason: Option<String>,
+}
+
+impl CertStatus {
+    /// `在线延期：可办理`, or why not; nothing from a server that does not say.
+    pub fn renewal_line(&self) -> Option<String> {
+        let r = self.renewal.as_ref()?;
+        Some(if r.available {
+            "在线延期：可办理".to_string()
+        } else {
+            format!(
+                "在线延期：暂不可办理（{}）",
+                r.reason.as_deref().unwrap_or("未说明原因")
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -288,6 +288,10 @@ impl Worker {
                                         a.business_name, a.state_label
                                     ));
                                 }
+                                if let Some(line) = st.renewal_line() {
+                                    s.push('；');
+                                    s.push_str(&line);
+                                }
                                 s
                             }
                             Err(e) => e.to_string(),

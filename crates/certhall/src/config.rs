@@ -52,6 +52,11 @@ pub struct PortalConfig {
     pub sms_per_client_hourly: i64,
     /// 找回密码 needs a reviewer's approval after the SMS check. Default false.
     pub unlock_review: bool,
+    /// 在线延期 is offered from this many days before a certificate's end…
+    /// Default 90.
+    pub renewal_before_days: u32,
+    /// …until this many days after it. Default 365.
+    pub renewal_after_days: u32,
 }
 
 impl Default for PortalConfig {
@@ -63,6 +68,8 @@ impl Default for PortalConfig {
             sms_per_number_hourly: 5,
             sms_per_client_hourly: 20,
             unlock_review: false,
+            renewal_before_days: 90,
+            renewal_after_days: 365,
         }
     }
 }
@@ -404,6 +411,7 @@ pub struct PortalSettings {
     pub sms_per_number_hourly: i64,
     pub sms_per_client_hourly: i64,
     pub unlock_review: bool,
+    pub renewal: domain::renewal::RenewalWindow,
 }
 
 /// CA settings without the public URL (known only once the server is bound).
@@ -588,6 +596,15 @@ impl Config {
         if portal.sms_per_client_hourly < 1 {
             return Err(bad("portal.sms_per_client_hourly", "must be at least 1"));
         }
+        if !(1..=365).contains(&portal.renewal_before_days) {
+            return Err(bad(
+                "portal.renewal_before_days",
+                "must be between 1 and 365",
+            ));
+        }
+        if portal.renewal_after_days > 3650 {
+            return Err(bad("portal.renewal_after_days", "must be at most 3650"));
+        }
         let blobs_url = self.blobs.url.filter(|u| !u.is_empty());
         if let Some(u) = &blobs_url
             && !u.starts_with("s3://")
@@ -706,6 +723,10 @@ impl Config {
                 sms_per_number_hourly: portal.sms_per_number_hourly,
                 sms_per_client_hourly: portal.sms_per_client_hourly,
                 unlock_review: portal.unlock_review,
+                renewal: domain::renewal::RenewalWindow {
+                    before_days: portal.renewal_before_days,
+                    after_days: portal.renewal_after_days,
+                },
             },
             blobs_url,
             catalog,

@@ -132,6 +132,7 @@ pub fn ra(
         sms_per_number_hourly: p.sms_per_number_hourly,
         sms_per_client_hourly: p.sms_per_client_hourly,
         unlock_review: p.unlock_review,
+        renewal: p.renewal,
         upload_limit: p.upload_limit,
         ..ra::RaSettings::default()
     };

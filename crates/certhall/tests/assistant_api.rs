@@ -382,4 +382,57 @@ async fn bad_proofs(backend: Backend) {
     app.server.stop().await;
 }
 
-on_both_databases!(change_flow, bad_proofs);
+/// The status tells the assistant whether 在线延期 is offered now: not on day
+/// 91 before the certificate's end (with the day it opens), yes from day 90.
+/// (Every edge of the window, after expiry too, is in `domain::renewal`.)
+async fn renewal_window_in_status(backend: Backend) {
+    let clock = std::sync::Arc::new(domain::FixedClock::at(std::time::SystemTime::now()));
+    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
+    let not_after = app
+        .scalar(&format!(
+            "SELECT not_after FROM certificates WHERE organization = '{}'",
+            holder::ORG
+        ))
+        .await;
+    let day: i64 = 86_400_000;
+    let now = |c: &domain::FixedClock| {
+        use domain::Clock;
+        c.now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let status = || {
+        call(
+            &app,
+            "status",
+            &h.cert,
+            &h.key,
+            |n| format!("certhall-status:{n}"),
+            None,
+        )
+    };
+    // Day 91 before the end.
+    clock.advance(std::time::Duration::from_millis(
+        (not_after - 91 * day - now(&clock)) as u64,
+    ));
+    let (code, early) = status().await;
+    assert_eq!(code, 200, "{early}");
+    assert_eq!(early["renewal"]["available"], false, "{early}");
+    let why = early["renewal"]["reason"].as_str().unwrap();
+    assert!(
+        why.contains("在线延期自到期前 90 天")
+            && why.contains(&ca::asn1time::beijing_minutes(not_after - 90 * day)),
+        "{why}"
+    );
+    // Day 90 before the end: offered.
+    clock.advance(std::time::Duration::from_millis(day as u64));
+    let (code, open) = status().await;
+    assert_eq!(code, 200, "{open}");
+    assert_eq!(open["renewal"]["available"], true, "{open}");
+    assert!(open["renewal"]["reason"].is_null(), "{open}");
+    app.server.stop().await;
+}
+
+on_both_databases!(change_flow, bad_proofs, renewal_window_in_status);

@@ -192,6 +192,16 @@ fn bad_configuration_is_refused_with_the_field_named() {
         "must not be empty",
     );
     refuses(
+        "[portal]\nrenewal_before_days = 0\n",
+        "portal.renewal_before_days",
+        "between 1 and 365",
+    );
+    refuses(
+        "[portal]\nrenewal_after_days = 5000\n",
+        "portal.renewal_after_days",
+        "at most 3650",
+    );
+    refuses(
         "[ca]\nmax_years = \"five\"\n",
         "ca.max_years",
         "invalid type",

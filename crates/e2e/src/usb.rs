@@ -28,12 +28,62 @@ pub fn said(o: &Output) -> String {
 impl Assistant {
     fn command(&self, conf: &Path) -> Command {
         let mut cmd = Command::new(&self.bin);
+        let path = format!(
+            "{}:{}",
+            self.opener_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         cmd.env("HOME", &self.home)
+            .env("PATH", path)
             .env("SOFTHSM2_CONF", conf)
             .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
             .env_remove("CERTHALL_SERVER")
             .args(["--server", &self.server, "--module", MODULE]);
         cmd
+    }
+
+    /// The desktop's `xdg-open` for the assistant: it records the link it is
+    /// asked to open, for the test's browser to open (the suite's Chromium is
+    /// not the desktop's default browser).
+    fn opener_dir(&self) -> PathBuf {
+        let dir = self.home.join("opener");
+        let script = dir.join("xdg-open");
+        if !script.exists() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                &script,
+                format!(
+                    "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                    self.opened_log().display()
+                ),
+            )
+            .unwrap();
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        dir
+    }
+
+    fn opened_log(&self) -> PathBuf {
+        self.home.join("opened.log")
+    }
+
+    /// The last link the assistant opened in the browser, once it has.
+    pub async fn opened(&self) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(url) = std::fs::read_to_string(self.opened_log())
+                .ok()
+                .and_then(|s| s.lines().last().map(str::to_string))
+            {
+                return url;
+            }
+            assert!(
+                started.elapsed() < crate::PAGE_WAIT,
+                "the assistant opened no link in the browser"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// `certhall-assistant ARGS` with the PIN typed on standard input.

@@ -308,6 +308,13 @@ impl Walk {
             status.contains("holder-key") && status.contains(OLD_ORG),
             "{status}"
         );
+        // With the PIN, the platform's word on it: valid, and 在线延期 not yet
+        // (a new certificate is a year from its renewal window).
+        let online = self.assistant().ok(&conf, &["status", "--online"]).await;
+        assert!(
+            online.contains("状态：有效") && online.contains("在线延期：暂不可办理"),
+            "{online}"
+        );
         self.window(
             6,
             &conf,
@@ -331,16 +338,13 @@ impl Walk {
         )
         .await;
         // (八) 证书变更 opens 基本信息 in the browser (the holder is signed in).
-        let said = self
-            .assistant()
-            .ok(&conf, &["change", "--no-browser"])
-            .await;
+        let said = self.assistant().ok(&conf, &["change"]).await;
         assert!(said.contains("请在浏览器中填写基本信息"), "{said}");
-        let link = said
-            .split_whitespace()
-            .find(|w| w.contains("/handoff/"))
-            .expect("the assistant gives the form's link")
-            .to_string();
+        let link = self.assistant().opened().await;
+        assert!(
+            link.contains("/handoff/") && said.contains(&link),
+            "opened {link}, said {said}"
+        );
         self.chrome.goto(&link).await;
         self.chrome.wait_text("基本信息").await;
         let path = self.chrome.path().await;

@@ -54,6 +54,9 @@ pub struct CertStatus {
     /// `valid`, `revoked` or `expired`.
     pub status: &'static str,
     pub applications: Vec<AppSummary>,
+    /// Whether 在线延期 is offered for it now (`RaSettings::renewal`); if not,
+    /// why, for the holder.
+    pub renewal: Result<(), Msg>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,8 +188,14 @@ impl Ra {
         } else {
             "valid"
         };
+        let renewal = if row.revoked_at.is_some() {
+            Err(Msg::new("证书已吊销，不能在线延期"))
+        } else {
+            self.settings.renewal.check(row.not_after, now)
+        };
         Ok(CertStatus {
             status,
+            renewal,
             applications: apps
                 .into_iter()
                 .filter_map(|(a, issued_here)| {

@@ -65,6 +65,8 @@ pub struct RaSettings {
     pub upload_limit: usize,
     /// 找回密码 waits for a reviewer after the SMS check.
     pub unlock_review: bool,
+    /// When 在线延期 is offered.
+    pub renewal: domain::renewal::RenewalWindow,
 }
 
 impl Default for RaSettings {
@@ -81,6 +83,7 @@ impl Default for RaSettings {
             handoff_ttl: Duration::from_secs(300),
             upload_limit: 10 * 1024 * 1024,
             unlock_review: false,
+            renewal: domain::renewal::RenewalWindow::default(),
         }
     }
 }

@@ -84,20 +84,24 @@ pub(crate) fn ra_error(headers: &HeaderMap, e: &ra::RaError) -> Response {
     if status.is_server_error() {
         tracing::error!(error = ?e, "API request failed");
     }
+    (
+        status,
+        Json(serde_json::json!({ "error": client_tr(headers).msg(&e.msg()) })),
+    )
+        .into_response()
+}
+
+/// The language an API client asks for (Accept-Language), Chinese by default.
+pub(crate) fn client_tr(headers: &HeaderMap) -> crate::i18n::Tr {
     let english = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("en"));
-    let tr = crate::i18n::Tr(if english {
+    crate::i18n::Tr(if english {
         crate::i18n::Lang::En
     } else {
         crate::i18n::Lang::Zh
-    });
-    (
-        status,
-        Json(serde_json::json!({ "error": tr.msg(&e.msg()) })),
-    )
-        .into_response()
+    })
 }
 
 #[derive(Serialize)]

@@ -143,6 +143,14 @@ struct StatusJson {
     not_before: String,
     not_after: String,
     applications: Vec<AppJson>,
+    /// Whether 在线延期 is offered for it now, and if not, why.
+    renewal: RenewalJson,
+}
+
+#[derive(Serialize)]
+struct RenewalJson {
+    available: bool,
+    reason: Option<String>,
 }
 
 async fn status(
@@ -186,6 +194,14 @@ async fn status(
                     issued_here: a.issued_here,
                 })
                 .collect(),
+            renewal: RenewalJson {
+                available: st.renewal.is_ok(),
+                reason: st
+                    .renewal
+                    .as_ref()
+                    .err()
+                    .map(|m| crate::api::client_tr(&headers).msg(m)),
+            },
         })
         .into_response(),
         Err(e) => ra_error(&headers, &e),

@@ -97,7 +97,7 @@ impl Chrome {
             }),
         )
         .unwrap();
-        let mut chrome = Chrome {
+        let chrome = Chrome {
             driver: match WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await {
                 Ok(d) => d,
                 Err(e) => {
@@ -110,12 +110,12 @@ impl Chrome {
             process,
             _home: home,
         };
+        // Waits are explicit (`find`, `wait_text`); a missing element is an answer.
         chrome
             .driver
             .set_implicit_wait_timeout(Duration::ZERO)
             .await
             .ok();
-        chrome.base = base.to_string();
         chrome
     }
 

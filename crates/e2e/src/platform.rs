@@ -20,7 +20,6 @@ pub struct Platform {
     pub base: String,
     pub dir: TempDir,
     pub data: PathBuf,
-    pub backend: Backend,
     config: PathBuf,
     db_url: String,
     child: Child,
@@ -87,7 +86,6 @@ impl Platform {
         Platform {
             base: base.to_string(),
             data,
-            backend,
             config: config_path,
             db_url: db.url.clone(),
             child,

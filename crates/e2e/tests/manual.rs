@@ -115,19 +115,22 @@ async fn paid(backend: Backend, sub: &str) {
     w.chrome.click("#pay").await;
     // (十四) Back on the platform: 支付成功, with the e-invoice.
     w.chrome.wait_text("支付成功").await;
+    // The e-invoice is made off the request path; the page reloads itself
+    // until its link is there.
+    w.chrome.find("#invoice-pdf").await;
     w.shot(
         14,
-        "支付成功后，电脑端页面跳转到成功页面",
+        "支付成功后，电脑端页面跳转到成功页面，附电子发票",
         &["支付成功", "发票号码"],
     )
     .await;
-    w.me(15, "待审核").await;
-    // The e-invoice is made off the request path; its link shows on the
-    // order page once it is there.
-    w.open_until(&order, "#invoice-pdf").await;
     w.chrome.click("#invoice-pdf").await;
     let pdf = w.chrome.downloaded(|n| n.ends_with(".pdf")).await;
     check_invoice(&pdf);
+    // The order page links it too.
+    w.chrome.goto(&order).await;
+    w.chrome.find("#invoice-pdf").await;
+    w.me(15, "待审核").await;
     w.review_and_complete(16).await;
     w.finish().await;
 }
@@ -422,29 +425,6 @@ impl Walk {
             home,
             server: self.platform.base.clone(),
         });
-    }
-
-    /// Opens `path` again until `css` is on it (what a holder does with F5).
-    async fn open_until(&self, path: &str, css: &str) {
-        let started = std::time::Instant::now();
-        loop {
-            self.chrome.goto(path).await;
-            if self
-                .chrome
-                .driver
-                .find(thirtyfour::By::Css(css))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < e2e::PAGE_WAIT,
-                "no `{css}` on {path}:\n{}",
-                self.chrome.text().await
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        }
     }
 
     /// (十五)/(十一) The mobile number at the top right: 个人中心 with the

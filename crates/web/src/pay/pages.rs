@@ -479,13 +479,26 @@ struct SuccessPage {
     line: OrderLine,
     application_id: String,
     invoice_number: Option<String>,
+    /// While the e-invoice is being made: the page reloads itself.
+    refresh: Option<String>,
 }
+
+#[derive(Deserialize)]
+pub struct SuccessQuery {
+    /// How many times the page has reloaded itself waiting for the invoice.
+    #[serde(default)]
+    wait: u32,
+}
+
+/// Reloads of 支付成功 waiting for the e-invoice (3 s apart: a minute).
+const INVOICE_RELOADS: u32 = 20;
 
 pub async fn success(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
     p: Page,
     Path(id): Path<String>,
+    Query(q): Query<SuccessQuery>,
 ) -> Response {
     let view = match load(&s, &p, &h.id, &id).await {
         Ok(v) => v,
@@ -495,11 +508,17 @@ pub async fn success(
         return see_other(&format!("/pay/{id}"));
     }
     let line = OrderLine::new(&p, &view);
+    let invoice_number = view.invoice.as_ref().map(|i| i.number.clone());
+    // The invoice is made off the request path, usually within a second; the
+    // page shows it once it is there instead of asking the holder to reload.
+    let refresh = (invoice_number.is_none() && q.wait < INVOICE_RELOADS)
+        .then(|| format!("/pay/{id}/success?wait={}", q.wait + 1));
     page_ok(&SuccessPage {
         p: p.with_nav("me"),
         line,
         application_id: view.application.id.clone(),
-        invoice_number: view.invoice.as_ref().map(|i| i.number.clone()),
+        invoice_number,
+        refresh,
     })
 }
 

@@ -128,6 +128,31 @@ async fn free_change_flow(backend: Backend) {
         "{}",
         me.html
     );
+    // 我的证书: the certificate the hand-off proved, and why 在线延期 is not
+    // open yet (a new certificate is far from its renewal window).
+    let row = me
+        .html
+        .split(&format!("<tr id=\"cert-{}\">", holder.serial))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for {} in:\n{}", holder.serial, me.html));
+    assert!(
+        row.contains("合肥旧名科技有限公司")
+            && row.contains("badge ok\">有效")
+            && row.contains("在线延期自到期前 90 天"),
+        "{row}"
+    );
+    // Nobody else sees it.
+    let other = Browser::new(&app.base);
+    other
+        .sign_in(&app.settings.data_dir, "13900001111", "/me")
+        .await;
+    let theirs = other.get("/me").await;
+    assert!(
+        theirs.has("暂无证书") && !theirs.has(&holder.serial),
+        "{}",
+        theirs.html
+    );
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
     assert!(detail.has("id=\"status\">待审核"), "{}", detail.html);
     assert!(detail.has("通过证书助手发起证书变更") && detail.has("提交申请"));
@@ -233,6 +258,11 @@ async fn individual_in_english(backend: Backend) {
     );
     let me = b.get("/me").await;
     assert!(me.has("Under review"), "{}", me.html);
+    assert!(
+        me.has("My certificates") && me.has("renewal opens 90 days before"),
+        "{}",
+        me.html
+    );
     app.server.stop().await;
 }
 

@@ -181,18 +181,8 @@ impl Ra {
             apps.insert(0, (a, true));
         }
         drop(conn);
-        let status = if row.revoked_at.is_some() {
-            "revoked"
-        } else if row.not_after <= now {
-            "expired"
-        } else {
-            "valid"
-        };
-        let renewal = if row.revoked_at.is_some() {
-            Err(Msg::new("证书已吊销，不能在线延期"))
-        } else {
-            self.settings.renewal.check(row.not_after, now)
-        };
+        let status = crate::certificates::status_of(&row, now);
+        let renewal = self.renewal_of(&row, now);
         Ok(CertStatus {
             status,
             renewal,

@@ -98,3 +98,57 @@ impl Ra {
         }
     }
 }
+
+/// `valid`, `revoked` or `expired`, at `now`.
+pub(crate) fn status_of(row: &CertificateRow, now: i64) -> &'static str {
+    if row.revoked_at.is_some() {
+        "revoked"
+    } else if row.not_after <= now {
+        "expired"
+    } else {
+        "valid"
+    }
+}
+
+/// One of a holder's certificates as 个人中心 lists it.
+#[derive(Debug, Clone)]
+pub struct HolderCertificate {
+    pub row: CertificateRow,
+    /// `valid`, `revoked` or `expired`.
+    pub status: &'static str,
+    /// Whether 在线延期 is offered for it now; if not, why.
+    pub renewal: Result<(), Msg>,
+}
+
+impl Ra {
+    /// Whether 在线延期 is offered now for a certificate (`RaSettings::renewal`);
+    /// if not, why, for the holder.
+    pub(crate) fn renewal_of(&self, row: &CertificateRow, now: i64) -> Result<(), Msg> {
+        if row.revoked_at.is_some() {
+            return Err(Msg::new("证书已吊销，不能在线延期"));
+        }
+        self.settings.renewal.check(row.not_after, now)
+    }
+
+    /// The signed-in holder's certificates (only theirs: linked through their
+    /// own applications), with what each can take now.
+    pub async fn certificates_of(
+        &self,
+        holder_id: &str,
+    ) -> Result<Vec<HolderCertificate>, RaError> {
+        let rows = certificates::of_holder(&mut *self.db.conn().await?, holder_id).await?;
+        let now = self.now_ms();
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let status = status_of(&row, now);
+                let renewal = self.renewal_of(&row, now);
+                HolderCertificate {
+                    row,
+                    status,
+                    renewal,
+                }
+            })
+            .collect())
+    }
+}

@@ -130,6 +130,25 @@ pub async fn by_request_id(
         .await?)
 }
 
+/// A holder's certificates: those their applications started from (each
+/// proved by the key at the hand-off) and those issued for their
+/// applications; newest first.
+pub async fn of_holder(
+    conn: &mut AnyConnection,
+    holder_id: &str,
+) -> Result<Vec<CertificateRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM certificates WHERE cert_der IS NOT NULL AND (\
+           serial IN (SELECT cert_serial FROM applications WHERE holder_id = $1) \
+           OR request_id IN (SELECT 'application:' || id FROM applications WHERE holder_id = $1)) \
+         ORDER BY not_before DESC, serial"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(holder_id)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// What the OCSP responder needs about one serial, and nothing more.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct RevocationStatus {

@@ -18,6 +18,48 @@ struct Center {
     p: Page,
     mobile: String,
     lines: Vec<ApplicationLine>,
+    certs: Vec<CertLine>,
+}
+
+/// One of the holder's certificates, with whether 在线延期 is open for it.
+struct CertLine {
+    serial: String,
+    holder: String,
+    valid_until: String,
+    status: String,
+    tone: &'static str,
+    renewal_open: bool,
+    /// Why 在线延期 is not open, in the reader's language.
+    renewal_note: String,
+}
+
+impl CertLine {
+    fn new(p: &Page, c: &ra::certificates::HolderCertificate) -> Self {
+        let (key, tone) = match c.status {
+            "revoked" => ("cert.revoked", "bad"),
+            "expired" => ("cert.expired", "warn"),
+            _ => ("cert.valid", "ok"),
+        };
+        CertLine {
+            serial: domain::Serial::parse(&c.row.serial)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|_| c.row.serial.clone()),
+            holder: match &c.row.organization {
+                Some(org) => format!("{org} · {}", c.row.common_name),
+                None => c.row.common_name.clone(),
+            },
+            valid_until: ca::asn1time::beijing_minutes(c.row.not_after),
+            status: p.t(key),
+            tone,
+            renewal_open: c.renewal.is_ok(),
+            renewal_note: c
+                .renewal
+                .as_ref()
+                .err()
+                .map(|m| p.tr.msg(m))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 pub async fn center(
@@ -30,6 +72,10 @@ pub async fn center(
         Err(e) => return error_page(&p, &e),
     };
     let lines = rows.iter().map(|r| ApplicationLine::new(&p, r)).collect();
+    let certs = match state.ra.certificates_of(&holder.id).await {
+        Ok(c) => c.iter().map(|c| CertLine::new(&p, c)).collect(),
+        Err(e) => return error_page(&p, &e),
+    };
     let mobile = domain::Mobile::parse(&holder.mobile)
         .map(|m| m.masked())
         .unwrap_or_default();
@@ -37,6 +83,7 @@ pub async fn center(
         p: p.with_nav("me"),
         mobile,
         lines,
+        certs,
     })
 }
 

@@ -45,10 +45,6 @@ impl Album {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// `fig-<figure>.png` for a figure such as `2.01`.
     pub fn file(&self, figure: &str) -> PathBuf {
         self.dir.join(format!("fig-{figure}.png"))

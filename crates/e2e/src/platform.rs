@@ -23,7 +23,6 @@ pub struct Platform {
     config: PathBuf,
     db_url: String,
     child: Child,
-    log: PathBuf,
     _db: TestDb,
 }
 
@@ -89,7 +88,6 @@ impl Platform {
             config: config_path,
             db_url: db.url.clone(),
             child,
-            log,
             dir,
             _db: db,
         }
@@ -126,11 +124,6 @@ impl Platform {
     /// holder's phone).
     pub fn sms_code(&self, mobile: &str) -> String {
         testkit::outbox::sms_code(&self.data, mobile)
-    }
-
-    /// The server's log so far (for failure messages).
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The CA chain and issuing certificate as PEM files, for `openssl`.

@@ -1,8 +1,8 @@
-//! 证书变更 from the assistant (图 2.7 → 2.8, and 图 2.16).
+//! 证书变更 and 在线延期 from the assistant (图 2.7 → 2.8, and 图 2.16).
 //!
 //! Run with no application for the certificate, it proves possession and opens
-//! the 基本信息 form. With one under way, it shows its state. Once approved it
-//! renews the key inside the token:
+//! the business's form. With one under way, it shows its state. Once approved
+//! (either business) it renews the key inside the token:
 //!
 //! 1. a new key pair, labelled `certhall-pending:<application>` under a CKA_ID
 //!    derived from the application (so a rerun finds it again);
@@ -84,6 +84,8 @@ pub enum Outcome {
     /// The new certificate is in the token, the old one is gone: 已完成.
     Completed {
         application_id: String,
+        /// 证书变更 or 在线延期.
+        business: String,
         serial: String,
     },
 }
@@ -105,19 +107,26 @@ fn final_label(serial: &str) -> String {
     format!("certhall {serial}")
 }
 
-fn open_change(st: &CertStatus) -> Option<&AppStatus> {
+/// The businesses carried out by a new key pair in the token.
+pub const REKEYED: [&str; 2] = ["change", "renew"];
+
+/// The unfinished application of the certificate that ends in a new key.
+fn open_rekey(st: &CertStatus) -> Option<&AppStatus> {
     st.applications
         .iter()
-        .find(|a| a.business == "change" && !FINISHED.contains(&a.state.as_str()))
+        .find(|a| REKEYED.contains(&a.business.as_str()) && !FINISHED.contains(&a.state.as_str()))
 }
 
-/// Runs the change flow for the token's certificate (`serial` picks one when
-/// the token holds several).
+/// Runs the flow for the token's certificate (`serial` picks one when the token
+/// holds several). An approved change or renewal is carried out whichever
+/// `business` is asked for; with none under way, `business` (`change` or
+/// `renew`) is the form opened.
 pub fn run(
     token: &Token,
     client: &Client,
     serial: Option<&str>,
     kind: KeyKind,
+    business: &str,
 ) -> Result<Outcome, Error> {
     let mut all = holders(token)?;
     if let Some(s) = serial {
@@ -152,29 +161,51 @@ pub fn run(
             .expect("found above");
         return finish(token, client, new, &st.serial, &app, &seen);
     }
-    // An approved change: renew the key.
-    if let Some(i) = seen.iter().position(|(_, st)| {
-        open_change(st).is_some_and(|a| a.state == "APPROVED" && !a.issued_here)
-    }) {
+    // An approved change or renewal: renew the key.
+    if let Some(i) = seen
+        .iter()
+        .position(|(_, st)| open_rekey(st).is_some_and(|a| a.state == "APPROVED" && !a.issued_here))
+    {
         let (old, st) = seen.swap_remove(i);
-        let app = open_change(&st).cloned().expect("found above");
+        let app = open_rekey(&st).cloned().expect("found above");
         return renew(token, client, old, &app, kind);
     }
     // One under way: say where it stands.
-    if let Some(app) = seen.iter().find_map(|(_, st)| open_change(st)) {
+    if let Some(app) = seen.iter().find_map(|(_, st)| open_rekey(st)) {
         return Ok(Outcome::Pending {
             business: app.business_name.clone(),
             state_label: app.state_label.clone(),
         });
     }
     // None yet: prove possession and open the form (图 2.8).
-    let (h, st) = seen
-        .iter()
-        .find(|(_, st)| st.status == "valid")
-        .ok_or_else(|| Error::Usage("证书已过期或已吊销，不能办理证书变更".into()))?;
-    let _ = st;
+    let h = match business {
+        "renew" => {
+            // An expired certificate may still be renewed within the window;
+            // the server says whether it is open and why not.
+            let (h, st) = seen
+                .iter()
+                .find(|(_, st)| st.status != "revoked")
+                .ok_or_else(|| Error::Usage("证书已吊销，不能在线延期".into()))?;
+            if let Some(r) = &st.renewal
+                && !r.available
+            {
+                return Err(Error::Usage(format!(
+                    "暂不能在线延期：{}",
+                    r.reason.as_deref().unwrap_or("不在可办理期间")
+                )));
+            }
+            h
+        }
+        _ => {
+            &seen
+                .iter()
+                .find(|(_, st)| st.status == "valid")
+                .ok_or_else(|| Error::Usage("证书已过期或已吊销，不能办理证书变更".into()))?
+                .0
+        }
+    };
     Ok(Outcome::Opened {
-        url: client.handoff(h, "change")?,
+        url: client.handoff(h, business)?,
     })
 }
 
@@ -232,6 +263,7 @@ fn renew(
     client.complete(&new)?;
     Ok(Outcome::Completed {
         application_id: app.id.clone(),
+        business: app.business_name.clone(),
         serial: issued.serial,
     })
 }
@@ -257,6 +289,7 @@ fn finish(
     client.complete(&new)?;
     Ok(Outcome::Completed {
         application_id: app.id.clone(),
+        business: app.business_name.clone(),
         serial: serial.to_string(),
     })
 }

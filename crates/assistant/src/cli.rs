@@ -45,6 +45,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options of the businesses that end in a new key pair in the token.
+#[derive(Debug, clap::Args)]
+pub struct RekeyArgs {
+    /// The certificate (serial as `openssl x509 -serial` prints it), when the
+    /// key holds several.
+    #[arg(long)]
+    serial: Option<String>,
+    /// The new key pair: p256 or rsa2048.
+    #[arg(long, default_value = "p256")]
+    key_type: String,
+    /// Print the form's link instead of opening the browser.
+    #[arg(long)]
+    no_browser: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The inserted keys and their certificates; with --online, their status
@@ -57,18 +72,10 @@ pub enum Command {
     Hall,
     /// 证书变更: open the form, show the application's state, or, once approved,
     /// write the new certificate into the key.
-    Change {
-        /// The certificate (serial as `openssl x509 -serial` prints it), when the
-        /// key holds several.
-        #[arg(long)]
-        serial: Option<String>,
-        /// The new key pair: p256 or rsa2048.
-        #[arg(long, default_value = "p256")]
-        key_type: String,
-        /// Print the form's link instead of opening the browser.
-        #[arg(long)]
-        no_browser: bool,
-    },
+    Change(RekeyArgs),
+    /// 在线延期: as `change`, for a renewal (also of a certificate that has
+    /// expired, within the renewal window).
+    Renew(RekeyArgs),
     /// Change the key's user PIN.
     Pin,
     /// 找回密码: a forgotten or locked PIN reset after an SMS code to the
@@ -276,11 +283,20 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 }
             }
         }
-        Command::Change {
+        Command::Change(RekeyArgs {
             serial,
             key_type,
             no_browser,
-        } => {
+        })
+        | Command::Renew(RekeyArgs {
+            serial,
+            key_type,
+            no_browser,
+        }) => {
+            let business = match &cli.command {
+                Command::Renew(_) => "renew",
+                _ => "change",
+            };
             let kind = match key_type.as_str() {
                 "p256" => KeyKind::P256,
                 "rsa2048" => KeyKind::Rsa2048,
@@ -294,7 +310,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             let (info, token) = pick(&module, cli.token.as_deref())?;
             login(&token, &info, &mut pins)?;
             let client = Client::new(&cli.server)?;
-            match change::run(&token, &client, serial.as_deref(), kind)? {
+            match change::run(&token, &client, serial.as_deref(), kind, business)? {
                 Outcome::Opened { url } => {
                     writeln!(
                         out,
@@ -314,11 +330,12 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 }
                 Outcome::Completed {
                     application_id,
+                    business,
                     serial,
                 } => {
                     writeln!(
                         out,
-                        "证书变更已完成：新证书（序列号 {serial}）已写入证书介质，原证书已删除。"
+                        "{business}已完成：新证书（序列号 {serial}）已写入证书介质，原证书已删除。"
                     )
                     .map_err(io)?;
                     writeln!(out, "申请编号：{application_id}").map_err(io)?;

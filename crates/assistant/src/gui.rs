@@ -73,7 +73,8 @@ pub enum Page {
 pub enum Action {
     SignIn,
     ShowHall,
-    Change,
+    /// 证书变更 or 在线延期 (`change::REKEYED`).
+    Rekey(&'static str),
     ChangePin,
 }
 
@@ -176,11 +177,14 @@ fn hall(ui: &mut egui::Ui, v: &mut View) {
         ui.label("正在读取服务器提供的业务……");
     }
     for (key, name) in v.hall.clone() {
-        let enabled = !v.busy && key == "change";
+        let rekey = change::REKEYED.into_iter().find(|b| *b == key);
+        let enabled = !v.busy && rekey.is_some();
         let button = ui.add_enabled(enabled, egui::Button::new(name.as_str()));
-        if button.clicked() && key == "change" {
+        if button.clicked()
+            && let Some(business) = rekey
+        {
             if v.signed_in {
-                v.actions.push(Action::Change);
+                v.actions.push(Action::Rekey(business));
             } else {
                 v.message = Some("请先在“我的证书”中输入 PIN 登录".into());
                 v.page = Page::Keys;
@@ -213,7 +217,7 @@ fn pin(ui: &mut egui::Ui, v: &mut View) {
 enum Job {
     SignIn(SecretString),
     Hall,
-    Change,
+    Rekey(&'static str),
     ChangePin(SecretString, SecretString),
 }
 
@@ -371,12 +375,12 @@ impl Worker {
                 )),
                 Err(e) => self.send(Update::Done(e.to_string())),
             },
-            Job::Change => {
+            Job::Rekey(business) => {
                 let Some(token) = &self.token else {
                     self.send(Update::Done("请先输入 PIN 登录".into()));
                     return;
                 };
-                let text = match change::run(token, &self.client, None, KeyKind::P256) {
+                let text = match change::run(token, &self.client, None, KeyKind::P256, business) {
                     Ok(Outcome::Opened { url }) => {
                         crate::cli::open_browser(&url);
                         format!("已在浏览器中打开基本信息表单：{url}")
@@ -385,8 +389,10 @@ impl Worker {
                         business,
                         state_label,
                     }) => format!("{business}申请状态：{state_label}"),
-                    Ok(Outcome::Completed { serial, .. }) => {
-                        format!("证书变更已完成：新证书（序列号 {serial}）已写入证书介质")
+                    Ok(Outcome::Completed {
+                        serial, business, ..
+                    }) => {
+                        format!("{business}已完成：新证书（序列号 {serial}）已写入证书介质")
                     }
                     Err(e) => e.to_string(),
                 };
@@ -476,7 +482,7 @@ impl App {
                     Job::SignIn(SecretString::from(std::mem::take(&mut self.view.pin)))
                 }
                 Action::ShowHall => Job::Hall,
-                Action::Change => Job::Change,
+                Action::Rekey(business) => Job::Rekey(business),
                 Action::ChangePin => Job::ChangePin(
                     SecretString::from(std::mem::take(&mut self.view.old_pin)),
                     SecretString::from(std::mem::take(&mut self.view.new_pin)),

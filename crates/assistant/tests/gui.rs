@@ -59,7 +59,20 @@ fn hall_then_change_asks_the_worker() {
     assert_eq!(h.state().actions, vec![Action::ShowHall]);
     h.get_by_label("证书变更").click();
     h.run();
-    assert_eq!(h.state().actions, vec![Action::ShowHall, Action::Change]);
+    assert_eq!(
+        h.state().actions,
+        vec![Action::ShowHall, Action::Rekey("change")]
+    );
+    h.get_by_label("在线延期").click();
+    h.run();
+    assert_eq!(
+        h.state().actions,
+        vec![
+            Action::ShowHall,
+            Action::Rekey("change"),
+            Action::Rekey("renew")
+        ]
+    );
 }
 
 #[test]
@@ -69,7 +82,7 @@ fn change_before_signing_in_asks_for_the_pin() {
     h.run();
     h.get_by_label("证书变更").click();
     h.run();
-    assert!(!h.state().actions.contains(&Action::Change));
+    assert!(!h.state().actions.contains(&Action::Rekey("change")));
     assert_eq!(h.state().page, Page::Keys);
     assert_eq!(
         h.state().message.as_deref(),

@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use common::TestApp;
+use common::assistant::{assistant, assistant_bin, out, run, run_with};
 use common::flow::materials_from_link;
 use common::holder;
 use testkit::openssl::{self, KeyKind};
@@ -19,79 +18,6 @@ use testkit::{Backend, on_both_databases};
 
 // A USB key: a SoftHSM2 token of its own.
 use testkit::softhsm::{MODULE, PIN, Token as Usb};
-
-/// The assistant's binary, next to certhall's (built once if missing, as when
-/// only this package's tests are run).
-fn assistant_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let certhall = Path::new(env!("CARGO_BIN_EXE_certhall"));
-        let bin = certhall.with_file_name("certhall-assistant");
-        if !bin.exists() {
-            let target = certhall.parent().and_then(Path::parent).unwrap();
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "certhall-assistant", "--target-dir"])
-                .arg(target)
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building certhall-assistant failed");
-        }
-        bin
-    })
-    .clone()
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// `certhall-assistant ARGS` with this token, `stdin` on its standard input.
-fn assistant(conf: &Path, base: &str, args: &[String], stdin: &str, stop: Option<&str>) -> Output {
-    let mut cmd = Command::new(assistant_bin());
-    cmd.env("SOFTHSM2_CONF", conf)
-        .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
-        .args(["--server", base, "--module", MODULE, "--pin-stdin"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(step) = stop {
-        cmd.env("CERTHALL_ASSISTANT_STOP_AFTER", step);
-    }
-    let mut child = cmd.spawn().expect("the assistant runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// Runs the assistant off the test's runtime (the server shares it).
-async fn run_with(
-    usb: &Usb,
-    app: &TestApp,
-    args: &[&str],
-    stdin: &str,
-    stop: Option<&str>,
-) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let (conf, base, stdin) = (usb.conf.clone(), app.base.clone(), stdin.to_string());
-    let stop = stop.map(str::to_string);
-    tokio::task::spawn_blocking(move || assistant(&conf, &base, &args, &stdin, stop.as_deref()))
-        .await
-        .unwrap()
-}
-
-/// Runs the assistant with the right PIN.
-async fn run(usb: &Usb, app: &TestApp, args: &[&str], stop: Option<&str>) -> Output {
-    run_with(usb, app, args, &format!("{PIN}\n"), stop).await
-}
 
 /// A token holding an enterprise certificate, and a submitted change for it
 /// made through the assistant's hand-off: (usb, holder's browser, application id,
@@ -119,47 +45,7 @@ async fn submitted(app: &TestApp, mobile: &str) -> (Usb, common::browser::Browse
 /// new subject, verified by OpenSSL) and one private key (generated inside,
 /// never extractable), the old pair gone; OCSP says old revoked, new good.
 async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
-    let objects = usb.objects();
-    assert_eq!(
-        objects.matches("Certificate Object").count(),
-        1,
-        "{objects}"
-    );
-    assert_eq!(
-        objects.matches("Private Key Object").count(),
-        1,
-        "{objects}"
-    );
-    assert!(
-        !objects.contains(&format!("serial:     {old_serial}")),
-        "{objects}"
-    );
-    assert!(
-        !objects.contains("ID:         01\n"),
-        "the old pair is removed:\n{objects}"
-    );
-    assert!(objects.contains("never extractable"), "{objects}");
-    assert!(!objects.contains("certhall-pending:"), "{objects}");
-    // Read the certificate back out of the token, by the label the assistant
-    // gave it ("certhall <serial>").
-    let serial_in_token = objects
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("serial:"))
-        .map(|s| s.trim().to_string())
-        .expect("the certificate object shows its serial");
-    let label = format!("certhall {serial_in_token}");
-    let der = app.path("from-token.der");
-    usb.p11(&[
-        "--read-object",
-        "--type",
-        "cert",
-        "--label",
-        &label,
-        "--output-file",
-        der.to_str().unwrap(),
-    ]);
-    let pem = app.path("from-token.pem");
-    openssl::der_to_pem(&der, &pem);
+    let pem = common::assistant::token_certificate(app, usb, old_serial);
     let subject = openssl::subject_utf8(&pem);
     assert!(subject.contains("合肥新名科技有限公司"), "{subject}");
     let chain = app.chain_file().await;

@@ -393,7 +393,16 @@ async fn four_eyes(backend: Backend) {
                 ("yuan", "100"),
                 ("reviewers", "3"),
             ],
-            "审核人数只能是 1 或 2",
+            "审核人数只能是 0（自动）、1 或 2",
+        ),
+        (
+            vec![
+                ("business", "change"),
+                ("cert_type", "enterprise"),
+                ("yuan", "100"),
+                ("reviewers", "0"),
+            ],
+            "只有在线延期可以设为自动审核",
         ),
         (
             vec![

@@ -30,6 +30,24 @@ pub struct Started {
     pub existing: bool,
 }
 
+/// Where the holder started a business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A hand-off from the assistant, proved by the certificate's key.
+    Assistant,
+    /// 我的证书 in 个人中心.
+    Portal,
+}
+
+impl Via {
+    fn zh(self) -> &'static str {
+        match self {
+            Via::Assistant => "通过证书助手",
+            Via::Portal => "在个人中心",
+        }
+    }
+}
+
 fn actor(holder_id: &str) -> String {
     format!("holder:{holder_id}")
 }
@@ -47,12 +65,50 @@ impl Ra {
     /// Opens the change application for a certificate: the unfinished one if
     /// there is one, otherwise a new draft pre-filled from the certificate.
     pub async fn start_change(&self, holder_id: &str, serial: &Serial) -> Result<Started, RaError> {
+        self.start(holder_id, serial, Business::Change, Via::Assistant)
+            .await
+    }
+
+    /// Starts a business from one of the holder's own certificates (我的证书 in
+    /// 个人中心): only certificates their applications started from or
+    /// produced; anyone else's is `NotFound`.
+    pub async fn start_owned(
+        &self,
+        holder_id: &str,
+        serial: &Serial,
+        business: Business,
+    ) -> Result<Started, RaError> {
+        let owned = store::certificates::of_holder(&mut *self.db.conn().await?, holder_id)
+            .await?
+            .iter()
+            .any(|c| c.serial == serial.to_hex());
+        if !owned {
+            return Err(RaError::NotFound);
+        }
+        self.start(holder_id, serial, business, Via::Portal).await
+    }
+
+    /// Opens the application of `business` for a certificate: the unfinished
+    /// one if there is one, otherwise a new draft pre-filled from the
+    /// certificate. The caller has established that the holder holds it (a
+    /// proof by its key, or their own earlier application).
+    pub async fn start(
+        &self,
+        holder_id: &str,
+        serial: &Serial,
+        business: Business,
+        via: Via,
+    ) -> Result<Started, RaError> {
+        if !matches!(business, Business::Change | Business::Renew) {
+            return Err(RaError::Invalid(Msg::new(
+                "该业务即将开放，请致电客服热线办理",
+            )));
+        }
         let holder_mobile = store::holders::by_id(&mut *self.db.conn().await?, holder_id)
             .await?
             .map(|h| h.mobile)
             .unwrap_or_default();
         let now = self.now_ms();
-        let business = Business::Change;
         let open_key = format!("{}|{}", serial.to_hex(), business.key());
         let mut conn = self.db.conn().await?;
         if let Some(found) = self.existing(&mut conn, &open_key, holder_id).await? {
@@ -65,12 +121,49 @@ impl Ra {
         if cert.revoked_at.is_some() {
             return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
         }
+        // A change and a renewal both replace the certificate in the token:
+        // one at a time.
+        if crate::assistant::REKEYED.contains(&business)
+            && let Some(other) = applications::for_certificate(&mut conn, &cert.serial)
+                .await?
+                .into_iter()
+                .find(|a| {
+                    a.business != business.key()
+                        && crate::assistant::REKEYED
+                            .iter()
+                            .any(|b| a.business == b.key())
+                        && a.state.parse::<AppState>().is_ok_and(|s| s.unfinished())
+                })
+        {
+            let name = other
+                .business
+                .parse::<Business>()
+                .map(Business::name_zh)
+                .unwrap_or("其他业务");
+            return Err(RaError::Conflict(
+                Msg::new("该证书有正在办理中的{other}，请办结或撤销后再申请{this}")
+                    .arg("other", name)
+                    .arg("this", business.name_zh()),
+            ));
+        }
+        match business {
+            Business::Renew => self.renewal_of(&cert, now).map_err(RaError::Invalid)?,
+            _ if cert.not_after <= now => {
+                return Err(RaError::Handoff(Msg::new("该证书不在有效期内")));
+            }
+            _ => {}
+        }
         let cert_type: ProfileKind = cert
             .profile
             .parse()
             .map_err(|_| RaError::Invalid(Msg::new("unknown certificate profile")))?;
         let (id_number, _) =
             ca::profile::identity_values(cert.cert_der.as_deref().unwrap_or_default());
+        let reviewers =
+            store::prices::reviewers(&mut conn, business.key(), cert_type.name()).await?;
+        drop(conn);
+        let unit = self.price(business, cert_type).await?;
+        let years = u32::from(business == Business::Renew);
         let form = ChangeForm {
             old: OldSubject {
                 serial: cert.serial.clone(),
@@ -88,11 +181,12 @@ impl Ra {
                 ..Default::default()
             },
             complete: false,
+            years,
+            unit_fen: unit.0,
+            old_not_before: cert.not_before,
+            old_not_after: cert.not_after,
         };
-        let reviewers =
-            store::prices::reviewers(&mut conn, business.key(), cert_type.name()).await?;
-        drop(conn);
-        let price = self.price(business, cert_type).await?;
+        let price = unit.0 * i64::from(years.max(1));
         let required: Vec<String> = self
             .current_materials(business, cert_type)
             .await?
@@ -108,7 +202,7 @@ impl Ra {
             cert_serial: Some(cert.serial.clone()),
             state: AppState::Draft.key().into(),
             form: serde_json::to_string(&form).expect("forms serialise"),
-            price_fen: price.0,
+            price_fen: price,
             open_key: Some(open_key.clone()),
             created_at: now,
             updated_at: now,
@@ -141,12 +235,12 @@ impl Ra {
                 actor: actor(holder_id),
                 from_state: None,
                 to_state: AppState::Draft.key().into(),
-                note: "通过证书助手发起证书变更".into(),
+                note: format!("{}发起{}", via.zh(), business.name_zh()),
             },
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        tracing::info!(application.id = %row.id, cert.serial = %serial, "change application created");
+        tracing::info!(application.id = %row.id, cert.serial = %serial, business = business.key(), "application created");
         Ok(Started {
             id: row.id,
             existing: false,
@@ -214,6 +308,9 @@ impl Ra {
         fields: &ChangeFields,
     ) -> Result<(), RaError> {
         let app = self.application(holder_id, id).await?;
+        if app.business != Business::Change {
+            return Err(RaError::NotFound);
+        }
         if !app.state.editable() {
             return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
         }
@@ -221,16 +318,63 @@ impl Ra {
             .validate(app.cert_type, &app.form.old)
             .map_err(RaError::Form)?;
         let form = ChangeForm {
-            old: app.form.old.clone(),
             fields: clean,
             complete: true,
+            ..app.form.clone()
         };
-        let json = serde_json::to_string(&form).expect("forms serialise");
+        self.store_form(id, &form, None).await
+    }
+
+    /// Checks and saves the 在线延期 form: the term (which sets the price: the
+    /// price per year the application was created with, times the years) and
+    /// the contacts. On errors nothing is saved.
+    pub async fn save_renew_form(
+        &self,
+        holder_id: &str,
+        id: &str,
+        fields: &crate::forms::RenewFields,
+    ) -> Result<(), RaError> {
+        let app = self.application(holder_id, id).await?;
+        if app.business != Business::Renew {
+            return Err(RaError::NotFound);
+        }
+        if !app.state.editable() {
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
+        }
+        let (years, mobile, email) = fields.validate().map_err(RaError::Form)?;
+        let mut form = app.form.clone();
+        form.years = years;
+        form.fields.contact_mobile = mobile;
+        form.fields.contact_email = email;
+        form.complete = true;
+        // A returned application keeps the price it was paid at.
+        let price = (app.state == AppState::Draft).then(|| form.unit_fen * i64::from(years));
+        if app.state == AppState::Returned && years != app.form.years {
+            return Err(RaError::Form(
+                [(
+                    "years",
+                    Msg::new("已支付的申请不能更改延期年限，如需更改请撤销后重新申请"),
+                )]
+                .into_iter()
+                .collect(),
+            ));
+        }
+        self.store_form(id, &form, price).await
+    }
+
+    async fn store_form(
+        &self,
+        id: &str,
+        form: &ChangeForm,
+        price_fen: Option<i64>,
+    ) -> Result<(), RaError> {
+        let json = serde_json::to_string(form).expect("forms serialise");
         let editable = [AppState::Draft.key(), AppState::Returned.key()];
         let saved = applications::save_form(
             &mut *self.db.conn().await?,
             id,
             &json,
+            price_fen,
             &editable,
             self.now_ms(),
         )
@@ -295,6 +439,10 @@ impl Ra {
             store::orders::insert(&mut tx, &order).await?;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
+        if to == AppState::PendingReview {
+            self.auto_review(id).await;
+            return Ok(self.application(holder_id, id).await?.state);
+        }
         Ok(to)
     }
 

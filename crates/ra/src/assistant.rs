@@ -43,6 +43,10 @@ pub fn complete_message(nonce: &str) -> Vec<u8> {
     format!("certhall-complete:{nonce}").into_bytes()
 }
 
+/// The businesses whose approval the assistant carries out by making a new key
+/// pair in the token and writing the new certificate next to it.
+pub const REKEYED: [Business; 2] = [Business::Change, Business::Renew];
+
 fn refused(why: &'static str) -> RaError {
     RaError::Handoff(Msg::new(why))
 }
@@ -84,9 +88,12 @@ pub struct NewCertificate {
 pub(crate) enum Accept {
     /// Ours, in its validity period, not revoked.
     Valid,
-    /// As `Valid`, or revoked as superseded (the old certificate of a change
-    /// whose new certificate was issued but perhaps not yet written).
-    ValidOrSuperseded,
+    /// Ours, in its validity period or past it, not revoked unless as
+    /// superseded (the old certificate of a change whose new certificate was
+    /// issued but perhaps not yet written): the key still proves who holds it,
+    /// and 在线延期 serves certificates up to a year past their end (its window
+    /// is checked where the business starts).
+    Unrevoked,
 }
 
 impl Ra {
@@ -121,11 +128,12 @@ impl Ra {
         if row.revoked_at.is_some() {
             let superseded =
                 row.revocation_reason == Some(i64::from(RevocationReason::Superseded.code()));
-            if !(accept == Accept::ValidOrSuperseded && superseded) {
+            if !(accept == Accept::Unrevoked && superseded) {
                 return Err(refused("该证书已被吊销，不能办理此业务"));
             }
         }
-        if row.not_after <= now || row.not_before > now {
+        let expired = row.not_after <= now;
+        if row.not_before > now || (expired && accept != Accept::Unrevoked) {
             return Err(refused("该证书不在有效期内"));
         }
         if store::handoff::usable_challenge(&mut conn, nonce, now)
@@ -162,7 +170,7 @@ impl Ra {
                 nonce,
                 &status_message(nonce),
                 signature,
-                Accept::ValidOrSuperseded,
+                Accept::Unrevoked,
             )
             .await?;
         let now = self.now_ms();
@@ -203,22 +211,29 @@ impl Ra {
         })
     }
 
-    /// The approved 证书变更 of a certificate, if any.
-    async fn approved_change(&self, serial_hex: &str) -> Result<ApplicationRow, RaError> {
+    /// The approved application of a certificate that writes a new one into
+    /// its token (证书变更, 在线延期), if any.
+    async fn approved_rekey(&self, serial_hex: &str) -> Result<ApplicationRow, RaError> {
         applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
             .await?
             .into_iter()
-            .find(|a| a.business == Business::Change.key() && a.state == AppState::Approved.key())
+            .find(|a| {
+                REKEYED.iter().any(|b| a.business == b.key()) && a.state == AppState::Approved.key()
+            })
             .ok_or_else(|| {
                 RaError::Conflict(Msg::new(
-                    "该证书没有已审核通过的证书变更申请，请先在网上办理并等待审核通过",
+                    "该证书没有已审核通过的证书变更或在线延期申请，请先在网上办理并等待审核通过",
                 ))
             })
     }
 
     /// Certifies the key of `csr` (PEM or DER; the proof covers its DER) for the
-    /// approved change of the proving certificate, then revokes the old
-    /// certificate as superseded.
+    /// approved change or renewal of the proving certificate, then revokes the
+    /// old certificate as superseded (unless it has already run out).
+    ///
+    /// A change keeps the old end date (the holder paid for that time) and takes
+    /// the approved subject; a renewal keeps the subject and runs the paid years
+    /// from the old end date, or from now if the old certificate has expired.
     pub async fn assistant_issue(
         &self,
         certificate: &[u8],
@@ -241,10 +256,16 @@ impl Ra {
                 nonce,
                 &issue_message(nonce, csr_der),
                 signature,
-                Accept::ValidOrSuperseded,
+                Accept::Unrevoked,
             )
             .await?;
-        let app = self.approved_change(&old.serial).await?;
+        let app = self.approved_rekey(&old.serial).await?;
+        let business: Business = app.business.parse().map_err(|_| RaError::NotFound)?;
+        let now = self.now_ms();
+        let expired = old.not_after <= now;
+        if expired && business != Business::Renew {
+            return Err(refused("该证书不在有效期内"));
+        }
         let cert_type: ProfileKind = app.cert_type.parse().map_err(|_| RaError::NotFound)?;
         let form: crate::forms::ChangeForm =
             serde_json::from_str(&app.form).map_err(|_| RaError::NotFound)?;
@@ -252,6 +273,15 @@ impl Ra {
             .fields
             .subject(cert_type)
             .map_err(|_| RaError::Conflict(Msg::new("申请中的证书信息不完整，请联系客服")))?;
+        let not_after = match business {
+            Business::Renew => {
+                // A retry after the first issuance gets that certificate back
+                // (the CA replays by request id), whatever the clock says now.
+                domain::renewal::renewed_not_after(old.not_after, now, form.years.max(1))
+            }
+            // A change keeps the validity the holder paid for.
+            _ => old.not_after,
+        };
         let actor = format!("holder:{}", app.holder_id);
         let issued = self
             .authority
@@ -260,8 +290,7 @@ impl Ra {
                 csr: csr_der.to_vec(),
                 subject,
                 years: 1,
-                // A change keeps the validity the holder paid for.
-                not_after_ms: Some(old.not_after),
+                not_after_ms: Some(not_after),
                 actor: actor.clone(),
             })
             .await
@@ -277,7 +306,7 @@ impl Ra {
                 e => e.into(),
             })?;
         let old_serial = Serial::parse(&old.serial).map_err(|_| RaError::NotFound)?;
-        if old.revoked_at.is_none() {
+        if old.revoked_at.is_none() && !expired {
             match self
                 .authority
                 .revoke(&old_serial, RevocationReason::Superseded, &actor)
@@ -288,6 +317,11 @@ impl Ra {
             }
         }
         if !issued.replayed {
+            let old_fate = if expired {
+                "原证书已过期"
+            } else {
+                "原证书已吊销（已被取代）"
+            };
             applications::add_event(
                 &mut *self.db.conn().await?,
                 &EventRow {
@@ -298,13 +332,14 @@ impl Ra {
                     from_state: Some(AppState::Approved.key().into()),
                     to_state: AppState::Approved.key().into(),
                     note: format!(
-                        "新证书已签发（序列号 {}），原证书已吊销（已被取代），等待写入证书介质",
-                        issued.serial
+                        "新证书已签发（序列号 {}，有效期至 {}），{old_fate}，等待写入证书介质",
+                        issued.serial,
+                        domain::calendar::beijing_minutes(not_after),
                     ),
                 },
             )
             .await?;
-            tracing::info!(application.id = %app.id, old = %old_serial, new = %issued.serial, "change certified");
+            tracing::info!(application.id = %app.id, business = business.key(), old = %old_serial, new = %issued.serial, "new key certified");
         }
         Ok(NewCertificate {
             application_id: app.id,

@@ -36,13 +36,78 @@ pub struct ChangeFields {
     pub reason: String,
 }
 
-/// The stored form of a change application.
+/// The stored form of an application that starts from a certificate (证书变更,
+/// 在线延期): the certificate as it is, what the holder asks for, and for a
+/// business sold by the year the term and the price per year.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ChangeForm {
     pub old: OldSubject,
     pub fields: ChangeFields,
     /// True once the fields have been checked and saved.
     pub complete: bool,
+    /// 在线延期: the years asked for (1–3); 0 for businesses without a term.
+    #[serde(default)]
+    pub years: u32,
+    /// The price per year when the application was created (fen): a price
+    /// changed later applies to new applications only.
+    #[serde(default)]
+    pub unit_fen: i64,
+    /// The old certificate's validity (ms), shown next to the new one.
+    #[serde(default)]
+    pub old_not_before: i64,
+    #[serde(default)]
+    pub old_not_after: i64,
+}
+
+/// The longest term a holder may buy at once.
+pub const MAX_YEARS: u32 = 3;
+
+/// The 在线延期 form as typed: the term and how to reach the holder. The
+/// subject is the certificate's and cannot change here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RenewFields {
+    #[serde(default)]
+    pub years: String,
+    #[serde(default)]
+    pub contact_mobile: String,
+    #[serde(default)]
+    pub contact_email: String,
+}
+
+impl RenewFields {
+    /// The years (1–3) and the contacts, normalised, or every wrong field.
+    pub fn validate(&self) -> Result<(u32, String, String), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let years = match self.years.trim().parse::<u32>() {
+            Ok(y) if (1..=MAX_YEARS).contains(&y) => y,
+            _ => {
+                errors.insert(
+                    "years",
+                    Msg::new("请选择 1 至 {max} 年").arg("max", MAX_YEARS),
+                );
+                0
+            }
+        };
+        let mobile = match Mobile::parse(&self.contact_mobile) {
+            Ok(v) => v.as_str().to_string(),
+            Err(e) => {
+                note(&mut errors, "contact_mobile", e);
+                String::new()
+            }
+        };
+        let mut email = String::new();
+        if !self.contact_email.trim().is_empty() {
+            match Email::parse(&self.contact_email) {
+                Ok(v) => email = v.to_string(),
+                Err(e) => note(&mut errors, "contact_email", e),
+            }
+        }
+        if errors.is_empty() {
+            Ok((years, mobile, email))
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 pub use crate::FieldErrors;
@@ -183,6 +248,28 @@ mod tests {
         assert_eq!(e["contact_email"].to_string(), "邮箱格式不正确");
         assert_eq!(e["reason"].to_string(), "请说明变更事项");
         assert!(!e.contains_key("organization"));
+    }
+
+    #[test]
+    fn a_renewal_is_for_one_to_three_years() {
+        let f = |years: &str| RenewFields {
+            years: years.into(),
+            contact_mobile: "13800138000".into(),
+            contact_email: String::new(),
+        };
+        assert_eq!(f("2").validate().unwrap().0, 2);
+        for bad in ["0", "4", "", "两年", "-1"] {
+            let e = f(bad).validate().unwrap_err();
+            assert_eq!(e["years"].to_string(), "请选择 1 至 3 年", "{bad:?}");
+        }
+        let e = RenewFields {
+            years: "1".into(),
+            contact_mobile: "1380013800".into(),
+            contact_email: "x@".into(),
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.contains_key("contact_mobile") && e.contains_key("contact_email"));
     }
 
     #[test]

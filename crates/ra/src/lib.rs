@@ -14,6 +14,7 @@
 pub mod applications;
 pub mod assistant;
 pub mod audit_trail;
+pub mod auto_review;
 pub mod blobs;
 pub mod catalog;
 pub mod certificates;
@@ -26,6 +27,7 @@ pub mod payments;
 pub mod products;
 pub mod random;
 pub mod ratelimit;
+pub mod renewal;
 pub mod review;
 pub mod shipping;
 pub mod signin;

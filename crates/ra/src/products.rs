@@ -61,7 +61,7 @@ impl Ra {
         Ok(out)
     }
 
-    /// Sets a product's price (in yuan, as typed) and reviewers (1 or 2).
+    /// Sets a product's price (in yuan, as typed) and reviewers (0 = automatic where allowed, 1 or 2).
     pub async fn set_product(
         &self,
         who: &StaffMember,
@@ -81,9 +81,17 @@ impl Ra {
             return Err(RaError::Invalid(Msg::new("价格不能超过 1,000,000 元")));
         }
         let reviewers: i64 = match reviewers.trim() {
+            "0" if crate::auto_review::AUTOMATIC.contains(&business) => 0,
+            "0" => {
+                return Err(RaError::Invalid(Msg::new("只有在线延期可以设为自动审核")));
+            }
             "1" => 1,
             "2" => 2,
-            _ => return Err(RaError::Invalid(Msg::new("审核人数只能是 1 或 2"))),
+            _ => {
+                return Err(RaError::Invalid(Msg::new(
+                    "审核人数只能是 0（自动）、1 或 2",
+                )));
+            }
         };
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;

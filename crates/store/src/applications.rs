@@ -142,21 +142,24 @@ pub async fn save_form(
     conn: &mut AnyConnection,
     id: &str,
     form: &str,
+    price_fen: Option<i64>,
     editable_states: &[&str],
     now: i64,
 ) -> Result<bool, StoreError> {
     let placeholders: Vec<String> = (0..editable_states.len())
-        .map(|i| format!("${}", i + 4))
+        .map(|i| format!("${}", i + 5))
         .collect();
     let sql = format!(
-        "UPDATE applications SET form = $2, updated_at = $3, version = version + 1 \
+        "UPDATE applications SET form = $2, updated_at = $3, version = version + 1, \
+         price_fen = COALESCE($4, price_fen) \
          WHERE id = $1 AND state IN ({})",
         placeholders.join(", ")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(form)
-        .bind(now);
+        .bind(now)
+        .bind(price_fen);
     for s in editable_states {
         q = q.bind(*s);
     }

@@ -93,13 +93,22 @@ pub async fn to_method(app: &TestApp, mobile: &str) -> (Browser, String, String,
         form.has("value=\"合肥新名科技有限公司\""),
         "the invoice title starts from the application"
     );
+    let method = invoice_and_terms(&b, &order_id, "合肥新名科技有限公司").await;
+    assert!(method.has("支付宝") && method.has("微信支付") && method.has("对公转账"));
+    (b, app_id, order_id, method)
+}
+
+/// 电子发票 for a company (图 2.12) and both agreements ticked (图 2.13):
+/// returns the page of payment methods.
+pub async fn invoice_and_terms(b: &Browser, order_id: &str, title: &str) -> Page {
+    let form = b.get(&format!("/pay/{order_id}/invoice")).await;
     let saved = b
         .post(
             &form,
             &format!("/pay/{order_id}/invoice"),
             &[
                 ("title_type", "company"),
-                ("title", "合肥新名科技有限公司"),
+                ("title", title),
                 ("tax_id", CODE),
                 ("email", "finance@example.com"),
             ],
@@ -119,6 +128,39 @@ pub async fn to_method(app: &TestApp, mobile: &str) -> (Browser, String, String,
         )
         .await;
     assert!(method.path().ends_with("/method"), "{}", method.url);
-    assert!(method.has("支付宝") && method.has("微信支付") && method.has("对公转账"));
-    (b, app_id, order_id, method)
+    method
+}
+
+/// From the order page after 下一步: 电子发票 for a company, both agreements,
+/// and payment at the sandbox's Alipay cashier. Returns the page the cashier
+/// sends the browser back to (支付成功).
+pub async fn pay_with_alipay(
+    app: &TestApp,
+    b: &Browser,
+    order_id: &str,
+    title: &str,
+    amount: &str,
+) -> Page {
+    let method = invoice_and_terms(b, order_id, title).await;
+    let cashier = b
+        .post(&method, &format!("/pay/{order_id}/alipay"), &[])
+        .await;
+    assert!(cashier.has(amount), "{}", cashier.html);
+    let no = app
+        .text(&format!(
+            "SELECT out_trade_no FROM orders WHERE id = '{order_id}'"
+        ))
+        .await;
+    let sandbox = app.server.sandbox.as_ref().expect("the sandbox runs");
+    let done = b
+        .client
+        .post(format!("{}/alipay/cashier/{no}/pay", sandbox.base))
+        .send()
+        .await
+        .unwrap();
+    let status = done.status().as_u16();
+    let url = done.url().to_string();
+    let html = done.text().await.unwrap();
+    assert!(url.ends_with(&format!("/pay/{order_id}/success")), "{url}");
+    Page { status, url, html }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod assistant;
 pub mod browser;
 pub mod flow;
 pub mod holder;

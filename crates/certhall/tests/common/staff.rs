@@ -134,6 +134,11 @@ pub async fn staff(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> Sta
 /// A new reviewer `name` opens the application on the desk and approves it.
 pub async fn approve(app: &TestApp, name: &str, app_id: &str) {
     let reviewer = staff(app, name, "reviewer", &[]).await;
+    approve_by(app, &reviewer, app_id).await;
+}
+
+/// `reviewer` opens the application on the desk and approves it.
+pub async fn approve_by(app: &TestApp, reviewer: &Staff, app_id: &str) {
     let desk = reviewer
         .browser
         .get(&format!("/admin/applications/{app_id}"))
@@ -153,4 +158,21 @@ pub async fn approve(app: &TestApp, name: &str, app_id: &str) {
         )
         .await;
     assert!(done.has("已审核通过"), "{}", done.html);
+}
+
+/// The code of the step holding `ms`: for a server on a test clock.
+pub fn code_at(secret: &[u8], ms: i64) -> String {
+    format!("{:06}", totp::hotp(secret, totp::step_of(ms) as u64))
+}
+
+/// Signs in an account set up earlier, on a server whose clock says `now_ms`.
+pub async fn sign_in_at(app: &TestApp, name: &str, secret: &[u8], now_ms: i64) -> Staff {
+    let browser = Browser::new(&app.base);
+    let home = sign_in(&browser, name, PASSWORD, &code_at(secret, now_ms)).await;
+    assert_eq!(home.path(), "/admin", "{}", home.html);
+    Staff {
+        name: name.to_string(),
+        secret: secret.to_vec(),
+        browser,
+    }
 }

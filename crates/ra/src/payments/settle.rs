@@ -328,6 +328,7 @@ impl Ra {
         tracing::info!(order.id = %order.id, channel = channel.key(), amount_fen, outcome = ?outcome, "payment booked");
         match outcome {
             Settled::Paid => {
+                self.auto_review(&order.application_id).await;
                 if let Err(e) = self.issue_invoice(&order.id).await {
                     tracing::error!(order.id = %order.id, error = ?e, "invoice not issued yet; the job will retry");
                 }

@@ -25,6 +25,8 @@ struct ProductLine {
     yuan: String,
     free: bool,
     reviewers: i64,
+    /// The product may be reviewed automatically (审核人数 0).
+    automatic: bool,
     updated: String,
     materials: Vec<MaterialLine>,
 }
@@ -63,6 +65,7 @@ pub async fn page(
                 yuan: p.price.yuan_string(),
                 free: p.price.is_free(),
                 reviewers: p.reviewers,
+                automatic: ra::auto_review::AUTOMATIC.contains(&p.business),
                 updated: format!("{}（{}）", when(p.updated_at), p.updated_by),
                 materials: p
                     .materials

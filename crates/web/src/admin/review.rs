@@ -219,6 +219,8 @@ struct DetailPage {
     mine: bool,
     can_ship: bool,
     compare: Vec<Compare>,
+    /// A renewal: the comparison is of validity, not of subject.
+    renewal: bool,
     materials: Vec<Material>,
     missing: Vec<String>,
     orders: Vec<OrderLine>,
@@ -239,7 +241,56 @@ fn masked_id(number: &str) -> String {
         .unwrap_or_else(|_| number.to_string())
 }
 
-fn compare(d: &ReviewDetail) -> Vec<Compare> {
+/// 在线延期: the subject stays; the old validity against the new one.
+fn renewal_rows(t: &ra::renewal::RenewalTerms, d: &ReviewDetail) -> Vec<Compare> {
+    let old = &d.app.form.old;
+    let mut rows = vec![Compare {
+        label: "姓名 / 证书名称",
+        old: old.common_name.clone(),
+        new: old.common_name.clone(),
+        changed: false,
+    }];
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(Compare {
+            label: "单位名称",
+            old: old.organization.clone(),
+            new: old.organization.clone(),
+            changed: false,
+        });
+    }
+    rows.push(Compare {
+        label: "有效期",
+        old: format!("{} 至 {}", when(t.old_not_before), when(t.old_not_after)),
+        new: format!(
+            "至 {}{}",
+            when(t.new_not_after),
+            if t.issued {
+                "（已签发）"
+            } else {
+                "（按今天签发计）"
+            }
+        ),
+        changed: true,
+    });
+    rows.push(Compare {
+        label: "延期年限",
+        old: String::new(),
+        new: format!("{} 年", t.years),
+        changed: false,
+    });
+    rows.push(Compare {
+        label: "联系手机",
+        old: String::new(),
+        new: d.app.form.fields.contact_mobile.clone(),
+        changed: false,
+    });
+    rows
+}
+
+fn compare(d: &ReviewDetail, renewal: Option<&ra::renewal::RenewalTerms>) -> Vec<Compare> {
+    if let Some(t) = renewal {
+        return renewal_rows(t, d);
+    }
     let old = &d.app.form.old;
     let new = &d.app.form.fields;
     let row = |label, o: &str, n: &str| Compare {
@@ -332,6 +383,7 @@ pub async fn detail(
         Some("shipped") => Some("已登记发货"),
         _ => None,
     };
+    let renewal = state.ra.renewal_terms(&d.app).await.unwrap_or_default();
     let page = DetailPage {
         id: d.app.row.id.clone(),
         version: d.app.row.version,
@@ -363,7 +415,8 @@ pub async fn detail(
         can_ship: f.may("ship")
             && d.app.state == AppState::Approved
             && ra::shipping::ships(d.app.business),
-        compare: compare(&d),
+        compare: compare(&d, renewal.as_ref()),
+        renewal: renewal.is_some(),
         materials,
         missing,
         orders: d

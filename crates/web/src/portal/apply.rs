@@ -1,7 +1,7 @@
 //! The 证书变更 application: 基本信息 (图 2.8), materials (图 2.9), 下一步 (submit)
 //! and the result (图 3.10 "申请成功，等待审核", or on to payment).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Form;
@@ -9,10 +9,11 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::BytesMut;
-use domain::{AppState as St, Msg, ProfileKind};
+use domain::calendar::beijing_minutes;
+use domain::{AppState as St, Business, Msg, ProfileKind};
 use ra::RaError;
 use ra::applications::ApplicationView;
-use ra::forms::ChangeFields;
+use ra::forms::{ChangeFields, RenewFields};
 use serde::Deserialize;
 
 use super::{SignedIn, error_page, page_ok, render, see_other, status_of};
@@ -69,6 +70,15 @@ impl FormPage {
     fn error(&self, field: &str) -> String {
         self.errors.get(field).cloned().unwrap_or_default()
     }
+
+    /// A change keeps the validity: not shown.
+    fn old_validity(&self) -> Option<&str> {
+        None
+    }
+
+    fn expired(&self) -> bool {
+        false
+    }
 }
 
 fn form_page(
@@ -89,6 +99,82 @@ fn form_page(
     }
 }
 
+/// One term on the 在线延期 form: its price and the end it gives.
+pub struct TermOption {
+    pub years: u32,
+    pub price: String,
+    pub until: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/renew_form.html")]
+struct RenewFormPage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    fields: RenewFields,
+    terms: Vec<TermOption>,
+    old_validity: String,
+    /// The old certificate has run out: the new one counts from the day it is
+    /// written.
+    expired: bool,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    steps: Steps,
+}
+
+impl RenewFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+
+    fn old_validity(&self) -> Option<&str> {
+        Some(&self.old_validity)
+    }
+
+    fn expired(&self) -> bool {
+        self.expired
+    }
+}
+
+fn renew_form_page(
+    p: Page,
+    app: ApplicationView,
+    fields: RenewFields,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    now: i64,
+) -> RenewFormPage {
+    let f = &app.form;
+    let terms = (1..=ra::forms::MAX_YEARS)
+        .map(|years| TermOption {
+            years,
+            price: domain::Fen(f.unit_fen * i64::from(years)).yuan_string(),
+            until: beijing_minutes(domain::renewal::renewed_not_after(
+                f.old_not_after,
+                now,
+                years,
+            )),
+        })
+        .collect();
+    RenewFormPage {
+        enterprise: app.cert_type == ProfileKind::Enterprise,
+        steps: Steps::new(&p, 1, f.unit_fen == 0),
+        old_validity: format!(
+            "{} — {}",
+            beijing_minutes(f.old_not_before),
+            beijing_minutes(f.old_not_after)
+        ),
+        expired: f.old_not_after <= now,
+        p: p.with_nav("selfservice"),
+        app,
+        fields,
+        terms,
+        errors,
+        existing,
+    }
+}
+
 pub async fn form(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
@@ -103,6 +189,22 @@ pub async fn form(
     if !app.state.editable() {
         return see_other(&format!("/me/applications/{id}"));
     }
+    if app.business == Business::Renew {
+        let fields = RenewFields {
+            years: app.form.years.max(1).to_string(),
+            contact_mobile: app.form.fields.contact_mobile.clone(),
+            contact_email: app.form.fields.contact_email.clone(),
+        };
+        let now = state.ra.now_ms();
+        return page_ok(&renew_form_page(
+            p,
+            app,
+            fields,
+            BTreeMap::new(),
+            q.existing.is_some(),
+            now,
+        ));
+    }
     let fields = app.form.fields.clone();
     page_ok(&form_page(
         p,
@@ -113,20 +215,50 @@ pub async fn form(
     ))
 }
 
+/// Saves 基本信息: the form of the application's business, as typed.
 pub async fn save_form(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     p: Page,
     Path(id): Path<String>,
-    Form(fields): Form<ChangeFields>,
+    Form(typed): Form<HashMap<String, String>>,
 ) -> Response {
+    let app = match state.ra.application(&holder.id, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&p, &e),
+    };
+    let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    if app.business == Business::Renew {
+        let fields = RenewFields {
+            years: field("years"),
+            contact_mobile: field("contact_mobile"),
+            contact_email: field("contact_email"),
+        };
+        return match state.ra.save_renew_form(&holder.id, &id, &fields).await {
+            Ok(()) => see_other(&format!("/apply/{id}/materials")),
+            Err(RaError::Form(errors)) => {
+                let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
+                let now = state.ra.now_ms();
+                render(
+                    StatusCode::BAD_REQUEST,
+                    &renew_form_page(p, app, fields, errors, false, now),
+                )
+            }
+            Err(e) => error_page(&p, &e),
+        };
+    }
+    let fields = ChangeFields {
+        common_name: field("common_name"),
+        organization: field("organization"),
+        credit_code: field("credit_code"),
+        id_number: field("id_number"),
+        contact_mobile: field("contact_mobile"),
+        contact_email: field("contact_email"),
+        reason: field("reason"),
+    };
     match state.ra.save_change_form(&holder.id, &id, &fields).await {
         Ok(()) => see_other(&format!("/apply/{id}/materials")),
         Err(RaError::Form(errors)) => {
-            let app = match state.ra.application(&holder.id, &id).await {
-                Ok(a) => a,
-                Err(e) => return error_page(&p, &e),
-            };
             let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
             render(
                 StatusCode::BAD_REQUEST,
@@ -330,6 +462,10 @@ struct DonePage {
     p: Page,
     app: ApplicationView,
     paid: bool,
+    /// Approved already (a product reviewed automatically).
+    approved: bool,
+    /// What the holder does in the assistant once approved.
+    lead: String,
     steps: Steps,
 }
 
@@ -344,11 +480,29 @@ pub async fn done(
         Err(e) => return error_page(&p, &e),
     };
     let paid = app.state == St::PendingPayment;
-    let steps = Steps::new(&p, if paid { 3 } else { 5 }, app.row.price_fen == 0);
+    let approved = app.state == St::Approved;
+    let steps = Steps::new(
+        &p,
+        if paid {
+            3
+        } else if approved {
+            6
+        } else {
+            5
+        },
+        app.row.price_fen == 0,
+    );
+    let lead = p.t(match (app.business, approved) {
+        (Business::Renew, true) => "done.approved_lead.renew",
+        (Business::Renew, false) => "done.lead.renew",
+        _ => "done.lead",
+    });
     page_ok(&DonePage {
         p: p.with_nav("selfservice"),
         app,
         paid,
+        approved,
+        lead,
         steps,
     })
 }

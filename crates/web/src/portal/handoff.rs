@@ -22,13 +22,16 @@ async fn start(
     serial: &Serial,
     business: Business,
 ) -> Response {
-    if business != Business::Change {
-        return error_page(
-            p,
-            &RaError::Invalid(Msg::new("该业务即将开放，请致电客服热线办理")),
-        );
-    }
-    match state.ra.start_change(holder_id, serial).await {
+    match state
+        .ra
+        .start(
+            holder_id,
+            serial,
+            business,
+            ra::applications::Via::Assistant,
+        )
+        .await
+    {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
         Err(e) => error_page(p, &e),

@@ -102,6 +102,15 @@ struct Detail {
     orders: Vec<OrderSummary>,
     /// Carrier, tracking number and date of a mailed key.
     shipment: Option<(String, String, String)>,
+    /// 在线延期: term, old validity, new end (and whether it is final).
+    renewal: Option<RenewalLine>,
+}
+
+pub struct RenewalLine {
+    pub years: u32,
+    pub old: String,
+    pub new_until: String,
+    pub issued: bool,
 }
 
 /// One payment attempt of an application, as 个人中心 lists it.
@@ -177,7 +186,23 @@ pub async fn detail(
                 ca::asn1time::beijing_minutes(s.shipped_at),
             )
         });
+    let renewal = state
+        .ra
+        .renewal_terms(&app)
+        .await
+        .unwrap_or_default()
+        .map(|t| RenewalLine {
+            years: t.years,
+            old: format!(
+                "{} — {}",
+                ca::asn1time::beijing_minutes(t.old_not_before),
+                ca::asn1time::beijing_minutes(t.old_not_after)
+            ),
+            new_until: ca::asn1time::beijing_minutes(t.new_not_after),
+            issued: t.issued,
+        });
     page_ok(&Detail {
+        renewal,
         shipment,
         enterprise: app.cert_type == domain::ProfileKind::Enterprise,
         p: p.with_nav("me"),
@@ -200,6 +225,28 @@ pub async fn cancel(
 ) -> Response {
     match state.ra.cancel(&holder.id, &id).await {
         Ok(()) => see_other(&format!("/me/applications/{id}")),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+/// 在线延期 from 我的证书: opens (or reopens) the renewal of one of the holder's
+/// own certificates; anyone else's is not found.
+pub async fn renew(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(serial): Path<String>,
+) -> Response {
+    let Ok(serial) = domain::Serial::parse(&serial) else {
+        return error_page(&p, &ra::RaError::NotFound);
+    };
+    match state
+        .ra
+        .start_owned(&holder.id, &serial, domain::Business::Renew)
+        .await
+    {
+        Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
+        Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
         Err(e) => error_page(&p, &e),
     }
 }

@@ -51,6 +51,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/me", get(me::center))
         .route("/me/applications/{id}", get(me::detail))
         .route("/me/applications/{id}/cancel", post(me::cancel))
+        .route("/me/certificates/{serial}/renew", post(me::renew))
         .route("/materials/{id}", get(files::material))
 }
 

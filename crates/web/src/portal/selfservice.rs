@@ -47,8 +47,12 @@ struct BusinessPage {
     key: &'static str,
     name: String,
     blurb: String,
-    /// 证书变更 starts in the assistant; the others open with their own issues.
+    /// The businesses open online (证书变更, 在线延期) show how to start them;
+    /// the others say they are coming.
     open: bool,
+    /// The steps of an open business, in the reader's language.
+    lead: String,
+    steps: Vec<String>,
 }
 
 pub async fn business(p: Page, Path(key): Path<String>) -> Response {
@@ -59,7 +63,11 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Response {
         name: p.tr.pick(b.name_zh(), b.name_en()).to_string(),
         blurb: p.t(&format!("ss.blurb.{}", b.key())),
         key: b.key(),
-        open: b == Business::Change,
+        open: matches!(b, Business::Change | Business::Renew),
+        lead: p.t(&format!("biz.{}.lead", b.key())),
+        steps: (1..=3)
+            .map(|n| p.t(&format!("biz.{}.step{n}", b.key())))
+            .collect(),
         p: p.with_nav("selfservice"),
     };
     super::render(StatusCode::OK, &page)

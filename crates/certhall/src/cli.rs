@@ -136,6 +136,10 @@ pub struct IssueArgs {
     /// Lifetime in years. Default 1.
     #[arg(long, default_value_t = 1)]
     pub years: u32,
+    /// Lifetime in days instead of years (a short-lived certificate, e.g. for
+    /// a trial or to try 在线延期).
+    #[arg(long, conflicts_with = "years")]
+    pub days: Option<u32>,
     /// Idempotency key: repeating a request id returns the same certificate.
     #[arg(long)]
     pub request_id: Option<String>,

@@ -195,6 +195,9 @@ async fn cli_refusals(backend: Backend) {
     let mut too_long = issue_args(g, ORG);
     too_long.extend_from_slice(&["--years", "9"]);
     refused(&app, &too_long, "a certificate lasts 1 to 5 years, not 9").await;
+    let mut no_days = issue_args(g, ORG);
+    no_days.extend_from_slice(&["--days", "0"]);
+    refused(&app, &no_days, "--days: 1 to 3660").await;
 
     // Revocation problems.
     refused(

@@ -30,10 +30,23 @@ async fn code(secret: &[u8], offset: i64) -> String {
     format!("{:06}", totp::hotp(secret, step as u64))
 }
 
+/// What the desk shows of the application: a caption and words the shot
+/// must read.
+pub struct Desk<'a> {
+    pub caption: &'a str,
+    pub reads: &'a [&'a str],
+}
+
 /// A reviewer `name` is created, sets the account up and signs in; the queue
 /// shows the application, the reviewer opens it (claiming it) and approves.
 /// Shots of the queue and the decision go in the album as `<figure>a`/`b`.
-pub async fn approve(platform: &Platform, album: &mut Album, figure: &str, app_id: &str) {
+pub async fn approve(
+    platform: &Platform,
+    album: &mut Album,
+    figure: &str,
+    app_id: &str,
+    desk: &Desk<'_>,
+) {
     let out = platform
         .cli_ok(&["staff", "add", "wang", "--role", "reviewer"])
         .await;
@@ -68,12 +81,7 @@ pub async fn approve(platform: &Platform, album: &mut Album, figure: &str, app_i
         .await;
     chrome.wait_text("审核通过").await;
     album
-        .page(
-            &chrome,
-            &format!("{figure}a"),
-            "工作人员在后台打开申请：新旧信息对照与上传的资料",
-            &["变更前后对比", "营业执照"],
-        )
+        .page(&chrome, &format!("{figure}a"), desk.caption, desk.reads)
         .await;
     chrome
         .click("#decisions form[action$=\"/approve\"] button[type=submit]")
@@ -83,7 +91,7 @@ pub async fn approve(platform: &Platform, album: &mut Album, figure: &str, app_i
         .page(
             &chrome,
             &format!("{figure}b"),
-            "审核通过：申请人收到短信通知，回到证书助手完成变更",
+            "审核通过：申请人收到短信通知，回到证书助手完成证书更新",
             &["已审核通过"],
         )
         .await;

@@ -8,6 +8,7 @@
 //! - [`album`]: a screenshot per figure of the manual and an HTML index.
 //! - [`usb`]: the holder's USB key (a SoftHSM2 token) and the assistant's CLI
 //!   and window (under Xvfb).
+//! - [`portal`]: signing in and paying, as every business does.
 //! - [`backoffice`]: a reviewer set up and approving in the back office.
 
 pub mod album;
@@ -15,6 +16,7 @@ pub mod backoffice;
 pub mod bins;
 pub mod chrome;
 pub mod platform;
+pub mod portal;
 pub mod usb;
 
 /// How long a page may take to show what a step expects.

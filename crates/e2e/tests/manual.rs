@@ -15,6 +15,7 @@ use e2e::album::Album;
 use e2e::backoffice;
 use e2e::chrome::Chrome;
 use e2e::platform::Platform;
+use e2e::portal;
 use e2e::usb::{Assistant, Usb};
 use testkit::Backend;
 use testkit::openssl::{self, KeyKind};
@@ -68,60 +69,27 @@ async fn paid(backend: Backend, sub: &str) {
         &["支付中心", "100.00"],
     )
     .await;
-    // (十一) 电子发票.
-    w.chrome.click("#invoice-button").await;
-    w.chrome.wait_text("抬头类型").await;
-    w.chrome
-        .click("input[name=title_type][value=company]")
-        .await;
-    w.chrome.fill("#title", NEW_ORG).await;
-    w.chrome.fill("#tax_id", CREDIT_CODE).await;
-    w.chrome.fill("#email", "finance@example.com").await;
-    w.shot(
-        11,
-        "点击电子发票按钮，填写电子发票信息",
-        &["电子发票", "纳税人识别号"],
-    )
-    .await;
-    // (十二) 保存, the two agreements, 提交并支付.
-    w.chrome.click("#save-invoice").await;
-    w.chrome.wait_text("提交并支付").await;
-    w.chrome.find("#edit-invoice").await; // 修改发票信息
-    w.chrome.click("#payment-terms").await;
-    w.chrome.click("#service-terms").await;
-    w.shot(
-        12,
-        "保存后勾选《在线缴费协议》《电子认证证书服务条款》，点击提交并支付（或修改发票信息）",
-        &["在线缴费协议", "电子认证证书服务条款"],
-    )
-    .await;
-    w.chrome.click("#submit-pay").await;
-    // (十三) The method, then the gateway's cashier.
-    w.chrome.wait_text("选择支付方式").await;
-    w.shot(
-        13,
-        "订单支付页面，选择一种方式支付",
-        &["支付宝", "微信支付", "对公转账"],
-    )
-    .await;
-    w.chrome.click("#pay-alipay").await;
-    w.chrome.wait_text("确认付款").await;
-    w.shot_as(
-        "2.13a",
-        "支付宝收银台（沙箱网关）：确认付款",
-        &["支付宝收银台", "100.00"],
-    )
-    .await;
-    w.chrome.click("#pay").await;
-    // (十四) Back on the platform: 支付成功, with the e-invoice.
-    w.chrome.wait_text("支付成功").await;
-    // The e-invoice is made off the request path; the page reloads itself
-    // until its link is there.
-    w.chrome.find("#invoice-pdf").await;
-    w.shot(
-        14,
-        "支付成功后，电脑端页面跳转到成功页面，附电子发票",
-        &["支付成功", "发票号码"],
+    // (十一)–(十四) 电子发票, the agreements, 支付宝 at the cashier, 支付成功
+    // with the e-invoice.
+    portal::pay_with_alipay(
+        &w.chrome,
+        &mut w.album,
+        [
+            ("2.11", "点击电子发票按钮，填写电子发票信息"),
+            (
+                "2.12",
+                "保存后勾选《在线缴费协议》《电子认证证书服务条款》，点击提交并支付（或修改发票信息）",
+            ),
+            ("2.13", "订单支付页面，选择一种方式支付"),
+            ("2.13a", "支付宝收银台（沙箱网关）：确认付款"),
+            ("2.14", "支付成功后，电脑端页面跳转到成功页面，附电子发票"),
+        ],
+        &portal::Buyer {
+            title: NEW_ORG,
+            tax_id: CREDIT_CODE,
+            email: "finance@example.com",
+        },
+        "100.00",
     )
     .await;
     w.chrome.click("#invoice-pdf").await;
@@ -239,15 +207,7 @@ impl Walk {
     /// the form and the materials.
     async fn walk_to_materials(&mut self) {
         // (一) Signed in, 自助服务 in the navigation.
-        self.chrome.goto("/").await;
-        self.chrome.click("header a.account").await;
-        self.chrome.fill("#mobile", MOBILE).await;
-        self.chrome.click("#send-code").await;
-        self.chrome.wait_text("验证码已发送").await;
-        let code = self.platform.sms_code(MOBILE);
-        self.chrome.fill("#code", &code).await;
-        self.chrome.click("#signin").await;
-        self.chrome.wait_text(MOBILE_SHOWN).await;
+        portal::sign_in(&self.chrome, &self.platform, MOBILE, MOBILE_SHOWN).await;
         self.chrome.goto("/").await;
         self.shot(
             1,
@@ -453,7 +413,17 @@ impl Walk {
     /// the new certificate and OCSP.
     async fn review_and_complete(&mut self, step: u8) {
         let before = self.figure(step - 1);
-        backoffice::approve(&self.platform, &mut self.album, &before, &self.app_id).await;
+        backoffice::approve(
+            &self.platform,
+            &mut self.album,
+            &before,
+            &self.app_id,
+            &backoffice::Desk {
+                caption: "工作人员在后台打开申请：新旧信息对照与上传的资料",
+                reads: &["变更前后对比", "营业执照"],
+            },
+        )
+        .await;
         let conf = self.usb.conf.clone();
         let said = self.assistant().ok(&conf, &["change"]).await;
         assert!(said.contains("证书变更已完成"), "{said}");

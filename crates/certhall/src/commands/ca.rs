@@ -120,8 +120,15 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
         a.id_number.as_deref(),
     )
     .map_err(|e| AppError::Input(e.to_string()))?;
+    if a.days.is_some_and(|d| d == 0 || d > 3660) {
+        return Err(AppError::Input("--days: 1 to 3660".into()));
+    }
     let csr = std::fs::read(&a.csr).map_err(|e| AppError::file("cannot read", &a.csr, e))?;
     let authority = setup::load_authority(settings).await?;
+    // Days count from now on the CA's own clock, as years do.
+    let not_after_ms = a
+        .days
+        .map(|d| authority.now_ms() + i64::from(d) * 86_400_000);
     let issued = authority
         .issue(IssueRequest {
             request_id: a
@@ -130,7 +137,7 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
             csr,
             subject,
             years: a.years,
-            not_after_ms: None,
+            not_after_ms,
             actor: actor(),
         })
         .await;

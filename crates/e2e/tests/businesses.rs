@@ -1,0 +1,256 @@
+//! The 自助服务 businesses beyond the manual's 证书变更, each walked in headless
+//! Chromium against the real `certhall serve`, with the assistant on a
+//! SoftHSM2 token where a key is written. Screenshots go to
+//! `target/e2e/<business>/` (read back with Tesseract), one per screen.
+
+use std::path::Path;
+
+use e2e::album::Album;
+use e2e::backoffice;
+use e2e::bins;
+use e2e::chrome::Chrome;
+use e2e::platform::Platform;
+use e2e::portal;
+use e2e::usb::{Assistant, Usb};
+use testkit::Backend;
+use testkit::openssl::{self, KeyKind};
+
+const MOBILE: &str = "13955100002";
+const MOBILE_SHOWN: &str = "139****0002";
+const ORG: &str = "合肥长青科技有限公司";
+const CREDIT_CODE: &str = "91110108551385082Q";
+
+/// `openssl x509 -enddate` as milliseconds since the epoch.
+fn end_of(pem: &Path) -> i64 {
+    let text = openssl::ok(&[
+        "x509",
+        "-in",
+        pem.to_str().unwrap(),
+        "-noout",
+        "-enddate",
+        "-dateopt",
+        "iso_8601",
+    ]);
+    // notAfter=2027-12-30 20:10:11Z
+    let t = text.trim().trim_start_matches("notAfter=");
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().unwrap();
+    let days = domain::calendar::days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32);
+    ((days * 24 + n(11..13)) * 60 + n(14..16)) * 60_000 + n(17..19) * 1000
+}
+
+/// 在线延期 of a certificate 30 days from its end, for two years at ¥300.00 a
+/// year, paid with 支付宝, approved in the back office, written by the
+/// assistant into the same key: the new end is the old end plus two years.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let (key, csr) = openssl::key_and_csr(platform.dir.path(), "holder", KeyKind::P256);
+    let pem = platform
+        .cli_ok(&[
+            "ca",
+            "issue",
+            "--csr",
+            csr.to_str().unwrap(),
+            "--profile",
+            "enterprise",
+            "--cn",
+            "张三",
+            "--org",
+            ORG,
+            "--credit-code",
+            CREDIT_CODE,
+            "--days",
+            "30",
+        ])
+        .await;
+    let old = platform.path("holder.pem");
+    std::fs::write(&old, pem).unwrap();
+    let usb = Usb::new("holder-key");
+    usb.import(&key, &old);
+    let conf = usb.conf.clone();
+    let home = platform.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let assistant = Assistant {
+        bin: bins::assistant(),
+        home,
+        server: platform.base.clone(),
+    };
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("renew", "renew", "在线延期");
+
+    // The business page.
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    chrome.goto("/selfservice").await;
+    chrome.click("#entry-renew").await;
+    chrome.wait_text("打开证书助手").await;
+    album
+        .page(
+            &chrome,
+            "renew.01",
+            "自助服务 › 在线延期：到期前 90 天至到期后一年内可办理",
+            &["在线延期", "打开证书助手"],
+        )
+        .await;
+
+    // The assistant: the key's certificate may be renewed now.
+    let online = assistant.ok(&conf, &["status", "--online"]).await;
+    assert!(online.contains("在线延期：可办理"), "{online}");
+    assistant
+        .window(
+            &conf,
+            "hall",
+            &album.file("renew.02"),
+            &["办事大厅", "在线延期"],
+        )
+        .await;
+    album.add(
+        "renew.02",
+        "证书助手的办事大厅：点击在线延期",
+        &["办事大厅", "在线延期"],
+    );
+
+    // 在线延期 opens the form in the browser.
+    let said = assistant.ok(&conf, &["renew"]).await;
+    assert!(said.contains("请在浏览器中填写基本信息"), "{said}");
+    let link = assistant.opened().await;
+    chrome.goto(&link).await;
+    chrome.wait_text("延期年限").await;
+    let path = chrome.path().await;
+    let app_id = path
+        .strip_prefix("/apply/")
+        .and_then(|p| p.split('/').next())
+        .unwrap_or_else(|| panic!("the hand-off led to {path}"))
+        .to_string();
+    chrome.click("#years-2").await;
+    album
+        .page(
+            &chrome,
+            "renew.03",
+            "在线延期表单：当前证书与有效期，选择延期年限（每年 300 元）",
+            &["延期年限", "300.00", "600.00", "900.00"],
+        )
+        .await;
+    chrome.click("#save-form").await;
+    chrome.wait_text("本业务无需上传资料").await;
+    album
+        .page(
+            &chrome,
+            "renew.04",
+            "无需上传资料，点击下一步",
+            &["上传资料", "无需上传资料"],
+        )
+        .await;
+    chrome.click("#next").await;
+    chrome.wait_text("支付中心").await;
+    album
+        .page(
+            &chrome,
+            "renew.05",
+            "支付中心：两年共 600 元",
+            &["支付中心", "600.00"],
+        )
+        .await;
+    portal::pay_with_alipay(
+        &chrome,
+        &mut album,
+        [
+            ("renew.06", "填写电子发票信息"),
+            ("renew.07", "勾选协议后提交并支付"),
+            ("renew.08", "选择支付方式"),
+            ("renew.09", "支付宝收银台（沙箱网关）：确认付款"),
+            ("renew.10", "支付成功，附电子发票"),
+        ],
+        &portal::Buyer {
+            title: ORG,
+            tax_id: CREDIT_CODE,
+            email: "finance@example.com",
+        },
+        "600.00",
+    )
+    .await;
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("待审核").await;
+    album
+        .page(
+            &chrome,
+            "renew.11",
+            "个人中心：在线延期待审核，原有效期与延期后的有效期",
+            &["在线延期", "待审核", "新证书有效期至"],
+        )
+        .await;
+
+    backoffice::approve(
+        &platform,
+        &mut album,
+        "renew.12",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台打开在线延期申请：原有效期与延期后的有效期",
+            reads: &["延期前后对比", "延期后"],
+        },
+    )
+    .await;
+
+    // Approved: the assistant writes the renewed certificate into the key.
+    let said = assistant.ok(&conf, &["renew"]).await;
+    assert!(said.contains("在线延期已完成"), "{said}");
+    assistant
+        .window(&conf, "keys", &album.file("renew.13"), &["证书介质", ORG])
+        .await;
+    album.add(
+        "renew.13",
+        "审核通过后，在证书助手中再次点击在线延期：新证书写入原 U 盾",
+        &["证书介质", ORG],
+    );
+    let objects = usb.objects();
+    assert_eq!(
+        objects.matches("Certificate Object").count(),
+        1,
+        "{objects}"
+    );
+    let label = objects
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("label:"))
+        .map(|s| s.trim().to_string())
+        .filter(|l| l.starts_with("certhall "))
+        .expect("the new certificate carries the assistant's label");
+    let der = platform.path("renewed.der");
+    usb.p11(&[
+        "--read-object",
+        "--type",
+        "cert",
+        "--label",
+        &label,
+        "--output-file",
+        der.to_str().unwrap(),
+    ]);
+    let renewed = platform.path("renewed.pem");
+    openssl::der_to_pem(&der, &renewed);
+    let (chain, _) = platform.ca_files().await;
+    openssl::ok(&[
+        "verify",
+        "-CAfile",
+        chain.to_str().unwrap(),
+        renewed.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        end_of(&renewed),
+        domain::calendar::add_years(end_of(&old), 2),
+        "two years from the old end"
+    );
+    assert_eq!(openssl::subject_utf8(&renewed), openssl::subject_utf8(&old));
+
+    chrome.goto("/me").await;
+    chrome.wait_text("已完成").await;
+    album
+        .page(
+            &chrome,
+            "renew.14",
+            "个人中心：在线延期已完成；我的证书列出新证书",
+            &["已完成", "我的证书"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}

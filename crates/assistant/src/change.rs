@@ -209,6 +209,31 @@ pub fn run(
     })
 }
 
+/// Proves possession of the token's valid certificate (`serial` picks one) and
+/// returns the single-use link to `business`'s form: how 注销 starts for a
+/// certificate the portal does not yet know as the holder's.
+pub fn open_form(
+    token: &Token,
+    client: &Client,
+    serial: Option<&str>,
+    business: &str,
+) -> Result<String, Error> {
+    let mut all = holders(token)?;
+    if let Some(s) = serial {
+        let s = s.to_ascii_uppercase();
+        all.retain(|h| serial_of(&h.cert.der).as_deref() == Some(s.as_str()));
+    }
+    all.retain(|h| !h.key.label.starts_with(PENDING_PREFIX));
+    for h in &all {
+        if client.status(h)?.status == "valid" {
+            return client.handoff(h, business);
+        }
+    }
+    Err(Error::Usage(
+        "证书介质中没有有效的证书（或没有指定序列号的证书）".into(),
+    ))
+}
+
 /// Steps 1–6 for an approved application.
 fn renew(
     token: &Token,

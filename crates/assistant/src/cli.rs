@@ -76,6 +76,15 @@ pub enum Command {
     /// 在线延期: as `change`, for a renewal (also of a certificate that has
     /// expired, within the renewal window).
     Renew(RekeyArgs),
+    /// 注销: proves the key and opens the revocation form (reason, SMS code).
+    Revoke {
+        /// The certificate, when the key holds several.
+        #[arg(long)]
+        serial: Option<String>,
+        /// Print the form's link instead of opening the browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
     /// Change the key's user PIN.
     Pin,
     /// 找回密码: a forgotten or locked PIN reset after an SMS code to the
@@ -340,6 +349,22 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     .map_err(io)?;
                     writeln!(out, "申请编号：{application_id}").map_err(io)?;
                 }
+            }
+        }
+        Command::Revoke { serial, no_browser } => {
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            login(&token, &info, &mut pins)?;
+            let client = Client::new(&cli.server)?;
+            let url = change::open_form(&token, &client, serial.as_deref(), "revoke")?;
+            writeln!(
+                out,
+                "请在浏览器中选择注销原因并以短信验证码确认（链接 5 分钟内有效，仅可使用一次）："
+            )
+            .map_err(io)?;
+            writeln!(out, "{url}").map_err(io)?;
+            if !*no_browser {
+                open_browser(&url);
             }
         }
         Command::Open { url } => {

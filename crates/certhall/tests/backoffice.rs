@@ -402,7 +402,7 @@ async fn four_eyes(backend: Backend) {
                 ("yuan", "100"),
                 ("reviewers", "0"),
             ],
-            "只有在线延期可以设为自动审核",
+            "只有在线延期和证书注销可以设为自动审核",
         ),
         (
             vec![

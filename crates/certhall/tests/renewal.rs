@@ -76,29 +76,6 @@ async fn business_snapshot(app: &TestApp) -> String {
     s
 }
 
-/// The hand-off for 在线延期, proved with the holder's key file; returns the
-/// link's path.
-async fn renew_link(app: &TestApp, h: &Holder) -> String {
-    let (nonce, text) = holder::challenge(app).await;
-    let sig = holder::sign(app.dir.path(), &h.key, h.kind, &text);
-    let r = app
-        .http
-        .post(format!("{}/api/v1/handoff", app.base))
-        .json(&serde_json::json!({
-            "certificate": std::fs::read_to_string(&h.cert).unwrap(),
-            "nonce": nonce,
-            "signature": sig,
-            "business": "renew",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: serde_json::Value = r.json().await.unwrap();
-    let url = v["url"].as_str().unwrap();
-    url[app.base.len()..].to_string()
-}
-
 /// A holder signed in through the hand-off link; returns the page it lands on.
 async fn open_link(app: &TestApp, link: &str, mobile: &str) -> (Browser, Page) {
     let b = Browser::new(&app.base);
@@ -168,7 +145,7 @@ async fn window_edges() {
         let end = s.not_after(h).await;
         s.set(end + days * DAY);
         let mobile = format!("1381234567{i}");
-        let link = renew_link(app, h).await;
+        let link = holder::handoff_link_for(app, h, "renew").await;
         let before = business_snapshot(app).await;
         let (_, page) = open_link(app, &link, &mobile).await;
         if opens {

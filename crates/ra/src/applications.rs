@@ -99,7 +99,10 @@ impl Ra {
         business: Business,
         via: Via,
     ) -> Result<Started, RaError> {
-        if !matches!(business, Business::Change | Business::Renew) {
+        if !matches!(
+            business,
+            Business::Change | Business::Renew | Business::Revoke
+        ) {
             return Err(RaError::Invalid(Msg::new(
                 "该业务即将开放，请致电客服热线办理",
             )));
@@ -185,6 +188,7 @@ impl Ra {
             unit_fen: unit.0,
             old_not_before: cert.not_before,
             old_not_after: cert.not_after,
+            revoke_reason: String::new(),
         };
         let price = unit.0 * i64::from(years.max(1));
         let required: Vec<String> = self

@@ -10,8 +10,9 @@ use store::applications;
 use crate::{Ra, RaError};
 
 /// The businesses a product may review automatically: a renewal keeps the
-/// subject a reviewer already checked.
-pub const AUTOMATIC: [Business; 1] = [Business::Renew];
+/// subject a reviewer already checked; a 注销 is the holder's own, confirmed
+/// by SMS, and only takes away.
+pub const AUTOMATIC: [Business; 2] = [Business::Renew, Business::Revoke];
 
 const ACTOR: &str = "system:auto-review";
 
@@ -61,6 +62,11 @@ impl Ra {
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        if business == Some(Business::Revoke) {
+            // Revoked at once; the holder hears of it from there.
+            self.carry_out_revocation(id).await;
+            return Ok(());
+        }
         if let Some(h) = store::holders::by_id(&mut *self.db.conn().await?, &row.holder_id).await? {
             self.notify_holder(
                 &h.mobile,

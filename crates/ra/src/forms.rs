@@ -57,6 +57,9 @@ pub struct ChangeForm {
     pub old_not_before: i64,
     #[serde(default)]
     pub old_not_after: i64,
+    /// 注销: the RFC 5280 reason the holder gave (`keyCompromise`, …).
+    #[serde(default)]
+    pub revoke_reason: String,
 }
 
 /// The longest term a holder may buy at once.

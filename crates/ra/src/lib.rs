@@ -29,6 +29,7 @@ pub mod random;
 pub mod ratelimit;
 pub mod renewal;
 pub mod review;
+pub mod revoke;
 pub mod shipping;
 pub mod signin;
 pub mod sms;

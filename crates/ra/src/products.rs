@@ -83,7 +83,9 @@ impl Ra {
         let reviewers: i64 = match reviewers.trim() {
             "0" if crate::auto_review::AUTOMATIC.contains(&business) => 0,
             "0" => {
-                return Err(RaError::Invalid(Msg::new("只有在线延期可以设为自动审核")));
+                return Err(RaError::Invalid(Msg::new(
+                    "只有在线延期和证书注销可以设为自动审核",
+                )));
             }
             "1" => 1,
             "2" => 2,

@@ -376,7 +376,9 @@ impl Ra {
         review::release(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(application.id = %id, staff = %who.name, ?outcome, "approval recorded");
-        if outcome == Approval::Approved {
+        if outcome == Approval::Approved && row.business == domain::Business::Revoke.key() {
+            self.carry_out_revocation(id).await;
+        } else if outcome == Approval::Approved {
             self.notify_holder(
                 &mobile,
                 "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",

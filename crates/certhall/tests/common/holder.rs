@@ -149,15 +149,27 @@ pub async fn present(
 
 /// The whole proof for `holder`: returns the link's path (`/handoff/…`).
 pub async fn handoff_link(app: &TestApp, holder: &Holder) -> String {
+    handoff_link_for(app, holder, "change").await
+}
+
+/// The whole proof for `holder`, for `business`: the link's path.
+pub async fn handoff_link_for(app: &TestApp, holder: &Holder, business: &str) -> String {
     let (nonce, text) = challenge(app).await;
     let sig = sign(app.dir.path(), &holder.key, holder.kind, &text);
-    let (status, body) = present(
-        app,
-        &std::fs::read_to_string(&holder.cert).unwrap(),
-        &nonce,
-        &sig,
-    )
-    .await;
+    let r = app
+        .http
+        .post(format!("{}/api/v1/handoff", app.base))
+        .json(&serde_json::json!({
+            "certificate": std::fs::read_to_string(&holder.cert).unwrap(),
+            "nonce": nonce,
+            "signature": sig,
+            "business": business,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
     let url = body["url"].as_str().unwrap();
     assert!(url.starts_with(&format!("{}/handoff/", app.base)), "{url}");

@@ -221,6 +221,8 @@ struct DetailPage {
     compare: Vec<Compare>,
     /// A renewal: the comparison is of validity, not of subject.
     renewal: bool,
+    /// A 注销: the certificate and the reason.
+    revocation: bool,
     materials: Vec<Material>,
     missing: Vec<String>,
     orders: Vec<OrderLine>,
@@ -287,9 +289,59 @@ fn renewal_rows(t: &ra::renewal::RenewalTerms, d: &ReviewDetail) -> Vec<Compare>
     rows
 }
 
+/// 注销: the certificate as it is, and what the holder asks.
+fn revocation_rows(d: &ReviewDetail) -> Vec<Compare> {
+    let form = &d.app.form;
+    let reason = form
+        .revoke_reason
+        .parse::<domain::RevocationReason>()
+        .map(|r| format!("{}（{}）", r.label_zh(), r.name()))
+        .unwrap_or_default();
+    let mut rows = vec![Compare {
+        label: "姓名 / 证书名称",
+        old: form.old.common_name.clone(),
+        new: String::new(),
+        changed: false,
+    }];
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(Compare {
+            label: "单位名称",
+            old: form.old.organization.clone(),
+            new: String::new(),
+            changed: false,
+        });
+    }
+    rows.push(Compare {
+        label: "有效期",
+        old: format!(
+            "{} 至 {}",
+            when(form.old_not_before),
+            when(form.old_not_after)
+        ),
+        new: "注销后立即失效".into(),
+        changed: true,
+    });
+    rows.push(Compare {
+        label: "注销原因",
+        old: String::new(),
+        new: reason,
+        changed: false,
+    });
+    rows.push(Compare {
+        label: "补充说明",
+        old: String::new(),
+        new: form.fields.reason.clone(),
+        changed: false,
+    });
+    rows
+}
+
 fn compare(d: &ReviewDetail, renewal: Option<&ra::renewal::RenewalTerms>) -> Vec<Compare> {
     if let Some(t) = renewal {
         return renewal_rows(t, d);
+    }
+    if d.app.business == domain::Business::Revoke {
+        return revocation_rows(d);
     }
     let old = &d.app.form.old;
     let new = &d.app.form.fields;
@@ -417,6 +469,7 @@ pub async fn detail(
             && ra::shipping::ships(d.app.business),
         compare: compare(&d, renewal.as_ref()),
         renewal: renewal.is_some(),
+        revocation: d.app.business == domain::Business::Revoke,
         materials,
         missing,
         orders: d

@@ -79,6 +79,10 @@ impl FormPage {
     fn expired(&self) -> bool {
         false
     }
+
+    fn hint(&self) -> Option<String> {
+        None
+    }
 }
 
 fn form_page(
@@ -135,6 +139,10 @@ impl RenewFormPage {
     fn expired(&self) -> bool {
         self.expired
     }
+
+    fn hint(&self) -> Option<String> {
+        Some(self.p.t("renew.same_subject"))
+    }
 }
 
 fn renew_form_page(
@@ -188,6 +196,9 @@ pub async fn form(
     };
     if !app.state.editable() {
         return see_other(&format!("/me/applications/{id}"));
+    }
+    if app.business == Business::Revoke {
+        return super::revoke::form(p, app, Default::default(), BTreeMap::new(), None);
     }
     if app.business == Business::Renew {
         let fields = RenewFields {

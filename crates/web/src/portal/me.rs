@@ -31,6 +31,8 @@ struct CertLine {
     renewal_open: bool,
     /// Why 在线延期 is not open, in the reader's language.
     renewal_note: String,
+    /// Valid: the holder may ask for 注销.
+    revocable: bool,
 }
 
 impl CertLine {
@@ -52,6 +54,7 @@ impl CertLine {
             status: p.t(key),
             tone,
             renewal_open: c.renewal.is_ok(),
+            revocable: c.status == "valid",
             renewal_note: c
                 .renewal
                 .as_ref()
@@ -104,6 +107,8 @@ struct Detail {
     shipment: Option<(String, String, String)>,
     /// 在线延期: term, old validity, new end (and whether it is final).
     renewal: Option<RenewalLine>,
+    /// 注销: the reason given, in the reader's language.
+    revocation: Option<String>,
 }
 
 pub struct RenewalLine {
@@ -201,7 +206,17 @@ pub async fn detail(
             new_until: ca::asn1time::beijing_minutes(t.new_not_after),
             issued: t.issued,
         });
+    let revocation = (app.business == domain::Business::Revoke)
+        .then(|| {
+            app.form
+                .revoke_reason
+                .parse::<domain::RevocationReason>()
+                .ok()
+        })
+        .flatten()
+        .map(|r| p.t(&format!("revoke.reason.{}", r.name())));
     page_ok(&Detail {
+        revocation,
         renewal,
         shipment,
         enterprise: app.cert_type == domain::ProfileKind::Enterprise,
@@ -229,22 +244,22 @@ pub async fn cancel(
     }
 }
 
-/// 在线延期 from 我的证书: opens (or reopens) the renewal of one of the holder's
-/// own certificates; anyone else's is not found.
-pub async fn renew(
+/// 在线延期 or 注销 from 我的证书: opens (or reopens) the business for one of
+/// the holder's own certificates; anyone else's is not found.
+pub async fn start(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     p: Page,
-    Path(serial): Path<String>,
+    Path((serial, business)): Path<(String, String)>,
 ) -> Response {
+    let business = match business.parse::<domain::Business>() {
+        Ok(b @ (domain::Business::Renew | domain::Business::Revoke)) => b,
+        _ => return error_page(&p, &ra::RaError::NotFound),
+    };
     let Ok(serial) = domain::Serial::parse(&serial) else {
         return error_page(&p, &ra::RaError::NotFound);
     };
-    match state
-        .ra
-        .start_owned(&holder.id, &serial, domain::Business::Renew)
-        .await
-    {
+    match state.ra.start_owned(&holder.id, &serial, business).await {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
         Err(e) => error_page(&p, &e),

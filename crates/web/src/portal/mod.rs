@@ -7,6 +7,7 @@ mod auth;
 mod files;
 mod handoff;
 mod me;
+mod revoke;
 mod selfservice;
 
 use askama::Template;
@@ -47,11 +48,13 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             post(apply::upload).layer(DefaultBodyLimit::max(upload_limit + 64 * 1024)),
         )
         .route("/apply/{id}/submit", post(apply::submit))
+        .route("/apply/{id}/revoke-code", post(revoke::send_code))
+        .route("/apply/{id}/revoke", post(revoke::confirm))
         .route("/apply/{id}/done", get(apply::done))
         .route("/me", get(me::center))
         .route("/me/applications/{id}", get(me::detail))
         .route("/me/applications/{id}/cancel", post(me::cancel))
-        .route("/me/certificates/{serial}/renew", post(me::renew))
+        .route("/me/certificates/{serial}/{business}", post(me::start))
         .route("/materials/{id}", get(files::material))
 }
 

@@ -117,6 +117,18 @@ fn open_rekey(st: &CertStatus) -> Option<&AppStatus> {
         .find(|a| REKEYED.contains(&a.business.as_str()) && !FINISHED.contains(&a.state.as_str()))
 }
 
+/// The token's certificates to work from (`serial` picks one): not the keys
+/// made for an application whose certificate is not finished yet.
+fn candidates<'a>(token: &'a Token, serial: Option<&str>) -> Result<Vec<Holder<'a>>, Error> {
+    let mut all = holders(token)?;
+    if let Some(s) = serial {
+        let s = s.to_ascii_uppercase();
+        all.retain(|h| serial_of(&h.cert.der).as_deref() == Some(s.as_str()));
+    }
+    all.retain(|h| !h.key.label.starts_with(PENDING_PREFIX));
+    Ok(all)
+}
+
 /// Runs the flow for the token's certificate (`serial` picks one when the token
 /// holds several). An approved change or renewal is carried out whichever
 /// `business` is asked for; with none under way, `business` (`change` or
@@ -128,14 +140,7 @@ pub fn run(
     kind: KeyKind,
     business: &str,
 ) -> Result<Outcome, Error> {
-    let mut all = holders(token)?;
-    if let Some(s) = serial {
-        let s = s.to_ascii_uppercase();
-        all.retain(|h| serial_of(&h.cert.der).as_deref() == Some(s.as_str()));
-    }
-    // Keys made for an application but whose certificate is not yet finished
-    // are not certificates to work from.
-    all.retain(|h| !h.key.label.starts_with(PENDING_PREFIX));
+    let all = candidates(token, serial)?;
     if all.is_empty() {
         return Err(Error::Usage(
             "证书介质中没有可用的证书（或没有指定序列号的证书）".into(),
@@ -218,13 +223,7 @@ pub fn open_form(
     serial: Option<&str>,
     business: &str,
 ) -> Result<String, Error> {
-    let mut all = holders(token)?;
-    if let Some(s) = serial {
-        let s = s.to_ascii_uppercase();
-        all.retain(|h| serial_of(&h.cert.der).as_deref() == Some(s.as_str()));
-    }
-    all.retain(|h| !h.key.label.starts_with(PENDING_PREFIX));
-    for h in &all {
+    for h in &candidates(token, serial)? {
         if client.status(h)?.status == "valid" {
             return client.handoff(h, business);
         }

@@ -35,6 +35,8 @@ async fn code(secret: &[u8], offset: i64) -> String {
 pub struct Desk<'a> {
     pub caption: &'a str,
     pub reads: &'a [&'a str],
+    /// The caption of the shot after approval.
+    pub approved: &'a str,
 }
 
 /// A reviewer `name` is created, sets the account up and signs in; the queue
@@ -91,7 +93,7 @@ pub async fn approve(
         .page(
             &chrome,
             &format!("{figure}b"),
-            "审核通过：申请人收到短信通知，回到证书助手完成证书更新",
+            desk.approved,
             &["已审核通过"],
         )
         .await;

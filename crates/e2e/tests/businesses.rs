@@ -3,7 +3,8 @@
 //! SoftHSM2 token where a key is written. Screenshots go to
 //! `target/e2e/<business>/` (read back with Tesseract), one per screen.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use e2e::album::Album;
 use e2e::backoffice;
@@ -38,36 +39,31 @@ fn end_of(pem: &Path) -> i64 {
     ((days * 24 + n(11..13)) * 60 + n(14..16)) * 60_000 + n(17..19) * 1000
 }
 
-/// 在线延期 of a certificate 30 days from its end, for two years at ¥300.00 a
-/// year, paid with 支付宝, approved in the back office, written by the
-/// assistant into the same key: the new end is the old end plus two years.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn renew_on_sqlite() {
-    let platform = Platform::start(Backend::Sqlite, None).await;
+/// A holder's USB key with a certificate issued at the counter (`extra`
+/// arguments to `certhall ca issue`), and the assistant built for the suite:
+/// (key, certificate file, assistant).
+async fn holder(platform: &Platform, extra: &[&str]) -> (Usb, PathBuf, Assistant) {
     let (key, csr) = openssl::key_and_csr(platform.dir.path(), "holder", KeyKind::P256);
-    let pem = platform
-        .cli_ok(&[
-            "ca",
-            "issue",
-            "--csr",
-            csr.to_str().unwrap(),
-            "--profile",
-            "enterprise",
-            "--cn",
-            "张三",
-            "--org",
-            ORG,
-            "--credit-code",
-            CREDIT_CODE,
-            "--days",
-            "30",
-        ])
-        .await;
-    let old = platform.path("holder.pem");
-    std::fs::write(&old, pem).unwrap();
+    let mut args = vec![
+        "ca",
+        "issue",
+        "--csr",
+        csr.to_str().unwrap(),
+        "--profile",
+        "enterprise",
+        "--cn",
+        "张三",
+        "--org",
+        ORG,
+        "--credit-code",
+        CREDIT_CODE,
+    ];
+    args.extend_from_slice(extra);
+    let pem = platform.cli_ok(&args).await;
+    let cert = platform.path("holder.pem");
+    std::fs::write(&cert, pem).unwrap();
     let usb = Usb::new("holder-key");
-    usb.import(&key, &old);
-    let conf = usb.conf.clone();
+    usb.import(&key, &cert);
     let home = platform.path("home");
     std::fs::create_dir_all(&home).unwrap();
     let assistant = Assistant {
@@ -75,6 +71,17 @@ async fn renew_on_sqlite() {
         home,
         server: platform.base.clone(),
     };
+    (usb, cert, assistant)
+}
+
+/// 在线延期 of a certificate 30 days from its end, for two years at ¥300.00 a
+/// year, paid with 支付宝, approved in the back office, written by the
+/// assistant into the same key: the new end is the old end plus two years.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let (usb, old, assistant) = holder(&platform, &["--days", "30"]).await;
+    let conf = usb.conf.clone();
     let chrome = Chrome::start(&platform.base).await;
     let mut album = Album::new("renew", "renew", "在线延期");
 
@@ -187,6 +194,7 @@ async fn renew_on_sqlite() {
         &backoffice::Desk {
             caption: "工作人员在后台打开在线延期申请：原有效期与延期后的有效期",
             reads: &["延期前后对比", "延期后"],
+            approved: "审核通过：申请人收到短信通知，回到证书助手完成在线延期",
         },
     )
     .await;
@@ -248,6 +256,113 @@ async fn renew_on_sqlite() {
             "renew.14",
             "个人中心：在线延期已完成；我的证书列出新证书",
             &["已完成", "我的证书"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}
+
+/// 注销 started from the assistant for a certificate issued at the counter:
+/// the reason, the SMS code (a minute after the sign-in code, as the platform
+/// sends at most one a minute to a number), a reviewer's approval, and OCSP
+/// saying revoked (keyCompromise).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let (usb, cert, assistant) = holder(&platform, &[]).await;
+    let conf = usb.conf.clone();
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("revoke", "revoke", "证书注销");
+
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    let signed_in = Instant::now();
+    chrome.goto("/selfservice/revoke").await;
+    chrome.wait_text("申请注销").await;
+    album
+        .page(
+            &chrome,
+            "revoke.01",
+            "证书注销：在个人中心或证书助手中发起",
+            &["证书注销", "申请注销"],
+        )
+        .await;
+
+    let said = assistant.ok(&conf, &["revoke"]).await;
+    assert!(said.contains("请在浏览器中选择注销原因"), "{said}");
+    chrome.goto(&assistant.opened().await).await;
+    chrome.wait_text("注销原因").await;
+    album
+        .page(
+            &chrome,
+            "revoke.02",
+            "注销表单：当前证书、注销原因与短信验证码",
+            &["注销原因", "不可恢复", "不再使用"],
+        )
+        .await;
+    chrome.click("#reason-keyCompromise").await;
+    chrome.fill("#note", "U 盾遗失").await;
+    if let Some(wait) = Duration::from_secs(61).checked_sub(signed_in.elapsed()) {
+        tokio::time::sleep(wait).await;
+    }
+    chrome.click("#send-code").await;
+    chrome.wait_text("验证码已发送").await;
+    chrome.fill("#code", &platform.sms_code(MOBILE)).await;
+    album
+        .page(
+            &chrome,
+            "revoke.03",
+            "获取验证码并填写，原因保持所选",
+            &["验证码已发送", "不可恢复"],
+        )
+        .await;
+    chrome.click("#confirm-revoke").await;
+    chrome.wait_text("待审核").await;
+    let path = chrome.path().await;
+    let app_id = path
+        .strip_prefix("/me/applications/")
+        .unwrap_or_else(|| panic!("the confirmation led to {path}"))
+        .to_string();
+    album
+        .page(
+            &chrome,
+            "revoke.04",
+            "确认注销后：待审核，注销原因记入申请",
+            &["证书注销", "待审核", "注销原因"],
+        )
+        .await;
+
+    backoffice::approve(
+        &platform,
+        &mut album,
+        "revoke.05",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台打开注销申请：证书与注销原因",
+            reads: &["注销申请", "keyCompromise"],
+            approved: "审核通过：证书随即注销，申请人收到短信通知",
+        },
+    )
+    .await;
+    let (chain, issuing) = platform.ca_files().await;
+    let answer = openssl::ocsp_by_serial(
+        &issuing,
+        &chain,
+        &format!("{}/pki/ocsp", platform.base),
+        &openssl::serial_of(&cert),
+    );
+    assert!(
+        answer.contains(": revoked") && answer.contains("keyCompromise"),
+        "{answer}"
+    );
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("已完成").await;
+    album
+        .page(
+            &chrome,
+            "revoke.06",
+            "审核通过即注销：已完成，CRL 与 OCSP 已更新",
+            &["已完成", "证书已注销"],
         )
         .await;
     chrome.quit().await;

@@ -421,6 +421,7 @@ impl Walk {
             &backoffice::Desk {
                 caption: "工作人员在后台打开申请：新旧信息对照与上传的资料",
                 reads: &["变更前后对比", "营业执照"],
+                approved: "审核通过：申请人收到短信通知，回到证书助手完成变更",
             },
         )
         .await;

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -97,22 +96,6 @@ async fn assistant_form(usb: &Usb, app: &TestApp, mobile: &str) -> (Browser, Pag
         .find(|w| w.contains("/handoff/"))
         .expect("the assistant printed the form's link");
     open_link(app, &url[url.find("/handoff/").unwrap()..], mobile).await
-}
-
-/// `openssl x509 -enddate` in ISO 8601 (`YYYY-MM-DD HH:MM:SSZ`).
-fn openssl_end(pem: &Path) -> String {
-    openssl::ok(&[
-        "x509",
-        "-in",
-        pem.to_str().unwrap(),
-        "-noout",
-        "-enddate",
-        "-dateopt",
-        "iso_8601",
-    ])
-    .trim()
-    .trim_start_matches("notAfter=")
-    .to_string()
 }
 
 fn iso(ms: i64) -> String {
@@ -287,7 +270,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
     assert!(done.status.success(), "{}", out(&done));
     assert!(out(&done).contains("在线延期已完成"), "{}", out(&done));
     let pem = token_certificate(app, &usb, &h.serial);
-    assert_eq!(openssl_end(&pem), iso(add_years(end, 2)));
+    assert_eq!(openssl::not_after_iso(&pem), iso(add_years(end, 2)));
     assert_eq!(openssl::subject_utf8(&pem), openssl::subject_utf8(&h.cert));
     let chain = app.chain_file().await;
     let at = (s.clock.now_ms() / 1000).to_string();
@@ -411,7 +394,7 @@ async fn expired_renewal_under_automatic_review() {
     let done = run(&usb, app, &["renew", "--no-browser"], None).await;
     assert!(out(&done).contains("在线延期已完成"), "{}", out(&done));
     let pem = token_certificate(app, &usb, &h.serial);
-    assert_eq!(openssl_end(&pem), iso(add_years(written_at, 1)));
+    assert_eq!(openssl::not_after_iso(&pem), iso(add_years(written_at, 1)));
     // An expired certificate is not revoked: it has run out already.
     let old = domain::Serial::parse(&h.serial).unwrap().to_hex();
     assert_eq!(

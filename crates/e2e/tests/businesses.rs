@@ -23,17 +23,8 @@ const CREDIT_CODE: &str = "91110108551385082Q";
 
 /// `openssl x509 -enddate` as milliseconds since the epoch.
 fn end_of(pem: &Path) -> i64 {
-    let text = openssl::ok(&[
-        "x509",
-        "-in",
-        pem.to_str().unwrap(),
-        "-noout",
-        "-enddate",
-        "-dateopt",
-        "iso_8601",
-    ]);
-    // notAfter=2027-12-30 20:10:11Z
-    let t = text.trim().trim_start_matches("notAfter=");
+    // 2027-12-30 20:10:11Z
+    let t = openssl::not_after_iso(pem);
     let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().unwrap();
     let days = domain::calendar::days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32);
     ((days * 24 + n(11..13)) * 60 + n(14..16)) * 60_000 + n(17..19) * 1000
@@ -222,18 +213,8 @@ async fn renew_on_sqlite() {
         .map(|s| s.trim().to_string())
         .filter(|l| l.starts_with("certhall "))
         .expect("the new certificate carries the assistant's label");
-    let der = platform.path("renewed.der");
-    usb.p11(&[
-        "--read-object",
-        "--type",
-        "cert",
-        "--label",
-        &label,
-        "--output-file",
-        der.to_str().unwrap(),
-    ]);
     let renewed = platform.path("renewed.pem");
-    openssl::der_to_pem(&der, &renewed);
+    usb.read_certificate(&label, &renewed);
     let (chain, _) = platform.ca_files().await;
     openssl::ok(&[
         "verify",

@@ -466,18 +466,9 @@ impl Walk {
             1,
             "{objects}"
         );
-        let der = self.platform.path("new.der");
-        self.usb.p11(&[
-            "--read-object",
-            "--type",
-            "cert",
-            "--label",
-            &format!("certhall {new_serial}"),
-            "--output-file",
-            der.to_str().unwrap(),
-        ]);
         let pem = self.platform.path("new.pem");
-        openssl::der_to_pem(&der, &pem);
+        self.usb
+            .read_certificate(&format!("certhall {new_serial}"), &pem);
         let subject = openssl::subject_utf8(&pem);
         assert!(subject.contains(NEW_ORG), "{subject}");
         let (chain, issuing) = self.platform.ca_files().await;

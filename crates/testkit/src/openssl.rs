@@ -113,6 +113,23 @@ pub fn serial_of(cert_pem: &Path) -> String {
     .to_string()
 }
 
+/// The end of validity of a PEM certificate as `openssl x509 -enddate` prints
+/// it in ISO 8601: `YYYY-MM-DD HH:MM:SSZ`.
+pub fn not_after_iso(cert_pem: &Path) -> String {
+    ok(&[
+        "x509",
+        "-in",
+        cert_pem.to_str().expect("utf-8 path"),
+        "-noout",
+        "-enddate",
+        "-dateopt",
+        "iso_8601",
+    ])
+    .trim()
+    .trim_start_matches("notAfter=")
+    .to_string()
+}
+
 /// Converts a DER certificate to PEM.
 pub fn der_to_pem(der: &Path, pem: &Path) {
     ok(&[

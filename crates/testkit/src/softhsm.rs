@@ -91,6 +91,22 @@ impl Token {
         self.tool("pkcs11-tool", &all)
     }
 
+    /// The certificate object labelled `label`, read out with `pkcs11-tool`
+    /// and written to `pem` as PEM.
+    pub fn read_certificate(&self, label: &str, pem: &Path) {
+        let der = pem.with_extension("from-token.der");
+        self.p11(&[
+            "--read-object",
+            "--type",
+            "cert",
+            "--label",
+            label,
+            "--output-file",
+            der.to_str().expect("utf-8 path"),
+        ]);
+        crate::openssl::der_to_pem(&der, pem);
+    }
+
     /// The CA's counter wrote the holder's first key pair and certificate
     /// (PEM files) as CKA_ID 01.
     pub fn import(&self, key: &Path, cert: &Path) {

@@ -124,17 +124,7 @@ pub fn token_certificate(app: &TestApp, usb: &Usb, old_serial: &str) -> PathBuf 
         .map(|s| s.trim().to_string())
         .expect("the certificate object shows its serial");
     let label = format!("certhall {serial_in_token}");
-    let der = app.path("from-token.der");
-    usb.p11(&[
-        "--read-object",
-        "--type",
-        "cert",
-        "--label",
-        &label,
-        "--output-file",
-        der.to_str().unwrap(),
-    ]);
     let pem = app.path("from-token.pem");
-    testkit::openssl::der_to_pem(&der, &pem);
+    usb.read_certificate(&label, &pem);
     pem
 }

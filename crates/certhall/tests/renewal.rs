@@ -407,7 +407,46 @@ async fn expired_renewal_under_automatic_review() {
     s.app.server.stop().await;
 }
 
+/// A revoked certificate is not renewed: its key no longer proves anything,
+/// and nothing starts.
+async fn revoked_is_refused() {
+    let s = setup(Backend::Sqlite).await;
+    let app = &s.app;
+    let h = holder::enterprise(app, "h1", KeyKind::P256).await;
+    let end = s.not_after(&h).await;
+    let revoked = app
+        .cli(&["ca", "revoke", &h.serial, "--reason", "keyCompromise"])
+        .await;
+    assert!(revoked.status.success(), "{}", common::stderr(&revoked));
+    s.set(end - 30 * DAY);
+    let before = business_snapshot(app).await;
+    let (nonce, text) = holder::challenge(app).await;
+    let sig = holder::sign(app.dir.path(), &h.key, h.kind, &text);
+    let r = app
+        .http
+        .post(format!("{}/api/v1/handoff", app.base))
+        .json(&serde_json::json!({
+            "certificate": std::fs::read_to_string(&h.cert).unwrap(),
+            "nonce": nonce,
+            "signature": sig,
+            "business": "renew",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("该证书已被吊销，不能办理此业务"), "{body}");
+    assert_eq!(business_snapshot(app).await, before);
+    s.app.server.stop().await;
+}
+
 on_both_databases!(paid_renewal_in_the_token);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_certificate_is_not_renewed() {
+    revoked_is_refused().await;
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_edges() {

@@ -79,13 +79,14 @@ impl Ra {
         Ok((app, mobile))
     }
 
-    /// Sends the confirmation code of a 注销 to the holder's own mobile.
+    /// Sends the confirmation code of a 注销 to the holder's own mobile;
+    /// returns the application and the mobile, for the page that says so.
     pub async fn send_revoke_code(
         &self,
         holder_id: &str,
         id: &str,
         client: &str,
-    ) -> Result<Mobile, RaError> {
+    ) -> Result<(crate::applications::ApplicationView, Mobile), RaError> {
         let (app, mobile) = self.revocation_of(holder_id, id).await?;
         let (signature, minutes) = (
             self.settings.sms_signature.clone(),
@@ -101,7 +102,7 @@ impl Ra {
         })
         .await?;
         tracing::info!(application.id = %id, "sent a revocation code");
-        Ok(mobile)
+        Ok((app, mobile))
     }
 
     /// Checks the form and the SMS code; in the transaction that uses the code

@@ -45,26 +45,27 @@ pub fn secret_of(page: &Page) -> Vec<u8> {
     totp::from_base32(&text).expect("the secret is base32")
 }
 
-fn now_step() -> i64 {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    totp::step_of(ms)
-}
-
 /// The code of the step `offset` steps from now, as an authenticator whose
 /// clock runs a little behind (-1) or ahead (+1) shows it. Waits out the last
 /// second of a step so the server sees the same step.
 pub async fn code(secret: &[u8], offset: i64) -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    if ms % 30_000 > 28_500 {
+    let step = totp::step_of(settled_now().await) + offset;
+    format!("{:06}", totp::hotp(secret, step as u64))
+}
+
+/// Now (ms), once out of the last moment of a TOTP step, so the server sees
+/// the same step.
+async fn settled_now() -> i64 {
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    if now() % 30_000 > 28_500 {
         tokio::time::sleep(Duration::from_millis(1_600)).await;
     }
-    format!("{:06}", totp::hotp(secret, (now_step() + offset) as u64))
+    now()
 }
 
 /// Creates an account with the CLI; returns the set-up path.
@@ -78,19 +79,7 @@ pub async fn add(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> Strin
 
 /// Completes set-up in a browser: returns the secret.
 pub async fn set_up(app: &TestApp, link: &str) -> Vec<u8> {
-    // Not in the last moment of a step, so the server sees the same one.
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    if ms % 30_000 > 28_500 {
-        tokio::time::sleep(Duration::from_millis(1_600)).await;
-    }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    set_up_at(app, link, now).await
+    set_up_at(app, link, settled_now().await).await
 }
 
 /// Signs in; returns the page signed in to.

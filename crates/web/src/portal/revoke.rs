@@ -140,11 +140,7 @@ pub async fn send_code(
         .send_revoke_code(&holder.id, &id, &peer.ip().to_string())
         .await
     {
-        Ok(mobile) => {
-            let app = match state.ra.application(&holder.id, &id).await {
-                Ok(a) => a,
-                Err(e) => return error_page(&p, &e),
-            };
+        Ok((app, mobile)) => {
             let notice = p
                 .t("signin.code_sent")
                 .replace("{mobile}", &mobile.masked());

@@ -91,7 +91,7 @@ pub enum Outcome {
 }
 
 /// Steps after which a test may stop the process, as a crash would.
-fn checkpoint(step: &str) {
+pub(crate) fn checkpoint(step: &str) {
     if std::env::var("CERTHALL_ASSISTANT_STOP_AFTER").as_deref() == Ok(step) {
         eprintln!("stopped after {step} (CERTHALL_ASSISTANT_STOP_AFTER)");
         std::process::exit(75);
@@ -119,7 +119,10 @@ fn open_rekey(st: &CertStatus) -> Option<&AppStatus> {
 
 /// The token's certificates to work from (`serial` picks one): not the keys
 /// made for an application whose certificate is not finished yet.
-fn candidates<'a>(token: &'a Token, serial: Option<&str>) -> Result<Vec<Holder<'a>>, Error> {
+pub(crate) fn candidates<'a>(
+    token: &'a Token,
+    serial: Option<&str>,
+) -> Result<Vec<Holder<'a>>, Error> {
     let mut all = holders(token)?;
     if let Some(s) = serial {
         let s = s.to_ascii_uppercase();
@@ -251,9 +254,27 @@ fn renew(
     let csr = crate::csr::build(token, &key, "certhall-assistant")?;
     let issued = client.issue(&old, &csr)?;
     checkpoint("issue");
+    let new = write_issued(token, &key, &issued)?;
+    token.delete_id(&old.cert.id)?;
+    checkpoint("delete");
+    client.complete(&new)?;
+    Ok(Outcome::Completed {
+        application_id: app.id.clone(),
+        business: app.business_name.clone(),
+        serial: issued.serial,
+    })
+}
+
+/// Writes the certificate the server issued for `key` next to it, under its
+/// final label. Nothing is written unless it certifies that very key; a
+/// certificate already there (a rerun) is kept.
+pub(crate) fn write_issued<'a>(
+    token: &'a Token,
+    key: &KeyRef,
+    issued: &crate::client::Issued,
+) -> Result<Holder<'a>, Error> {
     let (_, der) = der::pem::decode_vec(issued.certificate_pem.as_bytes())
         .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
-    // The certificate must certify the key just made, or nothing is written.
     let cert = x509_cert::Certificate::from_der(&der)
         .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
     let spki = cert
@@ -261,7 +282,7 @@ fn renew(
         .subject_public_key_info()
         .to_der()
         .map_err(|_| Error::Server("服务器返回的证书格式不正确".into()))?;
-    if spki != token.public_spki(&key)? {
+    if spki != token.public_spki(key)? {
         return Err(Error::Server(
             "服务器返回的证书与证书介质中新生成的密钥不匹配，未写入".into(),
         ));
@@ -273,22 +294,14 @@ fn renew(
     checkpoint("write");
     token.relabel(&key.id, &label)?;
     checkpoint("relabel");
-    token.delete_id(&old.cert.id)?;
-    checkpoint("delete");
-    let new = Holder {
+    Ok(Holder {
         token,
         cert: TokenCert {
             id: key.id.clone(),
             label: label.clone(),
             der,
         },
-        key: key.with_label(label),
-    };
-    client.complete(&new)?;
-    Ok(Outcome::Completed {
-        application_id: app.id.clone(),
-        business: app.business_name.clone(),
-        serial: issued.serial,
+        key: key.clone().with_label(label),
     })
 }
 

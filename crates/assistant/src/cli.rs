@@ -85,6 +85,27 @@ pub enum Command {
         #[arg(long)]
         no_browser: bool,
     },
+    /// 在线新办, 在线补办: writes the certificate of an approved application
+    /// into this key, with the 写入码 from 个人中心 (or, for a mailed key, the
+    /// review desk).
+    Pickup {
+        /// The 写入码, e.g. ABCD-EFGH-JKMN-PQRS-TVWX.
+        #[arg(long)]
+        code: String,
+        /// The key pair: p256 or rsa2048.
+        #[arg(long, default_value = "p256")]
+        key_type: String,
+    },
+    /// 签章变更: opens the form (new seal image and 采样表), shows the
+    /// application's state, or, once approved, writes the new seal into the key.
+    Seal {
+        /// The certificate, when the key holds several.
+        #[arg(long)]
+        serial: Option<String>,
+        /// Print the form's link instead of opening the browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
     /// Change the key's user PIN.
     Pin,
     /// 找回密码: a forgotten or locked PIN reset after an SMS code to the
@@ -306,15 +327,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 Command::Renew(_) => "renew",
                 _ => "change",
             };
-            let kind = match key_type.as_str() {
-                "p256" => KeyKind::P256,
-                "rsa2048" => KeyKind::Rsa2048,
-                other => {
-                    return Err(Error::Usage(format!(
-                        "--key-type：不支持 `{other}`（p256 或 rsa2048）"
-                    )));
-                }
-            };
+            let kind = key_kind(key_type)?;
             let module = module(&cli)?;
             let (info, token) = pick(&module, cli.token.as_deref())?;
             login(&token, &info, &mut pins)?;
@@ -348,6 +361,57 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     )
                     .map_err(io)?;
                     writeln!(out, "申请编号：{application_id}").map_err(io)?;
+                }
+            }
+        }
+        Command::Pickup { code, key_type } => {
+            let kind = key_kind(key_type)?;
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            login(&token, &info, &mut pins)?;
+            let client = Client::new(&cli.server)?;
+            let done = crate::pickup::run(&token, &client, code, kind)?;
+            writeln!(
+                out,
+                "证书（序列号 {}）已写入证书介质“{}”。",
+                done.serial, info.label
+            )
+            .map_err(io)?;
+            if done.state == "COMPLETED" {
+                writeln!(out, "业务已办理完成。申请编号：{}", done.application_id).map_err(io)?;
+            } else {
+                writeln!(out, "请在后台登记发货。申请编号：{}", done.application_id).map_err(io)?;
+            }
+        }
+        Command::Seal { serial, no_browser } => {
+            let module = module(&cli)?;
+            let (info, token) = pick(&module, cli.token.as_deref())?;
+            login(&token, &info, &mut pins)?;
+            let client = Client::new(&cli.server)?;
+            match crate::seal::run(&token, &client, serial.as_deref())? {
+                crate::seal::SealOutcome::Opened { url } => {
+                    writeln!(
+                        out,
+                        "请在浏览器中上传新印章与《电子印章采样表》（链接 5 分钟内有效，仅可使用一次）："
+                    )
+                    .map_err(io)?;
+                    writeln!(out, "{url}").map_err(io)?;
+                    if !*no_browser {
+                        open_browser(&url);
+                    }
+                }
+                crate::seal::SealOutcome::Pending { state_label } => {
+                    writeln!(out, "签章变更申请状态：{state_label}").map_err(io)?;
+                }
+                crate::seal::SealOutcome::Written {
+                    application_id,
+                    bytes,
+                } => {
+                    writeln!(
+                        out,
+                        "签章变更已完成：新印章（{bytes} 字节）已写入证书介质。申请编号：{application_id}"
+                    )
+                    .map_err(io)?;
                 }
             }
         }
@@ -482,6 +546,16 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
 }
 
 /// Opens the holder's browser on a link, where there is one to open.
+fn key_kind(name: &str) -> Result<KeyKind, Error> {
+    match name {
+        "p256" => Ok(KeyKind::P256),
+        "rsa2048" => Ok(KeyKind::Rsa2048),
+        other => Err(Error::Usage(format!(
+            "--key-type：不支持 `{other}`（p256 或 rsa2048）"
+        ))),
+    }
+}
+
 pub(crate) fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") {
         "open"

@@ -84,6 +84,16 @@ pub struct Issued {
     pub certificate_pem: String,
 }
 
+/// The approved seal image, as the server sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Seal {
+    pub application_id: String,
+    /// Hex.
+    pub sha256: String,
+    /// Base64 of the PNG.
+    pub png: String,
+}
+
 #[derive(Deserialize)]
 struct Challenge {
     nonce: String,
@@ -218,15 +228,47 @@ impl Client {
         )
     }
 
-    /// Reports the new certificate written, proved by the new key.
-    pub fn complete(&self, new: &dyn Prover) -> Result<(), Error> {
-        let _: serde_json::Value = self.proved(
+    /// Reports the new certificate written, proved by the new key; returns
+    /// the application's state (`COMPLETED`, or `APPROVED` for a key that is
+    /// mailed next).
+    pub fn complete(&self, new: &dyn Prover) -> Result<String, Error> {
+        let v: serde_json::Value = self.proved(
             "/api/v1/assistant/complete",
             new,
             |n| format!("certhall-complete:{n}"),
             None,
         )?;
+        Ok(v["state"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// 签章变更: the approved seal of the proving certificate.
+    pub fn seal(&self, prover: &dyn Prover) -> Result<Seal, Error> {
+        self.proved(
+            "/api/v1/assistant/seal",
+            prover,
+            |n| format!("certhall-seal:{n}"),
+            None,
+        )
+    }
+
+    /// 签章变更: the seal with this SHA-256 (hex) is in the token.
+    pub fn seal_written(&self, prover: &dyn Prover, sha256: &str) -> Result<(), Error> {
+        let _: serde_json::Value = self.proved(
+            "/api/v1/assistant/seal/written",
+            prover,
+            |n| format!("certhall-seal-written:{n}:{sha256}"),
+            Some(("sha256", sha256.to_string())),
+        )?;
         Ok(())
+    }
+
+    /// 在线新办, 在线补办: the certificate for `csr_der` of the application the
+    /// one-time 写入码 names.
+    pub fn pickup(&self, code: &str, csr_der: &[u8]) -> Result<Issued, Error> {
+        self.post(
+            "/api/v1/assistant/pickup",
+            &json!({ "code": code, "csr": b64(csr_der) }),
+        )
     }
 
     /// 找回密码, step 1: the server texts a code to the key's reserved mobile;

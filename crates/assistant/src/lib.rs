@@ -17,6 +17,8 @@ pub mod client;
 pub mod csr;
 pub mod gui;
 pub mod install;
+pub mod pickup;
+pub mod seal;
 pub mod token;
 
 /// What can go wrong, in words for the holder.

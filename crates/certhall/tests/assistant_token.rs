@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::TestApp;
-use common::assistant::{assistant, assistant_bin, out, run, run_with};
+use common::assistant::{assistant, assistant_bin, escrow, out, run, run_with};
 use common::flow::materials_from_link;
 use common::holder;
 use testkit::openssl::{self, KeyKind};
@@ -703,46 +703,6 @@ async fn an_operator_initialises_a_key() {
     assert!(out(&o).contains("没有权限"), "{}", out(&o));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM token_escrow").await, 1);
     app.server.stop().await;
-}
-
-/// The CA operator escrows the key's SO PIN (standard input, never argv);
-/// returns the key's serial.
-async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
-    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
-    let token_serial = slots
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("serial num"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(|s| s.trim().to_string())
-        .expect("the token's serial");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
-        .arg("--data-dir")
-        .arg(&app.settings.data_dir)
-        .arg("--database-url")
-        .arg(&app.settings.database_url)
-        .args([
-            "token",
-            "escrow",
-            "--serial",
-            &token_serial,
-            "--mobile",
-            mobile,
-        ])
-        .env("CERTHALL_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use tokio::io::AsyncWriteExt;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(b"87654321\n").await.unwrap();
-    }
-    let done = child.wait_with_output().await.unwrap();
-    assert!(done.status.success(), "{}", out(&done));
-    assert!(out(&done).contains(&mobile[7..]), "{}", out(&done));
-    token_serial
 }
 
 /// With `portal.unlock_review`, the SMS check files a request; a reviewer

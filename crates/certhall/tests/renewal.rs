@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use common::TestApp;
 use common::assistant::{out, run, token_certificate};
 use common::browser::{Browser, Page};
-use common::flow::pay_with_alipay;
+use common::flow::{open_link, pay_with_alipay};
 use common::holder::{self, Holder};
 use domain::calendar::{add_years, beijing_minutes, civil};
 use domain::{Clock, FixedClock};
@@ -55,34 +55,6 @@ impl Setup {
             ))
             .await
     }
-}
-
-/// The applications, their history and orders, and the certificates: what a
-/// refused renewal must leave as it was. (Not the CRLs: moving the clock makes
-/// the next one due.)
-async fn business_snapshot(app: &TestApp) -> String {
-    let mut s = String::new();
-    for sql in [
-        "SELECT COUNT(*) FROM certificates",
-        "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL",
-        "SELECT COUNT(*) FROM applications",
-        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM applications",
-        "SELECT COUNT(*) FROM application_events",
-        "SELECT COUNT(*) FROM orders",
-    ] {
-        s.push_str(&format!("{sql} = {}\n", app.scalar(sql).await));
-    }
-    s
-}
-
-/// A holder signed in through the hand-off link; returns the page it lands on.
-async fn open_link(app: &TestApp, link: &str, mobile: &str) -> (Browser, Page) {
-    let b = Browser::new(&app.base);
-    b.get(link).await;
-    let page = b
-        .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
-        .await;
-    (b, page)
 }
 
 /// 在线延期 in the assistant, then its link followed and signed in with
@@ -129,7 +101,7 @@ async fn window_edges() {
         s.set(end + days * DAY);
         let mobile = format!("1381234567{i}");
         let link = holder::handoff_link_for(app, h, "renew").await;
-        let before = business_snapshot(app).await;
+        let before = app.business_snapshot().await;
         let (_, page) = open_link(app, &link, &mobile).await;
         if opens {
             assert!(
@@ -148,7 +120,7 @@ async fn window_edges() {
                 "超过 365 天，无法在线延期，请办理在线新办".to_string()
             };
             assert!(page.has(&why), "day {days}: {}", page.html);
-            assert_eq!(business_snapshot(app).await, before, "day {days}");
+            assert_eq!(app.business_snapshot().await, before, "day {days}");
         }
     }
     s.app.server.stop().await;
@@ -192,7 +164,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         assert!(form.has(needle), "{needle}: {}", form.html);
     }
     // A term out of range: the message, and nothing saved.
-    let before = business_snapshot(app).await;
+    let before = app.business_snapshot().await;
     let bad = b
         .post(
             &form,
@@ -202,7 +174,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.has("请选择 1 至 3 年"), "{}", bad.html);
-    assert_eq!(business_snapshot(app).await, before);
+    assert_eq!(app.business_snapshot().await, before);
 
     let materials = b
         .post(
@@ -219,7 +191,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
 
     // A change for the same certificate cannot start beside it.
     let change_link = holder::handoff_link(app, &h).await;
-    let before = business_snapshot(app).await;
+    let before = app.business_snapshot().await;
     let refused = b.get(&change_link).await;
     assert_eq!(refused.status, 409, "{}", refused.html);
     assert!(
@@ -227,7 +199,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         "{}",
         refused.html
     );
-    assert_eq!(business_snapshot(app).await, before);
+    assert_eq!(app.business_snapshot().await, before);
 
     // 下一步: two years at ¥300.00 a year.
     let order = b
@@ -419,7 +391,7 @@ async fn revoked_is_refused() {
         .await;
     assert!(revoked.status.success(), "{}", common::stderr(&revoked));
     s.set(end - 30 * DAY);
-    let before = business_snapshot(app).await;
+    let before = app.business_snapshot().await;
     let (nonce, text) = holder::challenge(app).await;
     let sig = holder::sign(app.dir.path(), &h.key, h.kind, &text);
     let r = app
@@ -437,7 +409,7 @@ async fn revoked_is_refused() {
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
     assert!(body.contains("该证书已被吊销，不能办理此业务"), "{body}");
-    assert_eq!(business_snapshot(app).await, before);
+    assert_eq!(app.business_snapshot().await, before);
     s.app.server.stop().await;
 }
 

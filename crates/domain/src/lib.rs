@@ -15,6 +15,7 @@ mod msg;
 mod profile;
 pub mod renewal;
 mod revocation;
+pub mod seal;
 mod serial;
 mod staff;
 mod text;

@@ -49,8 +49,20 @@ pub async fn approve(
     app_id: &str,
     desk: &Desk<'_>,
 ) {
+    approve_as(platform, album, figure, app_id, desk, "wang").await;
+}
+
+/// [`approve`] by a reviewer of another name (one platform, several reviews).
+pub async fn approve_as(
+    platform: &Platform,
+    album: &mut Album,
+    figure: &str,
+    app_id: &str,
+    desk: &Desk<'_>,
+    name: &str,
+) {
     let out = platform
-        .cli_ok(&["staff", "add", "wang", "--role", "reviewer"])
+        .cli_ok(&["staff", "add", name, "--role", "reviewer"])
         .await;
     let link = out
         .split_whitespace()
@@ -71,7 +83,7 @@ pub async fn approve(
     chrome.wait_text("账号设置完成").await;
 
     chrome.goto("/admin/signin").await;
-    chrome.fill("#name", "wang").await;
+    chrome.fill("#name", name).await;
     chrome.fill("#password", PASSWORD).await;
     chrome.fill("#code", &code(&secret, 0).await).await;
     chrome.click("form.stack button[type=submit]").await;

@@ -91,3 +91,16 @@ pub async fn pay_with_alipay(
         .page(chrome, shots[4].0, shots[4].1, &["支付成功", "发票号码"])
         .await;
 }
+
+/// On the materials page: each file chosen in its slot and uploaded; waits for
+/// each to show as uploaded.
+pub async fn upload_materials(chrome: &Chrome, files: &[(&str, &std::path::Path)]) {
+    for (kind, file) in files {
+        let input = chrome.find(&format!("#file-{kind}")).await;
+        input.send_keys(file.to_str().unwrap()).await.unwrap();
+        chrome
+            .click(&format!("#material-{kind} form.upload button"))
+            .await;
+        chrome.find(&format!("#material-{kind} .uploaded")).await;
+    }
+}

@@ -350,3 +350,408 @@ async fn revoke_on_sqlite() {
     let index = album.finish().await;
     eprintln!("screenshots: {}", index.display());
 }
+
+/// A blank PDF named `name` under the platform's directory, to upload.
+fn pdf(platform: &Platform, name: &str) -> PathBuf {
+    let file = platform.path(name);
+    std::fs::write(
+        &file,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+          2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n\
+          trailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    file
+}
+
+/// The 写入码 on the page the holder is on, and the serial the assistant
+/// wrote with it into `usb`.
+async fn pick_up(chrome: &Chrome, assistant: &Assistant, usb: &Usb) -> String {
+    let code = chrome.find("#pickup-code").await.text().await.unwrap();
+    let said = assistant
+        .ok(&usb.conf, &["pickup", "--code", code.trim()])
+        .await;
+    assert!(said.contains("业务已办理完成"), "{said}");
+    said.split("序列号 ")
+        .nth(1)
+        .and_then(|rest| rest.split('）').next())
+        .expect("the assistant names the serial it wrote")
+        .to_string()
+}
+
+/// 在线新办 of a 机构证书 on the holder's own blank key (two years at ¥300.00,
+/// 授权委托书 since the 经办人 is not the 法定代表人), then 在线补办 of that
+/// certificate when the key is lost: the old certificate is revoked on
+/// approval (keyCompromise) and the same subject and end date go onto a new
+/// key. Shots in target/e2e/new/ and target/e2e/reissue/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_and_reissue_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let home = platform.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let assistant = Assistant {
+        bin: bins::assistant(),
+        home,
+        server: platform.base.clone(),
+    };
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("new", "new", "在线新办");
+
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    chrome.goto("/selfservice").await;
+    chrome.click("#entry-new").await;
+    chrome.wait_text("办理机构证书").await;
+    album
+        .page(
+            &chrome,
+            "new.01",
+            "自助服务 › 在线新办：选择机构证书或个人证书",
+            &["在线新办", "办理机构证书", "办理个人证书"],
+        )
+        .await;
+    chrome.click("#new-enterprise").await;
+    chrome.wait_text("证书有效期").await;
+    let path = chrome.path().await;
+    let app_id = path.split('/').nth(2).unwrap().to_string();
+    chrome.fill("#organization", ORG).await;
+    chrome.fill("#credit_code", CREDIT_CODE).await;
+    chrome.fill("#common_name", "张三").await;
+    chrome.click("#years-2").await;
+    chrome.click("#medium-own").await;
+    album
+        .page(
+            &chrome,
+            "new.02",
+            "证书信息、有效期（每年 300 元）与领取方式",
+            &["证书信息", "600.00", "自有证书介质"],
+        )
+        .await;
+    chrome.click("#save-form").await;
+    chrome.wait_text("上传资料").await;
+    let (license, agent, letter) = (
+        pdf(&platform, "营业执照.pdf"),
+        pdf(&platform, "经办人身份证.pdf"),
+        pdf(&platform, "授权委托书.pdf"),
+    );
+    portal::upload_materials(
+        &chrome,
+        &[
+            ("business_license", &license),
+            ("agent_id", &agent),
+            ("authorization", &letter),
+        ],
+    )
+    .await;
+    album
+        .page(
+            &chrome,
+            "new.03",
+            "上传营业执照、经办人身份证与授权委托书",
+            &["上传资料", "授权委托书"],
+        )
+        .await;
+    chrome.click("#next").await;
+    chrome.wait_text("支付中心").await;
+    let buyer = portal::Buyer {
+        title: ORG,
+        tax_id: CREDIT_CODE,
+        email: "finance@example.com",
+    };
+    portal::pay_with_alipay(
+        &chrome,
+        &mut album,
+        [
+            ("new.04", "填写电子发票信息"),
+            ("new.05", "勾选协议后提交并支付"),
+            ("new.06", "选择支付方式"),
+            ("new.07", "支付宝收银台（沙箱网关）：确认付款"),
+            ("new.08", "支付成功，附电子发票"),
+        ],
+        &buyer,
+        "600.00",
+    )
+    .await;
+    backoffice::approve(
+        &platform,
+        &mut album,
+        "new.09",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台核对申请信息与材料",
+            reads: &["申请信息", "授权委托书"],
+            approved: "审核通过：申请人收到短信，到个人中心获取写入码",
+        },
+    )
+    .await;
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("获取证书写入码").await;
+    album
+        .page(
+            &chrome,
+            "new.10",
+            "个人中心：审核通过，获取证书写入码",
+            &["审核通过", "获取证书写入码"],
+        )
+        .await;
+    chrome.click("#get-code").await;
+    chrome.wait_text("certhall-assistant").await;
+    album
+        .page(
+            &chrome,
+            "new.11",
+            "写入码仅显示一次：插入空白 U 盾，用证书助手写入",
+            &["证书写入码", "pickup"],
+        )
+        .await;
+    let own = Usb::new("own-key");
+    let serial = pick_up(&chrome, &assistant, &own).await;
+    assistant
+        .window(&own.conf, "keys", &album.file("new.12"), &["证书介质", ORG])
+        .await;
+    album.add(
+        "new.12",
+        "证书写入自有 U 盾：证书助手列出新证书",
+        &["证书介质", ORG],
+    );
+    chrome.goto("/me").await;
+    chrome.wait_text("已完成").await;
+    album
+        .page(
+            &chrome,
+            "new.13",
+            "个人中心：在线新办已完成，我的证书列出新证书",
+            &["已完成", "我的证书", "在线补办"],
+        )
+        .await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+
+    // The key is lost: 在线补办 from 我的证书.
+    let mut album = Album::new("reissue", "reissue", "在线补办");
+    chrome.click(&format!("#reissue-{serial}")).await;
+    chrome.wait_text("原 U 盾的情况").await;
+    let path = chrome.path().await;
+    let app_id = path.split('/').nth(2).unwrap().to_string();
+    chrome.click("#reason-keyCompromise").await;
+    chrome.click("#medium-own").await;
+    chrome.click("#agent_is_representative").await;
+    album
+        .page(
+            &chrome,
+            "reissue.01",
+            "在线补办：当前证书，原 U 盾丢失（密钥泄露），自有证书介质",
+            &["在线补办", "原 U 盾的情况", "丢失"],
+        )
+        .await;
+    chrome.click("#save-form").await;
+    chrome.wait_text("上传资料").await;
+    portal::upload_materials(
+        &chrome,
+        &[("business_license", &license), ("agent_id", &agent)],
+    )
+    .await;
+    album
+        .page(
+            &chrome,
+            "reissue.02",
+            "经办人为法定代表人：上传营业执照与经办人身份证",
+            &["上传资料", "经办人身份证"],
+        )
+        .await;
+    chrome.click("#next").await;
+    chrome.wait_text("支付中心").await;
+    portal::pay_with_alipay(
+        &chrome,
+        &mut album,
+        [
+            ("reissue.03", "填写电子发票信息"),
+            ("reissue.04", "勾选协议后提交并支付"),
+            ("reissue.05", "选择支付方式"),
+            ("reissue.06", "支付宝收银台（沙箱网关）：确认付款"),
+            ("reissue.07", "支付成功，附电子发票"),
+        ],
+        &buyer,
+        "100.00",
+    )
+    .await;
+    backoffice::approve_as(
+        &platform,
+        &mut album,
+        "reissue.08",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台打开补办申请：信息与有效期不变，原证书将吊销",
+            reads: &["补办前后对比", "密钥泄露"],
+            approved: "审核通过：原证书随即吊销",
+        },
+        "li",
+    )
+    .await;
+    let (chain, issuing) = platform.ca_files().await;
+    let ocsp_url = format!("{}/pki/ocsp", platform.base);
+    let answer = openssl::ocsp_by_serial(&issuing, &chain, &ocsp_url, &serial);
+    assert!(
+        answer.contains(": revoked") && answer.contains("keyCompromise"),
+        "{answer}"
+    );
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("获取证书写入码").await;
+    chrome.click("#get-code").await;
+    chrome.wait_text("certhall-assistant").await;
+    album
+        .page(
+            &chrome,
+            "reissue.09",
+            "获取写入码，写入新的 U 盾",
+            &["证书写入码", "pickup"],
+        )
+        .await;
+    let new_key = Usb::new("new-key");
+    let new_serial = pick_up(&chrome, &assistant, &new_key).await;
+    assert_ne!(new_serial, serial);
+    assert!(openssl::ocsp_by_serial(&issuing, &chain, &ocsp_url, &new_serial).contains(": good"));
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("已完成").await;
+    album
+        .page(
+            &chrome,
+            "reissue.10",
+            "在线补办已完成：原证书已吊销，新证书已写入新 U 盾",
+            &["已完成", "已吊销", "已写入证书介质"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}
+
+/// 签章变更 from the assistant: the new seal (a transparent PNG made with
+/// ImageMagick) and the 采样表 uploaded, the seal previewed over a sample
+/// document, ¥50.00 paid with 支付宝, the desk comparing old and new seal, the
+/// assistant writing the seal into the key, 个人中心 showing it. Shots in
+/// target/e2e/seal/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let (usb, _cert, assistant) = holder(&platform, &[]).await;
+    let conf = usb.conf.clone();
+    let seal = platform.path("新印章.png");
+    let made = std::process::Command::new("convert")
+        .args([
+            "-size",
+            "300x300",
+            "xc:none",
+            "-fill",
+            "none",
+            "-stroke",
+            "#c0392b",
+            "-strokewidth",
+            "12",
+            "-draw",
+            "circle 150,150 150,20",
+            "-fill",
+            "#c0392b",
+            "-stroke",
+            "none",
+            "-draw",
+            "polygon 150,95 163,135 205,135 171,160 184,200 150,175 116,200 129,160 95,135 137,135",
+        ])
+        .arg(format!("PNG32:{}", seal.display()))
+        .status()
+        .expect("ImageMagick's convert runs");
+    assert!(made.success());
+    let sample = pdf(&platform, "电子印章采样表.pdf");
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("seal", "seal", "签章变更");
+
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    chrome.goto("/selfservice/seal").await;
+    chrome.wait_text("打开证书助手").await;
+    album
+        .page(
+            &chrome,
+            "seal.01",
+            "自助服务 › 签章变更：在证书助手或我的证书中发起",
+            &["签章变更", "打开证书助手"],
+        )
+        .await;
+    let said = assistant.ok(&conf, &["seal"]).await;
+    assert!(said.contains("请在浏览器中上传新印章"), "{said}");
+    chrome.goto(&assistant.opened().await).await;
+    chrome.wait_text("当前印章").await;
+    let path = chrome.path().await;
+    let app_id = path.split('/').nth(2).unwrap().to_string();
+    album
+        .page(
+            &chrome,
+            "seal.02",
+            "签章变更：当前证书与当前印章（尚未登记）",
+            &["签章变更", "当前印章"],
+        )
+        .await;
+    chrome.click("#save-form").await;
+    chrome.wait_text("上传资料").await;
+    portal::upload_materials(
+        &chrome,
+        &[("seal_image", &seal), ("seal_sample_form", &sample)],
+    )
+    .await;
+    chrome.find("#seal-preview img.stamp").await;
+    album
+        .page(
+            &chrome,
+            "seal.03",
+            "上传透明背景的 PNG 印章与采样表：盖章效果预览",
+            &["盖章效果预览", "电子印章采样表"],
+        )
+        .await;
+    chrome.click("#next").await;
+    chrome.wait_text("支付中心").await;
+    portal::pay_with_alipay(
+        &chrome,
+        &mut album,
+        [
+            ("seal.04", "填写电子发票信息"),
+            ("seal.05", "勾选协议后提交并支付"),
+            ("seal.06", "选择支付方式"),
+            ("seal.07", "支付宝收银台（沙箱网关）：确认付款"),
+            ("seal.08", "支付成功，附电子发票"),
+        ],
+        &portal::Buyer {
+            title: ORG,
+            tax_id: CREDIT_CODE,
+            email: "finance@example.com",
+        },
+        "50.00",
+    )
+    .await;
+    backoffice::approve(
+        &platform,
+        &mut album,
+        "seal.09",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台对比原印章与新印章",
+            reads: &["印章对比", "新印章"],
+            approved: "审核通过：申请人回到证书助手写入新印章",
+        },
+    )
+    .await;
+    let said = assistant.ok(&conf, &["seal"]).await;
+    assert!(said.contains("签章变更已完成"), "{said}");
+    assert!(usb.objects().contains("certhall-seal 01"));
+    chrome.goto("/me").await;
+    chrome.wait_text("已完成").await;
+    chrome.find("#certificates img.seal").await;
+    album
+        .page(
+            &chrome,
+            "seal.10",
+            "个人中心：签章变更已完成，我的证书显示当前印章",
+            &["已完成", "电子印章"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}

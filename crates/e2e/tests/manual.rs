@@ -333,20 +333,20 @@ impl Walk {
         self.chrome.fill("#reason", "单位更名").await;
         self.chrome.click("#save-form").await;
         self.chrome.wait_text("上传资料").await;
-        for (kind, file) in [
-            ("business_license", self.license_png()),
-            ("change_notice", self.pdf("名称变更通知书.pdf")),
-            ("agent_id", self.pdf("经办人身份证.pdf")),
-        ] {
-            let input = self.chrome.find(&format!("#file-{kind}")).await;
-            input.send_keys(file.to_str().unwrap()).await.unwrap();
-            self.chrome
-                .click(&format!("#material-{kind} form.upload button"))
-                .await;
-            self.chrome
-                .find(&format!("#material-{kind} .uploaded"))
-                .await;
-        }
+        let (license, notice, agent) = (
+            self.license_png(),
+            self.pdf("名称变更通知书.pdf"),
+            self.pdf("经办人身份证.pdf"),
+        );
+        e2e::portal::upload_materials(
+            &self.chrome,
+            &[
+                ("business_license", &license),
+                ("change_notice", &notice),
+                ("agent_id", &agent),
+            ],
+        )
+        .await;
         self.shot(
             9,
             "按照提示填写信息，然后上传资料",

@@ -48,6 +48,9 @@ impl Via {
     }
 }
 
+/// The businesses that end with the certificate replaced by another.
+const REPLACING: [Business; 3] = [Business::Change, Business::Renew, Business::Reissue];
+
 fn actor(holder_id: &str) -> String {
     format!("holder:{holder_id}")
 }
@@ -101,7 +104,11 @@ impl Ra {
     ) -> Result<Started, RaError> {
         if !matches!(
             business,
-            Business::Change | Business::Renew | Business::Revoke
+            Business::Change
+                | Business::Renew
+                | Business::Revoke
+                | Business::Reissue
+                | Business::SealChange
         ) {
             return Err(RaError::Invalid(Msg::new(
                 "该业务即将开放，请致电客服热线办理",
@@ -124,17 +131,15 @@ impl Ra {
         if cert.revoked_at.is_some() {
             return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
         }
-        // A change and a renewal both replace the certificate in the token:
-        // one at a time.
-        if crate::assistant::REKEYED.contains(&business)
+        // A change, a renewal and a reissue each replace the certificate: one
+        // at a time.
+        if REPLACING.contains(&business)
             && let Some(other) = applications::for_certificate(&mut conn, &cert.serial)
                 .await?
                 .into_iter()
                 .find(|a| {
                     a.business != business.key()
-                        && crate::assistant::REKEYED
-                            .iter()
-                            .any(|b| a.business == b.key())
+                        && REPLACING.iter().any(|b| a.business == b.key())
                         && a.state.parse::<AppState>().is_ok_and(|s| s.unfinished())
                 })
         {
@@ -188,7 +193,7 @@ impl Ra {
             unit_fen: unit.0,
             old_not_before: cert.not_before,
             old_not_after: cert.not_after,
-            revoke_reason: String::new(),
+            ..Default::default()
         };
         let price = unit.0 * i64::from(years.max(1));
         let required: Vec<String> = self
@@ -251,6 +256,172 @@ impl Ra {
         })
     }
 
+    /// Opens an 在线新办 application of `cert_type`: the holder's draft of that
+    /// type if there is one (a holder may buy several certificates, one after
+    /// another), otherwise a new draft at the current price per year.
+    pub async fn start_new(
+        &self,
+        holder_id: &str,
+        cert_type: ProfileKind,
+    ) -> Result<Started, RaError> {
+        let mut conn = self.db.conn().await?;
+        if let Some(draft) = applications::for_holder(&mut conn, holder_id)
+            .await?
+            .into_iter()
+            .find(|a| {
+                a.business == Business::New.key()
+                    && a.cert_type == cert_type.name()
+                    && a.state == AppState::Draft.key()
+            })
+        {
+            return Ok(Started {
+                id: draft.id,
+                existing: true,
+            });
+        }
+        let mobile = store::holders::by_id(&mut conn, holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
+        let reviewers =
+            store::prices::reviewers(&mut conn, Business::New.key(), cert_type.name()).await?;
+        drop(conn);
+        let unit = self.price(Business::New, cert_type).await?;
+        let required: Vec<String> = self
+            .current_materials(Business::New, cert_type)
+            .await?
+            .into_iter()
+            .filter(|s| s.required)
+            .map(|s| s.kind)
+            .collect();
+        let form = ChangeForm {
+            fields: ChangeFields {
+                contact_mobile: mobile,
+                ..Default::default()
+            },
+            years: 1,
+            unit_fen: unit.0,
+            ..Default::default()
+        };
+        let now = self.now_ms();
+        let row = ApplicationRow {
+            id: new_id(),
+            holder_id: holder_id.to_string(),
+            business: Business::New.key().into(),
+            cert_type: cert_type.name().into(),
+            cert_serial: None,
+            state: AppState::Draft.key().into(),
+            form: serde_json::to_string(&form).expect("forms serialise"),
+            price_fen: unit.0,
+            open_key: None,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            version: 1,
+            reviewers,
+            required_materials: Some(serde_json::to_string(&required).expect("a list serialises")),
+            review_round: 0,
+        };
+        let mut tx = self.db.begin().await?;
+        applications::insert(&mut tx, &row).await?;
+        applications::add_event(
+            &mut tx,
+            &EventRow {
+                id: new_id(),
+                application_id: row.id.clone(),
+                at: now,
+                actor: actor(holder_id),
+                from_state: None,
+                to_state: AppState::Draft.key().into(),
+                note: format!("发起在线新办（{}）", cert_type.label_zh()),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %row.id, business = "new", cert_type = cert_type.name(), "application created");
+        Ok(Started {
+            id: row.id,
+            existing: false,
+        })
+    }
+
+    /// Checks and saves the form of 在线新办 (subject, term, medium) or 在线补办
+    /// (what became of the old key, medium). On errors nothing is saved.
+    pub async fn save_issue_form(
+        &self,
+        holder_id: &str,
+        id: &str,
+        typed: &crate::forms::IssueFields,
+    ) -> Result<(), RaError> {
+        let app = self.application(holder_id, id).await?;
+        let reissue = match app.business {
+            Business::New => false,
+            Business::Reissue => true,
+            _ => return Err(RaError::NotFound),
+        };
+        if !app.state.editable() {
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
+        }
+        let choice = typed
+            .validate(app.cert_type, reissue)
+            .map_err(RaError::Form)?;
+        if !reissue && app.state == AppState::Returned && choice.years != app.form.years {
+            return Err(RaError::Form(
+                [(
+                    "years",
+                    Msg::new("已支付的申请不能更改有效期年限，如需更改请撤销后重新申请"),
+                )]
+                .into_iter()
+                .collect(),
+            ));
+        }
+        let mut form = app.form.clone();
+        if reissue {
+            form.fields.contact_mobile = choice.subject.contact_mobile;
+            form.fields.contact_email = choice.subject.contact_email;
+            form.revoke_reason = choice.revoke_reason;
+        } else {
+            form.fields = choice.subject;
+            form.years = choice.years;
+        }
+        form.medium = choice.medium;
+        form.ship_to = choice.ship_to;
+        form.agent_is_representative = choice.agent_is_representative;
+        form.complete = true;
+        // The price of a new certificate is per year; a returned application
+        // keeps the price it was paid at.
+        let price = (!reissue && app.state == AppState::Draft)
+            .then(|| form.unit_fen * i64::from(form.years));
+        self.store_form(id, &form, price).await
+    }
+
+    /// Checks and saves the 签章变更 form: the contacts (the seal itself is a
+    /// material). On errors nothing is saved.
+    pub async fn save_seal_form(
+        &self,
+        holder_id: &str,
+        id: &str,
+        fields: &crate::forms::RenewFields,
+    ) -> Result<(), RaError> {
+        let app = self.application(holder_id, id).await?;
+        if app.business != Business::SealChange {
+            return Err(RaError::NotFound);
+        }
+        if !app.state.editable() {
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
+        }
+        let typed = crate::forms::RenewFields {
+            years: "1".into(),
+            ..fields.clone()
+        };
+        let (_, mobile, email) = typed.validate().map_err(RaError::Form)?;
+        let mut form = app.form.clone();
+        form.fields.contact_mobile = mobile;
+        form.fields.contact_email = email;
+        form.complete = true;
+        self.store_form(id, &form, None).await
+    }
+
     async fn existing(
         &self,
         conn: &mut store::AnyConnection,
@@ -287,7 +458,17 @@ impl Ra {
         let materials = store::materials::current(&mut conn, &row.id).await?;
         let events = applications::events(&mut conn, &row.id).await?;
         drop(conn);
-        let specs = self.materials_of(&row, business, cert_type).await?;
+        let mut specs = self.materials_of(&row, business, cert_type).await?;
+        if matches!(business, Business::New | Business::Reissue)
+            && form.complete
+            && !form.agent_is_representative
+        {
+            for spec in &mut specs {
+                if spec.kind == crate::catalog::AUTHORIZATION {
+                    spec.required = true;
+                }
+            }
+        }
         Ok(ApplicationView {
             row,
             state,

@@ -12,7 +12,8 @@
 //!   retry (crash, unplugged key, lost network) gets the same certificate, and the
 //!   old key's proof stays good for that retry although its certificate is now
 //!   revoked.
-//! - `assistant_complete`: proved with the new key once it is written: 已完成.
+//! - `assistant_complete`: proved with the new key once it is written: 已完成
+//!   (a key that is to be mailed waits for 已发货 instead).
 
 use der::{Decode, DecodePem, Encode};
 use domain::{AppAction, AppState, Business, ProfileKind, RevocationReason, Serial};
@@ -46,6 +47,31 @@ pub fn complete_message(nonce: &str) -> Vec<u8> {
 /// The businesses whose approval the assistant carries out by making a new key
 /// pair in the token and writing the new certificate next to it.
 pub const REKEYED: [Business; 2] = [Business::Change, Business::Renew];
+
+/// A CSR as sent (PEM or DER) as DER.
+pub(crate) fn csr_der(csr: &[u8]) -> Result<Vec<u8>, RaError> {
+    let trimmed = csr.trim_ascii_start();
+    if trimmed.starts_with(b"-----BEGIN") {
+        der::pem::decode_vec(trimmed)
+            .map(|(_, der)| der)
+            .map_err(|_| RaError::Invalid(Msg::new("证书请求格式不正确")))
+    } else {
+        Ok(csr.to_vec())
+    }
+}
+
+/// The CA's refusal of an application's certificate, for the assistant.
+pub(crate) fn issue_error(e: ca::CaError) -> RaError {
+    match e {
+        ca::CaError::RequestIdReused(_) => RaError::Conflict(Msg::new(
+            "该申请的新证书已用另一把密钥签发，请使用原证书介质重试",
+        )),
+        ca::CaError::MalformedCsr(_) | ca::CaError::CsrSignature | ca::CaError::KeyPolicy(_) => {
+            RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e))
+        }
+        e => e.into(),
+    }
+}
 
 fn refused(why: &'static str) -> RaError {
     RaError::Handoff(Msg::new(why))
@@ -241,14 +267,7 @@ impl Ra {
         signature: &[u8],
         csr: &[u8],
     ) -> Result<NewCertificate, RaError> {
-        let trimmed = csr.trim_ascii_start();
-        let csr_der = if trimmed.starts_with(b"-----BEGIN") {
-            der::pem::decode_vec(trimmed)
-                .map(|(_, der)| der)
-                .map_err(|_| RaError::Invalid(Msg::new("证书请求格式不正确")))?
-        } else {
-            csr.to_vec()
-        };
+        let csr_der = csr_der(csr)?;
         let csr_der = csr_der.as_slice();
         let old = self
             .prove(
@@ -294,17 +313,7 @@ impl Ra {
                 actor: actor.clone(),
             })
             .await
-            .map_err(|e| match e {
-                ca::CaError::RequestIdReused(_) => RaError::Conflict(Msg::new(
-                    "该申请的新证书已用另一把密钥签发，请使用原证书介质重试",
-                )),
-                ca::CaError::MalformedCsr(_)
-                | ca::CaError::CsrSignature
-                | ca::CaError::KeyPolicy(_) => {
-                    RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e))
-                }
-                e => e.into(),
-            })?;
+            .map_err(issue_error)?;
         let old_serial = Serial::parse(&old.serial).map_err(|_| RaError::NotFound)?;
         if old.revoked_at.is_none() && !expired {
             match self
@@ -354,7 +363,7 @@ impl Ra {
         certificate: &[u8],
         nonce: &str,
         signature: &[u8],
-    ) -> Result<String, RaError> {
+    ) -> Result<(String, AppState), RaError> {
         let new = self
             .prove(
                 certificate,
@@ -374,7 +383,13 @@ impl Ra {
             .ok_or(RaError::NotFound)?;
         let state: AppState = row.state.parse().map_err(|_| RaError::NotFound)?;
         if state == AppState::Completed {
-            return Ok(app_id);
+            return Ok((app_id, state));
+        }
+        // A new or reissued certificate in a key that is to be mailed waits for
+        // 已发货.
+        if row.business.parse().is_ok_and(crate::issuance::picked_up) && !self.written(&row).await?
+        {
+            return Ok((app_id, state));
         }
         self.move_state(
             &row,
@@ -402,6 +417,6 @@ impl Ra {
             self.notify_holder(&h.mobile, "您的证书业务已办理完成，新证书已写入证书介质。")
                 .await;
         }
-        Ok(app_id)
+        Ok((app_id, AppState::Completed))
     }
 }

@@ -9,6 +9,9 @@ use store::Db;
 
 use crate::{Msg, Ra, RaError};
 
+/// The 授权委托书: required when the form says the 经办人 is not the 法定代表人.
+pub const AUTHORIZATION: &str = "authorization";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialSpec {
     pub business: Business,
@@ -49,7 +52,7 @@ impl Catalog {
     pub fn defaults() -> Self {
         use Business as B;
         use ProfileKind::{Enterprise as E, Individual as I};
-        let materials = vec![
+        let mut materials = vec![
             m(
                 B::Change,
                 E,
@@ -99,6 +102,58 @@ impl Catalog {
                 false,
             ),
         ];
+        // 在线新办 and 在线补办 prove the same identity: the organisation (营业执照)
+        // and whoever acts for it, or the person.
+        for b in [B::New, B::Reissue] {
+            materials.extend([
+                m(
+                    b,
+                    E,
+                    "business_license",
+                    "营业执照副本",
+                    "Business licence (copy)",
+                    true,
+                ),
+                m(b, E, "agent_id", "经办人身份证", "Agent's ID card", true),
+                m(
+                    b,
+                    E,
+                    AUTHORIZATION,
+                    "授权委托书（经办人非法定代表人时提供）",
+                    "Letter of authorisation (if the agent is not the legal representative)",
+                    false,
+                ),
+                m(
+                    b,
+                    I,
+                    "id_card",
+                    "身份证（正反面）",
+                    "ID card (both sides)",
+                    true,
+                ),
+            ]);
+        }
+        // 签章变更: the new seal and the signed 《电子印章采样表》.
+        for t in [E, I] {
+            materials.extend([
+                m(
+                    B::SealChange,
+                    t,
+                    crate::materials::SEAL_IMAGE,
+                    "电子印章图片（透明背景 PNG）",
+                    "E-seal image (PNG with transparency)",
+                    true,
+                ),
+                m(
+                    B::SealChange,
+                    t,
+                    "seal_sample_form",
+                    "《电子印章采样表》（签字盖章）",
+                    "E-seal sample form (signed and stamped)",
+                    true,
+                ),
+            ]);
+        }
         let y = |yuan: i64| Fen(yuan * 100);
         let p = |b, t, amount| PriceSpec {
             business: b,

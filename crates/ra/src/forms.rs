@@ -57,9 +57,206 @@ pub struct ChangeForm {
     pub old_not_before: i64,
     #[serde(default)]
     pub old_not_after: i64,
-    /// 注销: the RFC 5280 reason the holder gave (`keyCompromise`, …).
+    /// 注销, 在线补办: the RFC 5280 reason the holder gave (`keyCompromise`, …).
     #[serde(default)]
     pub revoke_reason: String,
+    /// 在线新办, 在线补办: how the key reaches the holder.
+    #[serde(default)]
+    pub medium: Medium,
+    /// Where a mailed key goes.
+    #[serde(default)]
+    pub ship_to: ShipTo,
+    /// 机构证书: the 经办人 is the 法定代表人 (no 授权委托书 needed).
+    #[serde(default)]
+    pub agent_is_representative: bool,
+}
+
+/// How the key of a new or reissued certificate reaches the holder.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Medium {
+    /// Not chosen yet.
+    #[default]
+    Unset,
+    /// 邮寄: the operator writes the certificate into a key of the CA's and
+    /// mails it.
+    Mail,
+    /// 自有证书介质: the holder writes it into their own blank key.
+    Own,
+}
+
+impl Medium {
+    pub fn key(self) -> &'static str {
+        match self {
+            Medium::Unset => "",
+            Medium::Mail => "mail",
+            Medium::Own => "own",
+        }
+    }
+}
+
+/// The address of a mailed key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShipTo {
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+}
+
+/// The 在线新办 and 在线补办 form as typed. 在线新办 asks for the subject and
+/// the term; 在线补办 keeps the certificate's subject and end date and asks
+/// what became of the old key (the reason it is revoked with).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IssueFields {
+    #[serde(default)]
+    pub subject: ChangeFields,
+    #[serde(default)]
+    pub years: String,
+    #[serde(default)]
+    pub medium: String,
+    #[serde(default)]
+    pub ship_name: String,
+    #[serde(default)]
+    pub ship_phone: String,
+    #[serde(default)]
+    pub ship_address: String,
+    /// A checkbox: `on` when ticked.
+    #[serde(default)]
+    pub agent_is_representative: String,
+    /// 在线补办 only.
+    #[serde(default)]
+    pub revoke_reason: String,
+}
+
+/// What 在线补办 may give as the old certificate's revocation reason: the key
+/// is lost or broken.
+pub const REISSUE_REASONS: [domain::RevocationReason; 2] = [
+    domain::RevocationReason::KeyCompromise,
+    domain::RevocationReason::CessationOfOperation,
+];
+
+/// `IssueFields` checked: what is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueChoice {
+    pub subject: ChangeFields,
+    pub years: u32,
+    pub medium: Medium,
+    pub ship_to: ShipTo,
+    pub agent_is_representative: bool,
+    pub revoke_reason: String,
+}
+
+const MAX_ADDRESS: usize = 120;
+
+impl IssueFields {
+    /// Checks the form of 在线新办 (`reissue` false: subject and years) or
+    /// 在线补办 (`reissue` true: the revocation reason; the subject is the old
+    /// certificate's and only the contacts are read); every wrong field is
+    /// reported.
+    pub fn validate(
+        &self,
+        cert_type: ProfileKind,
+        reissue: bool,
+    ) -> Result<IssueChoice, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut subject = ChangeFields::default();
+        let mut years = 0;
+        let mut revoke_reason = String::new();
+        if reissue {
+            match self
+                .revoke_reason
+                .parse::<domain::RevocationReason>()
+                .ok()
+                .filter(|r| REISSUE_REASONS.contains(r))
+            {
+                Some(r) => revoke_reason = r.name().to_string(),
+                None => {
+                    errors.insert("revoke_reason", Msg::new("请选择原证书介质的情况"));
+                }
+            }
+            contacts(&self.subject, &mut subject, &mut errors);
+        } else {
+            subject = self.subject.check_subject(cert_type, &mut errors);
+            years = match self.years.trim().parse::<u32>() {
+                Ok(y) if (1..=MAX_YEARS).contains(&y) => y,
+                _ => {
+                    errors.insert(
+                        "years",
+                        Msg::new("请选择 1 至 {max} 年").arg("max", MAX_YEARS),
+                    );
+                    0
+                }
+            };
+        }
+        let medium = match self.medium.trim() {
+            "mail" => Medium::Mail,
+            "own" => Medium::Own,
+            _ => {
+                errors.insert("medium", Msg::new("请选择证书介质的领取方式"));
+                Medium::Unset
+            }
+        };
+        let mut ship_to = ShipTo::default();
+        if medium == Medium::Mail {
+            match SubjectText::parse("ship_name", &self.ship_name) {
+                Ok(v) if v.to_string().chars().count() <= 32 => ship_to.name = v.to_string(),
+                Ok(_) => {
+                    errors.insert("ship_name", Msg::new("不能超过 {max} 个字").arg("max", 32));
+                }
+                Err(e) => note(&mut errors, "ship_name", e),
+            }
+            match Mobile::parse(&self.ship_phone) {
+                Ok(v) => ship_to.phone = v.as_str().to_string(),
+                Err(e) => note(&mut errors, "ship_phone", e),
+            }
+            let address = self.ship_address.trim();
+            let n = address.chars().count();
+            if n == 0 {
+                errors.insert("ship_address", Msg::new("此项为必填项"));
+            } else if n < 6 {
+                errors.insert(
+                    "ship_address",
+                    Msg::new("请填写详细地址（省、市、区县、街道门牌）"),
+                );
+            } else if n > MAX_ADDRESS {
+                errors.insert(
+                    "ship_address",
+                    Msg::new("不能超过 {max} 个字").arg("max", MAX_ADDRESS),
+                );
+            } else if address.chars().any(char::is_control) {
+                errors.insert("ship_address", Msg::new("地址中含有不可见字符"));
+            } else {
+                ship_to.address = address.to_string();
+            }
+        }
+        if errors.is_empty() {
+            Ok(IssueChoice {
+                subject,
+                years,
+                medium,
+                ship_to,
+                agent_is_representative: cert_type == ProfileKind::Enterprise
+                    && self.agent_is_representative == "on",
+                revoke_reason,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The contact mobile (required) and e-mail (optional) of `typed`, into `out`.
+fn contacts(typed: &ChangeFields, out: &mut ChangeFields, errors: &mut FieldErrors) {
+    match Mobile::parse(&typed.contact_mobile) {
+        Ok(v) => out.contact_mobile = v.as_str().to_string(),
+        Err(e) => note(errors, "contact_mobile", e),
+    }
+    if !typed.contact_email.trim().is_empty() {
+        match Email::parse(&typed.contact_email) {
+            Ok(v) => out.contact_email = v.to_string(),
+            Err(e) => note(errors, "contact_email", e),
+        }
+    }
 }
 
 /// The longest term a holder may buy at once.
@@ -134,37 +331,7 @@ impl ChangeFields {
         old: &OldSubject,
     ) -> Result<ChangeFields, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut out = ChangeFields::default();
-        match SubjectText::parse("common_name", &self.common_name) {
-            Ok(v) => out.common_name = v.to_string(),
-            Err(e) => note(&mut errors, "common_name", e),
-        }
-        match cert_type {
-            ProfileKind::Enterprise => {
-                match SubjectText::parse("organization", &self.organization) {
-                    Ok(v) => out.organization = v.to_string(),
-                    Err(e) => note(&mut errors, "organization", e),
-                }
-                match CreditCode::parse(&self.credit_code) {
-                    Ok(v) => out.credit_code = v.to_string(),
-                    Err(e) => note(&mut errors, "credit_code", e),
-                }
-            }
-            ProfileKind::Individual => match IdNumber::parse(&self.id_number) {
-                Ok(v) => out.id_number = v.expose().to_string(),
-                Err(e) => note(&mut errors, "id_number", e),
-            },
-        }
-        match Mobile::parse(&self.contact_mobile) {
-            Ok(v) => out.contact_mobile = v.as_str().to_string(),
-            Err(e) => note(&mut errors, "contact_mobile", e),
-        }
-        if !self.contact_email.trim().is_empty() {
-            match Email::parse(&self.contact_email) {
-                Ok(v) => out.contact_email = v.to_string(),
-                Err(e) => note(&mut errors, "contact_email", e),
-            }
-        }
+        let mut out = self.check_subject(cert_type, &mut errors);
         let reason = self.reason.trim();
         if reason.is_empty() {
             errors.insert("reason", Msg::new("请说明变更事项"));
@@ -196,6 +363,34 @@ impl ChangeFields {
         } else {
             Err(errors)
         }
+    }
+
+    /// The subject and contacts, normalised; the error of every wrong field
+    /// goes into `errors`.
+    fn check_subject(&self, cert_type: ProfileKind, errors: &mut FieldErrors) -> ChangeFields {
+        let mut out = ChangeFields::default();
+        match SubjectText::parse("common_name", &self.common_name) {
+            Ok(v) => out.common_name = v.to_string(),
+            Err(e) => note(errors, "common_name", e),
+        }
+        match cert_type {
+            ProfileKind::Enterprise => {
+                match SubjectText::parse("organization", &self.organization) {
+                    Ok(v) => out.organization = v.to_string(),
+                    Err(e) => note(errors, "organization", e),
+                }
+                match CreditCode::parse(&self.credit_code) {
+                    Ok(v) => out.credit_code = v.to_string(),
+                    Err(e) => note(errors, "credit_code", e),
+                }
+            }
+            ProfileKind::Individual => match IdNumber::parse(&self.id_number) {
+                Ok(v) => out.id_number = v.expose().to_string(),
+                Err(e) => note(errors, "id_number", e),
+            },
+        }
+        contacts(self, &mut out, errors);
+        out
     }
 
     /// The subject the new certificate will carry.

@@ -22,6 +22,9 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 }
 
 /// The message for a file that is not one of ours.
+/// 签章变更's seal image: checked by `domain::seal`, written into the key.
+pub const SEAL_IMAGE: &str = "seal_image";
+
 pub const WRONG_TYPE: &str = "只接受 PDF、JPEG、PNG 文件（按文件内容识别，改扩展名无效）";
 
 /// The message for a file over the limit.
@@ -65,6 +68,11 @@ impl Ra {
         }
         if bytes.len() > self.settings.upload_limit {
             return Err(RaError::Upload(too_large(self.settings.upload_limit)));
+        }
+        // The seal image is stamped over documents and written into the key:
+        // a transparent PNG of a placeable size, nothing else.
+        if kind == SEAL_IMAGE {
+            domain::seal::check(&bytes).map_err(RaError::Upload)?;
         }
         let content_type = sniff(&bytes).ok_or_else(|| RaError::Upload(Msg::new(WRONG_TYPE)))?;
         let id = new_id();

@@ -38,8 +38,18 @@ impl Ra {
             .await?
             .ok_or(RaError::NotFound)?;
         let business: Business = row.business.parse().map_err(|_| RaError::NotFound)?;
-        if !ships(business) {
-            return Err(RaError::Conflict(Msg::new("该业务无需邮寄介质")));
+        let mailed = serde_json::from_str::<crate::forms::ChangeForm>(&row.form)
+            .is_ok_and(|f| f.medium == crate::forms::Medium::Mail);
+        if !ships(business) || !mailed {
+            return Err(RaError::Conflict(Msg::new("该申请无需邮寄证书介质")));
+        }
+        let written = store::pickups::for_application(&mut *self.db.conn().await?, id)
+            .await?
+            .is_some_and(|p| p.written_at.is_some());
+        if !written {
+            return Err(RaError::Conflict(Msg::new(
+                "证书尚未写入证书介质：请先生成写入码，用证书助手写入后再发货",
+            )));
         }
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;

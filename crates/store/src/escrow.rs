@@ -32,6 +32,21 @@ pub async fn put(conn: &mut AnyConnection, r: &EscrowRow) -> Result<(), StoreErr
     Ok(())
 }
 
+/// The keys whose PIN resets go to `mobile` (the holder's own keys, for
+/// 个人中心).
+pub async fn for_mobile(
+    conn: &mut AnyConnection,
+    mobile: &str,
+) -> Result<Vec<EscrowRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT token_serial, mobile, sealed_so_pin, created_at, created_by, released_at \
+         FROM token_escrow WHERE mobile = $1 ORDER BY created_at, token_serial",
+    )
+    .bind(mobile)
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn get(
     conn: &mut AnyConnection,
     token_serial: &str,
@@ -76,12 +91,15 @@ pub async fn insert_request(
     r: &UnlockRequestRow,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO unlock_requests (id, token_serial, state, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO unlock_requests (id, token_serial, state, created_at, decided_by, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&r.id)
     .bind(&r.token_serial)
     .bind(&r.state)
     .bind(r.created_at)
+    .bind(&r.decided_by)
+    .bind(r.decided_at)
     .execute(conn)
     .await?;
     Ok(())

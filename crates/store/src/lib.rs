@@ -25,6 +25,7 @@ pub mod invoices;
 pub mod ledger;
 pub mod materials;
 pub mod orders;
+pub mod pickups;
 pub mod prices;
 pub mod rate;
 pub mod refunds;

@@ -9,6 +9,12 @@
 //! | `POST /api/v1/assistant/status` | `certhall-status:<nonce>` |
 //! | `POST /api/v1/assistant/issue` | `certhall-issue:<nonce>:<hex SHA-256 of the CSR's DER>` |
 //! | `POST /api/v1/assistant/complete` | `certhall-complete:<nonce>` (with the new key) |
+//! | `POST /api/v1/assistant/seal` | `certhall-seal:<nonce>` |
+//! | `POST /api/v1/assistant/seal/written` | `certhall-seal-written:<nonce>:<hex SHA-256 of the seal>` |
+//!
+//! `POST /api/v1/assistant/pickup` is the one call without a proof: 在线新办 and
+//! 在线补办 write into a key with no certificate of ours, so it carries the
+//! one-time 写入码 (`code`) and the CSR made in the key (`csr`).
 
 use axum::Json;
 use axum::Router;
@@ -33,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assistant/status", post(status))
         .route("/api/v1/assistant/issue", post(issue))
         .route("/api/v1/assistant/complete", post(complete))
+        .route("/api/v1/assistant/pickup", post(pickup))
+        .route("/api/v1/assistant/seal", post(seal))
+        .route("/api/v1/assistant/seal/written", post(seal_written))
         .route("/api/v1/unlock/start", post(unlock_start))
         .route("/api/v1/unlock/finish", post(unlock_finish))
         .route("/api/v1/tokens/escrow", post(escrow))
@@ -78,6 +87,9 @@ struct ProofJson {
     /// `issue` only: the PKCS#10 request made in the token, PEM or base64 DER.
     #[serde(default)]
     csr: Option<String>,
+    /// `seal/written` only: the hex SHA-256 of the seal written.
+    #[serde(default)]
+    sha256: Option<String>,
 }
 
 struct Proof {
@@ -85,6 +97,7 @@ struct Proof {
     nonce: String,
     signature: Vec<u8>,
     csr: Option<Vec<u8>>,
+    sha256: Option<String>,
 }
 
 fn bad(headers: &HeaderMap, m: &'static str) -> Response {
@@ -117,6 +130,7 @@ fn parse(body: &[u8]) -> Result<Proof, &'static str> {
         nonce: req.nonce,
         signature,
         csr,
+        sha256: req.sha256,
     })
 }
 
@@ -252,7 +266,7 @@ async fn complete(
         .assistant_complete(&p.certificate, &p.nonce, &p.signature)
         .await
     {
-        Ok(id) => Json(serde_json::json!({ "application_id": id, "state": "COMPLETED", "state_label": "已完成" }))
+        Ok((id, state)) => Json(serde_json::json!({ "application_id": id, "state": state.key(), "state_label": state.label_zh() }))
             .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
@@ -355,6 +369,81 @@ async fn escrow(
         .await
     {
         Ok(()) => Json(serde_json::json!({ "escrowed": req.token_serial })).into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PickupJson {
+    code: String,
+    /// PEM, or base64 of the DER.
+    csr: String,
+}
+
+/// 在线新办, 在线补办: the certificate of the application the 写入码 names.
+async fn pickup(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(req) = serde_json::from_slice::<PickupJson>(&body) else {
+        return bad(&headers, "请求格式不正确：需要 JSON 字段 code、csr");
+    };
+    let Some(csr) = pem_or_der(&req.csr) else {
+        return bad(&headers, "证书请求格式不正确");
+    };
+    match s.ra.pickup_issue(&req.code, &csr).await {
+        Ok(n) => Json(IssuedJson {
+            application_id: n.application_id,
+            serial: n.serial.to_string(),
+            certificate_pem: pem("CERTIFICATE", &n.der),
+        })
+        .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+/// 签章变更: the approved seal image of the proving certificate.
+async fn seal(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let p = match parse(&body) {
+        Ok(p) => p,
+        Err(m) => return bad(&headers, m),
+    };
+    match s
+        .ra
+        .assistant_seal(&p.certificate, &p.nonce, &p.signature)
+        .await
+    {
+        Ok(seal) => Json(serde_json::json!({
+            "application_id": seal.application_id,
+            "sha256": seal.sha256,
+            "png": base64::engine::general_purpose::STANDARD.encode(&seal.png),
+        }))
+        .into_response(),
+        Err(e) => ra_error(&headers, &e),
+    }
+}
+
+/// 签章变更: the seal is in the token: 已完成.
+async fn seal_written(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let p = match parse(&body) {
+        Ok(p) => p,
+        Err(m) => return bad(&headers, m),
+    };
+    let Some(sha256) = p.sha256 else {
+        return bad(&headers, "缺少印章摘要 (sha256)");
+    };
+    match s
+        .ra
+        .assistant_seal_written(&p.certificate, &p.nonce, &p.signature, &sha256)
+        .await
+    {
+        Ok(id) => Json(serde_json::json!({ "application_id": id, "state": "COMPLETED", "state_label": "已完成" }))
+            .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }

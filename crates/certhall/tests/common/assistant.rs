@@ -128,3 +128,43 @@ pub fn token_certificate(app: &TestApp, usb: &Usb, old_serial: &str) -> PathBuf 
     usb.read_certificate(&label, &pem);
     pem
 }
+
+/// The CA operator escrows the key's SO PIN (standard input, never argv);
+/// returns the key's serial.
+pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
+    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
+    let token_serial = slots
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("serial num"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .expect("the token's serial");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
+        .arg("--data-dir")
+        .arg(&app.settings.data_dir)
+        .arg("--database-url")
+        .arg(&app.settings.database_url)
+        .args([
+            "token",
+            "escrow",
+            "--serial",
+            &token_serial,
+            "--mobile",
+            mobile,
+        ])
+        .env("CERTHALL_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"87654321\n").await.unwrap();
+    }
+    let done = child.wait_with_output().await.unwrap();
+    assert!(done.status.success(), "{}", out(&done));
+    assert!(out(&done).contains(&mobile[7..]), "{}", out(&done));
+    token_serial
+}

@@ -164,3 +164,14 @@ pub async fn pay_with_alipay(
     assert!(url.ends_with(&format!("/pay/{order_id}/success")), "{url}");
     Page { status, url, html }
 }
+
+/// A holder signed in through the hand-off link; returns the browser and the
+/// page it lands on.
+pub async fn open_link(app: &TestApp, link: &str, mobile: &str) -> (Browser, Page) {
+    let b = Browser::new(&app.base);
+    b.get(link).await;
+    let page = b
+        .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
+        .await;
+    (b, page)
+}

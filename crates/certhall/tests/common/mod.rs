@@ -137,6 +137,27 @@ impl TestApp {
         out
     }
 
+    /// The applications, their history and orders, and the certificates: what
+    /// a refused business input must leave as it was. (Not the CRLs: moving a
+    /// test clock makes the next one due.)
+    pub async fn business_snapshot(&self) -> String {
+        let mut s = String::new();
+        for sql in [
+            "SELECT COUNT(*) FROM certificates",
+            "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL",
+            "SELECT COUNT(*) FROM applications",
+            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM applications",
+            "SELECT COUNT(*) FROM application_events",
+            "SELECT COUNT(*) FROM orders",
+            "SELECT COUNT(*) FROM pickup_codes",
+            "SELECT COUNT(*) FROM shipments",
+            "SELECT COUNT(*) FROM materials",
+        ] {
+            s.push_str(&format!("{sql} = {}\n", self.scalar(sql).await));
+        }
+        s
+    }
+
     pub async fn spawn_with(db: TestDb, dir: TempDir, settings: Settings) -> TestApp {
         let server = server::start(&settings).await.expect("server starts");
         let base = server.public_url.clone();

@@ -95,6 +95,11 @@ pub const ROUTES: &[(Method, &str, Need)] = &[
         "/admin/applications/{id}/ship",
         Need::Perm(P::Ship),
     ),
+    (
+        Method::POST,
+        "/admin/applications/{id}/pickup-code",
+        Need::Perm(P::Ship),
+    ),
     (Method::GET, "/admin/unlocks", Need::Perm(P::Review)),
     (
         Method::POST,
@@ -183,6 +188,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/applications/{id}/reject", post(review::reject))
         .route("/admin/applications/{id}/release", post(review::release))
         .route("/admin/applications/{id}/ship", post(review::ship))
+        .route(
+            "/admin/applications/{id}/pickup-code",
+            post(review::pickup_code),
+        )
         .route("/admin/unlocks", get(unlocks::page))
         .route("/admin/unlocks/{id}/approve", post(unlocks::approve))
         .route("/admin/unlocks/{id}/reject", post(unlocks::reject))

@@ -219,10 +219,15 @@ struct DetailPage {
     mine: bool,
     can_ship: bool,
     compare: Vec<Compare>,
-    /// A renewal: the comparison is of validity, not of subject.
-    renewal: bool,
-    /// A 注销: the certificate and the reason.
-    revocation: bool,
+    /// What the comparison is of (the business decides): its heading, the
+    /// new column's heading, the badge of a changed row.
+    compare_title: &'static str,
+    new_column: &'static str,
+    changed_badge: &'static str,
+    /// 在线新办, 在线补办: how the key reaches the holder.
+    medium: Option<MediumLine>,
+    /// 签章变更: the material ids of the current seal (if any) and the new one.
+    seal: Option<(Option<String>, Option<String>)>,
     materials: Vec<Material>,
     missing: Vec<String>,
     orders: Vec<OrderLine>,
@@ -230,6 +235,16 @@ struct DetailPage {
     shipment: Option<(String, String, String)>,
     events: Vec<Event>,
     notice: Option<&'static str>,
+}
+
+/// 邮寄 or 自有介质, where to, and whether the certificate is in the key.
+pub struct MediumLine {
+    pub mailed: bool,
+    pub ship_to: String,
+    pub written: Option<String>,
+    pub code_until: Option<String>,
+    /// The operator may make a 写入码 now (mailed, approved, not yet written).
+    pub may_make_code: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -336,12 +351,129 @@ fn revocation_rows(d: &ReviewDetail) -> Vec<Compare> {
     rows
 }
 
+/// 在线补办: the certificate stays as it is, on a new key; the old one is
+/// revoked with the holder's reason.
+fn reissue_rows(d: &ReviewDetail) -> Vec<Compare> {
+    let form = &d.app.form;
+    let reason = form
+        .revoke_reason
+        .parse::<domain::RevocationReason>()
+        .map(|r| format!("{}（{}）", r.label_zh(), r.name()))
+        .unwrap_or_default();
+    let mut rows = vec![Compare {
+        label: "姓名 / 证书名称",
+        old: form.old.common_name.clone(),
+        new: form.old.common_name.clone(),
+        changed: false,
+    }];
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(Compare {
+            label: "单位名称",
+            old: form.old.organization.clone(),
+            new: form.old.organization.clone(),
+            changed: false,
+        });
+    }
+    rows.push(Compare {
+        label: "有效期",
+        old: format!(
+            "{} 至 {}",
+            when(form.old_not_before),
+            when(form.old_not_after)
+        ),
+        new: format!("至 {}（不变）", when(form.old_not_after)),
+        changed: false,
+    });
+    rows.push(Compare {
+        label: "证书介质",
+        old: reason,
+        new: "新介质、新密钥".into(),
+        changed: true,
+    });
+    rows.push(Compare {
+        label: "联系手机",
+        old: String::new(),
+        new: form.fields.contact_mobile.clone(),
+        changed: false,
+    });
+    rows
+}
+
+/// 签章变更: the certificate stays; the seal is compared as pictures below.
+fn seal_rows(d: &ReviewDetail) -> Vec<Compare> {
+    let form = &d.app.form;
+    let mut rows = vec![Compare {
+        label: "姓名 / 证书名称",
+        old: form.old.common_name.clone(),
+        new: form.old.common_name.clone(),
+        changed: false,
+    }];
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(Compare {
+            label: "单位名称",
+            old: form.old.organization.clone(),
+            new: form.old.organization.clone(),
+            changed: false,
+        });
+    }
+    rows.push(Compare {
+        label: "电子印章",
+        old: "原印章（见下图）".into(),
+        new: "新印章（见下图）".into(),
+        changed: true,
+    });
+    rows.push(Compare {
+        label: "联系手机",
+        old: String::new(),
+        new: form.fields.contact_mobile.clone(),
+        changed: false,
+    });
+    rows
+}
+
+/// 在线新办: what the holder asks for; there is no old certificate.
+fn new_rows(d: &ReviewDetail) -> Vec<Compare> {
+    let f = &d.app.form.fields;
+    let row = |label, value: &str| Compare {
+        label,
+        old: String::new(),
+        new: value.to_string(),
+        changed: false,
+    };
+    let mut rows = Vec::new();
+    if d.app.cert_type == ProfileKind::Enterprise {
+        rows.push(row("单位名称", &f.organization));
+        rows.push(row("统一社会信用代码", &f.credit_code));
+        rows.push(row("经办人 / 证书名称", &f.common_name));
+        rows.push(row(
+            "经办人为法定代表人",
+            if d.app.form.agent_is_representative {
+                "是"
+            } else {
+                "否（须提供授权委托书）"
+            },
+        ));
+    } else {
+        // The reviewer compares the full number with the ID card copy.
+        rows.push(row("姓名", &f.common_name));
+        rows.push(row("身份证号", &f.id_number));
+    }
+    rows.push(row("有效期", &format!("{} 年", d.app.form.years)));
+    rows.push(row("联系手机", &f.contact_mobile));
+    rows.push(row("联系邮箱", &f.contact_email));
+    rows
+}
+
 fn compare(d: &ReviewDetail, renewal: Option<&ra::renewal::RenewalTerms>) -> Vec<Compare> {
     if let Some(t) = renewal {
         return renewal_rows(t, d);
     }
-    if d.app.business == domain::Business::Revoke {
-        return revocation_rows(d);
+    match d.app.business {
+        domain::Business::SealChange => return seal_rows(d),
+        domain::Business::Revoke => return revocation_rows(d),
+        domain::Business::Reissue => return reissue_rows(d),
+        domain::Business::New => return new_rows(d),
+        _ => {}
     }
     let old = &d.app.form.old;
     let new = &d.app.form.fields;
@@ -436,7 +568,45 @@ pub async fn detail(
         _ => None,
     };
     let renewal = state.ra.renewal_terms(&d.app).await.unwrap_or_default();
+    let medium = if ra::issuance::picked_up(d.app.business) {
+        match state.ra.pickup_state(&d.app.row).await {
+            Ok(p) => {
+                let t = &d.app.form.ship_to;
+                let mailed = p.medium == ra::forms::Medium::Mail;
+                Some(MediumLine {
+                    mailed,
+                    ship_to: if mailed {
+                        format!("{}，{}，{}", t.name, t.phone, t.address)
+                    } else {
+                        String::new()
+                    },
+                    may_make_code: mailed && p.written_at.is_none(),
+                    written: p.written_at.map(when),
+                    code_until: p.code_until.map(when),
+                })
+            }
+            Err(e) => return error(&f, &e),
+        }
+    } else {
+        None
+    };
+    let seal = if d.app.business == domain::Business::SealChange {
+        let old = match state.ra.current_seal(&d.app.form.old.serial).await {
+            Ok(s) => s,
+            Err(e) => return error(&f, &e),
+        };
+        let new = d
+            .app
+            .materials
+            .iter()
+            .find(|m| m.kind == ra::materials::SEAL_IMAGE)
+            .map(|m| m.id.clone());
+        Some((old, new))
+    } else {
+        None
+    };
     let page = DetailPage {
+        seal,
         id: d.app.row.id.clone(),
         version: d.app.row.version,
         business: d.app.business.name_zh(),
@@ -466,10 +636,34 @@ pub async fn detail(
         mine: d.mine,
         can_ship: f.may("ship")
             && d.app.state == AppState::Approved
-            && ra::shipping::ships(d.app.business),
+            && medium
+                .as_ref()
+                .is_some_and(|m| m.mailed && m.written.is_some()),
         compare: compare(&d, renewal.as_ref()),
-        renewal: renewal.is_some(),
-        revocation: d.app.business == domain::Business::Revoke,
+        compare_title: match d.app.business {
+            _ if renewal.is_some() => "延期前后对比",
+            domain::Business::Revoke => "注销申请",
+            domain::Business::New => "申请信息",
+            domain::Business::Reissue => "补办前后对比",
+            domain::Business::SealChange => "签章变更前后对比",
+            _ => "变更前后对比",
+        },
+        new_column: match d.app.business {
+            _ if renewal.is_some() => "延期后",
+            domain::Business::Revoke | domain::Business::New => "申请",
+            domain::Business::Reissue => "补办后",
+            _ => "申请变更为",
+        },
+        changed_badge: match d.app.business {
+            _ if renewal.is_some() => "延长",
+            domain::Business::Revoke => "注销",
+            domain::Business::Reissue | domain::Business::SealChange => "更换",
+            _ => "已变更",
+        },
+        medium: medium.map(|mut m| {
+            m.may_make_code = m.may_make_code && f.may("ship") && d.app.state == AppState::Approved;
+            m
+        }),
         materials,
         missing,
         orders: d
@@ -651,6 +845,46 @@ pub async fn ship(
 ) -> Response {
     match state.ra.ship(&s.who, &id, &d.carrier, &d.tracking_no).await {
         Ok(()) => see_other(&format!("/admin/applications/{id}?done=shipped")),
+        Err(e) => error(&f, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/pickup.html")]
+struct PickupPage {
+    f: Frame,
+    id: String,
+    code: String,
+    until: String,
+    server: String,
+}
+
+/// 邮寄: a 写入码 for the operator, shown once (never in a URL or a log).
+pub async fn pickup_code(
+    State(state): State<Web>,
+    f: Frame,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.operator_pickup_code(&s.who, &id).await {
+        Ok(code) => {
+            let until = when(state.ra.now_ms() + ra::issuance::CODE_DAYS * 86_400_000);
+            let mut r = page_ok(&PickupPage {
+                id,
+                code,
+                until,
+                server: state.origin.clone(),
+                f: Frame {
+                    nav: "applications",
+                    ..f
+                },
+            });
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            r
+        }
         Err(e) => error(&f, &e),
     }
 }

@@ -13,7 +13,7 @@ use domain::calendar::beijing_minutes;
 use domain::{AppState as St, Business, Msg, ProfileKind};
 use ra::RaError;
 use ra::applications::ApplicationView;
-use ra::forms::{ChangeFields, RenewFields};
+use ra::forms::{ChangeFields, IssueFields, RenewFields};
 use serde::Deserialize;
 
 use super::{SignedIn, error_page, page_ok, render, see_other, status_of};
@@ -183,6 +183,167 @@ fn renew_form_page(
     }
 }
 
+/// 签章变更: the certificate, its current seal, and the contacts (the new seal
+/// and the 采样表 are uploaded next).
+#[derive(Template)]
+#[template(path = "portal/seal_form.html")]
+struct SealFormPage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    fields: RenewFields,
+    /// The material id of the certificate's current seal.
+    current_seal: Option<String>,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    steps: Steps,
+}
+
+impl SealFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+
+    fn old_validity(&self) -> Option<&str> {
+        None
+    }
+
+    fn expired(&self) -> bool {
+        false
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(self.p.t("seal.hint"))
+    }
+}
+
+async fn seal_form_page(
+    state: &AppState,
+    p: Page,
+    app: ApplicationView,
+    fields: RenewFields,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+) -> Result<SealFormPage, Response> {
+    let current_seal = state
+        .ra
+        .current_seal(&app.form.old.serial)
+        .await
+        .map_err(|e| error_page(&p, &e))?;
+    Ok(SealFormPage {
+        enterprise: app.cert_type == ProfileKind::Enterprise,
+        steps: Steps::new(&p, 1, app.row.price_fen == 0),
+        p: p.with_nav("selfservice"),
+        app,
+        fields,
+        current_seal,
+        errors,
+        existing,
+    })
+}
+
+/// 在线新办 and 在线补办: subject and term (new) or what became of the old key
+/// (reissue), and how the key comes.
+#[derive(Template)]
+#[template(path = "portal/issue_form.html")]
+struct IssueFormPage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    reissue: bool,
+    fields: IssueFields,
+    terms: Vec<TermOption>,
+    old_validity: String,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    steps: Steps,
+}
+
+impl IssueFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+
+    fn old_validity(&self) -> Option<&str> {
+        self.reissue.then_some(self.old_validity.as_str())
+    }
+
+    fn expired(&self) -> bool {
+        false
+    }
+
+    fn hint(&self) -> Option<String> {
+        self.reissue.then(|| self.p.t("reissue.same_subject"))
+    }
+
+    fn checked(&self, name: &str, value: &str) -> bool {
+        match name {
+            "medium" => self.fields.medium == value,
+            "revoke_reason" => self.fields.revoke_reason == value,
+            "years" => self.fields.years == value,
+            _ => false,
+        }
+    }
+}
+
+fn issue_form_page(
+    p: Page,
+    app: ApplicationView,
+    fields: IssueFields,
+    errors: BTreeMap<&'static str, String>,
+    existing: bool,
+    now: i64,
+) -> IssueFormPage {
+    let f = &app.form;
+    let reissue = app.business == Business::Reissue;
+    let terms = if reissue {
+        Vec::new()
+    } else {
+        (1..=ra::forms::MAX_YEARS)
+            .map(|years| TermOption {
+                years,
+                price: domain::Fen(f.unit_fen * i64::from(years)).yuan_string(),
+                until: beijing_minutes(domain::renewal::renewed_not_after(now, now, years)),
+            })
+            .collect()
+    };
+    IssueFormPage {
+        enterprise: app.cert_type == ProfileKind::Enterprise,
+        steps: Steps::new(&p, 1, app.row.price_fen == 0),
+        old_validity: format!(
+            "{} — {}",
+            beijing_minutes(f.old_not_before),
+            beijing_minutes(f.old_not_after)
+        ),
+        p: p.with_nav("selfservice"),
+        reissue,
+        app,
+        fields,
+        terms,
+        errors,
+        existing,
+    }
+}
+
+/// The form as the holder last saved it.
+fn issue_fields(app: &ApplicationView) -> IssueFields {
+    let f = &app.form;
+    IssueFields {
+        subject: f.fields.clone(),
+        years: f.years.max(1).to_string(),
+        medium: f.medium.key().to_string(),
+        ship_name: f.ship_to.name.clone(),
+        ship_phone: f.ship_to.phone.clone(),
+        ship_address: f.ship_to.address.clone(),
+        agent_is_representative: if f.agent_is_representative {
+            "on".into()
+        } else {
+            String::new()
+        },
+        revoke_reason: f.revoke_reason.clone(),
+    }
+}
+
 pub async fn form(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
@@ -199,6 +360,38 @@ pub async fn form(
     }
     if app.business == Business::Revoke {
         return super::revoke::form(p, app, Default::default(), BTreeMap::new(), None);
+    }
+    if app.business == Business::SealChange {
+        let fields = RenewFields {
+            years: String::new(),
+            contact_mobile: app.form.fields.contact_mobile.clone(),
+            contact_email: app.form.fields.contact_email.clone(),
+        };
+        return match seal_form_page(
+            &state,
+            p,
+            app,
+            fields,
+            BTreeMap::new(),
+            q.existing.is_some(),
+        )
+        .await
+        {
+            Ok(page) => page_ok(&page),
+            Err(r) => r,
+        };
+    }
+    if matches!(app.business, Business::New | Business::Reissue) {
+        let fields = issue_fields(&app);
+        let now = state.ra.now_ms();
+        return page_ok(&issue_form_page(
+            p,
+            app,
+            fields,
+            BTreeMap::new(),
+            q.existing.is_some(),
+            now,
+        ));
     }
     if app.business == Business::Renew {
         let fields = RenewFields {
@@ -239,6 +432,56 @@ pub async fn save_form(
         Err(e) => return error_page(&p, &e),
     };
     let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    if app.business == Business::SealChange {
+        let fields = RenewFields {
+            years: String::new(),
+            contact_mobile: field("contact_mobile"),
+            contact_email: field("contact_email"),
+        };
+        return match state.ra.save_seal_form(&holder.id, &id, &fields).await {
+            Ok(()) => see_other(&format!("/apply/{id}/materials")),
+            Err(RaError::Form(errors)) => {
+                let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
+                match seal_form_page(&state, p, app, fields, errors, false).await {
+                    Ok(page) => render(StatusCode::BAD_REQUEST, &page),
+                    Err(r) => r,
+                }
+            }
+            Err(e) => error_page(&p, &e),
+        };
+    }
+    if matches!(app.business, Business::New | Business::Reissue) {
+        let fields = IssueFields {
+            subject: ChangeFields {
+                common_name: field("common_name"),
+                organization: field("organization"),
+                credit_code: field("credit_code"),
+                id_number: field("id_number"),
+                contact_mobile: field("contact_mobile"),
+                contact_email: field("contact_email"),
+                reason: String::new(),
+            },
+            years: field("years"),
+            medium: field("medium"),
+            ship_name: field("ship_name"),
+            ship_phone: field("ship_phone"),
+            ship_address: field("ship_address"),
+            agent_is_representative: field("agent_is_representative"),
+            revoke_reason: field("revoke_reason"),
+        };
+        return match state.ra.save_issue_form(&holder.id, &id, &fields).await {
+            Ok(()) => see_other(&format!("/apply/{id}/materials")),
+            Err(RaError::Form(errors)) => {
+                let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
+                let now = state.ra.now_ms();
+                render(
+                    StatusCode::BAD_REQUEST,
+                    &issue_form_page(p, app, fields, errors, false, now),
+                )
+            }
+            Err(e) => error_page(&p, &e),
+        };
+    }
     if app.business == Business::Renew {
         let fields = RenewFields {
             years: field("years"),
@@ -516,4 +759,28 @@ pub async fn done(
         lead,
         steps,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    cert_type: String,
+}
+
+/// 在线新办: opens a draft of the chosen certificate type (or the holder's
+/// draft of that type).
+pub async fn start_new(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Form(f): Form<NewForm>,
+) -> Response {
+    let Ok(cert_type) = f.cert_type.parse::<ProfileKind>() else {
+        return error_page(&p, &RaError::Invalid(Msg::new("请选择机构证书或个人证书")));
+    };
+    match state.ra.start_new(&holder.id, cert_type).await {
+        Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
+        Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
+        Err(e) => error_page(&p, &e),
+    }
 }

@@ -19,6 +19,58 @@ struct Center {
     mobile: String,
     lines: Vec<ApplicationLine>,
     certs: Vec<CertLine>,
+    tokens: Vec<TokenLine>,
+}
+
+/// One of the holder's USB keys (找回密码), with its latest PIN reset request.
+struct TokenLine {
+    serial: String,
+    mobile: String,
+    /// The latest request, in the reader's language, and its tone.
+    state: String,
+    tone: &'static str,
+    /// Why a reviewer refused, or when the PIN was last reset.
+    note: String,
+    /// No request open: 找回密码 may start.
+    may_start: bool,
+}
+
+impl TokenLine {
+    fn new(p: &Page, t: &ra::unlock_portal::HolderToken) -> Self {
+        let state = t.latest.as_ref().map(|r| r.state.as_str());
+        let (zh, en, tone) = match state {
+            Some("PENDING") => ("待审核", "Under review", "info"),
+            Some("APPROVED") => (
+                "已批准：请插入 U 盾，在证书助手中点击“找回密码”完成",
+                "Approved: insert the key and click PIN recovery in the assistant",
+                "ok",
+            ),
+            Some("REJECTED") => ("未通过审核", "Refused", "bad"),
+            Some("USED") => ("已完成", "Done", "ok"),
+            _ => ("—", "—", "info"),
+        };
+        let note = match (state, &t.latest) {
+            (Some("REJECTED"), Some(r)) => r.reason.clone().unwrap_or_default(),
+            _ => t
+                .released_at
+                .map(|at| {
+                    format!(
+                        "{}{}",
+                        p.tr.pick("最近一次找回密码：", "Last PIN reset: "),
+                        ca::asn1time::beijing_minutes(at)
+                    )
+                })
+                .unwrap_or_default(),
+        };
+        TokenLine {
+            serial: t.serial.clone(),
+            mobile: t.mobile_masked.clone(),
+            state: p.tr.pick(zh, en).to_string(),
+            tone,
+            note,
+            may_start: !matches!(state, Some("PENDING" | "APPROVED")),
+        }
+    }
 }
 
 /// One of the holder's certificates, with whether 在线延期 is open for it.
@@ -31,8 +83,10 @@ struct CertLine {
     renewal_open: bool,
     /// Why 在线延期 is not open, in the reader's language.
     renewal_note: String,
-    /// Valid: the holder may ask for 注销.
+    /// Valid: the holder may ask for 注销, 在线补办 or 签章变更.
     revocable: bool,
+    /// The material id of its current e-seal.
+    seal: Option<String>,
 }
 
 impl CertLine {
@@ -55,6 +109,7 @@ impl CertLine {
             tone,
             renewal_open: c.renewal.is_ok(),
             revocable: c.status == "valid",
+            seal: None,
             renewal_note: c
                 .renewal
                 .as_ref()
@@ -75,14 +130,29 @@ pub async fn center(
         Err(e) => return error_page(&p, &e),
     };
     let lines = rows.iter().map(|r| ApplicationLine::new(&p, r)).collect();
-    let certs = match state.ra.certificates_of(&holder.id).await {
-        Ok(c) => c.iter().map(|c| CertLine::new(&p, c)).collect(),
+    let mut certs = Vec::new();
+    match state.ra.certificates_of(&holder.id).await {
+        Ok(all) => {
+            for c in &all {
+                let mut line = CertLine::new(&p, c);
+                line.seal = match state.ra.current_seal(&c.row.serial).await {
+                    Ok(s) => s,
+                    Err(e) => return error_page(&p, &e),
+                };
+                certs.push(line);
+            }
+        }
+        Err(e) => return error_page(&p, &e),
+    }
+    let tokens = match state.ra.tokens_of(&holder.id).await {
+        Ok(t) => t.iter().map(|t| TokenLine::new(&p, t)).collect(),
         Err(e) => return error_page(&p, &e),
     };
     let mobile = domain::Mobile::parse(&holder.mobile)
         .map(|m| m.masked())
         .unwrap_or_default();
     page_ok(&Center {
+        tokens,
         p: p.with_nav("me"),
         mobile,
         lines,
@@ -109,6 +179,21 @@ struct Detail {
     renewal: Option<RenewalLine>,
     /// 注销: the reason given, in the reader's language.
     revocation: Option<String>,
+    /// 在线新办, 在线补办: how the key comes and where it stands.
+    issue: Option<IssueLine>,
+}
+
+/// 在线新办 and 在线补办 in 个人中心.
+pub struct IssueLine {
+    pub mailed: bool,
+    pub ship_to: String,
+    pub written: bool,
+    /// 在线补办: what became of the old key, in the reader's language.
+    pub old_key: Option<String>,
+    /// 自有介质, approved, not written yet: the holder may get a 写入码.
+    pub may_get_code: bool,
+    /// A mailed key is on its way: the holder may confirm receipt.
+    pub may_confirm: bool,
 }
 
 pub struct RenewalLine {
@@ -215,7 +300,45 @@ pub async fn detail(
         })
         .flatten()
         .map(|r| p.t(&format!("revoke.reason.{}", r.name())));
+    let issue = if ra::issuance::picked_up(app.business) {
+        let pickup = match state.ra.pickup_state(&app.row).await {
+            Ok(p) => p,
+            Err(e) => return error_page(&p, &e),
+        };
+        let mailed = pickup.medium == ra::forms::Medium::Mail;
+        let t = &app.form.ship_to;
+        Some(IssueLine {
+            mailed,
+            ship_to: if mailed {
+                format!(
+                    "{}，{}，{}",
+                    t.name,
+                    domain::Mobile::parse(&t.phone)
+                        .map(|m| m.masked())
+                        .unwrap_or_default(),
+                    t.address
+                )
+            } else {
+                String::new()
+            },
+            written: pickup.written_at.is_some(),
+            old_key: (app.business == domain::Business::Reissue)
+                .then(|| match app.form.revoke_reason.as_str() {
+                    "keyCompromise" => Some(p.t("reissue.lost")),
+                    "cessationOfOperation" => Some(p.t("reissue.broken")),
+                    _ => None,
+                })
+                .flatten(),
+            may_get_code: !mailed
+                && app.state == domain::AppState::Approved
+                && pickup.written_at.is_none(),
+            may_confirm: app.state == domain::AppState::Shipped,
+        })
+    } else {
+        None
+    };
     page_ok(&Detail {
+        issue,
         revocation,
         renewal,
         shipment,
@@ -244,7 +367,7 @@ pub async fn cancel(
     }
 }
 
-/// 在线延期 or 注销 from 我的证书: opens (or reopens) the business for one of
+/// 在线延期, 在线补办 or 注销 from 我的证书: opens (or reopens) the business for one of
 /// the holder's own certificates; anyone else's is not found.
 pub async fn start(
     State(state): State<AppState>,
@@ -253,7 +376,9 @@ pub async fn start(
     Path((serial, business)): Path<(String, String)>,
 ) -> Response {
     let business = match business.parse::<domain::Business>() {
-        Ok(b @ (domain::Business::Renew | domain::Business::Revoke)) => b,
+        Ok(
+            b @ (domain::Business::Renew | domain::Business::Revoke | domain::Business::Reissue),
+        ) => b,
         _ => return error_page(&p, &ra::RaError::NotFound),
     };
     let Ok(serial) = domain::Serial::parse(&serial) else {
@@ -262,6 +387,72 @@ pub async fn start(
     match state.ra.start_owned(&holder.id, &serial, business).await {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/pickup.html")]
+struct PickupPage {
+    p: Page,
+    id: String,
+    code: String,
+    until: String,
+    server: String,
+}
+
+/// 自有介质: a 写入码, shown once (never in a URL, a log or the page's cache).
+pub async fn pickup_code(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.holder_pickup_code(&holder.id, &id).await {
+        Ok(code) => {
+            let until = ca::asn1time::beijing_minutes(
+                state.ra.now_ms() + ra::issuance::CODE_DAYS * 86_400_000,
+            );
+            let mut r = page_ok(&PickupPage {
+                p: p.with_nav("me"),
+                id,
+                code,
+                until,
+                server: state.origin.clone(),
+            });
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            r
+        }
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+/// 邮寄: the holder has the key: 已完成.
+pub async fn received(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match state.ra.confirm_receipt(&holder.id, &id).await {
+        Ok(()) => see_other(&format!("/me/applications/{id}")),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+/// 找回密码 for one of the holder's keys: filed (for review, or approved at
+/// once), then back to 个人中心 where the key's line says what to do next.
+pub async fn unlock(
+    State(state): State<AppState>,
+    SignedIn(holder): SignedIn,
+    p: Page,
+    Path(serial): Path<String>,
+) -> Response {
+    match state.ra.portal_unlock(&holder.id, &serial).await {
+        Ok(_) => see_other("/me#tokens"),
         Err(e) => error_page(&p, &e),
     }
 }

@@ -40,6 +40,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/help", get(selfservice::help))
         .route("/handoff/continue", get(handoff::resume))
         .route("/handoff/{token}", get(handoff::open))
+        .route("/apply/new", post(apply::start_new))
         .route("/apply/{id}", get(apply::current_step))
         .route("/apply/{id}/form", get(apply::form).post(apply::save_form))
         .route("/apply/{id}/materials", get(apply::materials))
@@ -54,7 +55,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/me", get(me::center))
         .route("/me/applications/{id}", get(me::detail))
         .route("/me/applications/{id}/cancel", post(me::cancel))
+        .route("/me/applications/{id}/pickup-code", post(me::pickup_code))
+        .route("/me/applications/{id}/received", post(me::received))
         .route("/me/certificates/{serial}/{business}", post(me::start))
+        .route("/me/tokens/{serial}/unlock", post(me::unlock))
         .route("/materials/{id}", get(files::material))
 }
 

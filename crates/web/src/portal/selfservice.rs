@@ -63,7 +63,16 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Response {
         name: p.tr.pick(b.name_zh(), b.name_en()).to_string(),
         blurb: p.t(&format!("ss.blurb.{}", b.key())),
         key: b.key(),
-        open: matches!(b, Business::Change | Business::Renew | Business::Revoke),
+        open: matches!(
+            b,
+            Business::Change
+                | Business::Renew
+                | Business::Revoke
+                | Business::New
+                | Business::Reissue
+                | Business::SealChange
+                | Business::Unlock
+        ),
         lead: p.t(&format!("biz.{}.lead", b.key())),
         steps: (1..=3)
             .map(|n| p.t(&format!("biz.{}.step{n}", b.key())))

@@ -1,0 +1,73 @@
+//! 在线新办 and 在线补办: writing the certificate of an approved application into
+//! a key that holds none of ours yet (the holder's own blank key, or the key
+//! the operator is about to mail). The 写入码 from 个人中心 or the review desk
+//! stands in for the proof an old key would give:
+//!
+//! 1. a key pair under a CKA_ID derived from the code (a rerun with the same
+//!    code finds it again and the server, replaying by application, returns
+//!    the same certificate);
+//! 2. a CSR signed by it, sent with the code;
+//! 3. the certificate, checked against the key, written next to it;
+//! 4. completion reported, proved by the new key.
+
+use crate::Error;
+use crate::change::{PENDING_PREFIX, checkpoint, key_id_for, write_issued};
+use crate::client::Client;
+use crate::token::{KeyKind, Token};
+
+/// How a pickup ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickedUp {
+    pub application_id: String,
+    pub serial: String,
+    /// `COMPLETED`, or `APPROVED` when the key is mailed next.
+    pub state: String,
+}
+
+/// The code as the server reads it: the key's CKA_ID does not depend on how it
+/// was typed.
+fn canonical(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub fn run(token: &Token, client: &Client, code: &str, kind: KeyKind) -> Result<PickedUp, Error> {
+    let canonical = canonical(code);
+    if canonical.len() != 20 {
+        return Err(Error::Usage(
+            "写入码应为 20 位字母和数字（如 ABCD-EFGH-JKMN-PQRS-TVWX）".into(),
+        ));
+    }
+    let id = key_id_for(&format!("pickup:{canonical}"));
+    let (key, made_now) = match token.key_by_id(&id)? {
+        Some(k) => (k, false),
+        None => (
+            token.generate(kind, &id, &format!("{PENDING_PREFIX}pickup"))?,
+            true,
+        ),
+    };
+    checkpoint("keygen");
+    let csr = crate::csr::build(token, &key, "certhall-assistant")?;
+    let issued = match client.pickup(code, &csr) {
+        Ok(issued) => issued,
+        Err(e @ Error::Refused(_)) => {
+            // Nothing was certified for a key made just now: leave the token
+            // as it was.
+            if made_now {
+                token.delete_id(&id)?;
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    checkpoint("issue");
+    let new = write_issued(token, &key, &issued)?;
+    let state = client.complete(&new)?;
+    Ok(PickedUp {
+        application_id: issued.application_id,
+        serial: issued.serial,
+        state,
+    })
+}

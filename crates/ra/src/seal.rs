@@ -1,0 +1,173 @@
+//! 签章变更 after approval: the assistant, proving the certificate's key, fetches
+//! the approved seal image, writes it into the token as a data object bound to
+//! the certificate, and reports it written (naming the image's SHA-256, so what
+//! is reported is what was approved): 已完成. 个人中心 and the review desk show a
+//! certificate's current seal: the image of its latest completed seal change.
+
+use domain::{AppAction, AppState, Business};
+use serde_json::json;
+use store::applications::{self, ApplicationRow};
+use store::materials::MaterialRow;
+
+use crate::assistant::Accept;
+use crate::materials::SEAL_IMAGE;
+use crate::{Msg, Ra, RaError};
+
+/// What the assistant signs to fetch the approved seal.
+pub fn fetch_message(nonce: &str) -> Vec<u8> {
+    format!("certhall-seal:{nonce}").into_bytes()
+}
+
+/// What the assistant signs once the seal is in the token.
+pub fn written_message(nonce: &str, sha256_hex: &str) -> Vec<u8> {
+    format!("certhall-seal-written:{nonce}:{sha256_hex}").into_bytes()
+}
+
+/// The approved seal of a certificate, for the assistant.
+#[derive(Debug, Clone)]
+pub struct ApprovedSeal {
+    pub application_id: String,
+    pub png: bytes::Bytes,
+    pub sha256: String,
+}
+
+impl Ra {
+    async fn approved_seal_change(&self, serial_hex: &str) -> Result<ApplicationRow, RaError> {
+        applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
+            .await?
+            .into_iter()
+            .find(|a| {
+                a.business == Business::SealChange.key() && a.state == AppState::Approved.key()
+            })
+            .ok_or_else(|| {
+                RaError::Conflict(Msg::new(
+                    "该证书没有已审核通过的签章变更申请，请先在网上办理并等待审核通过",
+                ))
+            })
+    }
+
+    /// The seal image material of an application.
+    async fn seal_material(&self, application_id: &str) -> Result<MaterialRow, RaError> {
+        store::materials::current(&mut *self.db.conn().await?, application_id)
+            .await?
+            .into_iter()
+            .find(|m| m.kind == SEAL_IMAGE)
+            .ok_or(RaError::NotFound)
+    }
+
+    /// The approved seal for the proving certificate.
+    pub async fn assistant_seal(
+        &self,
+        certificate: &[u8],
+        nonce: &str,
+        signature: &[u8],
+    ) -> Result<ApprovedSeal, RaError> {
+        let cert = self
+            .prove(
+                certificate,
+                nonce,
+                &fetch_message(nonce),
+                signature,
+                Accept::Valid,
+            )
+            .await?;
+        let app = self.approved_seal_change(&cert.serial).await?;
+        let m = self.seal_material(&app.id).await?;
+        Ok(ApprovedSeal {
+            png: self.blobs.get(&m.blob_key).await?,
+            sha256: m.sha256,
+            application_id: app.id,
+        })
+    }
+
+    /// The seal `sha256_hex` is in the token next to the proving certificate:
+    /// 已完成. Reported twice, the second report changes nothing.
+    pub async fn assistant_seal_written(
+        &self,
+        certificate: &[u8],
+        nonce: &str,
+        signature: &[u8],
+        sha256_hex: &str,
+    ) -> Result<String, RaError> {
+        let cert = self
+            .prove(
+                certificate,
+                nonce,
+                &written_message(nonce, sha256_hex),
+                signature,
+                Accept::Valid,
+            )
+            .await?;
+        let app = match self.approved_seal_change(&cert.serial).await {
+            Ok(a) => a,
+            Err(e) => {
+                // Already reported: the latest completed one says so.
+                if let Some(done) = self.latest_seal_change(&cert.serial).await?
+                    && self.seal_material(&done.id).await?.sha256 == sha256_hex
+                {
+                    return Ok(done.id);
+                }
+                return Err(e);
+            }
+        };
+        if self.seal_material(&app.id).await?.sha256 != sha256_hex {
+            return Err(RaError::Conflict(Msg::new(
+                "写入的印章与审核通过的印章不一致，请重新运行证书助手",
+            )));
+        }
+        let actor = format!("holder:{}", app.holder_id);
+        let mut tx = self.db.begin().await?;
+        self.move_state_in(
+            &mut tx,
+            &app,
+            AppState::Approved,
+            AppAction::Complete,
+            &actor,
+            "新印章已写入证书介质，签章变更办理完成",
+            None,
+        )
+        .await?;
+        store::audit::append(
+            &mut tx,
+            self.now_ms(),
+            &store::audit::Event {
+                actor: &actor,
+                action: "seal.written",
+                object: &app.id,
+                details: json!({ "serial": cert.serial, "sha256": sha256_hex }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        if let Some(h) = store::holders::by_id(&mut *self.db.conn().await?, &app.holder_id).await? {
+            self.notify_holder(&h.mobile, "您的签章变更已办理完成，新印章已写入证书介质。")
+                .await;
+        }
+        Ok(app.id)
+    }
+
+    /// The latest completed 签章变更 of a certificate.
+    async fn latest_seal_change(
+        &self,
+        serial_hex: &str,
+    ) -> Result<Option<ApplicationRow>, RaError> {
+        Ok(
+            applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
+                .await?
+                .into_iter()
+                .filter(|a| {
+                    a.business == Business::SealChange.key() && a.state == AppState::Completed.key()
+                })
+                .max_by_key(|a| a.updated_at),
+        )
+    }
+
+    /// The material id of a certificate's current seal (its latest completed
+    /// 签章变更), if it has one.
+    pub async fn current_seal(&self, serial_hex: &str) -> Result<Option<String>, RaError> {
+        match self.latest_seal_change(serial_hex).await? {
+            Some(app) => Ok(Some(self.seal_material(&app.id).await?.id)),
+            None => Ok(None),
+        }
+    }
+}

@@ -106,7 +106,7 @@ pub async fn approve_as(
             &chrome,
             &format!("{figure}b"),
             desk.approved,
-            &["已审核通过"],
+            &["短信通知申请人"],
         )
         .await;
     chrome.quit().await;

@@ -406,7 +406,7 @@ async fn new_and_reissue_on_sqlite() {
             &chrome,
             "new.01",
             "自助服务 › 在线新办：选择机构证书或个人证书",
-            &["在线新办", "办理机构证书", "办理个人证书"],
+            &["在线新办", "机构证书或个人证书"],
         )
         .await;
     chrome.click("#new-enterprise").await;
@@ -423,7 +423,7 @@ async fn new_and_reissue_on_sqlite() {
             &chrome,
             "new.02",
             "证书信息、有效期（每年 300 元）与领取方式",
-            &["证书信息", "600.00", "自有证书介质"],
+            &["证书信息", "600.00", "领取方式"],
         )
         .await;
     chrome.click("#save-form").await;
@@ -490,7 +490,7 @@ async fn new_and_reissue_on_sqlite() {
             &chrome,
             "new.10",
             "个人中心：审核通过，获取证书写入码",
-            &["审核通过", "获取证书写入码"],
+            &["审核通过", "领取方式", "证书介质"],
         )
         .await;
     chrome.click("#get-code").await;
@@ -520,7 +520,7 @@ async fn new_and_reissue_on_sqlite() {
             &chrome,
             "new.13",
             "个人中心：在线新办已完成，我的证书列出新证书",
-            &["已完成", "我的证书", "在线补办"],
+            &["已完成", "我的证书"],
         )
         .await;
     let index = album.finish().await;
@@ -702,7 +702,7 @@ async fn seal_on_sqlite() {
             &chrome,
             "seal.03",
             "上传透明背景的 PNG 印章与采样表：盖章效果预览",
-            &["盖章效果预览", "电子印章采样表"],
+            &["电子文件签署样张", "电子印章采样表"],
         )
         .await;
     chrome.click("#next").await;

@@ -101,7 +101,11 @@ async fn unlock_from_the_portal(backend: Backend) {
         .to_string();
     reviewer.browser.post(&page, &action, &[]).await;
     let me = b.get("/me").await;
-    assert!(me.has("已批准：请插入 U 盾"), "{}", me.html);
+    assert!(
+        me.has("已批准") && me.has("请插入 U 盾，在证书助手中点击“找回密码”完成"),
+        "{}",
+        me.html
+    );
 
     // The assistant: a fresh code to the same mobile (the one sent while the
     // request waited has run out), the new PIN.

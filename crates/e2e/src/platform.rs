@@ -109,6 +109,37 @@ impl Platform {
             .unwrap()
     }
 
+    /// [`Platform::cli`] with `stdin` on standard input (a secret an operator
+    /// types, never on the command line); fails the test if it fails.
+    pub async fn cli_stdin(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let mut cmd = command(&self.data, &self.db_url, &self.config);
+        cmd.args(["--public-url", &self.base])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let stdin = stdin.to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("certhall runs");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "certhall {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Like [`Platform::cli`], failing the test with stderr if it fails.
     pub async fn cli_ok(&self, args: &[&str]) -> String {
         let out = self.cli(args).await;

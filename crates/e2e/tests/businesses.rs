@@ -755,3 +755,97 @@ async fn seal_on_sqlite() {
     let index = album.finish().await;
     eprintln!("screenshots: {}", index.display());
 }
+
+/// 找回密码 started in 个人中心 for the key reserved for the holder's mobile
+/// (escrowed by the CA's operator), finished in the assistant with a code sent
+/// to that mobile and a new PIN; 个人中心 shows it done. Shots in
+/// target/e2e/unlock/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlock_on_sqlite() {
+    let platform = Platform::start(Backend::Sqlite, None).await;
+    let (usb, _cert, assistant) = holder(&platform, &[]).await;
+    let conf = usb.conf.clone();
+    let serial = usb.serial();
+    platform
+        .cli_stdin(
+            &["token", "escrow", "--serial", &serial, "--mobile", MOBILE],
+            &format!("{}\n", testkit::softhsm::SO_PIN),
+        )
+        .await;
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("unlock", "unlock", "找回密码");
+
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    let signed_in = Instant::now();
+    chrome.goto("/selfservice/unlock").await;
+    chrome.wait_text("预留手机").await;
+    album
+        .page(
+            &chrome,
+            "unlock.01",
+            "自助服务 › 找回密码：在个人中心或证书助手中发起",
+            &["找回密码", "预留手机"],
+        )
+        .await;
+    chrome.click("#my-tokens").await;
+    chrome.wait_text("我的证书介质").await;
+    album
+        .page(
+            &chrome,
+            "unlock.02",
+            "个人中心 › 我的证书介质：预留本手机号的 U 盾",
+            &["我的证书介质", &serial],
+        )
+        .await;
+    chrome.click(&format!("#unlock-{serial}")).await;
+    chrome.wait_text("已批准").await;
+    album
+        .page(
+            &chrome,
+            "unlock.03",
+            "已批准：插入 U 盾，在证书助手中完成",
+            &["证书助手中点击", "介质序列号"],
+        )
+        .await;
+
+    // The assistant: a code to the reserved mobile (a minute after the
+    // sign-in code), then the new PIN.
+    if let Some(wait) = Duration::from_secs(61).checked_sub(signed_in.elapsed()) {
+        tokio::time::sleep(wait).await;
+    }
+    let first = assistant.run(&conf, &["unlock"], "000000\n654321\n").await;
+    assert!(
+        e2e::usb::said(&first).contains("验证码不正确"),
+        "{}",
+        e2e::usb::said(&first)
+    );
+    let code = platform.sms_code(MOBILE);
+    let done = assistant
+        .run(&conf, &["unlock"], &format!("{code}\n654321\n"))
+        .await;
+    assert!(
+        e2e::usb::said(&done).contains("PIN 已重置"),
+        "{}",
+        e2e::usb::said(&done)
+    );
+    let new_pin = assistant
+        .run(&conf, &["status", "--online"], "654321\n")
+        .await;
+    assert!(new_pin.status.success(), "{}", e2e::usb::said(&new_pin));
+
+    // (Not /me#tokens: the browser is there, and a change of fragment alone
+    // does not reload the page.)
+    chrome.goto("/me").await;
+    chrome.wait_text("最近一次找回密码").await;
+    album
+        .page(
+            &chrome,
+            "unlock.04",
+            "找回密码已完成：个人中心记录最近一次找回时间",
+            &["已完成", "最近一次找回密码"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}

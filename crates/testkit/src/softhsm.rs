@@ -144,6 +144,16 @@ impl Token {
         }
     }
 
+    /// The token's serial number, as `pkcs11-tool --list-token-slots` shows it.
+    pub fn serial(&self) -> String {
+        self.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"])
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("serial num"))
+            .and_then(|l| l.split(':').nth(1))
+            .map(|s| s.trim().to_string())
+            .expect("the token's serial")
+    }
+
     /// `pkcs11-tool --list-objects`.
     pub fn objects(&self) -> String {
         self.p11(&["--list-objects"])

@@ -132,13 +132,7 @@ pub fn token_certificate(app: &TestApp, usb: &Usb, old_serial: &str) -> PathBuf 
 /// The CA operator escrows the key's SO PIN (standard input, never argv);
 /// returns the key's serial.
 pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
-    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
-    let token_serial = slots
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("serial num"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(|s| s.trim().to_string())
-        .expect("the token's serial");
+    let token_serial = usb.serial();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
         .arg("--data-dir")
         .arg(&app.settings.data_dir)

@@ -40,17 +40,20 @@ impl TokenLine {
         let state = t.latest.as_ref().map(|r| r.state.as_str());
         let (zh, en, tone) = match state {
             Some("PENDING") => ("待审核", "Under review", "info"),
-            Some("APPROVED") => (
-                "已批准：请插入 U 盾，在证书助手中点击“找回密码”完成",
-                "Approved: insert the key and click PIN recovery in the assistant",
-                "ok",
-            ),
+            Some("APPROVED") => ("已批准", "Approved", "ok"),
             Some("REJECTED") => ("未通过审核", "Refused", "bad"),
             Some("USED") => ("已完成", "Done", "ok"),
             _ => ("—", "—", "info"),
         };
         let note = match (state, &t.latest) {
             (Some("REJECTED"), Some(r)) => r.reason.clone().unwrap_or_default(),
+            (Some("APPROVED"), _) => {
+                p.tr.pick(
+                    "请插入 U 盾，在证书助手中点击“找回密码”完成",
+                    "Insert the key and click PIN recovery in the assistant",
+                )
+                .to_string()
+            }
             _ => t
                 .released_at
                 .map(|at| {

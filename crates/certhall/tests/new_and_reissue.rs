@@ -18,13 +18,13 @@
 mod common;
 
 use common::TestApp;
-use common::assistant::{out, run, token_certificate};
+use common::assistant::{out, run, run_with, token_certificate};
 use common::browser::{Browser, Page};
 use common::flow::pay_with_alipay;
 use common::holder;
 use domain::calendar::{add_years, civil};
 use testkit::openssl;
-use testkit::softhsm::Token as Usb;
+use testkit::softhsm::{MODULE, Token as Usb};
 use testkit::{Backend, on_both_databases};
 
 const ORG: &str = "合肥新办科技有限公司";
@@ -285,8 +285,24 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
         out(&again)
     );
     let serial = openssl::serial_of(&pem);
+    // 我的证书 (also linked from 证书查询) offers what it can take now, and says
+    // why 在线延期 is not open yet.
     let me = b.get("/me").await;
     assert!(me.has(&format!("id=\"cert-{serial}\"")), "{}", me.html);
+    for business in ["change", "seal-change", "reissue", "revoke"] {
+        assert!(
+            me.has(&format!("id=\"{business}-{serial}\"")),
+            "{business}: {}",
+            me.html
+        );
+    }
+    assert!(
+        !me.has(&format!("id=\"renew-{serial}\"")) && me.has("起可办理"),
+        "{}",
+        me.html
+    );
+    let query = b.get("/query").await;
+    assert!(query.has("id=\"my-certificates-link\""), "{}", query.html);
     (b, serial, usb)
 }
 
@@ -488,13 +504,85 @@ async fn new_by_post(backend: Backend) {
         .post(&desk, &format!("/admin/applications/{id}/pickup-code"), &[])
         .await;
     let code = element(&code_page, "pickup-code");
-    let usb = Usb::new("mailed-key");
-    let done = run(&usb, &app, &["pickup", "--code", &code], None).await;
+    // The operator initialises a blank key for the holder (its SO PIN held by
+    // the CA for 找回密码 to the holder's mobile), then writes it.
+    let usb = Usb::new("counter-spare");
+    let otp = common::staff::code(&op.secret, 1).await;
+    let init = run_with(
+        &usb,
+        &app,
+        &[
+            "token",
+            "init",
+            "--label",
+            "mailed",
+            "--mobile",
+            mobile,
+            "--operator",
+            "post.operator",
+        ],
+        &format!("{}\n{otp}\n246810\n", common::staff::PASSWORD),
+        None,
+    )
+    .await;
+    assert!(init.status.success(), "{}", out(&init));
+    let done = run_with(
+        &usb,
+        &app,
+        &["--token", "mailed", "pickup", "--code", &code],
+        "246810\n",
+        None,
+    )
+    .await;
     assert!(done.status.success(), "{}", out(&done));
     assert!(out(&done).contains("请在后台登记发货"), "{}", out(&done));
     assert_eq!(state_of(&app, &id).await, "APPROVED");
-    let pem = token_certificate(&app, &usb, "none");
+    let serial = out(&done)
+        .split("序列号 ")
+        .nth(1)
+        .and_then(|rest| rest.split('）').next())
+        .expect("the assistant names the serial")
+        .to_string();
+    let p11 = |args: &[&str]| {
+        let mut all = vec![
+            "--module",
+            MODULE,
+            "--token-label",
+            "mailed",
+            "--login",
+            "--pin",
+            "246810",
+        ];
+        all.extend_from_slice(args);
+        usb.tool("pkcs11-tool", &all)
+    };
+    let objects = p11(&["--list-objects"]);
+    assert_eq!(
+        objects.matches("Certificate Object").count(),
+        1,
+        "{objects}"
+    );
+    assert!(objects.contains("never extractable"), "{objects}");
+    let der = app.path("mailed.der");
+    p11(&[
+        "--read-object",
+        "--type",
+        "cert",
+        "--label",
+        &format!("certhall {serial}"),
+        "--output-file",
+        der.to_str().unwrap(),
+    ]);
+    let pem = app.path("mailed.pem");
+    openssl::der_to_pem(&der, &pem);
     assert!(openssl::subject_utf8(&pem).contains("王五"));
+    let chain = app.chain_file().await;
+    openssl::ok(&[
+        "verify",
+        "-CAfile",
+        chain.to_str().unwrap(),
+        pem.to_str().unwrap(),
+    ]);
 
     // Shipping: a malformed number is refused, then 已发货.
     let desk = op.browser.get(&format!("/admin/applications/{id}")).await;
@@ -549,7 +637,27 @@ async fn new_by_post(backend: Backend) {
         .await;
     assert!(finished.has("id=\"status\">已完成"), "{}", finished.html);
     assert_eq!(state_of(&app, &id).await, "COMPLETED");
+    // The key is the holder's in 个人中心: its certificate, and 找回密码 for it.
+    let me = b.get("/me").await;
+    assert!(
+        me.has(&format!("id=\"cert-{serial}\""))
+            && me.has(&format!("id=\"token-{}\"", usb_serial(&usb))),
+        "{}",
+        me.html
+    );
     app.server.stop().await;
 }
 
 on_both_databases!(new_then_reissue, new_by_post);
+
+/// The serial of the key the operator initialised (the second token).
+fn usb_serial(usb: &Usb) -> String {
+    let slots = usb.tool("pkcs11-tool", &["--module", MODULE, "--list-token-slots"]);
+    let at = slots.find("mailed").expect("the initialised key is listed");
+    slots[at..]
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("serial num"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .expect("its serial")
+}

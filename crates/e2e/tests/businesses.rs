@@ -794,7 +794,8 @@ async fn unlock_on_sqlite() {
             &chrome,
             "unlock.02",
             "个人中心 › 我的证书介质：预留本手机号的 U 盾",
-            &["我的证书介质", &serial],
+            // (Not the serial: random hex, which Tesseract may misread.)
+            &["我的证书介质", "介质序列号", "预留手机"],
         )
         .await;
     chrome.click(&format!("#unlock-{serial}")).await;

@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long, default_value = "change")]
         business: String,
     },
+    /// Measure the hot paths side by side with nginx (and, to come, OpenSSL and
+    /// cfssl) in one run on this machine; prints one table (docs/PERFORMANCE.md).
+    Bench(commands::bench::BenchArgs),
     /// Run the sandbox payment gateway (Alipay and WeChat Pay protocols) on its
     /// own and print the configuration that points a server at it.
     Paysim {
@@ -219,6 +222,7 @@ impl Cli {
                 key,
                 business,
             } => commands::handoff::run(&settings, &cert, &key, &business).await,
+            Command::Bench(args) => commands::bench::run(&args).await,
             Command::Paysim {
                 listen,
                 base,

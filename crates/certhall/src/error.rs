@@ -30,6 +30,8 @@ pub enum AppError {
     },
     #[error("the audit log is broken at entry {seq}: {reason}")]
     AuditBroken { seq: i64, reason: String },
+    #[error("bench: {0}")]
+    Bench(String),
 }
 
 impl AppError {

@@ -1,6 +1,7 @@
 //! The CLI commands other than `serve`. They print results to stdout and
 //! explanations to stderr; logs go to stderr too.
 
+pub mod bench;
 pub mod ca;
 pub mod handoff;
 pub mod paysim;

@@ -1,0 +1,112 @@
+//! Our side: the real `certhall serve` (this very binary) on loopback, with its
+//! data (SQLite, the CA made on first start) in the scratch directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::bench_error;
+use super::peers::free_port;
+use crate::AppError;
+
+pub struct Server {
+    child: Child,
+    exe: PathBuf,
+    data: PathBuf,
+    pub base: String,
+}
+
+impl Server {
+    pub async fn start(scratch: &Path) -> Result<Server, AppError> {
+        let exe = std::env::current_exe().map_err(|e| bench_error(e.to_string()))?;
+        let data = scratch.join("ours");
+        let port = free_port()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(scratch.join("ours.log"))
+            .map_err(|e| bench_error(e.to_string()))?;
+        let child = Command::new(&exe)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--public-url", &base, "serve", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env("CERTHALL_LOG", "warn")
+            .env_remove("CERTHALL_DATABASE_URL")
+            .env_remove("CERTHALL_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| bench_error(format!("certhall serve: {e}")))?;
+        let server = Server {
+            child,
+            exe,
+            data,
+            base,
+        };
+        let started = Instant::now();
+        let health = format!("{}/healthz", server.base);
+        loop {
+            if let Ok(r) = reqwest::get(&health).await
+                && r.status().is_success()
+            {
+                return Ok(server);
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                return Err(bench_error(format!(
+                    "certhall serve did not come up (see {})",
+                    scratch.join("ours.log").display()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `certhall ARGS` on the server's data; its standard output.
+    pub fn cli(&self, args: &[&str]) -> Result<String, AppError> {
+        let out = Command::new(&self.exe)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["--public-url", &self.base])
+            .args(args)
+            .env("CERTHALL_LOG", "warn")
+            .env_remove("CERTHALL_DATABASE_URL")
+            .env_remove("CERTHALL_CONFIG")
+            .output()
+            .map_err(|e| bench_error(e.to_string()))?;
+        if !out.status.success() {
+            return Err(bench_error(format!(
+                "certhall {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The server's resident memory, in MB.
+    pub fn rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            })
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,143 @@
+//! The one table `certhall bench` prints.
+
+use super::Plan;
+
+/// One benchmark: our figure against a peer's from the same run.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub ours: f64,
+    pub peer_name: String,
+    pub peer: f64,
+    /// Our figure over the peer's must reach this (NaN: reported, no target).
+    pub target_ratio: f64,
+    /// For memory rows: the most we may use (the ratio column is unused).
+    pub limit: Option<f64>,
+    /// Tail latency of our side, when measured.
+    pub p99_ms: Option<f64>,
+}
+
+impl Row {
+    pub fn ratio(&self) -> f64 {
+        self.ours / self.peer
+    }
+
+    pub fn memory(name: &str, mb: f64, limit: f64) -> Row {
+        Row {
+            name: name.into(),
+            ours: mb,
+            peer_name: String::new(),
+            peer: f64::NAN,
+            target_ratio: f64::NAN,
+            limit: Some(limit),
+            p99_ms: None,
+        }
+    }
+
+    /// `pass`, `miss`, or `—` for a figure without a target.
+    pub fn verdict(&self) -> &'static str {
+        let ok = match self.limit {
+            Some(l) if l.is_nan() => return "—",
+            Some(l) => self.ours < l,
+            None if self.target_ratio.is_nan() => return "—",
+            None => self.ratio() >= self.target_ratio,
+        };
+        if ok { "pass" } else { "miss" }
+    }
+
+    fn target(&self) -> String {
+        match self.limit {
+            Some(l) if l.is_nan() => "—".into(),
+            Some(l) => format!("< {l:.0}"),
+            None if self.target_ratio.is_nan() => "—".into(),
+            None => format!("≥ {:.2}×", self.target_ratio),
+        }
+    }
+}
+
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        "—".into()
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Columns as a terminal shows them: CJK characters take two cells.
+fn cells(s: &str) -> usize {
+    s.chars().map(|c| if c >= '\u{2E80}' { 2 } else { 1 }).sum()
+}
+
+fn left(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(cells(s))))
+}
+
+pub fn print(rows: &[Row], plan: &Plan) {
+    println!(
+        "certhall bench: {} s per load, {} connections, {} wrk threads; ratios are ours / peer's, measured in this run",
+        plan.duration.as_secs(),
+        plan.connections,
+        plan.threads
+    );
+    println!(
+        "{:<38} {:>10} {:>9} {:<22} {:>10} {:>7} {:>8} {:>5}",
+        "benchmark", "ours", "p99 ms", "peer", "peer's", "ratio", "target", ""
+    );
+    for r in rows {
+        let ratio = if r.limit.is_some() {
+            "—".to_string()
+        } else {
+            format!("{:.2}", r.ratio())
+        };
+        println!(
+            "{} {:>10} {:>9} {:<22} {:>10} {:>7} {:>8} {:>5}",
+            left(&r.name, 38),
+            num(r.ours),
+            r.p99_ms.map(num).unwrap_or_else(|| "—".into()),
+            if r.peer_name.is_empty() {
+                "—"
+            } else {
+                &r.peer_name
+            },
+            num(r.peer),
+            ratio,
+            r.target(),
+            r.verdict()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ours: f64, peer: f64, target: f64) -> Row {
+        Row {
+            name: "x".into(),
+            ours,
+            peer_name: "nginx".into(),
+            peer,
+            target_ratio: target,
+            limit: None,
+            p99_ms: None,
+        }
+    }
+
+    #[test]
+    fn wide_characters_take_two_cells() {
+        assert_eq!(cells("自助服务 GET"), 12);
+        assert_eq!(left("自助", 6), "自助  ");
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(row(30.0, 100.0, 0.25).verdict(), "pass");
+        assert_eq!(row(20.0, 100.0, 0.25).verdict(), "miss");
+        assert_eq!(row(20.0, 100.0, f64::NAN).verdict(), "—");
+        assert_eq!(Row::memory("m", 40.0, 50.0).verdict(), "pass");
+        assert_eq!(Row::memory("m", 60.0, 50.0).verdict(), "miss");
+        assert_eq!(Row::memory("m", 60.0, f64::NAN).verdict(), "—");
+    }
+}

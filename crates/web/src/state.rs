@@ -19,8 +19,23 @@ pub struct Branding {
     pub assistant_build: Option<std::path::PathBuf>,
 }
 
+/// What every handler and middleware gets. Cloned several times per request
+/// (each `from_fn_with_state` layer and `State` extractor takes its own copy),
+/// so a clone is one reference count: under load, cloning the fields one by
+/// one (three shared counters bounced between cores, and a `String`) was
+/// about 15% of an OCSP answer's CPU (perf, docs/PERFORMANCE.md).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub authority: Arc<Authority>,
     pub ra: Arc<Ra>,
     pub branding: Arc<Branding>,
@@ -42,13 +57,13 @@ impl AppState {
             .split_once("://")
             .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or("")))
             .unwrap_or_default();
-        AppState {
+        AppState(Arc::new(Shared {
             authority,
             ra,
             branding: Arc::new(branding),
             metrics: crate::metrics::handle(),
             secure_cookies: public_url.starts_with("https://"),
             origin,
-        }
+        }))
     }
 }

@@ -75,6 +75,11 @@ fn left(s: &str, width: usize) -> String {
 }
 
 pub fn print(rows: &[Row], plan: &Plan) {
+    if cfg!(debug_assertions) {
+        println!(
+            "(a debug build: these figures only show that the benchmarks run; measure a release build)"
+        );
+    }
     println!(
         "certhall bench: {} s per load, {} connections, {} wrk threads; ratios are ours / peer's, measured in this run",
         plan.duration.as_secs(),

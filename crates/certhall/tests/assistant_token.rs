@@ -743,15 +743,7 @@ async fn unlock_after_review() {
     );
 
     // The reviewer approves it.
-    let page = reviewer.browser.get("/admin/unlocks").await;
-    let action = page
-        .html
-        .split("action=\"")
-        .map(|a| a.split('"').next().unwrap())
-        .find(|a| a.ends_with("/approve"))
-        .unwrap_or_else(|| panic!("no request listed: {}", page.html))
-        .to_string();
-    let done = reviewer.browser.post(&page, &action, &[]).await;
+    let done = common::staff::approve_first_unlock(&reviewer).await;
     assert!(done.has("已处理"), "{}", done.html);
     assert!(last_sms_text(&app, "13812345678").contains("审核通过"));
 

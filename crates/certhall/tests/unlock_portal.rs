@@ -91,15 +91,7 @@ async fn unlock_from_the_portal(backend: Backend) {
     );
 
     // Approved in the back office; the holder is told where to finish.
-    let page = reviewer.browser.get("/admin/unlocks").await;
-    let action = page
-        .html
-        .split("action=\"")
-        .map(|a| a.split('"').next().unwrap())
-        .find(|a| a.ends_with("/approve"))
-        .unwrap_or_else(|| panic!("no request listed: {}", page.html))
-        .to_string();
-    reviewer.browser.post(&page, &action, &[]).await;
+    common::staff::approve_first_unlock(&reviewer).await;
     let me = b.get("/me").await;
     assert!(
         me.has("已批准") && me.has("请插入 U 盾，在证书助手中点击“找回密码”完成"),

@@ -353,15 +353,10 @@ impl Ra {
         id: &str,
         typed: &crate::forms::IssueFields,
     ) -> Result<(), RaError> {
-        let app = self.application(holder_id, id).await?;
-        let reissue = match app.business {
-            Business::New => false,
-            Business::Reissue => true,
-            _ => return Err(RaError::NotFound),
-        };
-        if !app.state.editable() {
-            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
-        }
+        let app = self
+            .editable(holder_id, id, &[Business::New, Business::Reissue])
+            .await?;
+        let reissue = app.business == Business::Reissue;
         let choice = typed
             .validate(app.cert_type, reissue)
             .map_err(RaError::Form)?;
@@ -403,18 +398,10 @@ impl Ra {
         id: &str,
         fields: &crate::forms::RenewFields,
     ) -> Result<(), RaError> {
-        let app = self.application(holder_id, id).await?;
-        if app.business != Business::SealChange {
-            return Err(RaError::NotFound);
-        }
-        if !app.state.editable() {
-            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
-        }
-        let typed = crate::forms::RenewFields {
-            years: "1".into(),
-            ..fields.clone()
-        };
-        let (_, mobile, email) = typed.validate().map_err(RaError::Form)?;
+        let app = self
+            .editable(holder_id, id, &[Business::SealChange])
+            .await?;
+        let (mobile, email) = fields.validate_contacts().map_err(RaError::Form)?;
         let mut form = app.form.clone();
         form.fields.contact_mobile = mobile;
         form.fields.contact_email = email;
@@ -492,13 +479,7 @@ impl Ra {
         id: &str,
         fields: &ChangeFields,
     ) -> Result<(), RaError> {
-        let app = self.application(holder_id, id).await?;
-        if app.business != Business::Change {
-            return Err(RaError::NotFound);
-        }
-        if !app.state.editable() {
-            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
-        }
+        let app = self.editable(holder_id, id, &[Business::Change]).await?;
         let clean = fields
             .validate(app.cert_type, &app.form.old)
             .map_err(RaError::Form)?;
@@ -519,13 +500,7 @@ impl Ra {
         id: &str,
         fields: &crate::forms::RenewFields,
     ) -> Result<(), RaError> {
-        let app = self.application(holder_id, id).await?;
-        if app.business != Business::Renew {
-            return Err(RaError::NotFound);
-        }
-        if !app.state.editable() {
-            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
-        }
+        let app = self.editable(holder_id, id, &[Business::Renew]).await?;
         let (years, mobile, email) = fields.validate().map_err(RaError::Form)?;
         let mut form = app.form.clone();
         form.years = years;
@@ -545,6 +520,25 @@ impl Ra {
             ));
         }
         self.store_form(id, &form, price).await
+    }
+
+    /// The holder's application of one of `businesses` while its form may be
+    /// edited: `NotFound` for another business (or holder), a conflict once
+    /// submitted.
+    async fn editable(
+        &self,
+        holder_id: &str,
+        id: &str,
+        businesses: &[Business],
+    ) -> Result<ApplicationView, RaError> {
+        let app = self.application(holder_id, id).await?;
+        if !businesses.contains(&app.business) {
+            return Err(RaError::NotFound);
+        }
+        if !app.state.editable() {
+            return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
+        }
+        Ok(app)
     }
 
     async fn store_form(

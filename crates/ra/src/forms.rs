@@ -174,7 +174,11 @@ impl IssueFields {
                     errors.insert("revoke_reason", Msg::new("请选择原证书介质的情况"));
                 }
             }
-            contacts(&self.subject, &mut subject, &mut errors);
+            (subject.contact_mobile, subject.contact_email) = contacts(
+                &self.subject.contact_mobile,
+                &self.subject.contact_email,
+                &mut errors,
+            );
         } else {
             subject = self.subject.check_subject(cert_type, &mut errors);
             years = match self.years.trim().parse::<u32>() {
@@ -245,18 +249,24 @@ impl IssueFields {
     }
 }
 
-/// The contact mobile (required) and e-mail (optional) of `typed`, into `out`.
-fn contacts(typed: &ChangeFields, out: &mut ChangeFields, errors: &mut FieldErrors) {
-    match Mobile::parse(&typed.contact_mobile) {
-        Ok(v) => out.contact_mobile = v.as_str().to_string(),
-        Err(e) => note(errors, "contact_mobile", e),
-    }
-    if !typed.contact_email.trim().is_empty() {
-        match Email::parse(&typed.contact_email) {
-            Ok(v) => out.contact_email = v.to_string(),
+/// The contact mobile (required) and e-mail (optional), normalised; the error of
+/// each wrong one goes into `errors`.
+fn contacts(mobile: &str, email: &str, errors: &mut FieldErrors) -> (String, String) {
+    let mobile = match Mobile::parse(mobile) {
+        Ok(v) => v.as_str().to_string(),
+        Err(e) => {
+            note(errors, "contact_mobile", e);
+            String::new()
+        }
+    };
+    let mut out = String::new();
+    if !email.trim().is_empty() {
+        match Email::parse(email) {
+            Ok(v) => out = v.to_string(),
             Err(e) => note(errors, "contact_email", e),
         }
     }
+    (mobile, out)
 }
 
 /// The longest term a holder may buy at once.
@@ -288,22 +298,20 @@ impl RenewFields {
                 0
             }
         };
-        let mobile = match Mobile::parse(&self.contact_mobile) {
-            Ok(v) => v.as_str().to_string(),
-            Err(e) => {
-                note(&mut errors, "contact_mobile", e);
-                String::new()
-            }
-        };
-        let mut email = String::new();
-        if !self.contact_email.trim().is_empty() {
-            match Email::parse(&self.contact_email) {
-                Ok(v) => email = v.to_string(),
-                Err(e) => note(&mut errors, "contact_email", e),
-            }
-        }
+        let (mobile, email) = contacts(&self.contact_mobile, &self.contact_email, &mut errors);
         if errors.is_empty() {
             Ok((years, mobile, email))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The contacts alone (签章变更, which has no term), normalised.
+    pub fn validate_contacts(&self) -> Result<(String, String), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let found = contacts(&self.contact_mobile, &self.contact_email, &mut errors);
+        if errors.is_empty() {
+            Ok(found)
         } else {
             Err(errors)
         }
@@ -389,7 +397,8 @@ impl ChangeFields {
                 Err(e) => note(errors, "id_number", e),
             },
         }
-        contacts(self, &mut out, errors);
+        (out.contact_mobile, out.contact_email) =
+            contacts(&self.contact_mobile, &self.contact_email, errors);
         out
     }
 

@@ -222,6 +222,16 @@ async fn status(
     }
 }
 
+/// The certificate made for an application, as the assistant reads it.
+fn issued(n: ra::assistant::NewCertificate) -> Response {
+    Json(IssuedJson {
+        application_id: n.application_id,
+        serial: n.serial.to_string(),
+        certificate_pem: pem("CERTIFICATE", &n.der),
+    })
+    .into_response()
+}
+
 #[derive(Serialize)]
 struct IssuedJson {
     application_id: String,
@@ -242,12 +252,7 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: axum::body::
         .assistant_issue(&p.certificate, &p.nonce, &p.signature, &csr)
         .await
     {
-        Ok(n) => Json(IssuedJson {
-            application_id: n.application_id,
-            serial: n.serial.to_string(),
-            certificate_pem: pem("CERTIFICATE", &n.der),
-        })
-        .into_response(),
+        Ok(n) => issued(n),
         Err(e) => ra_error(&headers, &e),
     }
 }
@@ -393,12 +398,7 @@ async fn pickup(
         return bad(&headers, "证书请求格式不正确");
     };
     match s.ra.pickup_issue(&req.code, &csr).await {
-        Ok(n) => Json(IssuedJson {
-            application_id: n.application_id,
-            serial: n.serial.to_string(),
-            certificate_pem: pem("CERTIFICATE", &n.der),
-        })
-        .into_response(),
+        Ok(n) => issued(n),
         Err(e) => ra_error(&headers, &e),
     }
 }

@@ -190,3 +190,17 @@ pub async fn sign_in_at(app: &TestApp, name: &str, secret: &[u8], now_ms: i64) -
         browser,
     }
 }
+
+/// `reviewer` approves the first PIN reset waiting on /admin/unlocks; returns
+/// the page after.
+pub async fn approve_first_unlock(reviewer: &Staff) -> Page {
+    let page = reviewer.browser.get("/admin/unlocks").await;
+    let action = page
+        .html
+        .split("action=\"")
+        .map(|a| a.split('"').next().unwrap())
+        .find(|a| a.ends_with("/approve"))
+        .unwrap_or_else(|| panic!("no request listed: {}", page.html))
+        .to_string();
+    reviewer.browser.post(&page, &action, &[]).await
+}

@@ -164,8 +164,16 @@ pub enum StaffCommand {
     },
     /// A new set-up link: the old password and authenticator stop working.
     Reset { name: String },
-    /// Disable an account and end its sessions.
+    /// Disable an account, end its sessions and revoke its API keys.
     Disable { name: String },
+    /// A key for the issuing API (POST /api/v1/ca/issue), acting for an
+    /// operator account; printed once, only its hash is kept.
+    ApiKey {
+        name: String,
+        /// The system that will use the key (shown in the audit log).
+        #[arg(long)]
+        label: String,
+    },
     /// List the accounts.
     List,
 }

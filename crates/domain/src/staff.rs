@@ -40,6 +40,9 @@ pub enum Perm {
     ViewAudit,
     /// Initialise USB keys for holders and hold their SO PINs in escrow.
     InitTokens,
+    /// Issue certificates directly, through the issuing API (an integrator's
+    /// RA that did its own vetting).
+    Issue,
 }
 
 impl Role {
@@ -79,7 +82,12 @@ impl Role {
             Role::Reviewer => matches!(perm, P::ViewApplications | P::Review | P::ViewCertificates),
             Role::Operator => matches!(
                 perm,
-                P::ViewApplications | P::Ship | P::ViewCertificates | P::Revoke | P::InitTokens
+                P::ViewApplications
+                    | P::Ship
+                    | P::ViewCertificates
+                    | P::Revoke
+                    | P::InitTokens
+                    | P::Issue
             ),
             Role::Finance => matches!(perm, P::ViewFinance | P::ActFinance),
             Role::Admin => matches!(

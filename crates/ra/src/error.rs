@@ -42,6 +42,9 @@ pub enum RaError {
     /// The staff member's role does not allow it (403).
     #[error("没有权限进行此操作")]
     Forbidden,
+    /// An API request without a working key (401).
+    #[error("API 密钥无效或已停用")]
+    BadApiKey,
     /// Staff sign-in refused; one message for every reason.
     #[error("{}", crate::staff::SIGNIN_FAILED)]
     SignInFailed,
@@ -81,6 +84,7 @@ impl RaError {
             RaError::NotFound => Msg::new("未找到该记录"),
             RaError::Forbidden => Msg::new("没有权限进行此操作"),
             RaError::SignInFailed => Msg::new(crate::staff::SIGNIN_FAILED),
+            RaError::BadApiKey => Msg::new("API 密钥无效或已停用"),
             RaError::SmsFailed(_) => Msg::new("短信发送失败，请稍后再试"),
             RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
                 Msg::new("服务器内部错误，请稍后重试")

@@ -8,6 +8,7 @@
 //! the same thing twice. Repository functions take `&mut AnyConnection`, so callers
 //! decide what runs in one transaction.
 
+pub mod api_keys;
 pub mod applications;
 pub mod audit;
 pub mod ca_keys;

@@ -13,6 +13,7 @@ mod csrf;
 mod error;
 mod health;
 pub mod i18n;
+mod issue_api;
 pub mod metrics;
 mod page;
 mod pages;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(query::routes())
         .merge(api::routes())
         .merge(assistant_api::routes())
+        .merge(issue_api::routes())
         .merge(portal::routes(upload_limit))
         .merge(pay::routes(upload_limit))
         .merge(admin::guarded(state.clone()))

@@ -64,7 +64,15 @@ pub async fn run(settings: &Settings, cmd: StaffCommand) -> Result<(), AppError>
         }
         StaffCommand::Disable { name } => {
             accounts::disable(&db, now_ms(), &name, &by).await?;
-            println!("{name} disabled; their sessions are ended");
+            println!("{name} disabled; their sessions are ended and API keys revoked");
+            Ok(())
+        }
+        StaffCommand::ApiKey { name, label } => {
+            let key = ra::staff::api_keys::create(&db, now_ms(), &name, &label, &by).await?;
+            eprintln!(
+                "API key for {name} ({label}); shown once, send it as `Authorization: Bearer …`:"
+            );
+            println!("{key}");
             Ok(())
         }
         StaffCommand::List => {

@@ -103,6 +103,8 @@ pub async fn reset(db: &Db, now: i64, name: &str, by: &str) -> Result<String, Ra
         json!({ "name": name }),
         async |tx| {
             staff::reset(tx, &row.id, &random::hash(&token), now + SETUP_TTL_MS).await?;
+            // A reset answers a lost or leaked credential: the API keys go too.
+            store::api_keys::revoke_all(tx, &row.id, now).await?;
             Ok(())
         },
     )
@@ -122,6 +124,7 @@ pub async fn disable(db: &Db, now: i64, name: &str, by: &str) -> Result<(), RaEr
         json!({ "name": name }),
         async |tx| {
             staff::disable(tx, &row.id, now).await?;
+            store::api_keys::revoke_all(tx, &row.id, now).await?;
             Ok(())
         },
     )

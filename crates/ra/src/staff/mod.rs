@@ -8,6 +8,7 @@
 //! (lock-out) and per client address (rate limit).
 
 pub mod accounts;
+pub mod api_keys;
 pub mod totp;
 
 use domain::{Perm, Role};

@@ -96,7 +96,7 @@ pub(crate) fn status_of(e: &RaError) -> StatusCode {
         RaError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         RaError::Upload(_) => StatusCode::UNPROCESSABLE_ENTITY,
         RaError::Handoff(_) | RaError::Forbidden => StatusCode::FORBIDDEN,
-        RaError::SignInFailed => StatusCode::UNAUTHORIZED,
+        RaError::SignInFailed | RaError::BadApiKey => StatusCode::UNAUTHORIZED,
         RaError::SmsFailed(_) | RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

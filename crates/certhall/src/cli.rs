@@ -63,8 +63,8 @@ pub enum Command {
         #[arg(long, default_value = "change")]
         business: String,
     },
-    /// Measure the hot paths side by side with nginx (and, to come, OpenSSL and
-    /// cfssl) in one run on this machine; prints one table (docs/PERFORMANCE.md).
+    /// Measure the hot paths side by side with OpenSSL, cfssl and nginx in one
+    /// run on this machine; prints one table (docs/PERFORMANCE.md).
     Bench(commands::bench::BenchArgs),
     /// Run the sandbox payment gateway (Alipay and WeChat Pay protocols) on its
     /// own and print the configuration that points a server at it.
@@ -230,7 +230,7 @@ impl Cli {
                 key,
                 business,
             } => commands::handoff::run(&settings, &cert, &key, &business).await,
-            Command::Bench(args) => commands::bench::run(&args).await,
+            Command::Bench(args) => commands::bench::run(&settings, &args).await,
             Command::Paysim {
                 listen,
                 base,

@@ -36,6 +36,6 @@ pub mod shipments;
 pub mod sms;
 pub mod staff;
 
-pub use db::{Backend, Db, Lock, Tx};
+pub use db::{Backend, Db, Lock, Tx, redact_url};
 pub use error::StoreError;
 pub use sqlx::AnyConnection;

@@ -33,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use admin::{Need, ROUTES as ADMIN_ROUTES};
 pub use error::WebError;
+pub use session::COOKIE as SESSION_COOKIE;
 pub use state::{AppState, Branding};
 
 /// The whole HTTP surface.

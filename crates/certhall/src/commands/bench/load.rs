@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use base64::Engine;
-
 use super::ours::Server;
 use super::peers::Nginx;
 use super::{Plan, Row, bench_error};
@@ -21,7 +19,7 @@ pub struct Measured {
 
 /// wrk's figures from its `--latency` report; an error if any answer was not
 /// 2xx/3xx (a benchmark of errors measures nothing).
-fn parse_wrk(out: &str) -> Result<Measured, String> {
+pub fn parse_wrk(out: &str) -> Result<Measured, String> {
     if let Some(line) = out.lines().find(|l| l.contains("Non-2xx or 3xx responses")) {
         return Err(line.trim().to_string());
     }
@@ -52,25 +50,77 @@ fn parse_wrk(out: &str) -> Result<Measured, String> {
     Ok(Measured { rps, p99_ms })
 }
 
-/// wrk with the plan's settings against `url` (`script`: a Lua file).
-fn wrk(plan: &Plan, url: &str, script: Option<&Path>) -> Result<Measured, AppError> {
-    let mut cmd = Command::new("wrk");
-    cmd.arg(format!("-t{}", plan.threads))
-        .arg(format!("-c{}", plan.connections))
-        .arg(format!("-d{}s", plan.duration.as_secs()))
-        .arg("--latency");
-    if let Some(s) = script {
-        cmd.arg("-s").arg(s);
-    }
-    let out = cmd
-        .arg(url)
-        .output()
-        .map_err(|e| bench_error(format!("wrk: {e}")))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    parse_wrk(&text).map_err(|why| bench_error(format!("wrk {url}: {why}")))
+/// One wrk run with the plan's duration and threads.
+pub struct Wrk<'a> {
+    pub url: &'a str,
+    pub connections: u32,
+    /// A Lua file (a POST body, headers, or no probe connection).
+    pub script: Option<&'a Path>,
+    /// `Name: value` headers.
+    pub headers: Vec<String>,
 }
 
-async fn fetch(req: reqwest::RequestBuilder) -> Result<Vec<u8>, AppError> {
+impl<'a> Wrk<'a> {
+    pub fn get(plan: &Plan, url: &'a str) -> Wrk<'a> {
+        Wrk {
+            url,
+            connections: plan.connections,
+            script: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn script(mut self, script: &'a Path) -> Self {
+        self.script = Some(script);
+        self
+    }
+
+    pub fn run(&self, plan: &Plan) -> Result<Measured, AppError> {
+        let mut cmd = Command::new("wrk");
+        cmd.arg(format!("-t{}", plan.threads.min(self.connections)))
+            .arg(format!("-c{}", self.connections))
+            .arg(format!("-d{}s", plan.duration.as_secs()))
+            .arg("--latency");
+        for h in &self.headers {
+            cmd.arg("-H").arg(h);
+        }
+        if let Some(s) = self.script {
+            cmd.arg("-s").arg(s);
+        }
+        let out = cmd
+            .arg(self.url)
+            .output()
+            .map_err(|e| bench_error(format!("wrk: {e}")))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        parse_wrk(&text).map_err(|why| bench_error(format!("wrk {}: {why}", self.url)))
+    }
+}
+
+/// A wrk script that POSTs the file `body` with these headers. `no_probe`
+/// keeps wrk from opening its probe connection (one that sends nothing),
+/// which sends `openssl ocsp` into a busy loop (perf-anchors.md).
+pub fn post_script(
+    path: &Path,
+    body: &Path,
+    headers: &[(&str, &str)],
+    no_probe: bool,
+) -> Result<(), AppError> {
+    let mut lua = format!(
+        "local f = assert(io.open(\"{}\", \"rb\"))\nwrk.method = \"POST\"\nwrk.body = f:read(\"*a\")\nf:close()\n",
+        body.display()
+    );
+    for (name, value) in headers {
+        lua.push_str(&format!("wrk.headers[\"{name}\"] = \"{value}\"\n"));
+    }
+    if no_probe {
+        lua.push_str(
+            "wrk.resolve = function(host, service) wrk.addrs = wrk.lookup(host, service) end\n",
+        );
+    }
+    std::fs::write(path, lua).map_err(|e| bench_error(e.to_string()))
+}
+
+pub async fn fetch(req: reqwest::RequestBuilder) -> Result<Vec<u8>, AppError> {
     let r = req.send().await.map_err(|e| bench_error(e.to_string()))?;
     if !r.status().is_success() {
         return Err(bench_error(format!("{} answered {}", r.url(), r.status())));
@@ -82,7 +132,7 @@ async fn fetch(req: reqwest::RequestBuilder) -> Result<Vec<u8>, AppError> {
 }
 
 /// One comparison: ours against nginx serving `body`.
-fn against_nginx(
+pub fn against_nginx(
     plan: &Plan,
     nginx: &Nginx,
     name: &str,
@@ -91,178 +141,59 @@ fn against_nginx(
     file: &str,
     target: f64,
 ) -> Result<Row, AppError> {
-    let peer = wrk(plan, &nginx.file(file, body)?, None)?;
-    Ok(Row {
-        name: name.into(),
-        ours: ours.rps,
-        peer_name: format!("nginx, {} B file", body.len()),
-        peer: peer.rps,
-        target_ratio: target,
-        limit: None,
-        p99_ms: Some(ours.p99_ms),
-    })
+    let url = nginx.file(file, body)?;
+    let peer = Wrk::get(plan, &url).run(plan)?;
+    let mut row = Row::new(
+        name,
+        ours.rps,
+        format!("nginx, {} B file", body.len()),
+        peer.rps,
+        target,
+    );
+    row.p99_ms = Some(ours.p99_ms);
+    Ok(row)
 }
 
-/// 自助服务 (图 2.2), anonymous, against nginx: ≥ 25% of its rate.
+/// 自助服务 (图 2.2), anonymous, and 个人中心 signed in, against nginx
+/// serving the same bytes: at least 25% and 10% of its rate, p99 < 20 ms.
 pub async fn pages(
     plan: &Plan,
     ours: &Server,
     nginx: &Nginx,
-    _scratch: &Path,
+    db_label: &str,
+    session: &str,
 ) -> Result<Vec<Row>, AppError> {
-    let url = format!("{}/selfservice", ours.base);
-    let body = fetch(reqwest::Client::new().get(&url)).await?;
-    let measured = wrk(plan, &url, None)?;
-    Ok(vec![against_nginx(
-        plan,
-        nginx,
-        "自助服务 GET (req/s)",
-        measured,
-        &body,
-        "selfservice.html",
-        0.25,
-    )?])
-}
-
-fn openssl(args: &[&str]) -> Result<String, AppError> {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .map_err(|e| bench_error(format!("openssl: {e}")))?;
-    if !out.status.success() {
-        return Err(bench_error(format!(
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// A certificate of ours for a fresh P-256 key: its PEM file and serial.
-fn certificate(ours: &Server, dir: &Path, name: &str) -> Result<(String, String), AppError> {
-    let key = dir.join(format!("{name}.key"));
-    let csr = dir.join(format!("{name}.csr"));
-    openssl(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        &key.display().to_string(),
-        "-subj",
-        &format!("/CN={name}"),
-        "-out",
-        &csr.display().to_string(),
-    ])?;
-    let pem = ours.cli(&[
-        "ca",
-        "issue",
-        "--csr",
-        &csr.display().to_string(),
-        "--profile",
-        "enterprise",
-        "--cn",
-        name,
-        "--org",
-        "性能测试有限公司",
-        "--credit-code",
-        "91110108551385082Q",
-    ])?;
-    let file = dir.join(format!("{name}.pem"));
-    std::fs::write(&file, pem).map_err(|e| bench_error(e.to_string()))?;
-    let file = file.display().to_string();
-    let serial = openssl(&["x509", "-in", &file, "-noout", "-serial"])?
-        .trim()
-        .trim_start_matches("serial=")
-        .to_string();
-    Ok((file, serial))
-}
-
-/// OCSP, GET and POST, for a good and a revoked certificate, against nginx
-/// serving an answer of the same size: ≥ 50% of its rate.
-pub async fn ocsp(
-    plan: &Plan,
-    ours: &Server,
-    nginx: &Nginx,
-    scratch: &Path,
-) -> Result<Vec<Row>, AppError> {
-    let dir = scratch.join("ocsp");
-    std::fs::create_dir_all(&dir).map_err(|e| bench_error(e.to_string()))?;
-    let http = reqwest::Client::new();
-    let issuing_der = fetch(http.get(format!("{}/pki/issuing.crt", ours.base))).await?;
-    let issuing = dir.join("issuing");
-    std::fs::write(issuing.with_extension("der"), issuing_der)
-        .map_err(|e| bench_error(e.to_string()))?;
-    openssl(&[
-        "x509",
-        "-inform",
-        "DER",
-        "-in",
-        &issuing.with_extension("der").display().to_string(),
-        "-out",
-        &issuing.with_extension("pem").display().to_string(),
-    ])?;
-    let (good, _) = certificate(ours, &dir, "good")?;
-    let (revoked, serial) = certificate(ours, &dir, "revoked")?;
-    ours.cli(&["ca", "revoke", &serial, "--reason", "keyCompromise"])?;
     let mut rows = Vec::new();
-    for (status, cert) in [("good", &good), ("revoked", &revoked)] {
-        let req = dir.join(format!("{status}.req"));
-        openssl(&[
-            "ocsp",
-            "-issuer",
-            &issuing.with_extension("pem").display().to_string(),
-            "-cert",
-            cert,
-            "-no_nonce",
-            "-reqout",
-            &req.display().to_string(),
-        ])?;
-        let req_der = std::fs::read(&req).map_err(|e| bench_error(e.to_string()))?;
-        let post_url = format!("{}/pki/ocsp", ours.base);
-        let answer = fetch(
-            http.post(&post_url)
-                .header("content-type", "application/ocsp-request")
-                .body(req_der.clone()),
-        )
-        .await?;
-        let script = dir.join(format!("{status}.lua"));
-        std::fs::write(
-            &script,
-            format!(
-                "local f = assert(io.open(\"{}\", \"rb\"))\nwrk.method = \"POST\"\nwrk.body = f:read(\"*a\")\nf:close()\nwrk.headers[\"Content-Type\"] = \"application/ocsp-request\"\n",
-                req.display()
-            ),
-        )
-        .map_err(|e| bench_error(e.to_string()))?;
-        let post = wrk(plan, &post_url, Some(&script))?;
-        rows.push(against_nginx(
+    let cookie = format!("Cookie: {}={session}", web::SESSION_COOKIE);
+    for (name, path, cookie, target) in [
+        ("自助服务", "/selfservice", None, 0.25),
+        ("个人中心", "/me", Some(cookie), 0.10),
+    ] {
+        let url = format!("{}{path}", ours.base);
+        let mut req = reqwest::Client::new().get(&url);
+        if let Some(c) = &cookie {
+            req = req.header("cookie", c.trim_start_matches("Cookie: "));
+        }
+        let body = fetch(req).await?;
+        if path == "/me" && !String::from_utf8_lossy(&body).contains("seed-app-") {
+            return Err(bench_error(
+                "个人中心 does not show the seeded holder's applications",
+            ));
+        }
+        let mut load = Wrk::get(plan, &url);
+        load.headers.extend(cookie);
+        let measured = load.run(plan)?;
+        let mut row = against_nginx(
             plan,
             nginx,
-            &format!("OCSP POST, {status} (resp/s)"),
-            post,
-            &answer,
-            &format!("ocsp-{status}.der"),
-            0.5,
-        )?);
-        let encoded = base64::engine::general_purpose::STANDARD
-            .encode(&req_der)
-            .replace('+', "%2B")
-            .replace('/', "%2F")
-            .replace('=', "%3D");
-        let get = wrk(plan, &format!("{}/pki/ocsp/{encoded}", ours.base), None)?;
-        rows.push(against_nginx(
-            plan,
-            nginx,
-            &format!("OCSP GET, {status} (resp/s)"),
-            get,
-            &answer,
-            &format!("ocsp-{status}.der"),
-            0.5,
-        )?);
+            &format!("{name} GET, {db_label} (req/s)"),
+            measured,
+            &body,
+            &format!("page{}.html", path.replace('/', "-")),
+            target,
+        )?;
+        row.p99_limit_ms = Some(20.0);
+        rows.push(row);
     }
     Ok(rows)
 }

@@ -1,5 +1,6 @@
 //! Our side: the real `certhall serve` (this very binary) on loopback, with its
-//! data (SQLite, the CA made on first start) in the scratch directory.
+//! data (SQLite or a scratch PostgreSQL database, the CA made on first start)
+//! in the scratch directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,25 +9,41 @@ use std::time::{Duration, Instant};
 use super::bench_error;
 use super::peers::free_port;
 use crate::AppError;
+use crate::config::{Config, Overrides, Settings};
 
 pub struct Server {
     child: Child,
     exe: PathBuf,
-    data: PathBuf,
+    pub settings: Settings,
     pub base: String,
 }
 
 impl Server {
-    pub async fn start(scratch: &Path) -> Result<Server, AppError> {
+    /// `certhall serve` on data in `scratch/<name>`, on `database_url` (SQLite
+    /// in the data directory when `None`).
+    pub async fn start(
+        scratch: &Path,
+        name: &str,
+        database_url: Option<&str>,
+    ) -> Result<Server, AppError> {
         let exe = std::env::current_exe().map_err(|e| bench_error(e.to_string()))?;
-        let data = scratch.join("ours");
+        let data = scratch.join(name);
         let port = free_port()?;
         let base = format!("http://127.0.0.1:{port}");
-        let log = std::fs::File::create(scratch.join("ours.log"))
+        let settings = Config::default()
+            .resolve(Overrides {
+                data_dir: Some(data.clone()),
+                database_url: database_url.map(str::to_string),
+                listen: None,
+                public_url: Some(base.clone()),
+            })
             .map_err(|e| bench_error(e.to_string()))?;
+        let log_file = scratch.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_file).map_err(|e| bench_error(e.to_string()))?;
         let child = Command::new(&exe)
             .arg("--data-dir")
             .arg(&data)
+            .args(["--database-url", &settings.database_url])
             .args(["--public-url", &base, "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .env("CERTHALL_LOG", "warn")
@@ -39,7 +56,7 @@ impl Server {
         let server = Server {
             child,
             exe,
-            data,
+            settings,
             base,
         };
         let started = Instant::now();
@@ -53,7 +70,7 @@ impl Server {
             if started.elapsed() > Duration::from_secs(120) {
                 return Err(bench_error(format!(
                     "certhall serve did not come up (see {})",
-                    scratch.join("ours.log").display()
+                    log_file.display()
                 )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -64,7 +81,8 @@ impl Server {
     pub fn cli(&self, args: &[&str]) -> Result<String, AppError> {
         let out = Command::new(&self.exe)
             .arg("--data-dir")
-            .arg(&self.data)
+            .arg(&self.settings.data_dir)
+            .args(["--database-url", &self.settings.database_url])
             .args(["--public-url", &self.base])
             .args(args)
             .env("CERTHALL_LOG", "warn")
@@ -108,5 +126,15 @@ impl Drop for Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// The time as the server sees it (the system clock).
+    pub fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
     }
 }

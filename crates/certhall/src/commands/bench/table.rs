@@ -15,23 +15,48 @@ pub struct Row {
     pub limit: Option<f64>,
     /// Tail latency of our side, when measured.
     pub p99_ms: Option<f64>,
+    /// The most p99 may be, when it has a target.
+    pub p99_limit_ms: Option<f64>,
+    /// The ratio must stay at or below the target (memory against a peer's).
+    pub lower_is_better: bool,
 }
 
 impl Row {
+    /// Ours against a peer: the ratio must reach `target` (NaN: no target).
+    pub fn new(
+        name: impl Into<String>,
+        ours: f64,
+        peer_name: impl Into<String>,
+        peer: f64,
+        target: f64,
+    ) -> Row {
+        Row {
+            name: name.into(),
+            ours,
+            peer_name: peer_name.into(),
+            peer,
+            target_ratio: target,
+            limit: None,
+            p99_ms: None,
+            p99_limit_ms: None,
+            lower_is_better: false,
+        }
+    }
+
     pub fn ratio(&self) -> f64 {
         self.ours / self.peer
     }
 
     pub fn memory(name: &str, mb: f64, limit: f64) -> Row {
         Row {
-            name: name.into(),
-            ours: mb,
-            peer_name: String::new(),
-            peer: f64::NAN,
-            target_ratio: f64::NAN,
             limit: Some(limit),
-            p99_ms: None,
+            ..Row::new(name, mb, "", f64::NAN, f64::NAN)
         }
+    }
+
+    /// A figure that failed to be measured: shown, and a miss.
+    pub fn failed(name: impl Into<String>, why: &str) -> Row {
+        Row::new(name, f64::NAN, format!("failed: {why}"), f64::NAN, 1.0)
     }
 
     /// `pass`, `miss`, or `—` for a figure without a target.
@@ -40,9 +65,14 @@ impl Row {
             Some(l) if l.is_nan() => return "—",
             Some(l) => self.ours < l,
             None if self.target_ratio.is_nan() => return "—",
+            None if self.lower_is_better => self.ratio() <= self.target_ratio,
             None => self.ratio() >= self.target_ratio,
         };
-        if ok { "pass" } else { "miss" }
+        let fast_enough = match (self.p99_ms, self.p99_limit_ms) {
+            (Some(p99), Some(limit)) => p99 < limit,
+            _ => true,
+        };
+        if ok && fast_enough { "pass" } else { "miss" }
     }
 
     fn target(&self) -> String {
@@ -50,6 +80,7 @@ impl Row {
             Some(l) if l.is_nan() => "—".into(),
             Some(l) => format!("< {l:.0}"),
             None if self.target_ratio.is_nan() => "—".into(),
+            None if self.lower_is_better => format!("≤ {:.2}×", self.target_ratio),
             None => format!("≥ {:.2}×", self.target_ratio),
         }
     }
@@ -86,9 +117,28 @@ pub fn print(rows: &[Row], plan: &Plan) {
         plan.connections,
         plan.threads
     );
+    let name_w = rows
+        .iter()
+        .map(|r| cells(&r.name))
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let peer_w = rows
+        .iter()
+        .map(|r| cells(&r.peer_name))
+        .max()
+        .unwrap_or(4)
+        .max(4);
     println!(
-        "{:<38} {:>10} {:>9} {:<22} {:>10} {:>7} {:>8} {:>5}",
-        "benchmark", "ours", "p99 ms", "peer", "peer's", "ratio", "target", ""
+        "{} {:>10} {:>9} {} {:>10} {:>7} {:>8} {:>5}",
+        left("benchmark", name_w),
+        "ours",
+        "p99 ms",
+        left("peer", peer_w),
+        "peer's",
+        "ratio",
+        "target",
+        ""
     );
     for r in rows {
         let ratio = if r.limit.is_some() {
@@ -97,15 +147,18 @@ pub fn print(rows: &[Row], plan: &Plan) {
             format!("{:.2}", r.ratio())
         };
         println!(
-            "{} {:>10} {:>9} {:<22} {:>10} {:>7} {:>8} {:>5}",
-            left(&r.name, 38),
+            "{} {:>10} {:>9} {} {:>10} {:>7} {:>8} {:>5}",
+            left(&r.name, name_w),
             num(r.ours),
             r.p99_ms.map(num).unwrap_or_else(|| "—".into()),
-            if r.peer_name.is_empty() {
-                "—"
-            } else {
-                &r.peer_name
-            },
+            left(
+                if r.peer_name.is_empty() {
+                    "—"
+                } else {
+                    &r.peer_name
+                },
+                peer_w
+            ),
             num(r.peer),
             ratio,
             r.target(),
@@ -119,15 +172,7 @@ mod tests {
     use super::*;
 
     fn row(ours: f64, peer: f64, target: f64) -> Row {
-        Row {
-            name: "x".into(),
-            ours,
-            peer_name: "nginx".into(),
-            peer,
-            target_ratio: target,
-            limit: None,
-            p99_ms: None,
-        }
+        Row::new("x", ours, "nginx", peer, target)
     }
 
     #[test]
@@ -144,5 +189,15 @@ mod tests {
         assert_eq!(Row::memory("m", 40.0, 50.0).verdict(), "pass");
         assert_eq!(Row::memory("m", 60.0, 50.0).verdict(), "miss");
         assert_eq!(Row::memory("m", 60.0, f64::NAN).verdict(), "—");
+        let mut slow = row(30.0, 100.0, 0.25);
+        slow.p99_ms = Some(25.0);
+        slow.p99_limit_ms = Some(20.0);
+        assert_eq!(slow.verdict(), "miss");
+        let mut lean = row(10.0, 100.0, 0.2);
+        lean.lower_is_better = true;
+        assert_eq!(lean.verdict(), "pass");
+        lean.ours = 30.0;
+        assert_eq!(lean.verdict(), "miss");
+        assert_eq!(Row::failed("x", "no PostgreSQL").verdict(), "miss");
     }
 }

@@ -165,9 +165,27 @@ impl Ra {
     /// The material id of a certificate's current seal (its latest completed
     /// 签章变更), if it has one.
     pub async fn current_seal(&self, serial_hex: &str) -> Result<Option<String>, RaError> {
-        match self.latest_seal_change(serial_hex).await? {
-            Some(app) => Ok(Some(self.seal_material(&app.id).await?.id)),
-            None => Ok(None),
-        }
+        Ok(self
+            .current_seals(&[serial_hex.to_string()])
+            .await?
+            .remove(serial_hex))
+    }
+
+    /// [`Self::current_seal`] of several certificates in one query: serial →
+    /// material id, for those that have a seal.
+    pub async fn current_seals(
+        &self,
+        serials: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, RaError> {
+        let rows = store::applications::latest_material_of(
+            &mut *self.db.conn().await?,
+            serials,
+            Business::SealChange.key(),
+            AppState::Completed.key(),
+            SEAL_IMAGE,
+        )
+        .await?;
+        // Oldest first: a later seal change replaces an earlier one.
+        Ok(rows.into_iter().collect())
     }
 }

@@ -41,8 +41,11 @@ impl Ra {
     }
 
     /// The keys registered with the holder's mobile.
-    pub async fn tokens_of(&self, holder_id: &str) -> Result<Vec<HolderToken>, RaError> {
-        let mobile = self.holder_mobile(holder_id).await?;
+    pub async fn tokens_of(
+        &self,
+        holder: &holders::HolderRow,
+    ) -> Result<Vec<HolderToken>, RaError> {
+        let mobile = Mobile::parse(&holder.mobile).map_err(|_| RaError::NotFound)?;
         let mut conn = self.db.conn().await?;
         let mut out = Vec::new();
         for row in escrow::for_mobile(&mut conn, mobile.as_str()).await? {

@@ -251,3 +251,35 @@ pub async fn events(
     .fetch_all(conn)
     .await?)
 }
+
+/// For each of these certificates that has one, the material `kind` of its
+/// latest application of `business` in `state` (a seal change's image): as
+/// (certificate serial, material id). One query for a page listing several
+/// certificates.
+pub async fn latest_material_of(
+    conn: &mut AnyConnection,
+    serials: &[String],
+    business: &str,
+    state: &str,
+    kind: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    if serials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..serials.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "SELECT a.cert_serial, m.id FROM applications a \
+         JOIN materials m ON m.application_id = a.id AND m.kind = $3 AND m.replaced_at IS NULL \
+         WHERE a.business = $1 AND a.state = $2 AND a.cert_serial IN ({}) \
+         ORDER BY a.updated_at, a.id",
+        list.join(", ")
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business)
+        .bind(state)
+        .bind(kind);
+    for s in serials {
+        q = q.bind(s);
+    }
+    Ok(q.fetch_all(conn).await?)
+}

@@ -138,9 +138,12 @@ pub async fn of_holder(
     holder_id: &str,
 ) -> Result<Vec<CertificateRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM certificates WHERE cert_der IS NOT NULL AND (\
-           serial IN (SELECT cert_serial FROM applications WHERE holder_id = $1) \
-           OR request_id IN (SELECT 'application:' || id FROM applications WHERE holder_id = $1)) \
+        "SELECT {COLUMNS} FROM certificates WHERE cert_der IS NOT NULL AND serial IN (\
+           SELECT cert_serial FROM applications WHERE holder_id = $1 AND cert_serial IS NOT NULL \
+           UNION \
+           SELECT c.serial FROM applications a \
+             JOIN certificates c ON c.request_id = 'application:' || a.id \
+           WHERE a.holder_id = $1) \
          ORDER BY not_before DESC, serial"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 
 use crate::StoreError;
+use crate::holders::HolderRow;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -37,16 +38,54 @@ pub async fn live(
     id_hash: &str,
     now: i64,
     idle_since: i64,
-) -> Result<Option<SessionRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id_hash, holder_id, data, created_at, seen_at, expires_at FROM sessions \
-         WHERE id_hash = $1 AND expires_at > $2 AND seen_at > $3",
+) -> Result<Option<(SessionRow, Option<HolderRow>)>, StoreError> {
+    // One query for the session and its holder: every signed-in page starts here.
+    let row: Option<LiveRow> = sqlx::query_as(
+        "SELECT s.id_hash, s.holder_id, s.data, s.created_at, s.seen_at, s.expires_at, \
+           h.mobile, h.created_at AS holder_created_at, h.last_sign_in_at \
+         FROM sessions s LEFT JOIN holders h ON h.id = s.holder_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.seen_at > $3",
     )
     .bind(id_hash)
     .bind(now)
     .bind(idle_since)
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    Ok(row.map(|r| {
+        let holder = match (&r.holder_id, r.mobile, r.holder_created_at) {
+            (Some(id), Some(mobile), Some(created_at)) => Some(HolderRow {
+                id: id.clone(),
+                mobile,
+                created_at,
+                last_sign_in_at: r.last_sign_in_at,
+            }),
+            _ => None,
+        };
+        (
+            SessionRow {
+                id_hash: r.id_hash,
+                holder_id: r.holder_id,
+                data: r.data,
+                created_at: r.created_at,
+                seen_at: r.seen_at,
+                expires_at: r.expires_at,
+            },
+            holder,
+        )
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveRow {
+    id_hash: String,
+    holder_id: Option<String>,
+    data: String,
+    created_at: i64,
+    seen_at: i64,
+    expires_at: i64,
+    mobile: Option<String>,
+    holder_created_at: Option<i64>,
+    last_sign_in_at: Option<i64>,
 }
 
 pub async fn touch(conn: &mut AnyConnection, id_hash: &str, now: i64) -> Result<(), StoreError> {

@@ -54,15 +54,12 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
         let id_hash = hash(&token);
         let now = state.ra.now_ms();
         if let Ok(mut conn) = state.ra.db.conn().await
-            && let Ok(Some(row)) = sessions::live(&mut conn, &id_hash, now, now - IDLE_MS).await
+            && let Ok(Some((row, holder))) =
+                sessions::live(&mut conn, &id_hash, now, now - IDLE_MS).await
         {
             if now - row.seen_at > TOUCH_EVERY_MS {
                 let _ = sessions::touch(&mut conn, &id_hash, now).await;
             }
-            let holder = match &row.holder_id {
-                Some(id) => store::holders::by_id(&mut conn, id).await.ok().flatten(),
-                None => None,
-            };
             session = Session {
                 id_hash: Some(id_hash),
                 holder,

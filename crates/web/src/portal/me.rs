@@ -133,21 +133,24 @@ pub async fn center(
         Err(e) => return error_page(&p, &e),
     };
     let lines = rows.iter().map(|r| ApplicationLine::new(&p, r)).collect();
-    let mut certs = Vec::new();
-    match state.ra.certificates_of(&holder.id).await {
-        Ok(all) => {
-            for c in &all {
-                let mut line = CertLine::new(&p, c);
-                line.seal = match state.ra.current_seal(&c.row.serial).await {
-                    Ok(s) => s,
-                    Err(e) => return error_page(&p, &e),
-                };
-                certs.push(line);
-            }
-        }
+    let all = match state.ra.certificates_of(&holder.id).await {
+        Ok(all) => all,
         Err(e) => return error_page(&p, &e),
-    }
-    let tokens = match state.ra.tokens_of(&holder.id).await {
+    };
+    let serials: Vec<String> = all.iter().map(|c| c.row.serial.clone()).collect();
+    let mut seals = match state.ra.current_seals(&serials).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&p, &e),
+    };
+    let certs = all
+        .iter()
+        .map(|c| {
+            let mut line = CertLine::new(&p, c);
+            line.seal = seals.remove(&c.row.serial);
+            line
+        })
+        .collect();
+    let tokens = match state.ra.tokens_of(&holder).await {
         Ok(t) => t.iter().map(|t| TokenLine::new(&p, t)).collect(),
         Err(e) => return error_page(&p, &e),
     };

@@ -109,7 +109,12 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        // CERTHALL_BENCH_KEEP=1 leaves the databases and logs for a profiler.
+        if std::env::var_os("CERTHALL_BENCH_KEEP").is_some() {
+            eprintln!("kept {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 

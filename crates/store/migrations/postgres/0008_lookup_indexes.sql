@@ -1,0 +1,6 @@
+-- Found by `certhall bench` with 100,000 applications stored: 个人中心 looks up
+-- the applications of each of the holder's certificates (its seal, open
+-- businesses), and PIN recovery the keys reserved for a mobile; both scanned
+-- the whole table.
+CREATE INDEX applications_cert ON applications (cert_serial, created_at);
+CREATE INDEX token_escrow_mobile ON token_escrow (mobile);

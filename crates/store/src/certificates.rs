@@ -221,21 +221,30 @@ pub struct RevokedEntry {
 }
 
 /// Revoked certificates of an issuer that have not yet expired at `now` (RFC 5280
-/// lets a CRL drop entries once the certificate has expired).
-pub async fn revoked_unexpired(
+/// lets a CRL drop entries once the certificate has expired), in revocation
+/// order, handed to `each` one by one as the database yields them: a million
+/// entries are never held as rows at once. The count.
+pub async fn each_revoked_unexpired(
     conn: &mut AnyConnection,
     issuer_id: &str,
     now: i64,
-) -> Result<Vec<RevokedEntry>, StoreError> {
-    Ok(sqlx::query_as(
+    mut each: impl FnMut(&str, i64, i64),
+) -> Result<usize, StoreError> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query_as::<_, (String, i64, i64)>(
         "SELECT serial, revoked_at, revocation_reason FROM certificates \
          WHERE issuer_id = $1 AND revoked_at IS NOT NULL AND not_after > $2 \
          ORDER BY revocation_seq",
     )
     .bind(issuer_id)
     .bind(now)
-    .fetch_all(conn)
-    .await?)
+    .fetch(conn);
+    let mut n = 0;
+    while let Some((serial, revoked_at, reason)) = rows.try_next().await? {
+        each(&serial, revoked_at, reason);
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Public search (证书查询): by organisation name, holder name or credit code, exact

@@ -29,18 +29,31 @@ pub struct CrlMeta {
 /// How many CRLs to keep (older ones are only useful for forensics, and large).
 const KEEP: i64 = 5;
 
-pub async fn insert(conn: &mut AnyConnection, row: &CrlRow) -> Result<(), StoreError> {
+/// A CRL to record; its body is borrowed (it may be tens of megabytes).
+#[derive(Debug, Clone, Copy)]
+pub struct NewCrl<'a> {
+    pub number: i64,
+    pub issuer_id: &'a str,
+    pub this_update: i64,
+    pub next_update: i64,
+    pub revocation_seq: i64,
+    pub entries: i64,
+    pub der: &'a [u8],
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, row: &NewCrl<'_>) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO crls (number, issuer_id, this_update, next_update, revocation_seq, entries, der, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(row.number)
-    .bind(&row.issuer_id)
+    .bind(row.issuer_id)
     .bind(row.this_update)
     .bind(row.next_update)
     .bind(row.revocation_seq)
     .bind(row.entries)
-    .bind(&row.der)
+    .bind(row.der)
     .bind(row.created_at)
     .execute(&mut *conn)
     .await?;

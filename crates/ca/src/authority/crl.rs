@@ -6,14 +6,13 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use domain::Serial;
 use serde_json::json;
-use store::crls::{self, CrlRow};
+use store::crls::{self, CrlRow, NewCrl};
 use store::{Lock, audit, certificates, counters};
 
 use super::Authority;
-use crate::crl::{self as encode, CrlEntry, CrlTemplate};
-use crate::{CaError, derw};
+use crate::CaError;
+use crate::crl::{self as encode, CrlBuilder, CrlEntry, CrlTemplate};
 
 #[derive(Debug, Clone)]
 pub struct PublishedCrl {
@@ -106,63 +105,66 @@ impl Authority {
             return Ok(crl);
         }
         let number = counters::next(&mut tx, counters::CRL_NUMBER).await?;
-        let revoked = certificates::revoked_unexpired(&mut tx, &self.issuer.id, now).await?;
-        let entries = revoked.len();
         let validity_ms = i64::try_from(self.settings.crl_validity.as_millis()).unwrap_or(i64::MAX);
         let next_update = now + validity_ms;
-
-        let signer = self.issuer.signer.clone();
-        let alg_der = self.issuer.algorithm.signature_algorithm_der();
-        let name_der = self.issuer.name_der.clone();
-        let key_id = self.issuer.key_id;
-        let der = tokio::task::spawn_blocking(move || {
-            let serials: Vec<Vec<u8>> = revoked
-                .iter()
-                .map(|e| {
-                    Serial::parse(&e.serial)
-                        .map(|s| s.der_integer_bytes())
-                        .unwrap_or_default()
-                })
-                .collect();
-            let list = encode::encode_entries(
-                revoked.iter().zip(&serials).map(|(e, s)| CrlEntry {
-                    serial_der_integer: s,
-                    revoked_at_ms: e.revoked_at,
-                    reason: u8::try_from(e.revocation_reason).unwrap_or(0),
+        let expected = self.cached_crl().map_or(1024, |c| c.der.len() / 44);
+        let mut builder = CrlBuilder::new(
+            &CrlTemplate {
+                signature_algorithm_der: &self.issuer.algorithm.signature_algorithm_der(),
+                issuer_name_der: &self.issuer.name_der,
+                issuer_key_id: &self.issuer.key_id,
+                number,
+                this_update_ms: now,
+                next_update_ms: next_update,
+            },
+            expected,
+        );
+        // Entries go into the CRL as the rows arrive (a few hundred
+        // nanoseconds each); only the signature is blocking work.
+        let mut serial_buf = [0u8; 21];
+        let mut bad_serials = 0;
+        certificates::each_revoked_unexpired(
+            &mut tx,
+            &self.issuer.id,
+            now,
+            |serial, at, reason| match encode::serial_integer(serial, &mut serial_buf) {
+                Some(integer) => builder.push(CrlEntry {
+                    serial_der_integer: integer,
+                    revoked_at_ms: at,
+                    reason: u8::try_from(reason).unwrap_or(0),
                 }),
-                revoked.len(),
+                None => bad_serials += 1,
+            },
+        )
+        .await?;
+        if bad_serials > 0 {
+            tracing::error!(
+                count = bad_serials,
+                "revoked certificates with unreadable serials left out of the CRL"
             );
-            drop(serials);
-            drop(revoked);
-            let tbs = encode::encode_tbs(
-                &CrlTemplate {
-                    signature_algorithm_der: &alg_der,
-                    issuer_name_der: &name_der,
-                    issuer_key_id: &key_id,
-                    number,
-                    this_update_ms: now,
-                    next_update_ms: next_update,
-                },
-                &list,
-            );
-            drop(list);
-            let signature = signer.sign(&tbs)?;
-            Ok::<_, CaError>(derw::signed(&tbs, &alg_der, &signature))
-        })
-        .await
-        .map_err(|_| CaError::Signing)??;
+        }
+        let entries = builder.entries();
+        let signer = self.issuer.signer.clone();
+        let (buf, start) =
+            tokio::task::spawn_blocking(move || builder.finish(|tbs| signer.sign(tbs)))
+                .await
+                .map_err(|_| CaError::Signing)??;
+        let der = Bytes::from(buf).slice(start..);
 
-        let row = CrlRow {
-            number,
-            issuer_id: self.issuer.id.clone(),
-            this_update: now,
-            next_update,
-            revocation_seq: seq,
-            entries: i64::try_from(entries).unwrap_or(i64::MAX),
-            der,
-            created_at: now,
-        };
-        crls::insert(&mut tx, &row).await?;
+        crls::insert(
+            &mut tx,
+            &NewCrl {
+                number,
+                issuer_id: &self.issuer.id,
+                this_update: now,
+                next_update,
+                revocation_seq: seq,
+                entries: i64::try_from(entries).unwrap_or(i64::MAX),
+                der: &der,
+                created_at: now,
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             now,
@@ -176,7 +178,13 @@ impl Authority {
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(crl.number = number, crl.entries = entries, "published CRL");
-        let crl = Arc::new(PublishedCrl::from(row));
+        let crl = Arc::new(PublishedCrl {
+            number,
+            der,
+            this_update_ms: now,
+            next_update_ms: next_update,
+            revocation_seq: seq,
+        });
         self.cache_crl(crl.clone());
         Ok(crl)
     }

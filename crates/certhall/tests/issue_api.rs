@@ -113,6 +113,34 @@ async fn issuing_api(backend: Backend) {
     assert_eq!(again["replayed"], true);
     assert_eq!(app.snapshot().await, before);
 
+    // A burst (issued together, ca/src/authority/batch.rs): every request id
+    // gets its own certificate, a request id sent twice at once still one,
+    // and the audit chain holds.
+    let before: i64 = app.scalar("SELECT COUNT(*) FROM certificates").await;
+    let burst = (0..30).map(|i| {
+        let mut v: Value = serde_json::from_str(&body).unwrap();
+        v["request_id"] = json!(format!("burst-{}", i % 25));
+        let (app, key, v) = (&app, &key, v.to_string());
+        async move { post(app, Some(key), &v).await }
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    let mut by_id = std::collections::HashMap::new();
+    for (i, (status, answer)) in answers.iter().enumerate() {
+        assert!(*status == 201 || *status == 200, "{answer}");
+        let serial = answer["serial"].as_str().unwrap().to_string();
+        if let Some(first) = by_id.insert(i % 25, serial.clone()) {
+            assert_eq!(first, serial, "one request id, one certificate");
+        }
+    }
+    let distinct: std::collections::HashSet<_> = by_id.values().collect();
+    assert_eq!(distinct.len(), 25);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM certificates").await,
+        before + 25
+    );
+    let verify = app.cli(&["audit", "verify"]).await;
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
     // Refusals: each names what is wrong and changes nothing.
     let other_csr = {
         let (_, p) = openssl::key_and_csr(app.dir.path(), "other", KeyKind::P256);

@@ -12,6 +12,7 @@ use store::certificates::{self, CertificateRow, NewCertificate};
 use x509_cert::name::Name;
 
 use super::Authority;
+use super::batch::Outcome;
 use super::init::random_serial;
 use crate::cert::TbsTemplate;
 use crate::csr::{self, CheckedCsr};
@@ -86,14 +87,8 @@ impl Authority {
             ));
         }
 
-        // Record first. A serial collision (2^-126) just draws again.
-        let mut attempts = 0;
-        let row = loop {
-            attempts += 1;
-            let serial = random_serial()?;
-            let tbs_der =
-                self.holder_tbs(&serial, &req.subject, &checked, not_before, not_after)?;
-            let new = NewCertificate {
+        let new_row = |serial: &Serial| -> Result<NewCertificate, CaError> {
+            Ok(NewCertificate {
                 serial: serial.to_hex(),
                 request_id: req.request_id.clone(),
                 issuer_id: self.issuer.id.clone(),
@@ -106,9 +101,23 @@ impl Authority {
                 spki_sha256: spki_hash.clone(),
                 not_before,
                 not_after,
-                tbs_der,
+                tbs_der: self.holder_tbs(serial, &req.subject, &checked, not_before, not_after)?,
                 created_at: now,
-            };
+            })
+        };
+
+        // Usually together with whatever else is being issued (batch.rs).
+        let row = new_row(&random_serial()?)?;
+        let (profile, subject) = (row.profile.clone(), row.common_name.clone());
+        if let Outcome::Issued(issued) = self.batcher.issue(row, &req.actor).await? {
+            return Ok(self.issued(issued, &profile, &subject, &req.actor, started));
+        }
+
+        // Alone. Record first. A serial collision (2^-126) just draws again.
+        let mut attempts = 0;
+        let row = loop {
+            attempts += 1;
+            let new = new_row(&random_serial()?)?;
             let mut conn = self.db.conn().await?;
             match certificates::insert_pending(&mut conn, &new).await {
                 Ok(()) => break new,
@@ -131,17 +140,28 @@ impl Authority {
         let issued = self
             .sign_and_store(&row.serial, row.tbs_der, &req.actor, &row.profile)
             .await?;
-        metrics::counter!("certhall_certificates_issued_total", "profile" => row.profile.clone())
+        Ok(self.issued(issued, &row.profile, &row.common_name, &req.actor, started))
+    }
+
+    fn issued(
+        &self,
+        issued: Issued,
+        profile: &str,
+        subject: &str,
+        actor: &str,
+        started: Instant,
+    ) -> Issued {
+        metrics::counter!("certhall_certificates_issued_total", "profile" => profile.to_string())
             .increment(1);
         metrics::histogram!("certhall_issuance_seconds").record(started.elapsed().as_secs_f64());
         tracing::info!(
             cert.serial = %issued.serial,
-            cert.profile = %row.profile,
-            cert.subject = %row.common_name,
-            actor = %req.actor,
+            cert.profile = %profile,
+            cert.subject = %subject,
+            actor = %actor,
             "issued certificate"
         );
-        Ok(issued)
+        issued
     }
 
     /// The request id was seen before: hand back its certificate, finishing the

@@ -7,6 +7,7 @@
 //! database (unique serials, request ids, row locks), and each process watches the
 //! database for revocations the others made (`watch`).
 
+mod batch;
 mod crl;
 mod init;
 mod issue;
@@ -109,6 +110,8 @@ pub struct Authority {
     revocation_seen: AtomicI64,
     /// Woken when a revocation should be followed by a new CRL.
     crl_wanted: tokio::sync::Notify,
+    /// Group commit of concurrent issuance.
+    batcher: batch::Batcher,
 }
 
 impl Authority {
@@ -149,6 +152,12 @@ impl Authority {
         .map_err(|_| CaError::Signing)??;
 
         let issuer = Issuer::from_row(&issuing, issuer_signer)?;
+        let batcher = batch::Batcher::spawn(
+            db.clone(),
+            issuer.signer.clone(),
+            issuer.algorithm.signature_algorithm_der(),
+            clock.clone(),
+        );
         let chain_pem = [
             pem("CERTIFICATE", &issuing.cert_der),
             pem("CERTIFICATE", &root.cert_der),
@@ -170,6 +179,7 @@ impl Authority {
             crl: RwLock::new(None),
             revocation_seen: AtomicI64::new(seen),
             crl_wanted: tokio::sync::Notify::new(),
+            batcher,
         });
         authority.ensure_ocsp_signer().await?;
         Ok(authority)

@@ -1,0 +1,180 @@
+//! Group commit for issuance. Concurrent requests are issued together: one
+//! transaction records every waiting certificate (before anything is
+//! signed, as for one), then they are signed, then one transaction stores
+//! them with their audit records. A busy day costs two commits per batch
+//! instead of two per certificate; a quiet one still gets a batch of one
+//! at once.
+//!
+//! A batch whose recording hits a duplicate (a retry racing its original,
+//! or a serial collision) is handed back, and each of its requests goes the
+//! one-at-a-time way, which sorts those out.
+
+use std::sync::Arc;
+
+use domain::{Clock, Serial};
+use serde_json::json;
+use store::certificates::{self, NewCertificate};
+use store::{Db, StoreError, audit};
+use tokio::sync::{mpsc, oneshot};
+
+use super::Issued;
+use crate::signer::Signer;
+use crate::{CaError, derw};
+
+/// The most certificates in one batch.
+const MAX_BATCH: usize = 64;
+
+/// What became of a request sent to the batch.
+pub(crate) enum Outcome {
+    Issued(Issued),
+    /// The batch could not take it (a duplicate among the rows, or a
+    /// failure): issue this one alone, which finds and finishes a row the
+    /// batch recorded.
+    Alone,
+}
+
+struct Job {
+    new: NewCertificate,
+    actor: String,
+    reply: oneshot::Sender<Result<Outcome, CaError>>,
+}
+
+/// The handle requests are sent through; the worker lives as long as it.
+pub(crate) struct Batcher {
+    jobs: mpsc::Sender<Job>,
+}
+
+struct Worker {
+    db: Db,
+    signer: Arc<dyn Signer>,
+    alg_der: Vec<u8>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Batcher {
+    pub(crate) fn spawn(
+        db: Db,
+        signer: Arc<dyn Signer>,
+        alg_der: Vec<u8>,
+        clock: Arc<dyn Clock>,
+    ) -> Batcher {
+        let (jobs, mut rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        let worker = Worker {
+            db,
+            signer,
+            alg_der,
+            clock,
+        };
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                worker.run(std::mem::take(&mut batch)).await;
+            }
+        });
+        Batcher { jobs }
+    }
+
+    /// Records, signs and stores `new` with others waiting at the same time.
+    pub(crate) async fn issue(&self, new: NewCertificate, actor: &str) -> Result<Outcome, CaError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                new,
+                actor: actor.to_string(),
+                reply,
+            })
+            .await
+            .map_err(|_| CaError::Signing)?;
+        answer.await.map_err(|_| CaError::Signing)?
+    }
+}
+
+impl Worker {
+    async fn run(&self, jobs: Vec<Job>) {
+        metrics::histogram!("certhall_issuance_batch_size").record(jobs.len() as f64);
+        let outcome = match self.record(&jobs).await {
+            Ok(true) => self.sign_and_store(&jobs).await.map(Some),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(Some(issued)) => {
+                for (job, issued) in jobs.into_iter().zip(issued) {
+                    let _ = job.reply.send(Ok(Outcome::Issued(issued)));
+                }
+            }
+            failed => {
+                if let Err(e) = failed {
+                    // Rows already recorded stay pending, and the request's
+                    // own retry below finds and completes them.
+                    tracing::warn!(error = %e, batch = jobs.len(), "batch issuance failed; issuing one by one");
+                }
+                for job in jobs {
+                    let _ = job.reply.send(Ok(Outcome::Alone));
+                }
+            }
+        }
+    }
+
+    /// One transaction for every row; `false` if one was a duplicate.
+    async fn record(&self, jobs: &[Job]) -> Result<bool, CaError> {
+        let mut tx = self.db.begin().await?;
+        for job in jobs {
+            match certificates::insert_pending(&mut tx, &job.new).await {
+                Ok(()) => {}
+                Err(StoreError::Duplicate(_)) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(true)
+    }
+
+    async fn sign_and_store(&self, jobs: &[Job]) -> Result<Vec<Issued>, CaError> {
+        let tbs: Vec<Vec<u8>> = jobs.iter().map(|j| j.new.tbs_der.clone()).collect();
+        let signer = self.signer.clone();
+        let alg_der = self.alg_der.clone();
+        let certs = tokio::task::spawn_blocking(move || {
+            tbs.iter()
+                .map(|tbs| Ok(derw::signed(tbs, &alg_der, &signer.sign(tbs)?)))
+                .collect::<Result<Vec<_>, CaError>>()
+        })
+        .await
+        .map_err(|_| CaError::Signing)??;
+
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let mut issued = Vec::with_capacity(jobs.len());
+        for (job, cert_der) in jobs.iter().zip(certs) {
+            let new = &job.new;
+            // Recorded just now in our own transaction: nobody else completes
+            // a row whose request has not returned yet.
+            certificates::mark_issued(&mut tx, &new.serial, &cert_der, now)
+                .await?
+                .ok_or(CaError::Signing)?;
+            audit::append(
+                &mut tx,
+                now,
+                &audit::Event {
+                    actor: &job.actor,
+                    action: "certificate.issue",
+                    object: &new.serial,
+                    details: json!({
+                        "profile": new.profile,
+                        "subject": new.common_name,
+                        "request_id": new.request_id,
+                        "not_after": new.not_after,
+                    }),
+                },
+            )
+            .await?;
+            issued.push(Issued {
+                serial: Serial::parse(&new.serial).map_err(CaError::Subject)?,
+                cert_der,
+                replayed: false,
+            });
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(issued)
+    }
+}

@@ -5,6 +5,12 @@ use tracing_subscriber::EnvFilter;
 
 use certhall::cli::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: under load malloc/free were about 15%
+/// of a request's CPU (perf, docs/PERFORMANCE.md), and glibc kept the CA key
+/// unsealing's Argon2 memory (19 MiB per key) resident after it was freed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server logs what it does; CLI commands keep stderr for their answer.

@@ -12,12 +12,12 @@
 use std::sync::Arc;
 
 use domain::{Clock, Serial};
-use serde_json::json;
 use store::certificates::{self, NewCertificate};
-use store::{Db, StoreError, audit};
+use store::{Db, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Issued;
+use super::issue::audit_issue;
 use crate::signer::Signer;
 use crate::{CaError, derw};
 
@@ -152,20 +152,15 @@ impl Worker {
             certificates::mark_issued(&mut tx, &new.serial, &cert_der, now)
                 .await?
                 .ok_or(CaError::Signing)?;
-            audit::append(
+            audit_issue(
                 &mut tx,
                 now,
-                &audit::Event {
-                    actor: &job.actor,
-                    action: "certificate.issue",
-                    object: &new.serial,
-                    details: json!({
-                        "profile": new.profile,
-                        "subject": new.common_name,
-                        "request_id": new.request_id,
-                        "not_after": new.not_after,
-                    }),
-                },
+                &job.actor,
+                &new.serial,
+                &new.profile,
+                &new.common_name,
+                &new.request_id,
+                new.not_after,
             )
             .await?;
             issued.push(Issued {

@@ -240,20 +240,15 @@ impl Authority {
         let mut tx = self.db.begin().await?;
         match certificates::mark_issued(&mut tx, serial_hex, &cert_der, now).await? {
             Some(row) => {
-                audit::append(
+                audit_issue(
                     &mut tx,
                     now,
-                    &audit::Event {
-                        actor,
-                        action: "certificate.issue",
-                        object: serial_hex,
-                        details: json!({
-                            "profile": profile,
-                            "subject": row.common_name,
-                            "request_id": row.request_id,
-                            "not_after": row.not_after,
-                        }),
-                    },
+                    actor,
+                    serial_hex,
+                    profile,
+                    &row.common_name,
+                    &row.request_id,
+                    row.not_after,
                 )
                 .await?;
                 tx.commit().await.map_err(store::StoreError::from)?;
@@ -278,6 +273,37 @@ impl Authority {
             }
         }
     }
+}
+
+/// The audit record of an issued certificate (one at a time or in a batch).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn audit_issue(
+    tx: &mut store::AnyConnection,
+    now: i64,
+    actor: &str,
+    serial_hex: &str,
+    profile: &str,
+    subject: &str,
+    request_id: &str,
+    not_after: i64,
+) -> Result<(), CaError> {
+    audit::append(
+        tx,
+        now,
+        &audit::Event {
+            actor,
+            action: "certificate.issue",
+            object: serial_hex,
+            details: json!({
+                "profile": profile,
+                "subject": subject,
+                "request_id": request_id,
+                "not_after": not_after,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn parse_serial(hex: &str) -> Result<Serial, CaError> {

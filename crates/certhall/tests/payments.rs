@@ -171,6 +171,7 @@ async fn alipay_flow(backend: Backend) {
     .await
     .expect("the sandbox's notify was acknowledged");
     paid_and_invoiced(&app, &b, &app_id, &order_id, "支付宝").await;
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -222,6 +223,7 @@ async fn wechat_flow(backend: Backend) {
         "the QR page did not reach the success page"
     );
     paid_and_invoiced(&app, &b, &app_id, &order_id, "微信支付").await;
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -262,6 +264,7 @@ async fn bank_transfer_flow(backend: Backend) {
             .is_err()
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM ledger").await, 1);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -291,30 +294,7 @@ async fn rejection_refunds(backend: Backend) {
     })
     .await;
     assert!(paid.is_some(), "the payment did not arrive");
-    // A reviewer rejects it in the back office.
-    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
-    let desk = reviewer
-        .browser
-        .get(&format!("/admin/applications/{app_id}"))
-        .await;
-    let version = scalar(
-        &app,
-        &format!("SELECT version FROM applications WHERE id = '{app_id}'"),
-    )
-    .await
-    .to_string();
-    let rejected = reviewer
-        .browser
-        .post(
-            &desk,
-            &format!("/admin/applications/{app_id}/reject"),
-            &[
-                ("version", &version),
-                ("reason", "营业执照与申请信息不一致"),
-            ],
-        )
-        .await;
-    assert!(rejected.has("已审核不通过"), "{}", rejected.html);
+    reject(&app, &app_id, "营业执照与申请信息不一致").await;
     let refunded = common::eventually(Duration::from_secs(5), || async {
         text(
             &app,
@@ -363,6 +343,223 @@ async fn rejection_refunds(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(trade.trade_status, "TRADE_CLOSED");
+    common::ledger::assert_invariant(&app).await;
+    app.server.stop().await;
+}
+
+/// Sixty bank-transfer refunds wait for finance (older than anything else);
+/// a rejected 支付宝 payment is still refunded at once, and the job's batch is
+/// never filled by what it cannot act on.
+async fn bank_refunds_waiting_for_finance_hold_up_nothing(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
+    b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
+        .await;
+    let no = text(
+        &app,
+        &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),
+    )
+    .await;
+    b.client
+        .post(format!("{}/alipay/cashier/{no}/pay", sandbox(&app)))
+        .send()
+        .await
+        .unwrap();
+    // The backlog: another application of the holder's, paid sixty times by
+    // bank transfer (long ago) and refunded by hand some day.
+    let holder = text(
+        &app,
+        &format!("SELECT holder_id FROM applications WHERE id = '{app_id}'"),
+    )
+    .await;
+    let pool = app.server.authority.db().pool();
+    for sql in [
+        format!(
+            "INSERT INTO applications (id, holder_id, business, cert_type, state, form, price_fen, created_at, updated_at, version) \
+             VALUES ('backlog', '{holder}', 'change', 'enterprise', 'REFUNDING', '{{}}', 10000, 1, 1, 1)"
+        ),
+        "INSERT INTO orders (id, out_trade_no, application_id, holder_id, amount_fen, subject, state, channel, created_at, expires_at, updated_at) \
+         SELECT 'backlog', 'CHbacklog', 'backlog', holder_id, 10000, 'x', 'CANCELLED', 'bank', 1, 2, 1 FROM applications WHERE id = 'backlog'".to_string(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
+    }
+    for i in 0..60 {
+        for sql in [
+            format!(
+                "INSERT INTO ledger (id, order_id, kind, channel, amount_fen, gateway_ref, at, note) \
+                 VALUES ('bl{i}', 'backlog', 'payment', 'bank', 10000, 'receipt{i}', {i}, 'x')"
+            ),
+            format!(
+                "INSERT INTO refunds (id, order_id, payment_id, channel, out_refund_no, amount_fen, reason, state, attempts, next_attempt_at, created_at) \
+                 VALUES ('br{i}', 'backlog', 'bl{i}', 'bank', 'RFbacklog{i}', 10000, 'x', 'PENDING', 0, 0, {i})"
+            ),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    reject(&app, &app_id, "营业执照与申请信息不一致").await;
+    let refunded = common::eventually(Duration::from_secs(10), || async {
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'"),
+        )
+        .await
+            == "REFUNDED"
+    })
+    .await;
+    assert!(
+        refunded.is_some(),
+        "the 支付宝 refund waited behind the bank ones"
+    );
+    // The job leaves the bank refunds to finance: none was tried.
+    app.server.ra.run_payment_jobs().await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM refunds WHERE channel = 'bank' AND state = 'PENDING' AND attempts = 0"
+        )
+        .await,
+        60
+    );
+    app.server.stop().await;
+}
+
+/// A reviewer rejects the application in the back office.
+async fn reject(app: &TestApp, app_id: &str, reason: &str) {
+    let reviewer = common::staff::staff(app, "wang.reviewer", "reviewer", &[]).await;
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{app_id}"))
+        .await;
+    let version = scalar(
+        app,
+        &format!("SELECT version FROM applications WHERE id = '{app_id}'"),
+    )
+    .await
+    .to_string();
+    let rejected = reviewer
+        .browser
+        .post(
+            &desk,
+            &format!("/admin/applications/{app_id}/reject"),
+            &[("version", &version), ("reason", reason)],
+        )
+        .await;
+    assert!(rejected.has("已审核不通过"), "{}", rejected.html);
+}
+
+/// One order paid twice: 微信支付's QR code was open when the holder paid with
+/// 支付宝, and then scanned it too. The second payment goes back through
+/// 微信支付 at once; when the application is rejected, the first goes back
+/// through 支付宝. Each gateway's own records agree, and the holder ends with
+/// everything they paid.
+async fn paid_twice_each_payment_goes_back_its_own_way(backend: Backend) {
+    use payment::sim::Channel;
+    let app = paid_app(backend).await;
+    let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
+    let no = text(
+        &app,
+        &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),
+    )
+    .await;
+    // The QR code is shown (the gateway's native trade exists)…
+    let qr = b.get(&format!("/pay/{order_id}/wechat")).await;
+    assert!(qr.has("微信扫一扫"), "{}", qr.html);
+    // …then the holder pays with 支付宝 instead.
+    b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
+        .await;
+    let back = b
+        .client
+        .post(format!("{}/alipay/cashier/{no}/pay", sandbox(&app)))
+        .send()
+        .await
+        .unwrap();
+    assert!(back.url().path().ends_with("/success"), "{}", back.url());
+    // The phone pays the QR code as well.
+    let paid = reqwest::Client::new()
+        .post(format!("{}/wechat/cashier/{no}/pay", sandbox(&app)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(paid.contains("支付成功"), "{paid}");
+    let sim = &app.server.sandbox.as_ref().unwrap().state;
+    let wechat_back = common::eventually(Duration::from_secs(10), || async {
+        sim.trade(Channel::WeChat, &no)
+            .is_some_and(|t| t.refunded_fen == 10_000)
+    })
+    .await;
+    assert!(
+        wechat_back.is_some(),
+        "the 微信支付 payment was not refunded through 微信支付: {:?}",
+        sim.trade(Channel::WeChat, &no)
+    );
+    assert_eq!(
+        sim.trade(Channel::Alipay, &no).unwrap().refunded_fen,
+        0,
+        "the 支付宝 payment stays: it pays for the application"
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'")
+        )
+        .await,
+        "PENDING_REVIEW"
+    );
+    common::ledger::assert_invariant(&app).await;
+
+    // Rejected: the 支付宝 payment goes back through 支付宝.
+    reject(&app, &app_id, "营业执照与申请信息不一致").await;
+    let refunded = common::eventually(Duration::from_secs(10), || async {
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'"),
+        )
+        .await
+            == "REFUNDED"
+    })
+    .await;
+    assert!(
+        refunded.is_some(),
+        "the application did not reach 已退款: {}",
+        text(
+            &app,
+            &format!("SELECT state FROM applications WHERE id = '{app_id}'")
+        )
+        .await
+    );
+    assert_eq!(
+        sim.trade(Channel::Alipay, &no).unwrap().refunded_fen,
+        10_000
+    );
+    assert_eq!(
+        sim.trade(Channel::WeChat, &no).unwrap().refunded_fen,
+        10_000
+    );
+    let ledger: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT kind, channel, amount_fen FROM ledger WHERE order_id = '{order_id}' ORDER BY kind, channel"
+    )))
+    .fetch_all(app.server.authority.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        ledger,
+        vec![
+            ("payment".into(), "alipay".into(), 10_000),
+            ("payment".into(), "wechat".into(), 10_000),
+            ("refund".into(), "alipay".into(), -10_000),
+            ("refund".into(), "wechat".into(), -10_000),
+        ]
+    );
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert!(detail.has("id=\"status\">已退款"), "{}", detail.html);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -370,5 +567,7 @@ on_both_databases!(
     alipay_flow,
     wechat_flow,
     bank_transfer_flow,
-    rejection_refunds
+    rejection_refunds,
+    paid_twice_each_payment_goes_back_its_own_way,
+    bank_refunds_waiting_for_finance_hold_up_nothing
 );

@@ -146,6 +146,7 @@ async fn alipay_notifies(backend: Backend) {
         app.pay_snapshot().await,
         "a replay changed something"
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -310,6 +311,7 @@ async fn wechat_notifies(backend: Backend) {
         "a replay is acknowledged"
     );
     assert_eq!(after, app.pay_snapshot().await);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -425,6 +427,7 @@ async fn holder_refusals(backend: Backend) {
         404
     );
     assert_eq!(before, app.pay_snapshot().await);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -506,6 +509,9 @@ async fn expiry_and_late_payment(backend: Backend) {
     let new_id = new_order.path().split('/').nth(2).unwrap().to_string();
     assert_ne!(new_id, order_id);
     assert!(new_order.has("电子发票"), "{}", new_order.html);
+    common::flow::pay_with_alipay(&app, &b, &new_id, "合肥新名科技有限公司", "¥100.00").await;
+    // Paid once in the end: the late money is back, the new order pays.
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -595,5 +601,6 @@ async fn invoice_mail_over_smtp() {
         mail.contains("finance@example.com") && mail.contains("application/pdf"),
         "{mail}"
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }

@@ -646,14 +646,12 @@ impl Ra {
             store::orders::close(&mut tx, &open.id, store::orders::CANCELLED, self.now_ms())
                 .await?;
         }
-        let to = self
+        let (_, refunds) = self
             .refund_in(&mut tx, &app.row, to, "申请人撤销申请")
             .await?;
         store::review::release(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        if to == AppState::Refunding {
-            self.retry_refunds().await;
-        }
+        self.refund_now(&refunds).await;
         Ok(())
     }
 

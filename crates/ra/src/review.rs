@@ -186,12 +186,7 @@ impl Ra {
             named.push((a, name));
         }
         let orders = orders::for_application(&mut conn, id).await?;
-        let mut refunds = Vec::new();
-        for o in &orders {
-            if let Some(r) = store::refunds::for_order(&mut conn, &o.id).await? {
-                refunds.push(r);
-            }
-        }
+        let refunds = store::refunds::for_application(&mut conn, id).await?;
         let shipment = store::shipments::for_application(&mut conn, id).await?;
         drop(conn);
         let mine = reviewing
@@ -482,7 +477,7 @@ impl Ra {
             json!({ "reason": reason }),
         )
         .await?;
-        let to = self
+        let (to, refunds) = self
             .refund_in(&mut tx, &row, rejected, &format!("审核不通过：{reason}"))
             .await?;
         review::release(&mut tx, id).await?;
@@ -497,9 +492,7 @@ impl Ra {
             &format!("您的证书业务申请审核不通过：{reason}。{refund_note}"),
         )
         .await;
-        if to == AppState::Refunding {
-            self.retry_refunds().await;
-        }
+        self.refund_now(&refunds).await;
         Ok(to)
     }
 

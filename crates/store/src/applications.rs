@@ -285,3 +285,14 @@ pub async fn latest_material_of(
     }
     Ok(q.fetch_all(conn).await?)
 }
+
+/// Takes the application's row lock (PostgreSQL) or the write lock (SQLite)
+/// for the rest of the transaction, without changing it: for work that must
+/// see the outcome of every other transaction on the same application.
+pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET version = version WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -51,8 +51,12 @@ pub async fn orders(
     let sql = format!(
         "SELECT o.id, o.out_trade_no, o.application_id, o.amount_fen, o.subject, o.state, o.channel, \
          o.gateway_trade_no, o.created_at, o.paid_at, i.number AS invoice_number, i.title AS invoice_title, \
-         r.state AS refund_state, r.amount_fen AS refund_fen \
-         FROM orders o LEFT JOIN invoices i ON i.order_id = o.id LEFT JOIN refunds r ON r.order_id = o.id{} \
+         (SELECT CASE WHEN COUNT(*) = 0 THEN NULL \
+                      WHEN SUM(CASE WHEN r.state = 'FAILED' THEN 1 ELSE 0 END) > 0 THEN 'FAILED' \
+                      WHEN SUM(CASE WHEN r.state = 'PENDING' THEN 1 ELSE 0 END) > 0 THEN 'PENDING' \
+                      ELSE 'DONE' END FROM refunds r WHERE r.order_id = o.id) AS refund_state, \
+         (SELECT CAST(SUM(r.amount_fen) AS BIGINT) FROM refunds r WHERE r.order_id = o.id) AS refund_fen \
+         FROM orders o LEFT JOIN invoices i ON i.order_id = o.id{} \
          ORDER BY o.created_at DESC, o.id LIMIT {limit}",
         w.sql()
     );
@@ -87,7 +91,7 @@ pub async fn refunds(
         .cmp("r.created_at", "<", f.to);
     let limit = w.param(f.limit);
     let sql = format!(
-        "SELECT r.id, r.order_id, o.out_trade_no, o.channel, r.out_refund_no, r.amount_fen, r.reason, r.state, \
+        "SELECT r.id, r.order_id, o.out_trade_no, COALESCE(r.channel, o.channel) AS channel, r.out_refund_no, r.amount_fen, r.reason, r.state, \
          r.attempts, r.last_error, r.created_at, r.done_at \
          FROM refunds r JOIN orders o ON o.id = r.order_id{} ORDER BY r.created_at DESC, r.id LIMIT {limit}",
         w.sql()
@@ -95,19 +99,6 @@ pub async fn refunds(
     Ok(w.bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?)
-}
-
-pub async fn refund_by_id(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<crate::refunds::RefundRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id, order_id, out_refund_no, amount_fen, reason, state, attempts, last_error, created_at, done_at \
-         FROM refunds WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

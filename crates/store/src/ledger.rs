@@ -48,3 +48,34 @@ pub async fn for_order(
     .fetch_all(conn)
     .await?)
 }
+
+/// The payments captured for an application (over all its orders) that no
+/// refund gives back yet.
+pub async fn unrefunded_payments(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<LedgerRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT l.id, l.order_id, l.kind, l.channel, l.amount_fen, l.gateway_ref, l.at, l.note FROM ledger l \
+         WHERE l.kind = 'payment' AND l.order_id IN (SELECT id FROM orders WHERE application_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = l.id) ORDER BY l.at, l.id",
+    )
+    .bind(application_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Captured minus refunded, over all of an application's orders (fen).
+pub async fn net_for_application(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM ledger \
+         WHERE order_id IN (SELECT id FROM orders WHERE application_id = $1)",
+    )
+    .bind(application_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

@@ -1,91 +1,183 @@
-//! Refunds we owe: created once per order, retried until the channel confirms.
+//! Refunds we owe: one per captured payment (a `payment` row of the ledger),
+//! sent back through the channel that payment came in by, retried with backoff
+//! until the channel confirms.
 
 use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+/// Owed and being tried (gateways) or waiting for finance (bank transfers).
 pub const PENDING: &str = "PENDING";
 pub const DONE: &str = "DONE";
+/// The gateway kept refusing: no longer retried by the job, shown to finance,
+/// who may try it again. Still owed.
+pub const FAILED: &str = "FAILED";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefundRow {
     pub id: String,
     pub order_id: String,
+    /// The ledger row of the payment this gives back.
+    pub payment_id: Option<String>,
+    /// The channel of that payment: `alipay`, `wechat` or `bank`.
+    pub channel: Option<String>,
     pub out_refund_no: String,
     pub amount_fen: i64,
     pub reason: String,
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    pub next_attempt_at: i64,
     pub created_at: i64,
     pub done_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, order_id, out_refund_no, amount_fen, reason, state, attempts, last_error, created_at, done_at";
+impl RefundRow {
+    /// Still owed to the holder (not yet confirmed by the channel).
+    pub fn live(&self) -> bool {
+        self.state != DONE
+    }
+}
 
-/// Creates the refund of an order unless one exists; returns the order's refund.
-pub async fn open(conn: &mut AnyConnection, r: &RefundRow) -> Result<RefundRow, StoreError> {
-    sqlx::query(
-        "INSERT INTO refunds (id, order_id, out_refund_no, amount_fen, reason, state, attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', 0, $6) ON CONFLICT (order_id) DO NOTHING",
+const COLUMNS: &str = "id, order_id, payment_id, channel, out_refund_no, amount_fen, reason, state, \
+     attempts, last_error, next_attempt_at, created_at, done_at";
+
+/// Creates the refund of one payment unless it exists. `Ok(true)` if created.
+pub async fn open(conn: &mut AnyConnection, r: &RefundRow) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO refunds (id, order_id, payment_id, channel, out_refund_no, amount_fen, reason, state, \
+         attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8) ON CONFLICT (payment_id) DO NOTHING",
     )
     .bind(&r.id)
     .bind(&r.order_id)
+    .bind(&r.payment_id)
+    .bind(&r.channel)
     .bind(&r.out_refund_no)
     .bind(r.amount_fen)
     .bind(&r.reason)
     .bind(r.created_at)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM refunds WHERE order_id = $1"
-    )))
-    .bind(&r.order_id)
-    .fetch_one(conn)
-    .await?)
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn for_order(
-    conn: &mut AnyConnection,
-    order_id: &str,
-) -> Result<Option<RefundRow>, StoreError> {
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<RefundRow>, StoreError> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM refunds WHERE order_id = $1"
+        "SELECT {COLUMNS} FROM refunds WHERE id = $1"
     )))
-    .bind(order_id)
+    .bind(id)
     .fetch_optional(conn)
     .await?)
 }
 
-pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<RefundRow>, StoreError> {
+/// Every refund of an order, oldest first.
+pub async fn for_order(
+    conn: &mut AnyConnection,
+    order_id: &str,
+) -> Result<Vec<RefundRow>, StoreError> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM refunds WHERE state = 'PENDING' ORDER BY created_at LIMIT $1"
+        "SELECT {COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id"
     )))
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every refund of an application's orders, oldest first.
+pub async fn for_application(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<RefundRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM refunds WHERE order_id IN \
+         (SELECT id FROM orders WHERE application_id = $1) ORDER BY created_at, id"
+    )))
+    .bind(application_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Gateway refunds that are due now: what the job can act on. Bank-transfer
+/// refunds (finance's) and given-up ones are never picked, so they cannot
+/// crowd out the rest.
+pub async fn due(
+    conn: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<RefundRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM refunds WHERE state = 'PENDING' AND channel IN ('alipay', 'wechat') \
+         AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+    )))
+    .bind(now)
     .bind(limit)
     .fetch_all(conn)
     .await?)
 }
 
-/// PENDING → DONE, once.
+/// PENDING (or FAILED, booked by hand) → DONE, once.
 pub async fn done(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(sqlx::query("UPDATE refunds SET state = 'DONE', done_at = $2, attempts = attempts + 1 WHERE id = $1 AND state = 'PENDING'")
-        .bind(id)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected()
+    Ok(sqlx::query(
+        "UPDATE refunds SET state = 'DONE', done_at = $2, attempts = attempts + 1 \
+         WHERE id = $1 AND state IN ('PENDING', 'FAILED')",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
         == 1)
 }
 
+/// Counts a failed try and sets the next one; after `give_up_after` tries the
+/// refund is FAILED (left to finance). Returns the state it is in.
 pub async fn failed_attempt(
     conn: &mut AnyConnection,
     id: &str,
     error: &str,
+    next_attempt_at: i64,
+    give_up_after: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "UPDATE refunds SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
+         state = CASE WHEN attempts + 1 >= $4 THEN 'FAILED' ELSE state END \
+         WHERE id = $1 AND state = 'PENDING' RETURNING state",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(give_up_after)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The gateway has not settled it yet (no error): ask again later.
+pub async fn later(
+    conn: &mut AnyConnection,
+    id: &str,
+    next_attempt_at: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE refunds SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND state = 'PENDING'")
-        .bind(id)
-        .bind(error)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE refunds SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1 AND state = 'PENDING'",
+    )
+    .bind(id)
+    .bind(next_attempt_at)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// Finance tries a given-up refund again: FAILED → PENDING, due now.
+pub async fn revive(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE refunds SET state = 'PENDING', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND state = 'FAILED'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }

@@ -7,6 +7,7 @@ pub mod assistant;
 pub mod browser;
 pub mod flow;
 pub mod holder;
+pub mod ledger;
 pub mod staff;
 
 use std::path::{Path, PathBuf};

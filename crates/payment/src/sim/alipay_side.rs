@@ -69,19 +69,21 @@ pub async fn page_pay(
     }
     let trade = {
         let mut map = state.trades.lock().expect("trades lock");
-        let t = map.entry(out_trade_no.clone()).or_insert_with(|| SimTrade {
-            channel: Channel::Alipay,
-            trade_no: format!("2026{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
-            out_trade_no: out_trade_no.clone(),
-            total_fen,
-            subject: biz["subject"].as_str().unwrap_or_default().to_string(),
-            notify_url: p.get("notify_url").cloned().unwrap_or_default(),
-            return_url: p.get("return_url").cloned().unwrap_or_default(),
-            status: SimStatus::Waiting,
-            refunded_fen: 0,
-            refunds: Vec::new(),
-            paid_at_ms: 0,
-        });
+        let t = map
+            .entry((Channel::Alipay, out_trade_no.clone()))
+            .or_insert_with(|| SimTrade {
+                channel: Channel::Alipay,
+                trade_no: format!("2026{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
+                out_trade_no: out_trade_no.clone(),
+                total_fen,
+                subject: biz["subject"].as_str().unwrap_or_default().to_string(),
+                notify_url: p.get("notify_url").cloned().unwrap_or_default(),
+                return_url: p.get("return_url").cloned().unwrap_or_default(),
+                status: SimStatus::Waiting,
+                refunded_fen: 0,
+                refunds: Vec::new(),
+                paid_at_ms: 0,
+            });
         if t.total_fen != total_fen {
             return error_page("ACQ.CONTEXT_INCONSISTENT: 交易信息被篡改");
         }
@@ -111,7 +113,7 @@ pub async fn api(
     let not_exist = || serde_json::json!({ "code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在" });
     match method.as_str() {
         "alipay.trade.query" => {
-            let Some(t) = state.trade(&no) else {
+            let Some(t) = state.trade(Channel::Alipay, &no) else {
                 return signed_response(&state, &method, not_exist());
             };
             let status = match (t.status, t.refunded_fen >= t.total_fen && t.total_fen > 0) {
@@ -136,7 +138,7 @@ pub async fn api(
                 return signed_response(&state, &method, serde_json::json!({ "code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-parameter", "sub_msg": "refund_amount" }));
             };
             let mut refused = None;
-            let t = state.update(&no, |t| {
+            let t = state.update(Channel::Alipay, &no, |t| {
                 if t.refunds.contains(&request_no) {
                     return;
                 }
@@ -163,7 +165,7 @@ pub async fn api(
             }
         }
         "alipay.trade.close" => {
-            let t = state.update(&no, |t| {
+            let t = state.update(Channel::Alipay, &no, |t| {
                 if t.status == SimStatus::Waiting {
                     t.status = SimStatus::Closed;
                 }

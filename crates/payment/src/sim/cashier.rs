@@ -92,8 +92,8 @@ fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
-fn act(state: &Arc<SimState>, no: &str, action: &str) -> Option<SimTrade> {
-    let t = state.update(no, |t| {
+fn act(state: &Arc<SimState>, channel: Channel, no: &str, action: &str) -> Option<SimTrade> {
+    let t = state.update(channel, no, |t| {
         if t.status != SimStatus::Waiting {
             return;
         }
@@ -117,7 +117,7 @@ pub async fn alipay_action(
     State(state): State<Arc<SimState>>,
     Path((no, action)): Path<(String, String)>,
 ) -> Response {
-    let Some(t) = act(&state, &no, &action) else {
+    let Some(t) = act(&state, Channel::Alipay, &no, &action) else {
         return (StatusCode::NOT_FOUND, "交易不存在").into_response();
     };
     match (action.as_str(), t.status) {
@@ -133,7 +133,7 @@ pub async fn alipay_action(
 }
 
 pub async fn wechat_page(State(state): State<Arc<SimState>>, Path(no): Path<String>) -> Response {
-    let Some(t) = state.trade(&no).filter(|t| t.channel == Channel::WeChat) else {
+    let Some(t) = state.trade(Channel::WeChat, &no) else {
         return (StatusCode::NOT_FOUND, "订单不存在").into_response();
     };
     let body = match t.status {
@@ -153,7 +153,7 @@ pub async fn wechat_action(
     State(state): State<Arc<SimState>>,
     Path((no, action)): Path<(String, String)>,
 ) -> Response {
-    match act(&state, &no, &action) {
+    match act(&state, Channel::WeChat, &no, &action) {
         Some(t) if t.channel == Channel::WeChat => {
             see_other(&format!("/wechat/cashier/{}", t.out_trade_no))
         }

@@ -39,7 +39,7 @@ pub struct SimConfig {
     pub retry_scale: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
     Alipay,
     WeChat,
@@ -71,24 +71,32 @@ pub struct SimTrade {
 
 pub struct SimState {
     pub config: SimConfig,
-    pub trades: Mutex<HashMap<String, SimTrade>>,
+    /// Each gateway's trades by the merchant's order number: the two gateways
+    /// are separate companies, so one order number may be paid at both.
+    pub trades: Mutex<HashMap<(Channel, String), SimTrade>>,
     pub http: reqwest::Client,
     /// Notifies delivered (channel, out_trade_no, attempt), for tests and the log.
     pub delivered: Mutex<Vec<(Channel, String, u32)>>,
 }
 
 impl SimState {
-    fn trade(&self, out_trade_no: &str) -> Option<SimTrade> {
+    /// One gateway's trade.
+    pub fn trade(&self, channel: Channel, out_trade_no: &str) -> Option<SimTrade> {
         self.trades
             .lock()
             .expect("trades lock")
-            .get(out_trade_no)
+            .get(&(channel, out_trade_no.to_string()))
             .cloned()
     }
 
-    fn update(&self, out_trade_no: &str, f: impl FnOnce(&mut SimTrade)) -> Option<SimTrade> {
+    fn update(
+        &self,
+        channel: Channel,
+        out_trade_no: &str,
+        f: impl FnOnce(&mut SimTrade),
+    ) -> Option<SimTrade> {
         let mut map = self.trades.lock().expect("trades lock");
-        let t = map.get_mut(out_trade_no)?;
+        let t = map.get_mut(&(channel, out_trade_no.to_string()))?;
         f(t);
         Some(t.clone())
     }

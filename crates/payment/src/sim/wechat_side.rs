@@ -135,19 +135,21 @@ pub async fn native(
     };
     {
         let mut map = state.trades.lock().expect("trades lock");
-        let t = map.entry(no.clone()).or_insert_with(|| SimTrade {
-            channel: Channel::WeChat,
-            out_trade_no: no.clone(),
-            trade_no: format!("4200{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
-            total_fen: total,
-            subject: v["description"].as_str().unwrap_or_default().to_string(),
-            notify_url: v["notify_url"].as_str().unwrap_or_default().to_string(),
-            return_url: String::new(),
-            status: SimStatus::Waiting,
-            refunded_fen: 0,
-            refunds: Vec::new(),
-            paid_at_ms: 0,
-        });
+        let t = map
+            .entry((Channel::WeChat, no.clone()))
+            .or_insert_with(|| SimTrade {
+                channel: Channel::WeChat,
+                out_trade_no: no.clone(),
+                trade_no: format!("4200{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
+                total_fen: total,
+                subject: v["description"].as_str().unwrap_or_default().to_string(),
+                notify_url: v["notify_url"].as_str().unwrap_or_default().to_string(),
+                return_url: String::new(),
+                status: SimStatus::Waiting,
+                refunded_fen: 0,
+                refunds: Vec::new(),
+                paid_at_ms: 0,
+            });
         if t.total_fen != total {
             return fail(
                 &state,
@@ -196,7 +198,7 @@ pub async fn query(
     if let Err((status, code, msg)) = check(&state, &headers, "GET", &uri, "") {
         return fail(&state, status, code, msg);
     }
-    match state.trade(&no) {
+    match state.trade(Channel::WeChat, &no) {
         Some(t) => signed(&state, StatusCode::OK, transaction(&state, &t)),
         None => fail(
             &state,
@@ -221,7 +223,7 @@ pub async fn refund(
     let refund_no = v["out_refund_no"].as_str().unwrap_or_default().to_string();
     let amount = v["amount"]["refund"].as_i64().unwrap_or(0);
     let mut refused = None;
-    let t = state.update(&no, |t| {
+    let t = state.update(Channel::WeChat, &no, |t| {
         if t.refunds.contains(&refund_no) {
             return;
         }

@@ -262,7 +262,15 @@ impl Ra {
         refund_id: &str,
     ) -> Result<(), RaError> {
         who.require(Perm::ActFinance)?;
-        let r = self.pending_refund(refund_id).await?;
+        let mut r = self.pending_refund(refund_id).await?;
+        if r.state == store::refunds::FAILED {
+            // Given up by the job: finance puts it back in its hands.
+            let mut conn = self.db.conn().await?;
+            store::refunds::revive(&mut conn, &r.id, self.now_ms()).await?;
+            r = store::refunds::by_id(&mut conn, &r.id)
+                .await?
+                .ok_or(RaError::NotFound)?;
+        }
         self.refund_once(&r).await
     }
 
@@ -283,7 +291,7 @@ impl Ra {
         let order = store::orders::by_id(&mut *self.db.conn().await?, &r.order_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        if order.channel.as_deref().and_then(Channel::parse) != Some(Channel::Bank) {
+        if r.channel.as_deref().and_then(Channel::parse) != Some(Channel::Bank) {
             return Err(RaError::Conflict(Msg::new(
                 "该订单经在线渠道支付，退款由渠道原路退回，请使用“重试退款”",
             )));
@@ -299,10 +307,10 @@ impl Ra {
     }
 
     async fn pending_refund(&self, id: &str) -> Result<store::refunds::RefundRow, RaError> {
-        let r = finance::refund_by_id(&mut *self.db.conn().await?, id)
+        let r = store::refunds::by_id(&mut *self.db.conn().await?, id)
             .await?
             .ok_or(RaError::NotFound)?;
-        if r.state != store::refunds::PENDING {
+        if !r.live() {
             return Err(RaError::Conflict(Msg::new("该退款已完成")));
         }
         Ok(r)

@@ -21,7 +21,8 @@ pub struct OrderView {
     pub ledger: Vec<LedgerRow>,
     pub transfers: Vec<BankTransferRow>,
     pub invoice: Option<InvoiceRow>,
-    pub refund: Option<RefundRow>,
+    /// Every refund of the order (one per payment given back).
+    pub refunds: Vec<RefundRow>,
     /// Open, but past its expiry (the expiry job has not caught up yet).
     pub expired: bool,
 }
@@ -73,7 +74,7 @@ impl Ra {
         let ledger = store::ledger::for_order(&mut conn, &order.id).await?;
         let transfers = store::invoices::transfers_for_order(&mut conn, &order.id).await?;
         let invoice = store::invoices::for_order(&mut conn, &order.id).await?;
-        let refund = store::refunds::for_order(&mut conn, &order.id).await?;
+        let refunds = store::refunds::for_order(&mut conn, &order.id).await?;
         Ok(OrderView {
             invoice_info: order
                 .invoice
@@ -85,7 +86,7 @@ impl Ra {
             ledger,
             transfers,
             invoice,
-            refund,
+            refunds,
         })
     }
 

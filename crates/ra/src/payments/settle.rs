@@ -11,7 +11,6 @@ use payment::wechat::SignatureHeaders;
 use serde_json::json;
 use store::ledger::LedgerRow;
 use store::orders::{self, OrderRow};
-use store::refunds::RefundRow;
 use store::{applications, audit};
 
 use super::Channel;
@@ -231,24 +230,22 @@ impl Ra {
         }
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;
-        let recorded = store::ledger::record(
-            &mut tx,
-            &LedgerRow {
-                id: new_id(),
-                order_id: order.id.clone(),
-                kind: "payment".into(),
-                channel: channel.key().into(),
-                amount_fen,
-                gateway_ref: gateway_ref.to_string(),
-                at: now,
-                note: format!("{}支付", channel.label_zh()),
-            },
-        )
-        .await?;
+        let payment = LedgerRow {
+            id: new_id(),
+            order_id: order.id.clone(),
+            kind: "payment".into(),
+            channel: channel.key().into(),
+            amount_fen,
+            gateway_ref: gateway_ref.to_string(),
+            at: now,
+            note: format!("{}支付", channel.label_zh()),
+        };
+        let recorded = store::ledger::record(&mut tx, &payment).await?;
         if !recorded {
             // The same payment again: nothing to do.
             return Ok(Settled::AlreadyRecorded);
         }
+        let mut late_refund = None;
         let outcome =
             match orders::mark_paid(&mut tx, &order.id, channel.key(), gateway_ref, now).await? {
                 Some(_) => {
@@ -284,22 +281,18 @@ impl Ra {
                     Settled::Paid
                 }
                 None => {
-                    store::refunds::open(
-                        &mut tx,
-                        &RefundRow {
-                            id: new_id(),
-                            order_id: order.id.clone(),
-                            out_refund_no: format!("RF{}", &order.out_trade_no[2..]),
-                            amount_fen,
-                            reason: "订单已关闭后到账，自动退款".into(),
-                            state: store::refunds::PENDING.into(),
-                            attempts: 0,
-                            last_error: None,
-                            created_at: now,
-                            done_at: None,
-                        },
-                    )
-                    .await?;
+                    // The order was paid already (by another channel: the
+                    // holder also scanned the QR code) or closed: this payment
+                    // goes back the way it came.
+                    let refund = self.refund_of(
+                        &payment,
+                        &order.out_trade_no,
+                        "订单已支付或已关闭后到账，自动退款",
+                        now,
+                    );
+                    store::refunds::open(&mut tx, &refund).await?;
+                    self.audit_refund_started(&mut tx, &refund, now).await?;
+                    late_refund = Some(refund.id);
                     Settled::Refunding
                 }
             };
@@ -333,7 +326,10 @@ impl Ra {
                     tracing::error!(order.id = %order.id, error = ?e, "invoice not issued yet; the job will retry");
                 }
             }
-            Settled::Refunding => self.retry_refunds().await,
+            Settled::Refunding => {
+                self.refund_now(&late_refund.into_iter().collect::<Vec<_>>())
+                    .await
+            }
             Settled::AlreadyRecorded => {}
         }
         Ok(outcome)

@@ -104,6 +104,8 @@ struct RefundLine {
     amount: String,
     reason: String,
     pending: bool,
+    /// Given up by the job: finance must act.
+    failed: bool,
     bank: bool,
     attempts: i64,
     last_error: String,
@@ -187,6 +189,7 @@ pub async fn overview(
                 invoice: o.invoice_number.unwrap_or_default(),
                 refund: match (o.refund_state.as_deref(), o.refund_fen) {
                     (Some("DONE"), Some(fen)) => format!("已退款 {}", money(fen)),
+                    (Some("FAILED"), Some(fen)) => format!("退款待人工处理 {}", money(fen)),
                     (Some(_), Some(fen)) => format!("退款中 {}", money(fen)),
                     _ => String::new(),
                 },
@@ -196,7 +199,8 @@ pub async fn overview(
             .refunds
             .into_iter()
             .map(|r| RefundLine {
-                pending: r.state == store::refunds::PENDING,
+                pending: r.state != store::refunds::DONE,
+                failed: r.state == store::refunds::FAILED,
                 bank: r.channel.as_deref() == Some("bank"),
                 id: r.id,
                 no: r.out_refund_no,

@@ -695,10 +695,10 @@ pub async fn detail(
             .map(|r| {
                 (
                     money(r.amount_fen),
-                    if r.state == "DONE" {
-                        "已退款"
-                    } else {
-                        "退款中"
+                    match r.state.as_str() {
+                        store::refunds::DONE => "已退款",
+                        store::refunds::FAILED => "退款待财务处理",
+                        _ => "退款中",
                     }
                     .to_string(),
                     r.reason.clone(),

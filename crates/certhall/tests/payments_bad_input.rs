@@ -515,11 +515,113 @@ async fn expiry_and_late_payment(backend: Backend) {
     app.server.stop().await;
 }
 
+/// An e-mail address the mailer cannot use is refused by the invoice form
+/// (with its message, nothing saved). One saved before that check (seeded
+/// here) is tried once, given up, never retried, and shown to finance; the
+/// mail of the next invoice still goes out.
+async fn invoice_address_the_mailer_cannot_use(backend: Backend) {
+    let app = paid_app(backend).await;
+    let (b, app_id, page) = common::flow::to_materials(&app, "13812345678").await;
+    let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
+    let order_id = order.path().split('/').nth(2).unwrap().to_string();
+    let form = b.get(&format!("/pay/{order_id}/invoice")).await;
+    for bad in ["x@a.cn\"><svg/onload=alert(1)>", "<a@b.cn>"] {
+        let before = app.pay_snapshot().await;
+        let refused = b
+            .post(
+                &form,
+                &format!("/pay/{order_id}/invoice"),
+                &[
+                    ("title_type", "company"),
+                    ("title", "合肥新名科技有限公司"),
+                    ("tax_id", CODE),
+                    ("email", bad),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{bad}");
+        assert!(
+            refused.has("id=\"email-error\">邮箱格式不正确"),
+            "{bad}: {}",
+            refused.html
+        );
+        assert!(!refused.has("<svg/onload"), "the address is escaped");
+        assert_eq!(before, app.pay_snapshot().await, "{bad}");
+    }
+    // An address saved before the mailer's parser checked the form.
+    common::flow::invoice_and_terms(&b, &order_id, "合肥新名科技有限公司").await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE orders SET invoice = REPLACE(invoice, 'finance@example.com', '<a@b.cn>') WHERE id = '{order_id}'"
+    )))
+    .execute(app.server.authority.db().pool())
+    .await
+    .unwrap();
+    let page = b.get(&format!("/pay/{order_id}/bank")).await;
+    b.upload(
+        &page,
+        &format!("/pay/{order_id}/bank"),
+        "回单.pdf",
+        common::holder::pdf(),
+    )
+    .await;
+    app.server
+        .ra
+        .confirm_bank_transfer(&order_id, "staff:finance")
+        .await
+        .unwrap();
+    let given_up = common::eventually(Duration::from_secs(10), || async {
+        app.scalar("SELECT COUNT(*) FROM invoices WHERE mail_failed_at IS NOT NULL")
+            .await
+            == 1
+    })
+    .await;
+    assert!(given_up.is_some(), "the unusable address was not given up");
+    for _ in 0..3 {
+        app.server.ra.run_payment_jobs().await;
+    }
+    assert_eq!(
+        app.scalar("SELECT mail_attempts FROM invoices").await,
+        1,
+        "an address that cannot work is not retried"
+    );
+    let mail_dir = app.settings.data_dir.join("outbox/mail");
+    let mails = || std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(mails(), 0);
+    // Finance sees it.
+    let finance = common::staff::staff(&app, "li.finance", "finance", &[]).await;
+    let overview = finance.browser.get("/admin/finance").await;
+    assert!(
+        overview.has("发送失败，已停止重试") && overview.has("邮箱地址无法投递"),
+        "{}",
+        overview.html
+    );
+    // Another holder's invoice, with a good address, is mailed.
+    let (b2, _, second, _) = common::flow::to_method(&app, "13912345678").await;
+    let page = b2.get(&format!("/pay/{second}/bank")).await;
+    b2.upload(
+        &page,
+        &format!("/pay/{second}/bank"),
+        "回单.pdf",
+        common::holder::pdf(),
+    )
+    .await;
+    app.server
+        .ra
+        .confirm_bank_transfer(&second, "staff:finance")
+        .await
+        .unwrap();
+    let mailed = common::eventually(Duration::from_secs(10), || async { mails() == 1 }).await;
+    assert!(mailed.is_some(), "the good invoice was not mailed");
+    common::ledger::assert_invariant(&app).await;
+    app.server.stop().await;
+}
+
 on_both_databases!(
     alipay_notifies,
     wechat_notifies,
     holder_refusals,
-    expiry_and_late_payment
+    expiry_and_late_payment,
+    invoice_address_the_mailer_cannot_use
 );
 
 /// A child process that is stopped and reaped even when the test panics.

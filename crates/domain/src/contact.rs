@@ -78,7 +78,9 @@ impl Email {
                 }
                 None => false,
             };
-        if !valid {
+        // What is saved must be what the mailer can send to: its own parser
+        // has the last word (an address it refuses would be retried forever).
+        if !valid || s.parse::<lettre::Address>().is_err() {
             return Err(ParseError::invalid(FIELD, "邮箱格式不正确"));
         }
         Ok(Email(s.to_string()))
@@ -125,6 +127,11 @@ mod tests {
             "@b.com",
             "a@.b.com",
             "a@b..com",
+            // Accepted by the old check, refused by the mailer (issue 16).
+            "x@a.cn\"><svg/onload=alert(1)>",
+            "<a@b.cn>",
+            "a@b.cn>",
+            "a(b)@c.cn",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

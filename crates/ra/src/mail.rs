@@ -2,10 +2,23 @@
 //! `<data-dir>/outbox/mail/` (development and tests read them there).
 
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, MultiPart, SinglePart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{
+    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
 
 use crate::{Msg, RaError};
+
+/// Why a mail did not go out.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The recipient cannot be written as an address: retrying cannot help.
+    #[error("the address cannot be used: {0}")]
+    Address(String),
+    /// The message could not be built or the transport failed: worth retrying.
+    #[error("mail not sent: {0}")]
+    Failed(String),
+}
 
 #[derive(Clone)]
 pub enum Mailer {
@@ -63,31 +76,39 @@ impl Mailer {
         subject: &str,
         text: &str,
         attachment: Option<Attached>,
-    ) -> Result<(), RaError> {
+    ) -> Result<(), MailError> {
+        let transient = |e: &dyn std::fmt::Display| {
+            tracing::warn!(error = %e, "mail failed");
+            MailError::Failed(e.to_string())
+        };
+        // A bare address, never a display-name form: what the form saved is
+        // exactly what is sent to.
+        let to: Address = to.parse().map_err(|e| MailError::Address(format!("{e}")))?;
+        let from: Mailbox = self.from().parse().map_err(|e| transient(&e))?;
         let body = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(text.to_string());
         let builder = Message::builder()
-            .from(self.from().parse().map_err(failed)?)
-            .to(to.parse().map_err(failed)?)
+            .from(from)
+            .to(Mailbox::new(None, to))
             .subject(subject);
         let message = match attachment {
             Some(a) => builder
-                .multipart(
-                    MultiPart::mixed().singlepart(body).singlepart(
-                        Attachment::new(a.name)
-                            .body(a.bytes, ContentType::parse(a.content_type).map_err(failed)?),
+                .multipart(MultiPart::mixed().singlepart(body).singlepart(
+                    Attachment::new(a.name).body(
+                        a.bytes,
+                        ContentType::parse(a.content_type).map_err(|e| transient(&e))?,
                     ),
-                )
-                .map_err(failed)?,
-            None => builder.singlepart(body).map_err(failed)?,
+                ))
+                .map_err(|e| transient(&e))?,
+            None => builder.singlepart(body).map_err(|e| transient(&e))?,
         };
         match self {
             Mailer::Smtp { transport, .. } => {
-                transport.send(message).await.map_err(failed)?;
+                transport.send(message).await.map_err(|e| transient(&e))?;
             }
             Mailer::Outbox { transport, .. } => {
-                transport.send(message).await.map_err(failed)?;
+                transport.send(message).await.map_err(|e| transient(&e))?;
             }
         }
         Ok(())

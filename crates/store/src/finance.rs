@@ -113,6 +113,8 @@ pub struct FinanceInvoice {
     pub amount_fen: i64,
     pub issued_at: i64,
     pub mailed_at: Option<i64>,
+    pub mail_error: Option<String>,
+    pub mail_failed_at: Option<i64>,
 }
 
 pub async fn invoices(
@@ -125,7 +127,7 @@ pub async fn invoices(
     let limit = w.param(f.limit);
     let sql = format!(
         "SELECT i.number, i.order_id, o.out_trade_no, i.title_type, i.title, i.tax_id, i.email, i.amount_fen, \
-         i.issued_at, i.mailed_at FROM invoices i JOIN orders o ON o.id = i.order_id{} \
+         i.issued_at, i.mailed_at, i.mail_error, i.mail_failed_at FROM invoices i JOIN orders o ON o.id = i.order_id{} \
          ORDER BY i.issued_at DESC, i.number LIMIT {limit}",
         w.sql()
     );

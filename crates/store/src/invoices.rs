@@ -17,9 +17,18 @@ pub struct InvoiceRow {
     pub issued_at: i64,
     pub blob_key: String,
     pub mailed_at: Option<i64>,
+    /// Failed tries so far (the mail server down, say).
+    pub mail_attempts: i64,
+    /// When to try mailing again.
+    pub mail_next_at: i64,
+    pub mail_error: Option<String>,
+    /// Given up (an address the mailer cannot use, or too many failures):
+    /// shown to finance, never retried by the job.
+    pub mail_failed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, order_id, number, title_type, title, tax_id, email, amount_fen, issued_at, blob_key, mailed_at";
+const COLUMNS: &str = "id, order_id, number, title_type, title, tax_id, email, amount_fen, issued_at, blob_key, \
+     mailed_at, mail_attempts, mail_next_at, mail_error, mail_failed_at";
 
 /// Inserts the order's invoice; `Ok(false)` if it already has one.
 pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<bool, StoreError> {
@@ -55,22 +64,54 @@ pub async fn for_order(
     .await?)
 }
 
-/// Issued invoices not yet mailed (the mail server was down).
-pub async fn unmailed(conn: &mut AnyConnection, limit: i64) -> Result<Vec<InvoiceRow>, StoreError> {
+/// Invoices whose mail is due: not mailed, not given up, next try reached.
+/// Given-up ones never fill the batch.
+pub async fn mail_due(
+    conn: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<InvoiceRow>, StoreError> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM invoices WHERE mailed_at IS NULL AND email IS NOT NULL ORDER BY issued_at LIMIT $1"
+        "SELECT {COLUMNS} FROM invoices WHERE mailed_at IS NULL AND mail_failed_at IS NULL \
+         AND email IS NOT NULL AND mail_next_at <= $1 ORDER BY mail_next_at, id LIMIT $2"
     )))
+    .bind(now)
     .bind(limit)
     .fetch_all(conn)
     .await?)
 }
 
 pub async fn mailed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE invoices SET mailed_at = $2 WHERE id = $1")
+    sqlx::query("UPDATE invoices SET mailed_at = $2, mail_error = NULL WHERE id = $1")
         .bind(id)
         .bind(now)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Counts a failed try and sets the next; after `give_up_after` tries (or at
+/// once when `give_up_after` is 0) the mail is given up.
+pub async fn mail_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    now: i64,
+    next_at: i64,
+    give_up_after: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE invoices SET mail_attempts = mail_attempts + 1, mail_error = $2, mail_next_at = $4, \
+         mail_failed_at = CASE WHEN mail_attempts + 1 >= $5 THEN $3 ELSE NULL END \
+         WHERE id = $1 AND mailed_at IS NULL",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(now)
+    .bind(next_at)
+    .bind(give_up_after)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

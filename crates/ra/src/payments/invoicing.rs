@@ -7,8 +7,13 @@ use store::invoices::{self, InvoiceRow};
 use store::{counters, orders};
 
 use super::invoice_form::{InvoiceInfo, TitleType};
-use crate::mail::Attached;
+use super::jobs::retry_delay;
+use crate::mail::{Attached, MailError};
 use crate::{Ra, RaError, new_id};
+
+/// After this many failed tries an invoice's mail is given up and shown to
+/// finance (about a day and a half with the backoff).
+const MAIL_GIVE_UP_AFTER: i64 = 40;
 
 fn date_zh(ms: i64) -> String {
     let (y, m, d, ..) = domain::calendar::civil(ms.div_euclid(1000) + 8 * 3600);
@@ -87,6 +92,10 @@ impl Ra {
             issued_at: now,
             blob_key: key,
             mailed_at: None,
+            mail_attempts: 0,
+            mail_next_at: now,
+            mail_error: None,
+            mail_failed_at: None,
         };
         if !invoices::insert(&mut tx, &row).await? {
             // Issued concurrently by another path: keep theirs.
@@ -127,7 +136,7 @@ impl Ra {
             content_type: "application/pdf",
             bytes: pdf,
         };
-        match self
+        let sent = self
             .pay
             .mailer
             .send(
@@ -136,23 +145,43 @@ impl Ra {
                 &text,
                 Some(attached),
             )
-            .await
-        {
-            Ok(()) => {
-                if let Ok(mut c) = self.db.conn().await {
-                    let _ = invoices::mailed(&mut c, &row.id, self.now_ms()).await;
-                }
+            .await;
+        let Ok(mut c) = self.db.conn().await else {
+            return;
+        };
+        let now = self.now_ms();
+        let recorded = match sent {
+            Ok(()) => invoices::mailed(&mut c, &row.id, now).await,
+            Err(MailError::Address(why)) => {
+                // Retrying cannot help: finance sees it and contacts the holder.
+                tracing::warn!(invoice.number = %row.number, "invoice address cannot be mailed; given up");
+                invoices::mail_failed(
+                    &mut c,
+                    &row.id,
+                    &format!("邮箱地址无法投递：{why}"),
+                    now,
+                    now,
+                    0,
+                )
+                .await
             }
-            Err(e) => {
-                tracing::warn!(invoice.number = %row.number, error = ?e, "invoice not mailed; will retry")
+            Err(MailError::Failed(why)) => {
+                let next = now + crate::ms(retry_delay(row.mail_attempts));
+                tracing::warn!(invoice.number = %row.number, attempts = row.mail_attempts + 1, "invoice not mailed; will retry");
+                invoices::mail_failed(&mut c, &row.id, &why, now, next, MAIL_GIVE_UP_AFTER).await
             }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(invoice.number = %row.number, error = ?e, "invoice mail outcome not recorded");
         }
     }
 
-    /// Mails invoices a mail outage left unsent.
+    /// Mails the invoices whose mail is due (a mail outage left them unsent).
     pub(crate) async fn mail_unsent_invoices(&self) {
         let rows = match self.db.conn().await {
-            Ok(mut c) => invoices::unmailed(&mut c, 20).await.unwrap_or_default(),
+            Ok(mut c) => invoices::mail_due(&mut c, self.now_ms(), 20)
+                .await
+                .unwrap_or_default(),
             Err(_) => return,
         };
         for row in rows {

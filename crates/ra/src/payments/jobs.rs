@@ -2,8 +2,8 @@
 //! compare-and-set, so instances never do the same thing twice):
 //! - expire open orders past their time, asking the gateway first;
 //! - ask the gateway about orders whose notify has not come;
-//! - retry pending refunds;
-//! - issue invoices a crash left unissued.
+//! - retry the gateway refunds that are due;
+//! - issue invoices a crash left unissued, and mail those whose mail is due.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,19 @@ use std::time::Duration;
 use store::orders;
 
 use crate::{Ra, ms};
+
+/// The first retry of an item a job could not finish (a refund the gateway
+/// refused, a mail the server did not take); each further one waits twice as
+/// long, up to `MAX_DELAY`, so one stuck item costs little and never blocks
+/// the others.
+const FIRST_DELAY: Duration = Duration::from_secs(10);
+const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+/// When to try again after `attempts` failed tries.
+pub(crate) fn retry_delay(attempts: i64) -> Duration {
+    let shift = attempts.clamp(0, 20) as u32;
+    FIRST_DELAY.saturating_mul(1u32 << shift).min(MAX_DELAY)
+}
 
 pub fn spawn_jobs(ra: Arc<Ra>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -73,5 +86,19 @@ impl Ra {
                 tracing::warn!(order.id = %id, error = ?e, "invoice still not issued");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_delay(0), Duration::from_secs(10));
+        assert_eq!(retry_delay(1), Duration::from_secs(20));
+        assert_eq!(retry_delay(5), Duration::from_secs(320));
+        assert_eq!(retry_delay(9), MAX_DELAY);
+        assert_eq!(retry_delay(1000), MAX_DELAY);
     }
 }

@@ -12,8 +12,6 @@
 //! An application is 退款中 while any of its refunds is owed and 已退款 once
 //! captured − refunded is 0.
 
-use std::time::Duration;
-
 use domain::{AppAction, AppState};
 use serde_json::json;
 use store::ledger::LedgerRow;
@@ -22,22 +20,13 @@ use store::refunds::{self, RefundRow};
 use store::{applications, audit};
 
 use super::Channel;
+use super::jobs::retry_delay;
 use crate::{Ra, RaError, new_id, random};
 
-/// The first retry of a refund the gateway refused; each further one waits
-/// twice as long, up to `MAX_DELAY`.
-const FIRST_DELAY: Duration = Duration::from_secs(10);
-const MAX_DELAY: Duration = Duration::from_secs(3600);
 /// After this many refused tries the refund is left to finance (FAILED).
 const GIVE_UP_AFTER: i64 = 16;
 /// How many due refunds one pass of the job tries.
 const BATCH: i64 = 50;
-
-/// When to try again after `attempts` tries.
-pub(crate) fn backoff(attempts: i64) -> Duration {
-    let shift = attempts.clamp(0, 20) as u32;
-    FIRST_DELAY.saturating_mul(1u32 << shift).min(MAX_DELAY)
-}
 
 impl Ra {
     /// The refund row for one captured payment (not stored yet).
@@ -229,7 +218,7 @@ impl Ra {
             // Finance pays bank transfers back by hand.
             _ => return Ok(()),
         };
-        let next = now + crate::ms(backoff(r.attempts));
+        let next = now + crate::ms(retry_delay(r.attempts));
         let done = match done {
             Ok(d) => d,
             Err(e) => {
@@ -344,19 +333,5 @@ impl Ra {
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(order.id = %order.id, amount_fen = r.amount_fen, channel = ?r.channel, "refunded");
         Ok(true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff(0), Duration::from_secs(10));
-        assert_eq!(backoff(1), Duration::from_secs(20));
-        assert_eq!(backoff(5), Duration::from_secs(320));
-        assert_eq!(backoff(9), MAX_DELAY);
-        assert_eq!(backoff(1000), MAX_DELAY);
     }
 }

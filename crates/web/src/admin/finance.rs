@@ -121,6 +121,8 @@ struct InvoiceLine {
     amount: String,
     issued: String,
     mailed: String,
+    /// Why the mail was given up (finance contacts the holder).
+    mail_failed: String,
 }
 
 struct TransferLine {
@@ -225,6 +227,10 @@ pub async fn overview(
                 amount: money(i.amount_fen),
                 issued: when(i.issued_at),
                 mailed: t(i.mailed_at),
+                mail_failed: match i.mail_failed_at {
+                    Some(_) => i.mail_error.unwrap_or_default(),
+                    None => String::new(),
+                },
             })
             .collect(),
         transfers: view

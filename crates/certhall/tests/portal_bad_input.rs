@@ -504,3 +504,57 @@ on_both_databases!(
     other_holders_ids,
     uploads_and_forms
 );
+
+/// `next=` never leaves the site (issue 16, finding 3): the language switch
+/// answers with a local Location, and the sign-in pages (holder and staff)
+/// carry a local `next` into their forms, whatever bypass is tried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_never_leaves_the_site() {
+    let app = TestApp::spawn(Backend::Sqlite, KeyAlgorithm::P256).await;
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for bypass in [
+        "/%09/127.0.0.1:18700/",
+        "//127.0.0.1:18700/",
+        "/%5C127.0.0.1:18700/",
+        "%5C/127.0.0.1:18700/",
+        "/%0d%0a/127.0.0.1:18700/",
+        "%2f%2f127.0.0.1:18700",
+        "/%252f%252f127.0.0.1:18700",
+        "/.//127.0.0.1:18700",
+        "/%EF%BC%8F127.0.0.1:18700",
+        "https://127.0.0.1:18700/",
+    ] {
+        let r = raw
+            .get(format!("{}/lang/en?next={bypass}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{bypass}");
+        assert_eq!(r.headers()["location"], "/me", "{bypass}");
+        for (page, fallback) in [("/signin", "/me"), ("/admin/signin", "/admin")] {
+            let html = raw
+                .get(format!("{}{page}?next={bypass}", app.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains(&format!("name=\"next\" value=\"{fallback}\"")),
+                "{page}?next={bypass}: {html}"
+            );
+        }
+    }
+    // A path on the site is kept.
+    let r = raw
+        .get(format!("{}/lang/en?next=/selfservice", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/selfservice");
+    app.server.stop().await;
+}

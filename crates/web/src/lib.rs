@@ -21,6 +21,7 @@ mod pay;
 mod pki;
 mod portal;
 mod query;
+mod redirect;
 mod session;
 mod state;
 mod view;

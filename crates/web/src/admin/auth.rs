@@ -33,12 +33,13 @@ pub struct SignInQuery {
 
 /// Only back-office paths, so the link cannot send anyone elsewhere.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
-        }
-        _ => "/admin".into(),
-    }
+    next.and_then(crate::redirect::local_path)
+        .filter(|p| {
+            p.strip_prefix("/admin")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        })
+        .unwrap_or("/admin")
+        .to_string()
 }
 
 pub async fn form(f: Frame, Query(q): Query<SignInQuery>) -> Response {

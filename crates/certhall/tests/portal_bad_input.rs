@@ -498,7 +498,80 @@ async fn uploads_and_forms(backend: Backend) {
     app.server.stop().await;
 }
 
+/// A hundred code requests at once from one client (each for another number):
+/// exactly the client's hourly limit of SMS goes out (issue 16, finding 7).
+async fn code_requests_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let b = Browser::new(&app.base);
+    let form = b.get("/signin").await;
+    let mobiles: Vec<String> = (0..100).map(|i| format!("139{i:08}")).collect();
+    let pages = futures_util::future::join_all(mobiles.iter().map(|m| async {
+        b.post(&form, "/signin/code", &[("mobile", m.as_str())])
+            .await
+    }))
+    .await;
+    let sent = pages.iter().filter(|p| p.status == 200).count();
+    let limited = pages
+        .iter()
+        .filter(|p| p.status == 429 && p.has("操作过于频繁"))
+        .count();
+    assert_eq!((sent, limited), (20, 80));
+    let log = std::fs::read_to_string(app.settings.data_dir.join("outbox/sms.log")).unwrap();
+    assert_eq!(log.matches("登录验证码").count(), 20, "{log}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sms_codes").await, 20);
+    app.server.stop().await;
+}
+
+/// Forty wrong guesses at one code at once: exactly the five failures the
+/// code allows are counted, and then even the right code is refused.
+async fn guesses_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let b = Browser::new(&app.base);
+    let form = b.get("/signin").await;
+    let sent = b.post(&form, "/signin/code", &[("mobile", MOBILE)]).await;
+    let code = last_code(&app.settings.data_dir, MOBILE);
+    let wrong: Vec<String> = (1..=40)
+        .map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + i) % 1_000_000))
+        .collect();
+    let pages = futures_util::future::join_all(wrong.iter().map(|w| async {
+        b.post(
+            &sent,
+            "/signin",
+            &[("mobile", MOBILE), ("code", w.as_str()), ("next", "/me")],
+        )
+        .await
+    }))
+    .await;
+    let wrong_left = pages.iter().filter(|p| p.has("还可尝试")).count();
+    let locked = pages
+        .iter()
+        .filter(|p| p.has("验证码错误次数过多，请重新获取"))
+        .count();
+    assert_eq!((wrong_left, locked), (4, 36));
+    assert_eq!(app.scalar("SELECT failed_attempts FROM sms_codes").await, 5);
+    let right = b
+        .post(
+            &sent,
+            "/signin",
+            &[("mobile", MOBILE), ("code", code.as_str()), ("next", "/me")],
+        )
+        .await;
+    assert!(
+        right.has("验证码错误次数过多，请重新获取"),
+        "{}",
+        right.html
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sessions WHERE holder_id IS NOT NULL")
+            .await,
+        0
+    );
+    app.server.stop().await;
+}
+
 on_both_databases!(
+    code_requests_at_once,
+    guesses_at_once,
     sms_codes,
     handoff_refusals,
     other_holders_ids,

@@ -1,4 +1,8 @@
 //! Sliding-window limits over the `rate_events` table, shared by all instances.
+//!
+//! Checking and counting are one step (`take`), in a transaction serialised
+//! per bucket: of a hundred requests arriving at once, exactly as many pass as
+//! the limit allows.
 
 use store::Db;
 
@@ -11,24 +15,25 @@ pub struct Limit {
     pub window_ms: i64,
 }
 
-/// Fails with `RateLimited` if any of the limits is already reached.
-pub async fn check(db: &Db, now: i64, checks: &[(&str, Limit)]) -> Result<(), RaError> {
-    let mut conn = db.conn().await?;
+/// Counts one event in every bucket named in `checks`, unless one of the
+/// limits is already reached: then fails with `RateLimited` and counts
+/// nothing.
+pub async fn take(db: &Db, now: i64, checks: &[(&str, Limit)]) -> Result<(), RaError> {
+    let mut buckets: Vec<&str> = checks.iter().map(|(b, _)| *b).collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    let mut tx = db.begin_keyed(&buckets).await?;
     for (bucket, limit) in checks {
-        let n = store::rate::count(&mut conn, bucket, now - limit.window_ms).await?;
+        let n = store::rate::count(&mut tx, bucket, now - limit.window_ms).await?;
         if n >= limit.max {
             return Err(RaError::RateLimited {
                 retry_after_secs: (limit.window_ms / 1000).max(1) as u64,
             });
         }
     }
-    Ok(())
-}
-
-pub async fn record(db: &Db, now: i64, buckets: &[&str]) -> Result<(), RaError> {
-    let mut conn = db.conn().await?;
-    for b in buckets {
-        store::rate::record(&mut conn, b, now).await?;
+    for bucket in buckets {
+        store::rate::record(&mut tx, bucket, now).await?;
     }
+    tx.commit().await.map_err(store::StoreError::from)?;
     Ok(())
 }

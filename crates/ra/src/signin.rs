@@ -42,7 +42,7 @@ impl Ra {
         let s = &self.settings;
         let by_number = format!("sms:number:{}", mobile.as_str());
         let by_client = format!("sms:client:{client}");
-        ratelimit::check(
+        ratelimit::take(
             &self.db,
             now,
             &[
@@ -83,7 +83,6 @@ impl Ra {
             used_at: None,
         };
         store::sms::insert(&mut *self.db.conn().await?, &row).await?;
-        ratelimit::record(&self.db, now, &[&by_number, &by_client]).await?;
         self.sms.send(mobile, &text(&code)).await?;
         Ok(())
     }
@@ -119,7 +118,7 @@ impl Ra {
     ) -> Result<T, RaError> {
         let now = self.now_ms();
         let by_client = format!("signin:client:{client}");
-        ratelimit::check(
+        ratelimit::take(
             &self.db,
             now,
             &[(
@@ -131,7 +130,6 @@ impl Ra {
             )],
         )
         .await?;
-        ratelimit::record(&self.db, now, &[&by_client]).await?;
         let code = code.trim();
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RaError::Invalid(Msg::new("请输入 6 位数字验证码")));
@@ -157,14 +155,11 @@ impl Ra {
             drop(tx);
             if hash != row.code_hash {
                 let failures =
-                    store::sms::record_failure(&mut *self.db.conn().await?, &row.id).await?;
-                tracing::info!(mobile = %mobile, purpose, failures, "wrong SMS code");
-                return Err(if failures >= max {
-                    RaError::CodeLocked
-                } else {
-                    RaError::CodeWrong {
-                        remaining: max - failures,
-                    }
+                    store::sms::record_failure(&mut *self.db.conn().await?, &row.id, max).await?;
+                tracing::info!(mobile = %mobile, purpose, ?failures, "wrong SMS code");
+                return Err(match failures {
+                    Some(n) if n < max => RaError::CodeWrong { remaining: max - n },
+                    _ => RaError::CodeLocked,
                 });
             }
             // Right code, but someone used it a moment ago.

@@ -151,6 +151,30 @@ impl Db {
         }
     }
 
+    /// A transaction serialised against every other holder of any of `keys`
+    /// (PostgreSQL: transaction-scoped advisory locks, taken in sorted order so
+    /// two callers never wait on each other; SQLite: `BEGIN IMMEDIATE`, one
+    /// writer at a time anyway). For read-then-write work on rows that may not
+    /// exist yet, such as counting a rate-limit bucket before adding to it.
+    pub async fn begin_keyed(&self, keys: &[&str]) -> Result<Tx, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut sorted = keys.to_vec();
+                sorted.sort_unstable();
+                sorted.dedup();
+                let mut tx = self.pool.begin().await?;
+                for key in sorted {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(tx)
+            }
+        }
+    }
+
     /// One round trip: is the database there?
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -70,13 +70,21 @@ pub async fn consume(
     Ok(done.rows_affected() == 1)
 }
 
-/// Counts a wrong try; returns the failures so far.
-pub async fn record_failure(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "UPDATE sms_codes SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
+/// Counts a wrong try unless `max_failures` are counted already (one
+/// statement, so parallel guesses cannot count past the limit); returns the
+/// failures so far, or `None` when the code was locked before this try.
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    id: &str,
+    max_failures: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE sms_codes SET failed_attempts = failed_attempts + 1 \
+         WHERE id = $1 AND failed_attempts < $2 RETURNING failed_attempts",
     )
     .bind(id)
-    .fetch_one(conn)
+    .bind(max_failures)
+    .fetch_optional(conn)
     .await?;
-    Ok(n)
+    Ok(row.map(|r| r.0))
 }

@@ -254,7 +254,7 @@ impl Ra {
     ) -> Result<StaffMember, RaError> {
         let now = self.now_ms();
         let by_client = format!("staff-signin:{client}");
-        ratelimit::check(
+        ratelimit::take(
             &self.db,
             now,
             &[(
@@ -266,7 +266,6 @@ impl Ra {
             )],
         )
         .await?;
-        ratelimit::record(&self.db, now, &[&by_client]).await?;
         let row = staff::by_name(&mut *self.db.conn().await?, name.trim()).await?;
         let stored = row
             .as_ref()

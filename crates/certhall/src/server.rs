@@ -60,8 +60,7 @@ pub async fn start_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<RunningServer, AppError> {
     setup::prepare_data_dir(&settings.data_dir)?;
-    let db = setup::open_db(settings).await?;
-    let keys = setup::keystore(settings)?;
+    let (db, keys, secrets) = setup::open_store(settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|source| AppError::Bind {
@@ -112,6 +111,7 @@ pub async fn start_with_clock(
         authority.clone(),
         clock.clone(),
         pay,
+        secrets,
     )?);
     ra.catalog.seed_prices(&ra.db, ra.now_ms()).await?;
     let jobs = ra::payments::spawn_jobs(

@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use ca::authority::Secrets;
 use ca::signer::Token;
 use ca::{Authority, CaSettings, KeyStore};
-use domain::SystemClock;
+use domain::{Clock, SystemClock};
 use secrecy::SecretString;
 use store::Db;
 
@@ -33,6 +34,16 @@ pub async fn open_db(settings: &Settings) -> Result<Db, AppError> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The database with the installation's secrets open (made on first start):
+/// what every command that writes the audit log needs.
+pub async fn open_store(settings: &Settings) -> Result<(Db, KeyStore, Secrets), AppError> {
+    let db = open_db(settings).await?;
+    let keys = keystore(settings)?;
+    let now = SystemClock.now_ms();
+    let secrets = ca::authority::open_secrets(&db, &keys, now).await?;
+    Ok((db, keys, secrets))
 }
 
 /// Where keys are made and opened: the configured token, a configured
@@ -104,8 +115,7 @@ pub fn ca_settings(settings: &Settings, public_url: &str) -> CaSettings {
 
 /// Opens the database and the CA, for CLI commands that act as the CA.
 pub async fn load_authority(settings: &Settings) -> Result<Arc<Authority>, AppError> {
-    let db = open_db(settings).await?;
-    let keys = keystore(settings)?;
+    let (db, keys, _) = open_store(settings).await?;
     let url = public_url(settings, settings.listen);
     Ok(Authority::load(db, keys, ca_settings(settings, &url), Arc::new(SystemClock)).await?)
 }
@@ -118,6 +128,7 @@ pub fn ra(
     authority: Arc<Authority>,
     clock: Arc<dyn domain::Clock>,
     pay: ra::payments::Payments,
+    secrets: Secrets,
 ) -> Result<ra::Ra, AppError> {
     let blobs = match &settings.blobs_url {
         Some(url) => ra::blobs::BlobStore::s3(url),
@@ -147,6 +158,7 @@ pub fn ra(
         catalog: settings.catalog.clone(),
         authority,
         pay,
+        secrets,
     })
 }
 

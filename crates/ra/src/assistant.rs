@@ -403,6 +403,7 @@ impl Ra {
         let mut tx = self.db.begin().await?;
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             self.now_ms(),
             &store::audit::Event {
                 actor: &format!("holder:{}", row.holder_id),

@@ -34,7 +34,7 @@ impl Ra {
             },
         )
         .await?;
-        let verdict = audit::verify(&mut conn).await?;
+        let verdict = audit::verify(&mut conn, self.db.audit_key()?).await?;
         Ok(AuditTrail { entries, verdict })
     }
 }

@@ -164,6 +164,7 @@ impl Ra {
         // The code itself is never logged nor audited.
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &store::audit::Event {
                 actor,

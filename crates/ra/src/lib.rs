@@ -104,6 +104,8 @@ pub struct Ra {
     pub catalog: catalog::Catalog,
     pub authority: Arc<Authority>,
     pub pay: payments::Payments,
+    /// Keys derived from the installation key (hand-off challenges).
+    pub secrets: ca::authority::Secrets,
 }
 
 impl Ra {

@@ -114,6 +114,7 @@ impl Ra {
         }
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: &who.actor(),
@@ -166,6 +167,7 @@ impl Ra {
         .await?;
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: &who.actor(),

@@ -272,6 +272,7 @@ impl Ra {
     ) -> Result<(), RaError> {
         audit::append(
             tx,
+            self.db.audit_key()?,
             self.now_ms(),
             &audit::Event {
                 actor: &who.actor(),

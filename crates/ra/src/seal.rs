@@ -129,6 +129,7 @@ impl Ra {
         .await?;
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             self.now_ms(),
             &store::audit::Event {
                 actor: &actor,

@@ -76,6 +76,7 @@ impl Ra {
         .await?;
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &store::audit::Event {
                 actor: &who.actor(),

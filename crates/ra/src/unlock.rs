@@ -68,6 +68,7 @@ pub async fn escrow_so_pin(
     .await?;
     audit::append(
         &mut tx,
+        db.audit_key()?,
         now,
         &audit::Event {
             actor: by,
@@ -175,6 +176,7 @@ impl Ra {
             escrow::released(tx, &serial, now).await?;
             audit::append(
                 tx,
+                self.db.audit_key()?,
                 now,
                 &audit::Event {
                     actor: &format!("mobile:{}", mobile.masked()),
@@ -244,6 +246,7 @@ impl Ra {
         }
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: &who.actor(),

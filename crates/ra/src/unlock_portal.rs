@@ -102,6 +102,7 @@ impl Ra {
         .await?;
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &store::audit::Event {
                 actor: &actor,

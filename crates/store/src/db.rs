@@ -1,5 +1,6 @@
 //! Connecting, migrating and starting transactions.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -7,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool};
 
 use crate::StoreError;
+use crate::audit::AuditKey;
 
 static MIGRATE_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -42,6 +44,8 @@ impl Lock {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Set once at start-up, after the key is unsealed; shared by every clone.
+    audit_key: Arc<OnceLock<AuditKey>>,
 }
 
 impl Db {
@@ -87,7 +91,11 @@ impl Db {
             });
         }
         let pool = opts.connect(&url).await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            audit_key: Arc::default(),
+        })
     }
 
     /// Applies the migrations of this backend that are not applied yet.
@@ -115,6 +123,17 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// Hands the unsealed audit key to every clone of this handle. The first
+    /// key set stays (an installation has one).
+    pub fn set_audit_key(&self, key: AuditKey) {
+        let _ = self.audit_key.set(key);
+    }
+
+    /// The key every audit entry is authenticated with.
+    pub fn audit_key(&self) -> Result<&AuditKey, StoreError> {
+        self.audit_key.get().ok_or(StoreError::AuditKeyMissing)
     }
 
     pub fn backend(&self) -> Backend {

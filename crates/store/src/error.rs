@@ -13,6 +13,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An audit entry was to be written before the audit key was loaded.
+    #[error("the audit key is not loaded: open the store through certhall's set-up")]
+    AuditKeyMissing,
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }

@@ -31,6 +31,7 @@ pub mod prices;
 pub mod rate;
 pub mod refunds;
 pub mod review;
+pub mod secrets;
 pub mod sessions;
 pub mod shipments;
 pub mod sms;

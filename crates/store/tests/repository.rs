@@ -14,6 +14,14 @@ async fn open(backend: Backend) -> (TestDb, Db) {
     db.migrate().await.unwrap();
     // Migrating twice is a no-op.
     db.migrate().await.unwrap();
+    // What certhall's set-up does on first start: an audit key, and the
+    // checkpoint where keyed entries begin.
+    db.set_audit_key(audit::AuditKey::new([7; 32]));
+    let mut tx = db.begin().await.unwrap();
+    audit::checkpoint(&mut tx, db.audit_key().unwrap(), 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     (t, db)
 }
 
@@ -92,6 +100,7 @@ async fn revocation_has_one_winner(backend: Backend) {
                 if won.is_some() {
                     audit::append(
                         &mut tx,
+                        db.audit_key().unwrap(),
                         5,
                         &audit::Event {
                             actor: "t",
@@ -118,7 +127,9 @@ async fn revocation_has_one_winner(backend: Backend) {
     }
     let mut c = db.pool().acquire().await.unwrap();
     assert!(matches!(
-        audit::verify(&mut c).await.unwrap(),
+        audit::verify(&mut c, db.audit_key().unwrap())
+            .await
+            .unwrap(),
         audit::Verdict::Intact { entries: 20, .. }
     ));
     // Revocation sequence numbers are unique and the watcher's query sees all.
@@ -136,6 +147,7 @@ async fn audit_chain_holds_under_concurrency(backend: Backend) {
             let mut tx = db.begin().await.unwrap();
             audit::append(
                 &mut tx,
+                db.audit_key().unwrap(),
                 i,
                 &audit::Event {
                     actor: "t",
@@ -153,7 +165,10 @@ async fn audit_chain_holds_under_concurrency(backend: Backend) {
         t.await.unwrap();
     }
     let mut c = db.pool().acquire().await.unwrap();
-    match audit::verify(&mut c).await.unwrap() {
+    match audit::verify(&mut c, db.audit_key().unwrap())
+        .await
+        .unwrap()
+    {
         audit::Verdict::Intact { entries, .. } => assert_eq!(entries, 16),
         broken => panic!("{broken:?}"),
     }

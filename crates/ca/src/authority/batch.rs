@@ -154,6 +154,7 @@ impl Worker {
                 .ok_or(CaError::Signing)?;
             audit_issue(
                 &mut tx,
+                self.db.audit_key()?,
                 now,
                 &job.actor,
                 &new.serial,

@@ -166,7 +166,7 @@ impl Authority {
         )
         .await?;
         audit::append(
-            &mut tx,
+            &mut tx, self.db.audit_key()?,
             now,
             &audit::Event {
                 actor,

@@ -221,7 +221,7 @@ impl Authority {
             issuing_serial: issuing.row.serial.clone(),
         };
         audit::append(
-            &mut tx,
+            &mut tx, db.audit_key()?,
             now,
             &audit::Event {
                 actor,
@@ -277,6 +277,7 @@ impl Authority {
         store::ca_keys::insert(&mut tx, &made.row).await?;
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: "system",

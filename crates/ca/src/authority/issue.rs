@@ -242,6 +242,7 @@ impl Authority {
             Some(row) => {
                 audit_issue(
                     &mut tx,
+                    self.db.audit_key()?,
                     now,
                     actor,
                     serial_hex,
@@ -279,6 +280,7 @@ impl Authority {
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn audit_issue(
     tx: &mut store::AnyConnection,
+    key: &audit::AuditKey,
     now: i64,
     actor: &str,
     serial_hex: &str,
@@ -289,6 +291,7 @@ pub(super) async fn audit_issue(
 ) -> Result<(), CaError> {
     audit::append(
         tx,
+        key,
         now,
         &audit::Event {
             actor,

@@ -91,10 +91,14 @@ impl KeyStore {
 }
 
 impl KeyStore {
-    /// Seals a small secret (a USB key's SO PIN held in escrow) under the CA key
-    /// passphrase, bound to `aad`.
+    /// Seals a small secret (the audit key, a USB key's SO PIN held in
+    /// escrow), bound to `aad`: under the CA key passphrase when there is one,
+    /// else by the CA's token.
     pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
-        keywrap::seal(self.passphrase()?, aad, secret)
+        match &self.token {
+            Some(token) if self.passphrase.is_none() => token.seal_secret(aad, secret),
+            _ => keywrap::seal(self.passphrase()?, aad, secret),
+        }
     }
 
     /// Opens what `seal_secret` sealed with the same `aad`.
@@ -103,6 +107,15 @@ impl KeyStore {
         aad: &str,
         sealed: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, CaError> {
+        if sealed.starts_with(crate::signer::TOKEN_SEALED_MAGIC) {
+            let token = self.token.as_ref().ok_or_else(|| {
+                CaError::KeyAccess(
+                    "a secret is sealed by the PKCS#11 token, but no [ca.pkcs11] token is configured"
+                        .into(),
+                )
+            })?;
+            return token.open_secret(aad, sealed);
+        }
         keywrap::open(self.passphrase()?, aad, sealed)
     }
 }

@@ -14,6 +14,7 @@ mod issue;
 mod keys;
 mod ocsp;
 mod revoke;
+mod secrets;
 mod watch;
 
 use std::sync::atomic::AtomicI64;
@@ -30,6 +31,7 @@ pub use self::init::InitReport;
 pub use self::issue::{IssueRequest, Issued};
 pub use self::keys::KeyStore;
 pub use self::ocsp::{OcspAnswer, OcspCache};
+pub use self::secrets::{Secrets, open_secrets};
 pub use self::watch::spawn_watcher;
 use crate::ocsp::IssuerHashes;
 use crate::profile::{CaNaming, PkiUrls};

@@ -33,6 +33,7 @@ impl Authority {
         };
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor,

@@ -8,6 +8,7 @@ use der::Decode;
 use sha1::{Digest, Sha1};
 use spki::SubjectPublicKeyInfoOwned;
 
+pub(crate) use pkcs11::SEALED_MAGIC as TOKEN_SEALED_MAGIC;
 pub use pkcs11::{Pkcs11Key, Token, TokenConfig, key_pair_template};
 pub use software::SoftwareKey;
 

@@ -12,12 +12,14 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::{Signer, raw_ecdsa_to_der};
 use crate::derw;
@@ -161,6 +163,72 @@ impl Token {
             key: private,
             spki,
         })
+    }
+}
+
+/// CKA_LABEL of the token's AES key that seals the CA's small secrets.
+const SEALING_LABEL: &str = "certhall-sealing";
+/// `CHT1` | IV[12] | ciphertext+tag: sealed by the token, not the passphrase.
+pub(crate) const SEALED_MAGIC: &[u8; 4] = b"CHT1";
+
+impl Token {
+    /// Seals a small secret (the audit key, an escrowed SO PIN) with the
+    /// token's AES-256 key (made on first use, sensitive, never extractable),
+    /// AES-GCM with `aad`: opening it needs the token, not the database.
+    pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
+        let session = self.session()?;
+        let key = match self.sealing_keys(&session)?.into_iter().next() {
+            Some(k) => k,
+            None => session.generate_key(
+                &Mechanism::AesKeyGen,
+                &[
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(cryptoki::object::KeyType::AES),
+                    Attribute::ValueLen(32.into()),
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(false),
+                    Attribute::Encrypt(true),
+                    Attribute::Decrypt(true),
+                    Attribute::Label(SEALING_LABEL.as_bytes().to_vec()),
+                ],
+            )?,
+        };
+        let mut iv = [0u8; 12];
+        SystemRandom::new()
+            .fill(&mut iv)
+            .map_err(|_| CaError::Signing)?;
+        let mut out = SEALED_MAGIC.to_vec();
+        out.extend_from_slice(&iv);
+        let params = GcmParams::new(&mut iv, aad.as_bytes(), 128.into())?;
+        out.extend(session.encrypt(&Mechanism::AesGcm(params), key, secret)?);
+        Ok(out)
+    }
+
+    /// Opens what `seal_secret` sealed with the same `aad`.
+    pub fn open_secret(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
+        let bad = || CaError::KeyAccess("a secret sealed by the token cannot be opened".into());
+        if sealed.len() < 4 + 12 + 16 || &sealed[..4] != SEALED_MAGIC {
+            return Err(bad());
+        }
+        let session = self.session()?;
+        // Two instances starting at once may each have made a key: try both.
+        for key in self.sealing_keys(&session)? {
+            let mut iv: [u8; 12] = sealed[4..16].try_into().expect("12 bytes");
+            let params = GcmParams::new(&mut iv, aad.as_bytes(), 128.into())?;
+            if let Ok(plain) = session.decrypt(&Mechanism::AesGcm(params), key, &sealed[16..]) {
+                return Ok(Zeroizing::new(plain));
+            }
+        }
+        Err(bad())
+    }
+
+    fn sealing_keys(&self, session: &Session) -> Result<Vec<ObjectHandle>, CaError> {
+        Ok(session.find_objects(&[
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::Label(SEALING_LABEL.as_bytes().to_vec()),
+        ])?)
     }
 }
 

@@ -35,8 +35,7 @@ async fn init(settings: &Settings, algorithm: Option<String>) -> Result<(), AppE
         Some(a) => a.parse()?,
         None => settings.algorithm,
     };
-    let db = setup::open_db(settings).await?;
-    let keys = setup::keystore(settings)?;
+    let (db, keys, _) = setup::open_store(settings).await?;
     let url = setup::public_url(settings, settings.listen);
     let report = Authority::init(
         &db,

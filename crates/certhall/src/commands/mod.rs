@@ -22,14 +22,26 @@ pub async fn migrate(settings: &Settings) -> Result<(), AppError> {
 }
 
 pub async fn audit_verify(settings: &Settings) -> Result<(), AppError> {
-    let db = setup::open_db(settings).await?;
+    let (db, _, secrets) = setup::open_store(settings).await?;
     let mut conn = db.conn().await?;
-    let verdict = audit::verify(&mut conn).await?;
+    let verdict = audit::verify(&mut conn, &secrets.audit).await?;
     drop(conn);
     db.close().await;
     match verdict {
-        Verdict::Intact { entries, head } => {
+        Verdict::Intact {
+            entries,
+            head,
+            keyed_after,
+        } => {
             println!("audit log intact: {entries} entries, head {head}");
+            if keyed_after > 0 {
+                println!(
+                    "entries 1–{keyed_after} were written before keyed audit (their hash chain \
+                     ends where it did then); every later entry carries a MAC"
+                );
+            } else {
+                println!("every entry carries a MAC under the audit key");
+            }
             Ok(())
         }
         Verdict::Broken { seq, reason } => Err(AppError::AuditBroken { seq, reason }),

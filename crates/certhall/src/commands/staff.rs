@@ -33,9 +33,9 @@ pub async fn run(settings: &Settings, cmd: StaffCommand) -> Result<(), AppError>
             if let Some(m) = mobile {
                 Mobile::parse(m).map_err(arg("mobile"))?;
             }
-            setup::open_db(settings).await?
+            setup::open_store(settings).await?.0
         }
-        _ => setup::open_db(settings).await?,
+        _ => setup::open_store(settings).await?.0,
     };
     let link = |token: &str| {
         format!(

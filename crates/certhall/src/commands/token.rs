@@ -26,8 +26,7 @@ pub async fn run(settings: &Settings, cmd: TokenCommand) -> Result<(), AppError>
                 AppError::Input(format!("cannot read the SO PIN from standard input: {e}"))
             })?;
             let so_pin = SecretString::from(line.trim().to_string());
-            let db = setup::open_db(settings).await?;
-            let keys = setup::keystore(settings)?;
+            let (db, keys, _) = setup::open_store(settings).await?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)

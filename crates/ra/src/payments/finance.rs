@@ -242,6 +242,7 @@ impl Ra {
         }
         store::audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &store::audit::Event {
                 actor: &who.actor(),

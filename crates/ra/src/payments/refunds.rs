@@ -139,6 +139,7 @@ impl Ra {
     ) -> Result<(), RaError> {
         audit::append(
             &mut *tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: "system",
@@ -315,6 +316,7 @@ impl Ra {
         }
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor,

@@ -298,6 +298,7 @@ impl Ra {
             };
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor,

@@ -23,6 +23,7 @@ async fn audited(
     change(&mut tx).await?;
     audit::append(
         &mut tx,
+        db.audit_key()?,
         now,
         &audit::Event {
             actor: by,

@@ -56,6 +56,7 @@ pub async fn create(
     .await?;
     audit::append(
         &mut tx,
+        db.audit_key()?,
         now,
         &audit::Event {
             actor: by,

@@ -135,6 +135,7 @@ impl Ra {
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             self.now_ms(),
             &audit::Event {
                 actor,
@@ -229,6 +230,7 @@ impl Ra {
         }
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: &format!("staff:{}", row.name),
@@ -316,6 +318,7 @@ impl Ra {
             };
             audit::append(
                 &mut tx,
+                self.db.audit_key()?,
                 now,
                 &audit::Event {
                     actor: &actor,
@@ -328,6 +331,7 @@ impl Ra {
             if count >= MAX_FAILURES && why != "locked" && why != "disabled" {
                 audit::append(
                     &mut tx,
+                    self.db.audit_key()?,
                     now,
                     &audit::Event {
                         actor: "system",
@@ -351,7 +355,7 @@ impl Ra {
             let count =
                 staff::record_failure(&mut tx, &row.id, MAX_FAILURES, now + LOCK_MS).await?;
             audit::append(
-                &mut tx,
+                &mut tx, self.db.audit_key()?,
                 now,
                 &audit::Event {
                     actor: &actor,
@@ -366,6 +370,7 @@ impl Ra {
         }
         audit::append(
             &mut tx,
+            self.db.audit_key()?,
             now,
             &audit::Event {
                 actor: &actor,

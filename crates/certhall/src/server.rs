@@ -25,6 +25,7 @@ pub struct RunningServer {
     serve: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
     jobs: JoinHandle<()>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -36,6 +37,7 @@ impl RunningServer {
         let _ = (&mut self.serve).await;
         self.watcher.abort();
         self.jobs.abort();
+        self.housekeeping.abort();
         if let Some(s) = &self.sandbox {
             s.task.abort();
         }
@@ -47,6 +49,7 @@ impl RunningServer {
         let r = (&mut self.serve).await.unwrap_or(Ok(()));
         self.watcher.abort();
         self.jobs.abort();
+        self.housekeeping.abort();
         r
     }
 }
@@ -118,6 +121,8 @@ pub async fn start_with_clock(
         ra.clone(),
         std::time::Duration::from_secs(settings.payment.jobs_seconds),
     );
+    let housekeeping =
+        ra::housekeeping::spawn_housekeeping(ra.clone(), std::time::Duration::from_secs(600));
     let state = web::AppState::new(
         authority.clone(),
         ra.clone(),
@@ -153,6 +158,7 @@ pub async fn start_with_clock(
         serve,
         watcher,
         jobs,
+        housekeeping,
     })
 }
 

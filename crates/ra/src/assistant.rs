@@ -162,12 +162,11 @@ impl Ra {
         if row.not_before > now || (expired && accept != Accept::Unrevoked) {
             return Err(refused("该证书不在有效期内"));
         }
-        if store::handoff::usable_challenge(&mut conn, nonce, now)
-            .await?
-            .is_none()
-        {
+        let Some(expires_at) =
+            crate::handoff::challenge_expiry(self.secrets.challenge_key(), nonce, now)
+        else {
             return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        }
+        };
         let spki = cert.tbs_certificate().subject_public_key_info();
         let kind = ca::verify::classify(spki)?;
         ca::verify::verify(
@@ -177,7 +176,7 @@ impl Ra {
             signature,
         )
         .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名"))?;
-        if !store::handoff::use_challenge(&mut conn, nonce, now).await? {
+        if !store::handoff::use_challenge(&mut conn, nonce, now, expires_at).await? {
             return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
         }
         Ok(row)

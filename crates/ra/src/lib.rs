@@ -21,6 +21,7 @@ pub mod certificates;
 mod error;
 pub mod forms;
 pub mod handoff;
+pub mod housekeeping;
 pub mod issuance;
 pub mod mail;
 pub mod materials;

@@ -4,53 +4,42 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
-pub async fn insert_challenge(
+/// Uses a challenge once: remembers it until it expires. False if it was
+/// used before. (Challenges themselves are not stored: they carry their own
+/// MAC, see `ra::handoff`.)
+pub async fn use_challenge(
     conn: &mut AnyConnection,
     nonce: &str,
     now: i64,
     expires_at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO handoff_challenges (nonce, created_at, expires_at) VALUES ($1, $2, $3)",
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "INSERT INTO handoff_challenges (nonce, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $2) ON CONFLICT (nonce) DO NOTHING",
     )
     .bind(nonce)
     .bind(now)
     .bind(expires_at)
     .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The expiry of a challenge that is still usable, without using it.
-pub async fn usable_challenge(
-    conn: &mut AnyConnection,
-    nonce: &str,
-    now: i64,
-) -> Result<Option<(i64,)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT expires_at FROM handoff_challenges WHERE nonce = $1 AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(nonce)
-    .bind(now)
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// Uses a challenge once. False if unknown, expired or already used.
-pub async fn use_challenge(
-    conn: &mut AnyConnection,
-    nonce: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
-    Ok(sqlx::query(
-        "UPDATE handoff_challenges SET used_at = $2 WHERE nonce = $1 AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(nonce)
-    .bind(now)
-    .execute(conn)
     .await?
     .rows_affected()
         == 1)
+}
+
+/// Forgets used challenges and hand-off links that expired before `before`.
+pub async fn prune(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for sql in [
+        "DELETE FROM handoff_challenges WHERE expires_at < $1",
+        "DELETE FROM handoff_links WHERE expires_at < $1",
+    ] {
+        n += sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(n)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -88,3 +88,12 @@ pub async fn record_failure(
     .await?;
     Ok(row.map(|r| r.0))
 }
+
+/// Forgets codes that expired before `before` (housekeeping).
+pub async fn prune(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}

@@ -275,3 +275,14 @@ pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Forgets staff sessions that ended before `now` (housekeeping).
+pub async fn prune_sessions(conn: &mut AnyConnection, now: i64) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}

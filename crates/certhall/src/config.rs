@@ -42,6 +42,13 @@ pub struct Config {
 pub struct PortalConfig {
     /// Largest upload, MB. Default 10.
     pub upload_limit_mb: usize,
+    /// What one holder's unfinished applications may hold in all, MB.
+    /// Default 100.
+    pub upload_quota_mb: usize,
+    /// …and in files. Default 40.
+    pub upload_quota_files: i64,
+    /// Uploads per holder per hour. Default 60.
+    pub uploads_per_hour: i64,
     /// The SMS signature, 【…】. Default: branding.operator.
     pub sms_signature: Option<String>,
     /// How long an SMS code is valid, seconds. Default 300.
@@ -63,6 +70,9 @@ impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
             upload_limit_mb: 10,
+            upload_quota_mb: 100,
+            upload_quota_files: 40,
+            uploads_per_hour: 60,
             sms_signature: None,
             sms_code_seconds: 300,
             sms_per_number_hourly: 5,
@@ -406,6 +416,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct PortalSettings {
     pub upload_limit: usize,
+    pub upload_quota: ra::UploadQuota,
     pub sms_signature: String,
     pub sms_code_ttl: Duration,
     pub sms_per_number_hourly: i64,
@@ -584,6 +595,24 @@ impl Config {
         if !(1..=100).contains(&portal.upload_limit_mb) {
             return Err(bad("portal.upload_limit_mb", "must be between 1 and 100"));
         }
+        if !(portal.upload_limit_mb..=10_000).contains(&portal.upload_quota_mb) {
+            return Err(bad(
+                "portal.upload_quota_mb",
+                "must be at least portal.upload_limit_mb and at most 10000",
+            ));
+        }
+        if !(1..=1000).contains(&portal.upload_quota_files) {
+            return Err(bad(
+                "portal.upload_quota_files",
+                "must be between 1 and 1000",
+            ));
+        }
+        if !(1..=10_000).contains(&portal.uploads_per_hour) {
+            return Err(bad(
+                "portal.uploads_per_hour",
+                "must be between 1 and 10000",
+            ));
+        }
         if !(60..=1800).contains(&portal.sms_code_seconds) {
             return Err(bad(
                 "portal.sms_code_seconds",
@@ -718,6 +747,11 @@ impl Config {
             },
             portal: PortalSettings {
                 upload_limit: portal.upload_limit_mb * 1024 * 1024,
+                upload_quota: ra::UploadQuota {
+                    bytes: (portal.upload_quota_mb * 1024 * 1024) as i64,
+                    files: portal.upload_quota_files,
+                    per_hour: portal.uploads_per_hour,
+                },
                 sms_signature: portal.sms_signature.unwrap_or_else(|| b.operator.clone()),
                 sms_code_ttl: Duration::from_secs(portal.sms_code_seconds),
                 sms_per_number_hourly: portal.sms_per_number_hourly,

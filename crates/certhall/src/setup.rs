@@ -145,6 +145,7 @@ pub fn ra(
         unlock_review: p.unlock_review,
         renewal: p.renewal,
         upload_limit: p.upload_limit,
+        upload_quota: p.upload_quota,
         ..ra::RaSettings::default()
     };
     Ok(ra::Ra {

@@ -570,6 +570,7 @@ async fn guesses_at_once(backend: Backend) {
 }
 
 on_both_databases!(
+    upload_quotas,
     code_requests_at_once,
     guesses_at_once,
     sms_codes,
@@ -629,5 +630,181 @@ async fn next_never_leaves_the_site() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/selfservice");
+    app.server.stop().await;
+}
+
+/// A PDF of about `size` bytes (padding after its end).
+fn pdf_of(size: usize) -> Vec<u8> {
+    let mut v = holder::pdf();
+    v.resize(size, b' ');
+    v
+}
+
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        files_under(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Uploads are bounded per holder (issue 16, finding 5): a replaced file is
+/// deleted, the holder's unfinished applications hold at most the quota in
+/// bytes and files, uploads are rate-limited, a withdrawn application's files
+/// are deleted, and only a few 在线新办 applications may be open at once.
+async fn upload_quotas(backend: Backend) {
+    let db = testkit::TestDb::new(backend).await;
+    let dir = testkit::temp_dir();
+    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
+    settings.portal.upload_quota = ra::UploadQuota {
+        bytes: 2_500_000,
+        files: 3,
+        per_hour: 46,
+    };
+    let app = TestApp::spawn_with(db, dir, settings).await;
+    let blobs = app.settings.data_dir.join("blobs");
+    let (b, app_id, page) = common::flow::to_materials(&app, MOBILE).await;
+    assert_eq!(files_under(&blobs), 3);
+
+    // Forty replacements of one material leave one file and one row.
+    for _ in 0..40 {
+        let up = b
+            .upload(
+                &page,
+                &format!("/apply/{app_id}/materials/business_license"),
+                "执照.pdf",
+                pdf_of(1_000_000),
+            )
+            .await;
+        assert_eq!(up.status, 200, "{}", up.html);
+    }
+    assert_eq!(files_under(&blobs), 3, "replaced files are deleted");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM materials").await, 3);
+
+    // Over the byte quota: refused, the material it would replace stays.
+    let before = app.portal_snapshot().await;
+    let refused = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/change_notice"),
+            "通知.pdf",
+            pdf_of(1_600_000),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .has("已上传的材料已达上限（未完成的申请共 3 个文件、2 MB），请先提交或撤销其他申请"),
+        "{}",
+        refused.html
+    );
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // Over the file quota: a fourth file, in a new 在线新办 draft.
+    let selfservice = b.get("/selfservice/new").await;
+    let draft = b
+        .post(&selfservice, "/apply/new", &[("cert_type", "enterprise")])
+        .await;
+    let new_id = draft.path().split('/').nth(2).unwrap().to_string();
+    assert_ne!(new_id, app_id);
+    let before = app.portal_snapshot().await;
+    let refused = b
+        .upload(
+            &draft,
+            &format!("/apply/{new_id}/materials/business_license"),
+            "执照.pdf",
+            holder::pdf(),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.has("已上传的材料已达上限"), "{}", refused.html);
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // The hour's uploads: 3 + 40 + 2 refused so far; one more passes, then none.
+    let last = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/business_license"),
+            "执照.pdf",
+            holder::pdf(),
+        )
+        .await;
+    assert_eq!(last.status, 200, "{}", last.html);
+    let before = app.portal_snapshot().await;
+    let limited = b
+        .upload(
+            &page,
+            &format!("/apply/{app_id}/materials/business_license"),
+            "执照.pdf",
+            holder::pdf(),
+        )
+        .await;
+    assert_eq!(limited.status, 429, "{}", limited.html);
+    assert!(limited.has("操作过于频繁"), "{}", limited.html);
+    assert_eq!(before, app.portal_snapshot().await);
+
+    // Withdrawn: its files are deleted.
+    let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    let cancelled = b
+        .post(&detail, &format!("/me/applications/{app_id}/cancel"), &[])
+        .await;
+    assert!(cancelled.status < 400, "{}", cancelled.html);
+    assert_eq!(
+        app.text(&format!(
+            "SELECT state FROM applications WHERE id = '{app_id}'"
+        ))
+        .await,
+        "CANCELLED"
+    );
+    assert_eq!(files_under(&blobs.join("materials").join(&app_id)), 0);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM materials WHERE application_id = '{app_id}'"
+        ))
+        .await,
+        0
+    );
+
+    // Five unfinished 在线新办 applications (seeded as waiting for payment):
+    // a sixth is refused, nothing created.
+    let holder_id = app
+        .text(&format!(
+            "SELECT holder_id FROM applications WHERE id = '{app_id}'"
+        ))
+        .await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE applications SET state = 'PENDING_PAYMENT' WHERE id = '{new_id}'"
+    )))
+    .execute(app.server.authority.db().pool())
+    .await
+    .unwrap();
+    for i in 0..4 {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO applications (id, holder_id, business, cert_type, state, form, price_fen, created_at, updated_at, version) \
+             VALUES ('seeded{i}', '{holder_id}', 'new', 'individual', 'PENDING_PAYMENT', '{{}}', 0, 1, 1, 1)"
+        )))
+        .execute(app.server.authority.db().pool())
+        .await
+        .unwrap();
+    }
+    let before = app.portal_snapshot().await;
+    let refused = b
+        .post(&selfservice, "/apply/new", &[("cert_type", "enterprise")])
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.html);
+    assert!(
+        refused.has("您已有 5 个未完成的在线新办申请，请先完成或撤销后再新办"),
+        "{}",
+        refused.html
+    );
+    assert_eq!(before, app.portal_snapshot().await);
     app.server.stop().await;
 }

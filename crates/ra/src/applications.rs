@@ -48,6 +48,9 @@ impl Via {
     }
 }
 
+/// 在线新办 applications a holder may have unfinished at once.
+const MAX_UNFINISHED_NEW: usize = 5;
+
 /// The businesses that end with the certificate replaced by another.
 const REPLACING: [Business; 3] = [Business::Change, Business::Renew, Business::Reissue];
 
@@ -265,19 +268,37 @@ impl Ra {
         cert_type: ProfileKind,
     ) -> Result<Started, RaError> {
         let mut conn = self.db.conn().await?;
-        if let Some(draft) = applications::for_holder(&mut conn, holder_id)
-            .await?
-            .into_iter()
-            .find(|a| {
-                a.business == Business::New.key()
-                    && a.cert_type == cert_type.name()
-                    && a.state == AppState::Draft.key()
-            })
-        {
+        let mine = applications::for_holder(&mut conn, holder_id).await?;
+        if let Some(draft) = mine.iter().find(|a| {
+            a.business == Business::New.key()
+                && a.cert_type == cert_type.name()
+                && a.state == AppState::Draft.key()
+        }) {
             return Ok(Started {
-                id: draft.id,
+                id: draft.id.clone(),
                 existing: true,
             });
+        }
+        // Each unfinished one may hold uploads: a few at a time is what a
+        // holder buying several certificates needs.
+        let unfinished = mine
+            .iter()
+            .filter(|a| {
+                a.business == Business::New.key()
+                    && [
+                        AppState::Draft,
+                        AppState::Returned,
+                        AppState::PendingPayment,
+                    ]
+                    .iter()
+                    .any(|s| s.key() == a.state)
+            })
+            .count();
+        if unfinished >= MAX_UNFINISHED_NEW {
+            return Err(RaError::Conflict(
+                Msg::new("您已有 {n} 个未完成的在线新办申请，请先完成或撤销后再新办")
+                    .arg("n", MAX_UNFINISHED_NEW),
+            ));
         }
         let mobile = store::holders::by_id(&mut conn, holder_id)
             .await?
@@ -650,7 +671,10 @@ impl Ra {
             .refund_in(&mut tx, &app.row, to, "申请人撤销申请")
             .await?;
         store::review::release(&mut tx, id).await?;
+        // Withdrawn before any decision: its uploads are of no further use.
+        let blobs = store::materials::delete_for_application(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.delete_blobs(&blobs).await;
         self.refund_now(&refunds).await;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Housekeeping: rows that only matter for a while (browser and staff
 //! sessions, rate-limit events, used hand-off challenges and links, SMS
-//! codes) are deleted once they can no longer matter, so nobody can make the
+//! codes, replaced uploads an earlier version kept) are deleted once they can no longer matter, so nobody can make the
 //! database grow by asking for them. Runs on every instance; each delete is
 //! idempotent.
 
@@ -42,6 +42,10 @@ impl Ra {
         n += store::rate::prune(&mut conn, now - RATE_EVENTS_KEPT).await?;
         n += store::handoff::prune(&mut conn, now - HANDOFF_KEPT).await?;
         n += store::sms::prune(&mut conn, now - SMS_CODES_KEPT).await?;
-        Ok(n)
+        // Replaced uploads an earlier version kept.
+        let replaced = store::materials::purge_replaced(&mut conn, 100).await?;
+        drop(conn);
+        self.delete_blobs(&replaced).await;
+        Ok(n + replaced.len() as u64)
     }
 }

@@ -70,6 +70,8 @@ pub struct RaSettings {
     pub handoff_ttl: Duration,
     /// Largest upload, in bytes.
     pub upload_limit: usize,
+    /// What one holder may keep uploaded, and how fast.
+    pub upload_quota: UploadQuota,
     /// 找回密码 waits for a reviewer after the SMS check.
     pub unlock_review: bool,
     /// When 在线延期 is offered.
@@ -89,8 +91,29 @@ impl Default for RaSettings {
             signin_per_client_hourly: 60,
             handoff_ttl: Duration::from_secs(300),
             upload_limit: 10 * 1024 * 1024,
+            upload_quota: UploadQuota::default(),
             unlock_review: false,
             renewal: domain::renewal::RenewalWindow::default(),
+        }
+    }
+}
+
+/// Bounds on what one holder's unfinished applications hold, so a new mobile
+/// number cannot fill the blob store.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadQuota {
+    pub bytes: i64,
+    pub files: i64,
+    /// Uploads per holder per hour.
+    pub per_hour: i64,
+}
+
+impl Default for UploadQuota {
+    fn default() -> Self {
+        UploadQuota {
+            bytes: 100 * 1024 * 1024,
+            files: 40,
+            per_hour: 60,
         }
     }
 }

@@ -75,6 +75,19 @@ impl Ra {
             domain::seal::check(&bytes).map_err(RaError::Upload)?;
         }
         let content_type = sniff(&bytes).ok_or_else(|| RaError::Upload(Msg::new(WRONG_TYPE)))?;
+        let quota = self.settings.upload_quota;
+        crate::ratelimit::take(
+            &self.db,
+            self.now_ms(),
+            &[(
+                &format!("upload:holder:{holder_id}"),
+                crate::ratelimit::Limit {
+                    max: quota.per_hour,
+                    window_ms: 3_600_000,
+                },
+            )],
+        )
+        .await?;
         let id = new_id();
         let key = format!("materials/{application_id}/{id}");
         let row = MaterialRow {
@@ -90,15 +103,58 @@ impl Ra {
             replaced_at: None,
         };
         self.blobs.put(&key, bytes).await?;
-        let mut tx = self.db.begin().await?;
-        if let Err(e) = store::materials::insert_replacing(&mut tx, &row).await {
-            drop(tx);
-            let _ = self.blobs.delete(&key).await;
-            return Err(e.into());
+        match self.store_material(holder_id, &row).await {
+            Ok(replaced) => {
+                self.delete_blobs(&replaced).await;
+                tracing::info!(application.id = %application_id, material.kind = kind, material.size = row.size, "material uploaded");
+                Ok(row)
+            }
+            Err(e) => {
+                self.delete_blobs(&[key]).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a stored upload in place of the previous one of its kind,
+    /// within the holder's quota (checked and written under the holder's
+    /// lock, so parallel uploads cannot pass it together). Returns the blobs
+    /// of what it replaced.
+    async fn store_material(
+        &self,
+        holder_id: &str,
+        row: &MaterialRow,
+    ) -> Result<Vec<String>, RaError> {
+        let quota = self.settings.upload_quota;
+        let mut tx = self
+            .db
+            .begin_keyed(&[&format!("uploads:{holder_id}")])
+            .await?;
+        let replaced = store::materials::insert_replacing(&mut tx, row).await?;
+        let (files, bytes) = store::materials::held_by_holder(&mut tx, holder_id).await?;
+        if files > quota.files || bytes > quota.bytes {
+            // Dropping the transaction undoes the replacement too.
+            return Err(RaError::Upload(
+                Msg::new(
+                    "已上传的材料已达上限（未完成的申请共 {files} 个文件、{mb} MB），请先提交或撤销其他申请",
+                )
+                .arg("files", quota.files)
+                .arg("mb", quota.bytes / (1024 * 1024)),
+            ));
         }
         tx.commit().await.map_err(store::StoreError::from)?;
-        tracing::info!(application.id = %application_id, material.kind = kind, material.size = row.size, "material uploaded");
-        Ok(row)
+        Ok(replaced)
+    }
+
+    /// Deletes blobs whose rows are gone (after the commit). A blob that
+    /// cannot be deleted now is left behind and logged: it is garbage, never
+    /// read again.
+    pub(crate) async fn delete_blobs(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self.blobs.delete(key).await {
+                tracing::warn!(blob = %key, error = ?e, "blob not deleted");
+            }
+        }
     }
 
     /// A material's bytes, for its holder only (`NotFound` for anyone else).

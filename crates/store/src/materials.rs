@@ -20,18 +20,18 @@ pub struct MaterialRow {
 
 const COLUMNS: &str = "id, application_id, kind, file_name, content_type, size, sha256, blob_key, created_at, replaced_at";
 
-/// Adds a material, marking the current one of the same kind replaced.
+/// Adds a material in place of the current one of the same kind, whose row
+/// goes; returns the blob keys to delete once the transaction has committed.
 pub async fn insert_replacing(
     conn: &mut AnyConnection,
     row: &MaterialRow,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE materials SET replaced_at = $3 WHERE application_id = $1 AND kind = $2 AND replaced_at IS NULL",
+) -> Result<Vec<String>, StoreError> {
+    let gone: Vec<(String,)> = sqlx::query_as(
+        "DELETE FROM materials WHERE application_id = $1 AND kind = $2 RETURNING blob_key",
     )
     .bind(&row.application_id)
     .bind(&row.kind)
-    .bind(row.created_at)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO materials (id, application_id, kind, file_name, content_type, size, sha256, blob_key, created_at) \
@@ -48,7 +48,52 @@ pub async fn insert_replacing(
     .bind(row.created_at)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(gone.into_iter().map(|g| g.0).collect())
+}
+
+/// What a holder's unfinished applications hold: (files, bytes).
+pub async fn held_by_holder(
+    conn: &mut AnyConnection,
+    holder_id: &str,
+) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(m.size), 0) AS BIGINT) FROM materials m \
+         JOIN applications a ON a.id = m.application_id \
+         WHERE a.holder_id = $1 AND a.state NOT IN ('COMPLETED', 'REFUNDED', 'REJECTED', 'CANCELLED')",
+    )
+    .bind(holder_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Removes an application's materials (it was withdrawn); returns the blob
+/// keys to delete once the transaction has committed.
+pub async fn delete_for_application(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let gone: Vec<(String,)> =
+        sqlx::query_as("DELETE FROM materials WHERE application_id = $1 RETURNING blob_key")
+            .bind(application_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(gone.into_iter().map(|g| g.0).collect())
+}
+
+/// Rows an earlier version kept for replaced materials (with their blobs):
+/// removed, returning the blob keys to delete (housekeeping, a batch at a time).
+pub async fn purge_replaced(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    let gone: Vec<(String,)> = sqlx::query_as(
+        "DELETE FROM materials WHERE id IN \
+         (SELECT id FROM materials WHERE replaced_at IS NOT NULL LIMIT $1) RETURNING blob_key",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(gone.into_iter().map(|g| g.0).collect())
 }
 
 /// The current (not replaced) materials of an application.

@@ -38,8 +38,18 @@ impl PublicKeyKind {
 pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaError> {
     let alg = &spki.algorithm;
     if alg.oid == oids::RSA_ENCRYPTION {
-        let bits = rsa_modulus_bits(spki.subject_public_key.raw_bytes())
+        let (bits, exponent) = rsa_public_key(spki.subject_public_key.raw_bytes())
             .ok_or_else(|| CaError::KeyPolicy("the RSA public key is malformed".into()))?;
+        // CA/Browser Forum BR 6.1.6: an odd exponent of at least 2^16 + 1 and
+        // at most 2^256 − 1 (e = 3 is what signature forgeries feed on).
+        let odd = exponent.last().is_some_and(|b| b & 1 == 1);
+        let large_enough =
+            exponent.len() > 3 || (exponent.len() == 3 && exponent.as_slice() >= &[1, 0, 1][..]);
+        if !odd || !large_enough || exponent.len() > 32 {
+            return Err(CaError::KeyPolicy(
+                "the RSA public exponent must be odd and at least 65537".into(),
+            ));
+        }
         if bits < 2048 {
             return Err(CaError::KeyPolicy(format!(
                 "RSA-{bits} is too weak; RSA keys need at least 2048 bits"
@@ -81,17 +91,21 @@ pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaErr
     )))
 }
 
-/// Bit length of the modulus in a PKCS#1 RSAPublicKey.
-fn rsa_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
+/// Bit length of the modulus and the public exponent (big-endian, no leading
+/// zeros) of a PKCS#1 RSAPublicKey.
+fn rsa_public_key(pkcs1: &[u8]) -> Option<(usize, Vec<u8>)> {
     #[derive(der::Sequence)]
     struct RsaPublicKey<'a> {
         modulus: der::asn1::UintRef<'a>,
-        _exponent: der::asn1::UintRef<'a>,
+        exponent: der::asn1::UintRef<'a>,
     }
     let key = RsaPublicKey::from_der(pkcs1).ok()?;
     let m = key.modulus.as_bytes();
     let first = *m.first()?;
-    Some(m.len() * 8 - first.leading_zeros() as usize)
+    Some((
+        m.len() * 8 - first.leading_zeros() as usize,
+        key.exponent.as_bytes().to_vec(),
+    ))
 }
 
 /// Checks `signature` over `message` with `spki`, for the signature algorithm named.
@@ -156,5 +170,32 @@ mod signature_verify {
             return false;
         };
         key.verify(message, &sig).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rsa_spki(exponent: &[u8]) -> SubjectPublicKeyInfoOwned {
+        let mut modulus = vec![0x00, 0xC0];
+        modulus.extend(std::iter::repeat_n(0x11, 255));
+        let key = crate::signer::rsa_spki(&modulus[1..], exponent);
+        SubjectPublicKeyInfoOwned::from_der(&key).unwrap()
+    }
+
+    #[test]
+    fn rsa_exponents_follow_the_baseline_requirements() {
+        for (e, ok) in [
+            (&[3u8][..], false),
+            (&[1, 0, 0][..], false),
+            (&[1, 0, 1][..], true),
+            (&[1, 0, 3][..], true),
+            (&[1, 0, 2][..], false),
+            (&[0xFF; 32][..], true),
+            (&[0xFF; 33][..], false),
+        ] {
+            assert_eq!(classify(&rsa_spki(e)).is_ok(), ok, "{e:02x?}");
+        }
     }
 }

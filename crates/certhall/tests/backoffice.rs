@@ -815,17 +815,18 @@ async fn finance_desk(backend: Backend) {
     let app = paid_app(backend).await;
     let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
+    // A file name that is a formula behind a space (issue 16, finding 11).
     b.upload(
         &page,
         &format!("/pay/{order_id}/bank"),
-        "回单.pdf",
+        " =cmd|' /C calc'!A0.pdf",
         common::holder::pdf(),
     )
     .await;
     let fin = staff::staff(&app, "qian.finance", "finance", &[]).await;
     let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
     let desk = fin.browser.get("/admin/finance").await;
-    assert!(desk.has("待确认") && desk.has("回单.pdf"), "{}", desk.html);
+    assert!(desk.has("待确认") && desk.has("=cmd|"), "{}", desk.html);
     let tid = text(&app, "SELECT id FROM bank_transfers").await;
     // A reviewer cannot confirm money.
     let before = desk_snapshot(&app).await;
@@ -930,6 +931,21 @@ async fn finance_desk(backend: Backend) {
         .await
         .unwrap();
     assert!(!none.contains(&no), "the filter applies to the export");
+    let transfers = fin
+        .browser
+        .client
+        .get(format!("{}/admin/finance/export/transfers", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        transfers.contains("\"' =cmd|' /C calc'!A0.pdf\""),
+        "the formula is neutralised: {transfers}"
+    );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

@@ -146,6 +146,33 @@ async fn issuing_api(backend: Backend) {
         let (_, p) = openssl::key_and_csr(app.dir.path(), "other", KeyKind::P256);
         std::fs::read_to_string(p).unwrap()
     };
+    // An RSA-2048 key with public exponent 3 (issue 16, finding 10).
+    let e3_csr = {
+        let dir = app.dir.path();
+        let (k, c) = (dir.join("e3.key"), dir.join("e3.csr"));
+        openssl::ok(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-pkeyopt",
+            "rsa_keygen_pubexp:3",
+            "-out",
+            k.to_str().unwrap(),
+        ]);
+        openssl::ok(&[
+            "req",
+            "-new",
+            "-key",
+            k.to_str().unwrap(),
+            "-subj",
+            "/CN=x",
+            "-out",
+            c.to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(c).unwrap()
+    };
     let with = |field: &str, value: Value| {
         let mut v: Value = serde_json::from_str(&body).unwrap();
         v["request_id"] = json!("order-2");
@@ -186,6 +213,13 @@ async fn issuing_api(backend: Backend) {
             ),
             400,
             "CSR",
+        ),
+        (
+            "RSA public exponent 3",
+            Some(&key),
+            with("csr", json!(e3_csr)),
+            400,
+            "the RSA public exponent must be odd and at least 65537",
         ),
         (
             "bad credit code",

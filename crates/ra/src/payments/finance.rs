@@ -330,11 +330,14 @@ fn time(ms: Option<i64>) -> String {
     ms.map(ca::asn1time::beijing_minutes).unwrap_or_default()
 }
 
-/// One CSV cell: quoted when needed, and a leading `=`, `+`, `-`, `@` neutralised
-/// so a spreadsheet does not run a holder's text as a formula.
+/// One CSV cell: quoted when needed, and a formula neutralised so a
+/// spreadsheet does not run a holder's text: a cell whose first character
+/// after any leading whitespace (spaces, tabs, CR, LF, full-width spaces:
+/// spreadsheets skip them) is `=`, `+`, `-` or `@` gets a leading `'`.
 fn cell(value: &str) -> String {
     let mut v = value.to_string();
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let first = value.trim_start_matches(char::is_whitespace).chars().next();
+    if matches!(first, Some('=' | '+' | '-' | '@')) || value.starts_with(['\t', '\r']) {
         v.insert(0, '\'');
     }
     if v.contains([',', '"', '\n', '\r']) || v != value {
@@ -355,5 +358,20 @@ mod tests {
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(cell("-1"), "\"'-1\"");
+        // Issue 16, finding 11: whitespace in front does not hide a formula.
+        for hidden in [
+            " =cmd|' /C calc'!A0.pdf",
+            "\t=1+1",
+            "\r\n@SUM(A1)",
+            "  +1",
+            "\u{3000}-2",
+        ] {
+            assert!(
+                cell(hidden).starts_with("\"'"),
+                "{hidden:?} → {}",
+                cell(hidden)
+            );
+        }
+        assert_eq!(cell(" 合肥"), " 合肥");
     }
 }

@@ -509,8 +509,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             let module = module(&cli)?;
             let (info, token) = pick(&module, cli.token.as_deref())?;
             let client = Client::new(&cli.server)?;
-            let to = client.unlock_start(&info.serial)?;
-            writeln!(out, "验证码已发送至 {to}").map_err(io)?;
+            let said = client.unlock_start(&info.serial)?;
+            writeln!(out, "{said}").map_err(io)?;
             out.flush().map_err(io)?;
             let code = pins.next("请输入短信验证码：")?;
             let new = pins.next("请输入新 PIN（6–16 位）：")?;

@@ -272,13 +272,13 @@ impl Client {
     }
 
     /// 找回密码, step 1: the server texts a code to the key's reserved mobile;
-    /// returns that number masked.
+    /// returns what the server says (the same for any key: it names no number).
     pub fn unlock_start(&self, token_serial: &str) -> Result<String, Error> {
         let v: serde_json::Value = self.post(
             "/api/v1/unlock/start",
             &json!({ "token_serial": token_serial }),
         )?;
-        Ok(v["sent_to"].as_str().unwrap_or_default().to_string())
+        Ok(v["message"].as_str().unwrap_or_default().to_string())
     }
 
     /// Step 2: the code → the key's SO PIN, kept as a secret in memory only;

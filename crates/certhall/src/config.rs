@@ -249,6 +249,10 @@ pub struct ServerConfig {
     /// every certificate's AIA and CRL distribution point. Default
     /// `http://<listen>`.
     pub public_url: Option<String>,
+    /// Bearer token a Prometheus scraper presents at `/metrics` (at least 24
+    /// characters). Unset: `/metrics` is not served. Prefer
+    /// `CERTHALL_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -256,6 +260,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: None,
+            metrics_token: None,
         }
     }
 }
@@ -399,6 +404,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// None: derive from the bound address (lets tests listen on port 0).
     pub public_url: Option<String>,
+    /// What a scraper presents at `/metrics`; None: not served.
+    pub metrics_token: Option<SecretString>,
     pub algorithm: KeyAlgorithm,
     pub passphrase: Option<SecretString>,
     pub pkcs11: Option<ca::signer::TokenConfig>,
@@ -502,6 +509,18 @@ impl Config {
             )
         })?;
         let public_url = o.public_url.or(self.server.public_url);
+        let metrics_token = std::env::var("CERTHALL_METRICS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or(self.server.metrics_token.filter(|t| !t.is_empty()));
+        if let Some(t) = &metrics_token
+            && (t.len() < 24 || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(bad(
+                "server.metrics_token",
+                "must be at least 24 printable ASCII characters (CERTHALL_METRICS_TOKEN likewise)",
+            ));
+        }
         if let Some(u) = &public_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
         {
@@ -727,6 +746,7 @@ impl Config {
             database_url,
             listen,
             public_url,
+            metrics_token: metrics_token.map(SecretString::from),
             algorithm,
             passphrase: passphrase.map(SecretString::from),
             pkcs11,

@@ -128,6 +128,7 @@ pub async fn start_with_clock(
         ra.clone(),
         settings.branding.clone(),
         &public_url,
+        settings.metrics_token.clone(),
     );
     let app = web::router(state);
     let (tx, rx) = oneshot::channel::<()>();

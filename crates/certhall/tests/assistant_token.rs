@@ -423,27 +423,49 @@ async fn download_and_install() {
 /// 找回密码: the CA holds the key's SO PIN in escrow; the holder who forgot the
 /// PIN gets an SMS code to the reserved mobile, and the assistant sets a new
 /// PIN with the SO PIN, which it never shows. A wrong code changes nothing.
+const UNLOCK_SENT: &str = "如该证书介质已在本 CA 登记，验证码已发送至登记的手机号";
+
 async fn unlock_a_forgotten_pin(backend: Backend) {
     let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
-    // Not registered yet: refused.
+    // Not registered yet: the server answers as for any key (issue 16,
+    // finding 12), and the code typed is refused as one never sent.
+    let before = app.snapshot().await;
     let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
     assert_eq!(o.status.code(), Some(1));
-    assert!(out(&o).contains("未在本 CA 登记"), "{}", out(&o));
+    assert!(
+        out(&o).contains(UNLOCK_SENT) && out(&o).contains("请先获取验证码"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(app.snapshot().await, before);
     // The CA's operator escrows the SO PIN.
     escrow(&app, &usb, "13812345678").await;
+    // Over HTTP, a registered key and an unknown one get the same answer,
+    // and neither names a number.
+    let serial = app.text("SELECT token_serial FROM token_escrow").await;
+    let mut answers = Vec::new();
+    for s in [serial.as_str(), "NOT-A-KEY-OF-OURS"] {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/unlock/start", app.base))
+            .json(&serde_json::json!({ "token_serial": s }))
+            .send()
+            .await
+            .unwrap();
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, 200);
+    assert!(!answers[0].1.contains("138"), "{}", answers[0].1);
 
     // A wrong code: refused, the PIN unchanged.
     let before = app.snapshot().await;
     let o = run_with(&usb, &app, &["unlock"], "000000\n654321\n", None).await;
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    assert!(
-        out(&o).contains("验证码已发送至 138****5678"),
-        "{}",
-        out(&o)
-    );
+    assert!(out(&o).contains(UNLOCK_SENT), "{}", out(&o));
     assert!(out(&o).contains("验证码不正确"), "{}", out(&o));
     let still = run_with(
         &usb,

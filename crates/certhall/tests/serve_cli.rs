@@ -207,6 +207,21 @@ fn bad_configuration_is_refused_with_the_field_named() {
         "invalid type",
     );
     refuses(
+        "[server]\nmetrics_token = \"short\"\n",
+        "server.metrics_token",
+        "at least 24 printable ASCII characters",
+    );
+    refuses(
+        "[portal]\nupload_quota_mb = 5\n",
+        "portal.upload_quota_mb",
+        "at least portal.upload_limit_mb",
+    );
+    refuses(
+        "[portal]\nuploads_per_hour = 0\n",
+        "portal.uploads_per_hour",
+        "between 1 and 10000",
+    );
+    refuses(
         "[server]\nlisten_on = \"127.0.0.1:1\"\n",
         "server",
         "unknown field `listen_on`",

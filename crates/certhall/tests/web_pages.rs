@@ -161,8 +161,14 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+const METRICS_TOKEN: &str = "scraper-token-0123456789abcdef";
+
 async fn pki_endpoints_and_metrics(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let db = testkit::TestDb::new(backend).await;
+    let dir = testkit::temp_dir();
+    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
+    settings.metrics_token = Some(METRICS_TOKEN.to_string().into());
+    let app = TestApp::spawn_with(db, dir, settings).await;
     for (path, ctype) in [
         ("/pki/root.crt", "application/pkix-cert"),
         ("/pki/issuing.crt", "application/pkix-cert"),
@@ -269,7 +275,29 @@ async fn pki_endpoints_and_metrics(backend: Backend) {
         })
         .await
         .unwrap();
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    // Not for the public (issue 16, finding 12): without the scraper's token,
+    // or with another, there is no such page.
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    for wrong in ["Bearer nope", "Bearer ", "Basic abc", METRICS_TOKEN] {
+        let r = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .header("authorization", wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{wrong}");
+    }
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .header("authorization", format!("Bearer {METRICS_TOKEN}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for series in [
         "certhall_ocsp_requests_total{status=\"good\"}",
         "certhall_certificates_issued_total{profile=\"individual\"}",

@@ -83,27 +83,46 @@ pub async fn escrow_so_pin(
 }
 
 impl Ra {
-    async fn escrow_of(&self, token_serial: &str) -> Result<(EscrowRow, Mobile), RaError> {
-        let row = escrow::get(&mut *self.db.conn().await?, token_serial.trim())
-            .await?
-            .ok_or_else(not_registered)?;
+    /// The escrow of a key and its reserved mobile; None for a key the CA
+    /// does not hold.
+    async fn escrow_of(&self, token_serial: &str) -> Result<Option<(EscrowRow, Mobile)>, RaError> {
+        let Some(row) = escrow::get(&mut *self.db.conn().await?, token_serial.trim()).await? else {
+            return Ok(None);
+        };
         let mobile = Mobile::parse(&row.mobile).map_err(|_| not_registered())?;
-        Ok((row, mobile))
+        Ok(Some((row, mobile)))
     }
 
-    /// Step 1: a code to the key's reserved mobile; returns that number masked.
-    /// A code sent a moment ago and still good is not sent again: the holder
-    /// may have mistyped it and run the assistant once more.
-    pub async fn unlock_start(&self, token_serial: &str, client: &str) -> Result<String, RaError> {
-        let (_, mobile) = self.escrow_of(token_serial).await?;
+    /// Step 1: a code to the key's reserved mobile. The answer is the same
+    /// whether the key is registered or not (and names no number), so the
+    /// endpoint cannot be used to find out which keys the CA holds; an unknown
+    /// key counts against the client's limit like a code sent. A code sent a
+    /// moment ago and still good is not sent again: the holder may have
+    /// mistyped it and run the assistant once more.
+    pub async fn unlock_start(&self, token_serial: &str, client: &str) -> Result<(), RaError> {
         let now = self.now_ms();
+        let Some((_, mobile)) = self.escrow_of(token_serial).await? else {
+            crate::ratelimit::take(
+                &self.db,
+                now,
+                &[(
+                    &format!("sms:client:{client}"),
+                    crate::ratelimit::Limit {
+                        max: self.settings.sms_per_client_hourly,
+                        window_ms: 3_600_000,
+                    },
+                )],
+            )
+            .await?;
+            return Ok(());
+        };
         if let Some(live) =
             store::sms::latest(&mut *self.db.conn().await?, mobile.as_str(), PURPOSE).await?
             && live.used_at.is_none()
             && live.expires_at > now
             && live.failed_attempts < self.settings.sms_max_failures
         {
-            return Ok(mobile.masked());
+            return Ok(());
         }
         let (signature, minutes) = (
             self.settings.sms_signature.clone(),
@@ -114,8 +133,7 @@ impl Ra {
                 "【{signature}】您正在找回证书介质密码，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请勿告诉他人。"
             )
         })
-        .await?;
-        Ok(mobile.masked())
+        .await
     }
 
     /// Step 2: the code checks out. Without review (the default) the SO PIN
@@ -128,7 +146,12 @@ impl Ra {
         code: &str,
         client: &str,
     ) -> Result<Unlocked, RaError> {
-        let (row, mobile) = self.escrow_of(token_serial).await?;
+        // An unknown key answers as a known one with no code sent: no
+        // difference to learn from.
+        let (row, mobile) = self
+            .escrow_of(token_serial)
+            .await?
+            .ok_or(RaError::CodeMissing)?;
         let so_pin = self
             .authority
             .keys()

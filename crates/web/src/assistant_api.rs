@@ -300,10 +300,15 @@ async fn unlock_start(
         .unlock_start(&req.token_serial, &peer.ip().to_string())
         .await
     {
-        Ok(masked) => Json(serde_json::json!({ "sent_to": masked })).into_response(),
+        // The same answer for any key: which keys the CA holds, and their
+        // numbers, are not for whoever asks.
+        Ok(()) => Json(serde_json::json!({ "message": UNLOCK_SENT })).into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }
+
+/// What `unlock/start` answers.
+const UNLOCK_SENT: &str = "如该证书介质已在本 CA 登记，验证码已发送至登记的手机号";
 
 /// Step 2: the code → the SO PIN, for the assistant alone to use.
 async fn unlock_finish(

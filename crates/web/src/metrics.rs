@@ -4,9 +4,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use secrecy::ExposeSecret;
 
 use crate::AppState;
 
@@ -31,12 +33,32 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// The metrics, to a scraper bearing the configured token. Without a token
+/// configured, or with a wrong one, the route does not exist (404): route
+/// and issuance counts are not for the public.
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match (&state.metrics_token, presented) {
+        (Some(token), Some(p)) => {
+            let t = token.expose_secret().as_bytes();
+            let p = p.as_bytes();
+            // Constant time over the token's length.
+            t.len() == p.len() && t.iter().zip(p).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }
+        _ => false,
+    };
+    if !allowed {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     state.metrics.run_upkeep();
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
 }
 
 /// Counts requests by route and status, and times them.

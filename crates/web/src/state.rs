@@ -3,6 +3,7 @@ use std::sync::Arc;
 use ca::Authority;
 use metrics_exporter_prometheus::PrometheusHandle;
 use ra::Ra;
+use secrecy::SecretString;
 
 /// The operator's name and contact details, shown on every page.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub struct Shared {
     pub ra: Arc<Ra>,
     pub branding: Arc<Branding>,
     pub metrics: PrometheusHandle,
+    /// What a scraper presents at `/metrics`; None: not served.
+    pub metrics_token: Option<SecretString>,
     /// Cookies get `Secure` when the public URL is https.
     pub secure_cookies: bool,
     /// scheme://host[:port] of the public URL, for the Origin check.
@@ -52,6 +55,7 @@ impl AppState {
         ra: Arc<Ra>,
         branding: Branding,
         public_url: &str,
+        metrics_token: Option<SecretString>,
     ) -> Self {
         let origin = public_url
             .split_once("://")
@@ -62,6 +66,7 @@ impl AppState {
             ra,
             branding: Arc::new(branding),
             metrics: crate::metrics::handle(),
+            metrics_token,
             secure_cookies: public_url.starts_with("https://"),
             origin,
         }))

@@ -177,8 +177,18 @@ async fn alipay_flow(backend: Backend) {
 
 async fn wechat_flow(backend: Backend) {
     let app = paid_app(backend).await;
-    let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
-    let qr = b.get(&format!("/pay/{order_id}/wechat")).await;
+    let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
+    // Choosing 微信支付 is a POST (issue 16, finding 9): the QR page itself
+    // (a GET) changes nothing, and without the choice it sends the holder to
+    // choose.
+    let other = to_method(&app, "13912345678").await;
+    let before = app.pay_snapshot().await;
+    let not_chosen = other.0.get(&format!("/pay/{}/wechat", other.2)).await;
+    assert!(not_chosen.path().ends_with("/method"), "{}", not_chosen.url);
+    assert_eq!(before, app.pay_snapshot().await);
+    let qr = b
+        .post(&method, &format!("/pay/{order_id}/wechat"), &[])
+        .await;
     assert_eq!(qr.status, 200, "{}", qr.html);
     assert!(qr.has("<svg") && qr.has("微信扫一扫"), "{}", qr.html);
     // The QR code is the gateway's code_url.
@@ -466,7 +476,9 @@ async fn paid_twice_each_payment_goes_back_its_own_way(backend: Backend) {
     )
     .await;
     // The QR code is shown (the gateway's native trade exists)…
-    let qr = b.get(&format!("/pay/{order_id}/wechat")).await;
+    let qr = b
+        .post(&method, &format!("/pay/{order_id}/wechat"), &[])
+        .await;
     assert!(qr.has("微信扫一扫"), "{}", qr.html);
     // …then the holder pays with 支付宝 instead.
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])

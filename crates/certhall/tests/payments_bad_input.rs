@@ -228,8 +228,9 @@ async fn post_wechat(
 
 async fn wechat_notifies(backend: Backend) {
     let app = paid_app(backend).await;
-    let (b, _, order_id, _) = to_method(&app, "13812345678").await;
-    b.get(&format!("/pay/{order_id}/wechat")).await;
+    let (b, _, order_id, method) = to_method(&app, "13812345678").await;
+    b.post(&method, &format!("/pay/{order_id}/wechat"), &[])
+        .await;
     let no = text(
         &app,
         &format!("SELECT out_trade_no FROM orders WHERE id = '{order_id}'"),

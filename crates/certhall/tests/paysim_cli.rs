@@ -138,8 +138,10 @@ async fn a_server_configured_from_paysims_output_is_paid_through_it() {
     assert_eq!(state(&app, &order_id).await, "PAID");
 
     // 微信支付: the phone pays the QR code's URL, the notify comes from paysim.
-    let (b, _, order_id, _) = to_method(&app, "13912345678").await;
-    let qr = b.get(&format!("/pay/{order_id}/wechat")).await;
+    let (b, _, order_id, method) = to_method(&app, "13912345678").await;
+    let qr = b
+        .post(&method, &format!("/pay/{order_id}/wechat"), &[])
+        .await;
     assert!(qr.has("微信扫一扫"), "{}", qr.html);
     let no = order_no(&app, &order_id).await;
     let paid = reqwest::Client::new()

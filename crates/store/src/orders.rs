@@ -27,10 +27,21 @@ pub struct OrderRow {
     pub expires_at: i64,
     pub paid_at: Option<i64>,
     pub updated_at: i64,
+    /// The gateways the order was started at, e.g. `alipay,wechat,`.
+    pub gateways: String,
+    /// What the 微信支付 QR code encodes, once the holder chose it.
+    pub wechat_code_url: Option<String>,
+}
+
+impl OrderRow {
+    /// The gateways to ask about this order: each it was started at.
+    pub fn started_at(&self) -> impl Iterator<Item = &str> {
+        self.gateways.split(',').filter(|g| !g.is_empty())
+    }
 }
 
 const COLUMNS: &str = "id, out_trade_no, application_id, holder_id, amount_fen, subject, state, channel, invoice, \
-                       agreed_at, gateway_trade_no, created_at, expires_at, paid_at, updated_at";
+                       agreed_at, gateway_trade_no, created_at, expires_at, paid_at, updated_at, gateways, wechat_code_url";
 
 fn select(filter: &str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM orders WHERE {filter}"))
@@ -155,8 +166,12 @@ pub async fn set_channel(
     channel: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
+    // Online gateways are remembered: a payment may arrive at any of them.
     Ok(sqlx::query(
-        "UPDATE orders SET channel = $2, updated_at = $3 WHERE id = $1 AND state = 'OPEN' AND agreed_at IS NOT NULL",
+        "UPDATE orders SET channel = $2, updated_at = $3, \
+         gateways = CASE WHEN $2 IN ('alipay', 'wechat') AND gateways NOT LIKE '%' || $2 || ',%' \
+                         THEN gateways || $2 || ',' ELSE gateways END \
+         WHERE id = $1 AND state = 'OPEN' AND agreed_at IS NOT NULL",
     )
     .bind(id)
     .bind(channel)
@@ -165,6 +180,20 @@ pub async fn set_channel(
     .await?
     .rows_affected()
         == 1)
+}
+
+/// Keeps the 微信支付 code_url of an open order.
+pub async fn set_wechat_code_url(
+    conn: &mut AnyConnection,
+    id: &str,
+    code_url: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE orders SET wechat_code_url = $2 WHERE id = $1 AND state = 'OPEN'")
+        .bind(id)
+        .bind(code_url)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// OPEN → PAID, once.

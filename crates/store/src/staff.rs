@@ -86,37 +86,25 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<StaffRow>, StoreError> 
         .await?)
 }
 
-/// Keeps the TOTP secret shown on the set-up page until the account is set up.
-pub async fn set_pending_totp(
-    conn: &mut AnyConnection,
-    id: &str,
-    secret: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE staff SET totp_secret = $2 WHERE id = $1 AND setup_hash IS NOT NULL")
-        .bind(id)
-        .bind(secret)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Finishes set-up: password set, link used up. False if the link was used
-/// meanwhile.
+/// Finishes set-up: password and TOTP secret set, link used up. False if the
+/// link was used meanwhile.
 pub async fn finish_setup(
     conn: &mut AnyConnection,
     id: &str,
     setup_hash: &str,
     password_hash: &str,
+    totp_secret: &str,
     totp_step: i64,
 ) -> Result<bool, StoreError> {
     Ok(sqlx::query(
-        "UPDATE staff SET password_hash = $3, totp_last_step = $4, setup_hash = NULL, \
+        "UPDATE staff SET password_hash = $3, totp_secret = $4, totp_last_step = $5, setup_hash = NULL, \
          setup_expires_at = NULL, failed_count = 0, locked_until = 0 \
          WHERE id = $1 AND setup_hash = $2",
     )
     .bind(id)
     .bind(setup_hash)
     .bind(password_hash)
+    .bind(totp_secret)
     .bind(totp_step)
     .execute(conn)
     .await?

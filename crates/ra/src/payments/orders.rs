@@ -63,6 +63,8 @@ impl Ra {
             expires_at: now + ms(self.pay.order_ttl),
             paid_at: None,
             updated_at: now,
+            gateways: String::new(),
+            wechat_code_url: None,
         }
     }
 

@@ -56,12 +56,13 @@ impl Ra {
             .map_err(gateway)
     }
 
-    /// The `code_url` to show as a QR code.
+    /// The holder chose 微信支付 (a POST): the gateway's native order, whose
+    /// `code_url` is kept for the QR page.
     pub async fn pay_wechat(&self, holder_id: &str, order_id: &str) -> Result<String, RaError> {
         let view = self.payable(holder_id, order_id, Channel::WeChat).await?;
         let wechat = self.pay.wechat.as_ref().ok_or(RaError::NotFound)?;
         let o = &view.order;
-        wechat
+        let code_url = wechat
             .native(
                 &o.out_trade_no,
                 &o.subject,
@@ -70,7 +71,9 @@ impl Ra {
                 self.now_ms() / 1000,
             )
             .await
-            .map_err(gateway)
+            .map_err(gateway)?;
+        orders::set_wechat_code_url(&mut *self.db.conn().await?, &o.id, &code_url).await?;
+        Ok(code_url)
     }
 
     /// 对公转账: the holder's bank receipt, for finance to confirm.

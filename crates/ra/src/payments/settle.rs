@@ -104,12 +104,39 @@ impl Ra {
             })
     }
 
-    /// Asks the order's gateway whether it was paid (a lost notify, the return
-    /// page, the expiry job). `None`: not paid (yet).
+    /// Asks the order's gateways whether it was paid (a lost notify, the
+    /// return page, the expiry job). `None`: not paid (yet).
     pub async fn confirm_with_gateway(&self, order: &OrderRow) -> Result<Option<Settled>, RaError> {
+        // Every gateway the order was started at, the one chosen last first:
+        // the holder may have paid at another (a QR code left open).
+        let mut channels: Vec<Channel> = order
+            .channel
+            .as_deref()
+            .and_then(Channel::parse)
+            .into_iter()
+            .collect();
+        for g in order.started_at().filter_map(Channel::parse) {
+            if !channels.contains(&g) {
+                channels.push(g);
+            }
+        }
+        for channel in channels {
+            if let Some(settled) = self.ask_gateway(order, channel).await? {
+                return Ok(Some(settled));
+            }
+        }
+        Ok(None)
+    }
+
+    /// One gateway's word on an order; settles what it says was paid.
+    async fn ask_gateway(
+        &self,
+        order: &OrderRow,
+        channel: Channel,
+    ) -> Result<Option<Settled>, RaError> {
         let now = self.now_ms();
-        match order.channel.as_deref().and_then(Channel::parse) {
-            Some(Channel::Alipay) => {
+        match channel {
+            Channel::Alipay => {
                 let Some(alipay) = &self.pay.alipay else {
                     return Ok(None);
                 };
@@ -131,7 +158,7 @@ impl Ra {
                     }
                 }
             }
-            Some(Channel::WeChat) => {
+            Channel::WeChat => {
                 let Some(wechat) = &self.pay.wechat else {
                     return Ok(None);
                 };
@@ -154,7 +181,7 @@ impl Ra {
                     }
                 }
             }
-            _ => Ok(None),
+            Channel::Bank => Ok(None),
         }
     }
 

@@ -157,18 +157,27 @@ impl Ra {
         row.ok_or_else(|| RaError::Invalid(Msg::new("设置链接无效或已过期，请联系管理员重新生成")))
     }
 
-    /// The set-up page: a TOTP secret is drawn the first time it is shown and
-    /// kept until set-up completes (reloading shows the same one).
+    /// The TOTP secret offered with a set-up link: derived from the link and
+    /// the installation's key, so showing the page stores nothing (no GET
+    /// changes state) and reloading shows the same secret; a new link gives a
+    /// new one. (An account whose set-up began under an earlier version keeps
+    /// the secret it was shown then.)
+    fn setup_secret(&self, row: &StaffRow) -> String {
+        if let Some(s) = &row.totp_secret {
+            return s.clone();
+        }
+        let key =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.secrets.challenge_key());
+        let mut ctx = aws_lc_rs::hmac::Context::with_key(&key);
+        ctx.update(b"certhall-staff-setup-totp");
+        ctx.update(row.setup_hash.as_deref().unwrap_or_default().as_bytes());
+        totp::base32(&ctx.sign().as_ref()[..20])
+    }
+
+    /// The set-up page.
     pub async fn staff_setup(&self, token: &str) -> Result<SetupView, RaError> {
         let row = self.setup_row(token).await?;
-        let secret = match &row.totp_secret {
-            Some(s) => s.clone(),
-            None => {
-                let s = totp::base32(&random::bytes::<20>());
-                staff::set_pending_totp(&mut *self.db.conn().await?, &row.id, &s).await?;
-                s
-            }
-        };
+        let secret = self.setup_secret(&row);
         Ok(SetupView {
             otpauth_uri: totp::otpauth_uri("certhall", &row.name, &secret),
             name: row.name.clone(),
@@ -199,10 +208,8 @@ impl Ra {
         if password != confirm {
             errors.insert("confirm", Msg::new("两次输入的密码不一致"));
         }
-        let secret = row
-            .totp_secret
-            .as_deref()
-            .and_then(totp::from_base32)
+        let secret_b32 = self.setup_secret(&row);
+        let secret = totp::from_base32(&secret_b32)
             .ok_or_else(|| RaError::Invalid(Msg::new("请重新打开设置链接")))?;
         let step = totp::verify(&secret, code, self.now_ms());
         if step.is_none() {
@@ -222,6 +229,7 @@ impl Ra {
             &row.id,
             row.setup_hash.as_deref().unwrap_or_default(),
             &hash,
+            &secret_b32,
             step.unwrap_or_default(),
         )
         .await?

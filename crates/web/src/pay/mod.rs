@@ -20,7 +20,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/pay/{id}/agree", post(pages::agree))
         .route("/pay/{id}/method", get(pages::method))
         .route("/pay/{id}/alipay", post(pages::alipay))
-        .route("/pay/{id}/wechat", get(pages::wechat))
+        .route(
+            "/pay/{id}/wechat",
+            get(pages::wechat).post(pages::choose_wechat),
+        )
         .route(
             "/pay/{id}/bank",
             get(pages::bank)

@@ -334,26 +334,42 @@ struct WechatPage {
     sandbox_link: Option<String>,
 }
 
+/// 微信支付 chosen (a POST with the page's CSRF token): the gateway's native
+/// order is made and its code kept; then the QR page.
+pub async fn choose_wechat(
+    State(s): State<AppState>,
+    SignedIn(h): SignedIn,
+    p: Page,
+    Path(id): Path<String>,
+) -> Response {
+    match s.ra.pay_wechat(&h.id, &id).await {
+        Ok(_) => see_other(&format!("/pay/{id}/wechat")),
+        Err(e) => error_page(&p, &e),
+    }
+}
+
+/// The QR page. Showing it changes nothing: it shows the code kept when 微信支付
+/// was chosen (or sends the holder to choose), and each refresh asks the
+/// gateways, so the computer reaches the success page by itself once the
+/// phone has paid.
 pub async fn wechat(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
     p: Page,
     Path(id): Path<String>,
 ) -> Response {
-    // The page refreshes itself; each refresh asks the gateway, so the computer
-    // reaches the success page by itself once the phone has paid.
     if let Ok(state) = s.ra.check_payment(&h.id, &id).await
         && state == "PAID"
     {
         return see_other(&format!("/pay/{id}/success"));
     }
-    let code_url = match s.ra.pay_wechat(&h.id, &id).await {
-        Ok(u) => u,
-        Err(e) => return error_page(&p, &e),
-    };
     let view = match load(&s, &p, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
+    };
+    let code_url = match (&view.order.channel, &view.order.wechat_code_url) {
+        (Some(c), Some(u)) if c == "wechat" && view.open() => u.clone(),
+        _ => return see_other(&format!("/pay/{id}/method")),
     };
     let line = OrderLine::new(&p, &view);
     let qr = crate::view::qr_svg(&code_url).unwrap_or_default();

@@ -398,3 +398,61 @@ fn walk(dir: &Path) -> usize {
 pub fn setup_app_id() -> &'static str {
     certhall::setup::SANDBOX_APP_ID
 }
+
+impl TestApp {
+    /// Every row of every table but `except`, as text: equal snapshots mean
+    /// nothing in those tables changed (not just their counts).
+    pub async fn full_snapshot(
+        &self,
+        except: &[&str],
+    ) -> std::collections::BTreeMap<String, String> {
+        use sqlx::Row;
+        let pool = self.server.authority.db().pool();
+        let sqlite = self.server.authority.db().backend() == store::Backend::Sqlite;
+        let tables: Vec<String> = sqlx::query(if sqlite {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'"
+        } else {
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE '_sqlx%'"
+        })
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>(0).unwrap())
+        .filter(|t| !except.contains(&t.as_str()))
+        .collect();
+        let mut out = std::collections::BTreeMap::new();
+        for t in tables {
+            let sql = if sqlite {
+                let cols: Vec<String> =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA table_info({t})")))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.try_get::<String, _>(1).unwrap())
+                        .collect();
+                let row = cols
+                    .iter()
+                    .map(|c| format!("quote({c})"))
+                    .collect::<Vec<_>>()
+                    .join(" || ',' || ");
+                format!(
+                    "SELECT COALESCE(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM {t} ORDER BY r)"
+                )
+            } else {
+                format!(
+                    "SELECT COALESCE(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM {t} t"
+                )
+            };
+            let rows: String = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            out.insert(t, rows);
+        }
+        out
+    }
+}

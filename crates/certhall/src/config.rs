@@ -253,6 +253,14 @@ pub struct ServerConfig {
     /// characters). Unset: `/metrics` is not served. Prefer
     /// `CERTHALL_METRICS_TOKEN`.
     pub metrics_token: Option<String>,
+    /// Seconds a connection has to deliver a request's headers (idle
+    /// keep-alive connections included). Default 10.
+    pub header_read_timeout_seconds: u64,
+    /// Connections one client address may hold at once; 0: no cap. Default
+    /// 0, for the default set-up behind a reverse proxy (every connection
+    /// then comes from the proxy, which limits clients itself); set it when
+    /// clients connect directly.
+    pub max_connections_per_client: usize,
 }
 
 impl Default for ServerConfig {
@@ -261,6 +269,8 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: None,
             metrics_token: None,
+            header_read_timeout_seconds: 10,
+            max_connections_per_client: 0,
         }
     }
 }
@@ -406,6 +416,7 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// What a scraper presents at `/metrics`; None: not served.
     pub metrics_token: Option<SecretString>,
+    pub http: crate::http::HttpLimits,
     pub algorithm: KeyAlgorithm,
     pub passphrase: Option<SecretString>,
     pub pkcs11: Option<ca::signer::TokenConfig>,
@@ -509,6 +520,16 @@ impl Config {
             )
         })?;
         let public_url = o.public_url.or(self.server.public_url);
+        if !(1..=300).contains(&self.server.header_read_timeout_seconds) {
+            return Err(bad(
+                "server.header_read_timeout_seconds",
+                "must be between 1 and 300",
+            ));
+        }
+        let http = crate::http::HttpLimits {
+            header_read_timeout: Duration::from_secs(self.server.header_read_timeout_seconds),
+            max_connections_per_client: self.server.max_connections_per_client,
+        };
         let metrics_token = std::env::var("CERTHALL_METRICS_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -747,6 +768,7 @@ impl Config {
             listen,
             public_url,
             metrics_token: metrics_token.map(SecretString::from),
+            http,
             algorithm,
             passphrase: passphrase.map(SecretString::from),
             pkcs11,

@@ -132,16 +132,10 @@ pub async fn start_with_clock(
     );
     let app = web::router(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let serve = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let limits = settings.http;
+    let serve = tokio::spawn(crate::http::serve(listener, app, limits, async move {
+        let _ = rx.await;
+    }));
     tracing::info!(
         http.addr = %addr,
         public_url = %public_url,

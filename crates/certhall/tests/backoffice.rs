@@ -242,6 +242,7 @@ async fn paid_change_approved(backend: Backend) {
     assert_eq!(again.status, 409);
     assert!(again.has("不能审核"), "{}", again.html);
     assert_eq!(desk_snapshot(&app).await, before);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -304,6 +305,7 @@ async fn return_and_reject(backend: Backend) {
     assert!(last_sms(&app, "13812345678").contains("单位名称与营业执照不一致"));
     let me = holder.get(&format!("/me/applications/{app_id}")).await;
     assert!(me.has("已退款"), "{}", me.html);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -472,6 +474,7 @@ async fn four_eyes(backend: Backend) {
         .await,
         2
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

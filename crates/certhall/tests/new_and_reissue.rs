@@ -424,6 +424,7 @@ async fn new_then_reissue(backend: Backend) {
         "{}",
         detail.html
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 
@@ -645,6 +646,7 @@ async fn new_by_post(backend: Backend) {
         "{}",
         me.html
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

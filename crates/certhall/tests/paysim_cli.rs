@@ -161,6 +161,7 @@ async fn a_server_configured_from_paysims_output_is_paid_through_it() {
         settled.is_some(),
         "paysim's WeChat notify settled the order"
     );
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

@@ -371,6 +371,7 @@ async fn paid_flow_stops_at_payment(backend: Backend) {
     assert_eq!(again.status, 409);
     assert!(again.has("申请当前状态不能进行此操作"));
     assert_eq!(before, app.portal_snapshot().await);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

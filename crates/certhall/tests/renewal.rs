@@ -295,6 +295,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         "{}",
         me.html
     );
+    common::ledger::assert_invariant(&s.app).await;
     s.app.server.stop().await;
 }
 
@@ -376,6 +377,7 @@ async fn expired_renewal_under_automatic_review() {
         .await,
         1
     );
+    common::ledger::assert_invariant(&s.app).await;
     s.app.server.stop().await;
 }
 

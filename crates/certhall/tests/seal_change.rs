@@ -260,6 +260,7 @@ async fn seal_change(backend: Backend) {
     // current one.
     let again = b.get(&seal_link(&usb, &app).await).await;
     assert!(again.has(&format!("src=\"{src}\"")), "{}", again.html);
+    common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
 

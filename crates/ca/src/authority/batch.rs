@@ -117,9 +117,15 @@ impl Worker {
     }
 
     /// One transaction for every row; `false` if one was a duplicate.
+    ///
+    /// Rows go in in request-id order: two batches (of two instances) that
+    /// both hold a request sent twice then wait for each other's unique-index
+    /// entries in the same order, never in a circle.
     async fn record(&self, jobs: &[Job]) -> Result<bool, CaError> {
+        let mut sorted: Vec<&Job> = jobs.iter().collect();
+        sorted.sort_by(|a, b| a.new.request_id.cmp(&b.new.request_id));
         let mut tx = self.db.begin().await?;
-        for job in jobs {
+        for job in sorted {
             match certificates::insert_pending(&mut tx, &job.new).await {
                 Ok(()) => {}
                 Err(StoreError::Duplicate(_)) => return Ok(false),
@@ -144,14 +150,22 @@ impl Worker {
 
         let now = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
+        // Every row first (in serial order), the audit head last: the
+        // one-at-a-time path takes its row, then the head, so nobody holds
+        // the head while waiting for a row (a deadlock on PostgreSQL).
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by(|&a, &b| jobs[a].new.serial.cmp(&jobs[b].new.serial));
+        for &i in &order {
+            // Recorded by this batch: another path completes it only when a
+            // retry of the request finds it pending; then this batch fails and
+            // its requests go the one-at-a-time way, which finds them issued.
+            certificates::mark_issued(&mut tx, &jobs[i].new.serial, &certs[i], now)
+                .await?
+                .ok_or(CaError::Signing)?;
+        }
         let mut issued = Vec::with_capacity(jobs.len());
         for (job, cert_der) in jobs.iter().zip(certs) {
             let new = &job.new;
-            // Recorded just now in our own transaction: nobody else completes
-            // a row whose request has not returned yet.
-            certificates::mark_issued(&mut tx, &new.serial, &cert_der, now)
-                .await?
-                .ok_or(CaError::Signing)?;
             audit_issue(
                 &mut tx,
                 self.db.audit_key()?,

@@ -46,8 +46,38 @@ fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
+/// Tries of one issuance when the database breaks a deadlock.
+const TRIES: u32 = 4;
+
 impl Authority {
+    /// Issues for `req`, or returns what an earlier call with its request id
+    /// issued. Safe to run again at any point (record before sign, one row
+    /// per request id), so when the database breaks a deadlock the whole
+    /// issuance simply runs again.
     pub async fn issue(&self, req: IssueRequest) -> Result<Issued, CaError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.issue_once(&req).await {
+                Err(CaError::Store(e)) if e.is_retryable() && tries < TRIES => {
+                    tracing::info!(request_id = %req.request_id, tries, "the database broke a deadlock; issuing again");
+                    // A random pause, so the parties of the deadlock do not
+                    // meet again at once.
+                    let mut b = [0u8; 1];
+                    aws_lc_rs::rand::SecureRandom::fill(
+                        &aws_lc_rs::rand::SystemRandom::new(),
+                        &mut b,
+                    )
+                    .map_err(|_| CaError::Signing)?;
+                    let pause = 10 * u64::from(tries) + u64::from(b[0] % 32);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn issue_once(&self, req: &IssueRequest) -> Result<Issued, CaError> {
         let started = Instant::now();
         let checked = csr::check(
             &req.csr,

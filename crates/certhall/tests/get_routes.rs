@@ -4,8 +4,9 @@
 //!
 //! What a GET may write, and why: sessions (holders' and staff's, including
 //! their idle clocks) and rate-limit events; the audit log, because viewing a
-//! holder's materials must be recorded; and a reviewer's claim on the
-//! application they open, a 20-minute lease that decides nothing.
+//! holder's materials must be recorded; a reviewer's claim on the
+//! application they open, a 20-minute lease that decides nothing; and
+//! `/readyz`'s one-row write probe, which is what it is for.
 //!
 //! The routes come from the router sources, so a GET route added without
 //! being walked here fails this test.
@@ -23,6 +24,7 @@ const MAY_CHANGE: &[&str] = &[
     "audit_log",
     "audit_head",
     "review_claims",
+    "health_probe",
 ];
 
 /// Every `.route("…", get(…))` pattern in the web crate's sources.
@@ -135,6 +137,7 @@ async fn every_get_changes_nothing(backend: Backend) {
         "/handoff/not-a-link",
         "/query",
         "/healthz",
+        "/readyz",
         "/metrics",
         "/pki/root.crt",
         "/pki/issuing.crt",

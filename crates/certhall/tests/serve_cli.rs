@@ -242,6 +242,9 @@ fn a_database_url_that_is_not_there_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: database error"), "{err}");
+    assert!(
+        err.starts_with("error: the database is unavailable for now"),
+        "{err}"
+    );
     assert!(err.contains("caused by"), "{err}");
 }

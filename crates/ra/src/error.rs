@@ -62,8 +62,20 @@ pub enum RaError {
 }
 
 impl RaError {
+    /// The database cannot serve for now (a full disk, a restart): nothing
+    /// was done, and the same request will work once it is back.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            RaError::Store(e) | RaError::Ca(ca::CaError::Store(e)) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+
     /// The message to show, with its arguments, ready for translation.
     pub fn msg(&self) -> Msg {
+        if self.is_unavailable() {
+            return Msg::new(UNAVAILABLE);
+        }
         match self {
             RaError::Invalid(m)
             | RaError::Handoff(m)
@@ -92,3 +104,6 @@ impl RaError {
         }
     }
 }
+
+/// What a person is told while the database cannot serve.
+pub const UNAVAILABLE: &str = "服务暂时不可用，请稍后再试";

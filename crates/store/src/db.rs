@@ -73,7 +73,26 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    // A transaction dropped without a commit has its rollback
+                    // queued; a ping runs it. A connection still inside a
+                    // transaction after that (a COMMIT or ROLLBACK that failed,
+                    // as on a full disk) would keep its locks — SQLite's single
+                    // write lock among them — so it is closed, not reused.
+                    if conn.is_in_transaction()
+                        && (conn.ping().await.is_err() || conn.is_in_transaction())
+                    {
+                        tracing::warn!(
+                            "closing a database connection left inside a failed transaction"
+                        );
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            });
         if backend == Backend::Sqlite {
             // Pragmas cannot go in an Any URL; set them per connection. WAL lets the
             // CLI write while the server reads; busy_timeout (5 s) and foreign keys

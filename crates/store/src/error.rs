@@ -21,6 +21,11 @@ pub enum StoreError {
     /// whole operation may simply run again.
     #[error("the database broke a deadlock; retry")]
     Retry(#[source] sqlx::Error),
+    /// The database cannot take writes (or any request) for now: its disk is
+    /// full, it is down, restarting or out of connections. Nothing was
+    /// written; the same request will work once it is back.
+    #[error("the database is unavailable for now")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }
@@ -30,6 +35,27 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Retry(_))
     }
+
+    /// Whether the database, not the request, is at fault, for now.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Retry(_))
+    }
+}
+
+/// Codes of a database that cannot serve for now. PostgreSQL's are
+/// five-character SQLSTATEs: insufficient resources (class 53, a full disk
+/// among them), lost connections (class 08), a server shutting down or not yet
+/// accepting connections (57P01–57P03). SQLite's are numbers whose low byte is
+/// the primary code: 5 busy and 6 locked (past the busy timeout), 10 I/O
+/// error, 13 full.
+fn unavailable(code: &str) -> bool {
+    if code.len() == 5 {
+        return code.starts_with("53")
+            || code.starts_with("08")
+            || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    code.parse::<i32>()
+        .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13))
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -42,6 +68,13 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")) => {
                 StoreError::Retry(e)
             }
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| unavailable(&c)) => {
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
             _ => StoreError::Database(e),
         }
     }

@@ -21,6 +21,7 @@ pub mod escrow;
 mod filter;
 pub mod finance;
 pub mod handoff;
+pub mod health;
 pub mod holders;
 pub mod invoices;
 pub mod ledger;

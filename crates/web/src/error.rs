@@ -51,9 +51,16 @@ impl WebError {
     }
 }
 
+/// What a client is told while the database cannot serve.
+const UNAVAILABLE: &str = "服务暂时不可用，请稍后再试 (the database is unavailable for now)";
+
 impl From<CaError> for WebError {
     fn from(e: CaError) -> Self {
         match e {
+            CaError::Store(s) if s.is_unavailable() => {
+                tracing::warn!(error = ?s, "the database cannot serve the request for now");
+                WebError::Unavailable(UNAVAILABLE.into())
+            }
             CaError::Store(_)
             | CaError::Signing
             | CaError::Encoding(_)
@@ -68,6 +75,10 @@ impl From<CaError> for WebError {
 
 impl From<store::StoreError> for WebError {
     fn from(e: store::StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = ?e, "the database cannot serve the request for now");
+            return WebError::Unavailable(UNAVAILABLE.into());
+        }
         WebError::Internal(Box::new(e))
     }
 }

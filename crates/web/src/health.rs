@@ -8,6 +8,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::render))
 }
 
@@ -16,5 +17,18 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.authority.db().ping().await.is_ok() {
         true => (StatusCode::OK, "ok\n"),
         false => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
+    }
+}
+
+/// Readiness: the database takes a write (a one-row probe), so a full disk
+/// or a read-only replica shows here while `/healthz`'s reads still pass.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let now = state.ra.now_ms();
+    match store::health::write_probe(state.authority.db(), now).await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::warn!(error = ?e, "the store cannot take a write");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unwritable\n")
+        }
     }
 }

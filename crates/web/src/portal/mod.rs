@@ -90,6 +90,9 @@ pub(crate) fn see_other(to: &str) -> Response {
 }
 
 pub(crate) fn status_of(e: &RaError) -> StatusCode {
+    if e.is_unavailable() {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     match e {
         RaError::NotFound => StatusCode::NOT_FOUND,
         RaError::Conflict(_) => StatusCode::CONFLICT,
@@ -109,6 +112,8 @@ pub(crate) fn error_page(p: &Page, e: &RaError) -> Response {
     let status = status_of(e);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(error = ?e, "request failed");
+    } else if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::warn!(error = ?e, "the database cannot serve the request for now");
     }
     render(
         status,

@@ -9,6 +9,7 @@ pub mod calendar;
 mod clock;
 mod contact;
 mod credit_code;
+pub mod fault;
 mod id_number;
 mod money;
 mod msg;

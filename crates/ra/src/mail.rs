@@ -1,11 +1,15 @@
 //! Sending mail: over SMTP when configured, otherwise as `.eml` files in
 //! `<data-dir>/outbox/mail/` (development and tests read them there).
+//!
+//! Every message carries the Message-ID its sender chose, derived from what
+//! it is about (an invoice's id), so a message sent again after a crash
+//! between sending and recording is the same message: mail systems drop the
+//! duplicate, and the file outbox, which names each file by its Message-ID,
+//! rewrites the file instead of adding a second one.
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::{
-    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::{Msg, RaError};
 
@@ -27,7 +31,7 @@ pub enum Mailer {
         from: String,
     },
     Outbox {
-        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: std::path::PathBuf,
         from: String,
     },
 }
@@ -59,9 +63,21 @@ impl Mailer {
     pub fn outbox(dir: &std::path::Path, from: &str) -> Self {
         let _ = std::fs::create_dir_all(dir);
         Mailer::Outbox {
-            transport: AsyncFileTransport::new(dir),
+            dir: dir.to_path_buf(),
             from: from.into(),
         }
+    }
+
+    /// A Message-ID for `local` (e.g. `invoice.<id>`) from this sender: the
+    /// same every time it is asked for.
+    pub fn message_id(&self, local: &str) -> String {
+        let domain = self
+            .from()
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>'))
+            .filter(|d| !d.is_empty())
+            .unwrap_or("certhall.invalid");
+        format!("<{local}@{domain}>")
     }
 
     fn from(&self) -> &str {
@@ -70,8 +86,10 @@ impl Mailer {
         }
     }
 
+    /// Sends one message with the given Message-ID (see `message_id`).
     pub async fn send(
         &self,
+        message_id: &str,
         to: &str,
         subject: &str,
         text: &str,
@@ -89,6 +107,7 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(text.to_string());
         let builder = Message::builder()
+            .message_id(Some(message_id.to_string()))
             .from(from)
             .to(Mailbox::new(None, to))
             .subject(subject);
@@ -107,8 +126,21 @@ impl Mailer {
             Mailer::Smtp { transport, .. } => {
                 transport.send(message).await.map_err(|e| transient(&e))?;
             }
-            Mailer::Outbox { transport, .. } => {
-                transport.send(message).await.map_err(|e| transient(&e))?;
+            Mailer::Outbox { dir, .. } => {
+                // Named by the Message-ID, written whole or not at all.
+                let name: String = message_id
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+                    .collect();
+                let path = dir.join(format!("{name}.eml"));
+                let tmp = dir.join(format!(".{name}.eml.tmp"));
+                let bytes = message.formatted();
+                tokio::fs::write(&tmp, bytes)
+                    .await
+                    .map_err(|e| transient(&e))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| transient(&e))?;
             }
         }
         Ok(())

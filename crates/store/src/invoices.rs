@@ -25,10 +25,13 @@ pub struct InvoiceRow {
     /// Given up (an address the mailer cannot use, or too many failures):
     /// shown to finance, never retried by the job.
     pub mail_failed_at: Option<i64>,
+    /// When a sender last claimed it; still set with `mailed_at` unset after
+    /// its claim ran out: that send was interrupted.
+    pub mail_sending_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, order_id, number, title_type, title, tax_id, email, amount_fen, issued_at, blob_key, \
-     mailed_at, mail_attempts, mail_next_at, mail_error, mail_failed_at";
+     mailed_at, mail_attempts, mail_next_at, mail_error, mail_failed_at, mail_sending_at";
 
 /// Inserts the order's invoice; `Ok(false)` if it already has one.
 pub async fn insert(conn: &mut AnyConnection, i: &InvoiceRow) -> Result<bool, StoreError> {
@@ -81,6 +84,28 @@ pub async fn mail_due(
     .await?)
 }
 
+/// Claims an invoice's mail for one sender until `until` (queued → sending):
+/// false if it is sent, given up, or claimed by another sender meanwhile.
+pub async fn claim_mail(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE invoices SET mail_sending_at = $2, mail_next_at = $3 \
+         WHERE id = $1 AND mailed_at IS NULL AND mail_failed_at IS NULL AND mail_next_at <= $2",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(until)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// sending → sent.
 pub async fn mailed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE invoices SET mailed_at = $2, mail_error = NULL WHERE id = $1")
         .bind(id)

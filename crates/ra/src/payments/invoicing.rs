@@ -11,6 +11,9 @@ use super::jobs::retry_delay;
 use crate::mail::{Attached, MailError};
 use crate::{Ra, RaError, new_id};
 
+/// How long a sender holds an invoice's mail: longer than any send takes.
+const MAIL_CLAIM_MS: i64 = 120_000;
+
 /// After this many failed tries an invoice's mail is given up and shown to
 /// finance (about a day and a half with the backoff).
 const MAIL_GIVE_UP_AFTER: i64 = 40;
@@ -96,6 +99,7 @@ impl Ra {
             mail_next_at: now,
             mail_error: None,
             mail_failed_at: None,
+            mail_sending_at: None,
         };
         if !invoices::insert(&mut tx, &row).await? {
             // Issued concurrently by another path: keep theirs.
@@ -110,11 +114,33 @@ impl Ra {
         Ok(row)
     }
 
-    /// Mails an invoice to the address on its order; on failure the job retries.
+    /// Mails an invoice to the address on its order, once: the mail is
+    /// claimed first (so no other instance sends it meanwhile), sent with a
+    /// Message-ID derived from the invoice, then recorded. On failure the job
+    /// retries with backoff; after a crash between sending and recording the
+    /// claim runs out and the same message goes again, which mail systems
+    /// (and the file outbox) recognise as the same one.
     pub(crate) async fn mail_invoice(&self, row: &InvoiceRow, pdf: Vec<u8>) {
         let Some(to) = row.email.as_deref() else {
             return;
         };
+        let now = self.now_ms();
+        match self.db.conn().await {
+            Ok(mut c) => {
+                match invoices::claim_mail(&mut c, &row.id, now, now + MAIL_CLAIM_MS).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!(invoice.number = %row.number, error = ?e, "invoice mail not claimed; the job retries");
+                        return;
+                    }
+                }
+            }
+            Err(_) => return,
+        }
+        if row.mail_sending_at.is_some() {
+            tracing::warn!(invoice.number = %row.number, "an earlier send of this invoice was interrupted; sending it again with the same Message-ID");
+        }
         let out_trade_no = match self.db.conn().await {
             Ok(mut c) => orders::by_id(&mut c, &row.order_id)
                 .await
@@ -136,16 +162,21 @@ impl Ra {
             content_type: "application/pdf",
             bytes: pdf,
         };
+        let message_id = self.pay.mailer.message_id(&format!("invoice.{}", row.id));
         let sent = self
             .pay
             .mailer
             .send(
+                &message_id,
                 to,
                 &format!("电子发票 {}", row.number),
                 &text,
                 Some(attached),
             )
             .await;
+        if sent.is_ok() {
+            domain::fault::point("invoice.mail.sent");
+        }
         let Ok(mut c) = self.db.conn().await else {
             return;
         };

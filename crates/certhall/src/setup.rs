@@ -237,13 +237,17 @@ fn public_of(k: &payment::keys::PrivateKey) -> Result<payment::keys::PublicKey, 
 }
 
 /// The sandbox's routes and state, for `serve` (in-process) and `paysim`.
+/// Its trades are kept in `<data_dir>/paysim/trades.json`, as a real
+/// gateway keeps them, so a restart loses no payment.
 pub fn sandbox_state(
     keys: SandboxKeys,
     base: &str,
     retry_scale: f64,
+    data_dir: &Path,
 ) -> Result<Arc<payment::sim::SimState>, AppError> {
     let merchant_public = public_of(&keys.merchant)?;
-    Ok(payment::sim::new_state(payment::sim::SimConfig {
+    let journal = data_dir.join("paysim").join("trades.json");
+    let config = payment::sim::SimConfig {
         public_base: base.to_string(),
         alipay_app_id: SANDBOX_APP_ID.into(),
         wechat_appid: SANDBOX_APPID.into(),
@@ -255,7 +259,9 @@ pub fn sandbox_state(
         merchant_wechat_public: merchant_public,
         api_v3_key: keys.api_v3_key,
         retry_scale,
-    }))
+    };
+    payment::sim::with_journal(config, journal.clone())
+        .map_err(|e| AppError::file("cannot read", journal, e))
 }
 
 fn read_text(path: &Path) -> Result<String, AppError> {
@@ -345,11 +351,12 @@ pub async fn payments(
             .local_addr()
             .map_err(|source| AppError::Bind { addr, source })?;
         let base = format!("http://{bound}");
-        let state = sandbox_state(keys, &base, p.sandbox_retry_scale)?;
+        let state = sandbox_state(keys, &base, p.sandbox_retry_scale, &settings.data_dir)?;
         let router = payment::sim::router(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
+        state.resume();
         tracing::warn!(sandbox = %base, "payments go to the built-in sandbox gateway; configure [payment.alipay] and [payment.wechat] for real money");
         alipay = Some(payment::alipay::Alipay {
             gateway: format!("{base}/alipay/gateway.do"),

@@ -5,35 +5,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestApp;
 use common::flow::{paid_settings, to_method};
-
-fn serve(
-    app_settings: &certhall::config::Settings,
-    config: &std::path::Path,
-    fault: Option<&str>,
-) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_certhall"));
-    cmd.arg("--data-dir")
-        .arg(&app_settings.data_dir)
-        .arg("--database-url")
-        .arg(&app_settings.database_url)
-        .arg("--config")
-        .arg(config)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("CERTHALL_CONFIG")
-        .env("CERTHALL_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    match fault {
-        Some(f) => cmd.env("CERTHALL_FAULT", f),
-        None => cmd.env_remove("CERTHALL_FAULT"),
-    };
-    cmd.spawn().expect("certhall serve")
-}
 
 fn mails(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
@@ -89,19 +64,11 @@ async fn a_mail_interrupted_after_sending_is_sent_once() {
 
     // The mail server is back (the file outbox here); the server dies right
     // after the message is written, before it records the sending.
-    let mut dying = serve(&settings, &config, Some("invoice.mail.sent"));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = dying.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not reach the fault"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(!status.success(), "it died at the fault");
+    let mut dying = common::serve_process(&settings, &config, Some("invoice.mail.sent"));
+    assert!(
+        common::died_within(&mut dying, Duration::from_secs(30)),
+        "the server did not die at the fault"
+    );
     assert_eq!(mails(&outbox).len(), 1, "the message was written once");
     let (mailed,): (Option<i64>,) = sqlx::query_as("SELECT mailed_at FROM invoices")
         .fetch_one(db.pool())
@@ -115,7 +82,7 @@ async fn a_mail_interrupted_after_sending_is_sent_once() {
         .execute(db.pool())
         .await
         .unwrap();
-    let mut child = serve(&settings, &config, None);
+    let mut child = common::serve_process(&settings, &config, None);
     let done = common::eventually(Duration::from_secs(30), || async {
         let (m,): (Option<i64>,) = sqlx::query_as("SELECT mailed_at FROM invoices")
             .fetch_one(db.pool())

@@ -42,7 +42,7 @@ pub async fn run(
         .map_err(|e| AppError::file("cannot read", settings.data_dir.join("paysim"), e))?;
     write_public(&dir.join("alipay.pub.pem"), &keys.alipay)?;
     write_public(&dir.join("platform.pub.pem"), &keys.platform)?;
-    let state = setup::sandbox_state(keys, &base, retry_scale)?;
+    let state = setup::sandbox_state(keys, &base, retry_scale, &settings.data_dir)?;
 
     // What an operator pastes into the server's configuration. The APIv3 key is
     // a secret even here, so only its file is named.
@@ -74,6 +74,7 @@ pub async fn run(
         platform = dir.join("platform.pub.pem").display(),
     );
     tracing::warn!(sandbox = %base, "sandbox payment gateway: no real money moves here");
+    state.resume();
     axum::serve(listener, payment::sim::router(state))
         .with_graceful_shutdown(crate::server::shutdown_signal())
         .await

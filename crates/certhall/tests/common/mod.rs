@@ -456,3 +456,44 @@ impl TestApp {
         out
     }
 }
+
+/// `certhall serve` as a child process on `settings`' data and database,
+/// with `config` and, if given, `CERTHALL_FAULT` (it then dies at that point):
+/// for crash-recovery tests, which kill and restart real processes.
+pub fn serve_process(
+    settings: &Settings,
+    config: &Path,
+    fault: Option<&str>,
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certhall"));
+    cmd.arg("--data-dir")
+        .arg(&settings.data_dir)
+        .arg("--database-url")
+        .arg(&settings.database_url)
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("CERTHALL_CONFIG")
+        .env("CERTHALL_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match fault {
+        Some(f) => cmd.env("CERTHALL_FAULT", f),
+        None => cmd.env_remove("CERTHALL_FAULT"),
+    };
+    cmd.spawn().expect("certhall serve")
+}
+
+/// Waits for a child to end on its own (a fault), at most `limit`.
+pub fn died_within(child: &mut std::process::Child, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Ok(Some(status)) = child.try_wait() {
+            return !status.success();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}

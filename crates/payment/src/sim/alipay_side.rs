@@ -67,27 +67,33 @@ pub async fn page_pay(
     if out_trade_no.is_empty() {
         return error_page("out_trade_no");
     }
-    let trade = {
-        let mut map = state.trades.lock().expect("trades lock");
-        let t = map
-            .entry((Channel::Alipay, out_trade_no.clone()))
-            .or_insert_with(|| SimTrade {
-                channel: Channel::Alipay,
-                trade_no: format!("2026{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
-                out_trade_no: out_trade_no.clone(),
-                total_fen,
-                subject: biz["subject"].as_str().unwrap_or_default().to_string(),
-                notify_url: p.get("notify_url").cloned().unwrap_or_default(),
-                return_url: p.get("return_url").cloned().unwrap_or_default(),
-                status: SimStatus::Waiting,
-                refunded_fen: 0,
-                refunds: Vec::new(),
-                paid_at_ms: 0,
-            });
-        if t.total_fen != total_fen {
-            return error_page("ACQ.CONTEXT_INCONSISTENT: 交易信息被篡改");
-        }
-        t.clone()
+    let made = state.open_trade(
+        Channel::Alipay,
+        &out_trade_no,
+        || SimTrade {
+            channel: Channel::Alipay,
+            trade_no: format!("2026{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
+            out_trade_no: out_trade_no.clone(),
+            total_fen,
+            subject: biz["subject"].as_str().unwrap_or_default().to_string(),
+            notify_url: p.get("notify_url").cloned().unwrap_or_default(),
+            return_url: p.get("return_url").cloned().unwrap_or_default(),
+            status: SimStatus::Waiting,
+            refunded_fen: 0,
+            refunds: Vec::new(),
+            paid_at_ms: 0,
+            notified: false,
+        },
+        |t| {
+            if t.total_fen == total_fen {
+                Ok(())
+            } else {
+                Err(())
+            }
+        },
+    );
+    let Ok(trade) = made else {
+        return error_page("ACQ.CONTEXT_INCONSISTENT: 交易信息被篡改");
     };
     Html(cashier::alipay_page(&trade)).into_response()
 }

@@ -108,6 +108,9 @@ fn act(state: &Arc<SimState>, channel: Channel, no: &str, action: &str) -> Optio
         }
     })?;
     if action == "pay" && t.status == SimStatus::Paid {
+        // Paid and kept: a crash from here on loses nothing (the notify is
+        // owed, and sent again after a restart).
+        domain::fault::point("sandbox.paid");
         notify::spawn(state.clone(), t.clone());
     }
     Some(t)

@@ -5,6 +5,10 @@
 //!
 //! It checks every merchant request's signature with the merchant's public key,
 //! so a merchant that signs wrongly fails here exactly as it would in production.
+//!
+//! Like a real gateway it keeps its trades: with a journal file (in the data
+//! directory) every change is written before it is answered, and a restarted
+//! sandbox knows what was paid and sends the notifies it still owes.
 
 mod alipay_side;
 mod cashier;
@@ -39,13 +43,13 @@ pub struct SimConfig {
     pub retry_scale: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Channel {
     Alipay,
     WeChat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SimStatus {
     Waiting,
     Paid,
@@ -53,7 +57,7 @@ pub enum SimStatus {
     Closed,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SimTrade {
     pub channel: Channel,
     pub out_trade_no: String,
@@ -67,6 +71,9 @@ pub struct SimTrade {
     /// Refund request numbers already done (idempotency).
     pub refunds: Vec<String>,
     pub paid_at_ms: i64,
+    /// The merchant acknowledged the notify.
+    #[serde(default)]
+    pub notified: bool,
 }
 
 pub struct SimState {
@@ -77,6 +84,8 @@ pub struct SimState {
     pub http: reqwest::Client,
     /// Notifies delivered (channel, out_trade_no, attempt), for tests and the log.
     pub delivered: Mutex<Vec<(Channel, String, u32)>>,
+    /// Where the trades are kept (None: in memory only).
+    journal: Option<std::path::PathBuf>,
 }
 
 impl SimState {
@@ -98,7 +107,63 @@ impl SimState {
         let mut map = self.trades.lock().expect("trades lock");
         let t = map.get_mut(&(channel, out_trade_no.to_string()))?;
         f(t);
-        Some(t.clone())
+        let t = t.clone();
+        self.save(&map);
+        Some(t)
+    }
+
+    /// The trade for `out_trade_no` at `channel`, made with `make` if new;
+    /// `check` may refuse an existing one (an amount changed, say).
+    fn open_trade<E>(
+        &self,
+        channel: Channel,
+        out_trade_no: &str,
+        make: impl FnOnce() -> SimTrade,
+        check: impl FnOnce(&SimTrade) -> Result<(), E>,
+    ) -> Result<SimTrade, E> {
+        let mut map = self.trades.lock().expect("trades lock");
+        let key = (channel, out_trade_no.to_string());
+        let new = !map.contains_key(&key);
+        let t = map.entry(key).or_insert_with(make).clone();
+        check(&t)?;
+        if new {
+            self.save(&map);
+        }
+        Ok(t)
+    }
+
+    /// Writes every trade to the journal (whole, then renamed), under the
+    /// trades lock so writes keep their order.
+    fn save(&self, map: &HashMap<(Channel, String), SimTrade>) {
+        let Some(path) = &self.journal else {
+            return;
+        };
+        let trades: Vec<&SimTrade> = map.values().collect();
+        let tmp = path.with_extension("json.tmp");
+        let written = serde_json::to_vec(&trades)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
+            tracing::error!(journal = %path.display(), error = %e, "sandbox trades not saved");
+        }
+    }
+
+    /// Sends the notifies a restarted sandbox still owes: trades paid but not
+    /// acknowledged.
+    pub fn resume(self: &Arc<Self>) {
+        let owed: Vec<SimTrade> = self
+            .trades
+            .lock()
+            .expect("trades lock")
+            .values()
+            .filter(|t| t.status == SimStatus::Paid && !t.notified)
+            .cloned()
+            .collect();
+        for t in owed {
+            tracing::info!(out_trade_no = %t.out_trade_no, "sandbox: resuming a notify owed before the restart");
+            notify::spawn(self.clone(), t);
+        }
     }
 
     fn delay(&self, real: Duration) -> Duration {
@@ -147,11 +212,40 @@ pub fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
+/// A sandbox whose trades live in memory only.
 pub fn new_state(config: SimConfig) -> Arc<SimState> {
     Arc::new(SimState {
         config,
         trades: Mutex::new(HashMap::new()),
         http: reqwest::Client::new(),
         delivered: Mutex::new(Vec::new()),
+        journal: None,
     })
+}
+
+/// A sandbox that keeps its trades in `journal` (read back if it exists).
+/// Call `resume` once it serves, for the notifies it still owes.
+pub fn with_journal(
+    config: SimConfig,
+    journal: std::path::PathBuf,
+) -> std::io::Result<Arc<SimState>> {
+    let mut trades = HashMap::new();
+    match std::fs::read(&journal) {
+        Ok(bytes) => {
+            let saved: Vec<SimTrade> = serde_json::from_slice(&bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            for t in saved {
+                trades.insert((t.channel, t.out_trade_no.clone()), t);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    Ok(Arc::new(SimState {
+        config,
+        trades: Mutex::new(trades),
+        http: reqwest::Client::new(),
+        delivered: Mutex::new(Vec::new()),
+        journal: Some(journal),
+    }))
 }

@@ -31,6 +31,7 @@ pub fn spawn(state: Arc<SimState>, t: SimTrade) {
             };
             tracing::info!(out_trade_no = %t.out_trade_no, attempt, acknowledged = ok, "sandbox notify sent");
             if ok {
+                state.update(t.channel, &t.out_trade_no, |t| t.notified = true);
                 state.delivered.lock().expect("delivered lock").push((
                     t.channel,
                     t.out_trade_no.clone(),

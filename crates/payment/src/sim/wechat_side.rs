@@ -133,31 +133,38 @@ pub async fn native(
             "amount.total",
         );
     };
-    {
-        let mut map = state.trades.lock().expect("trades lock");
-        let t = map
-            .entry((Channel::WeChat, no.clone()))
-            .or_insert_with(|| SimTrade {
-                channel: Channel::WeChat,
-                out_trade_no: no.clone(),
-                trade_no: format!("4200{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
-                total_fen: total,
-                subject: v["description"].as_str().unwrap_or_default().to_string(),
-                notify_url: v["notify_url"].as_str().unwrap_or_default().to_string(),
-                return_url: String::new(),
-                status: SimStatus::Waiting,
-                refunded_fen: 0,
-                refunds: Vec::new(),
-                paid_at_ms: 0,
-            });
-        if t.total_fen != total {
-            return fail(
-                &state,
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "订单金额与原订单不一致",
-            );
-        }
+    let made = state.open_trade(
+        Channel::WeChat,
+        &no,
+        || SimTrade {
+            channel: Channel::WeChat,
+            out_trade_no: no.clone(),
+            trade_no: format!("4200{}", &uuid::Uuid::now_v7().simple().to_string()[..24]),
+            total_fen: total,
+            subject: v["description"].as_str().unwrap_or_default().to_string(),
+            notify_url: v["notify_url"].as_str().unwrap_or_default().to_string(),
+            return_url: String::new(),
+            status: SimStatus::Waiting,
+            refunded_fen: 0,
+            refunds: Vec::new(),
+            paid_at_ms: 0,
+            notified: false,
+        },
+        |t| {
+            if t.total_fen == total {
+                Ok(())
+            } else {
+                Err(())
+            }
+        },
+    );
+    if made.is_err() {
+        return fail(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "订单金额与原订单不一致",
+        );
     }
     let code_url = format!(
         "{}/wechat/cashier/{no}",

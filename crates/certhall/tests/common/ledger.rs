@@ -21,16 +21,22 @@ const LIVE: [&str; 5] = [
 /// Waits until no gateway refund is owed, then checks the invariant on every
 /// application that has an order.
 pub async fn assert_invariant(app: &TestApp) {
+    assert_invariant_on(app.server.authority.db().pool()).await
+}
+
+/// The same on any database (a server running in another process).
+pub async fn assert_invariant_on(pool: &sqlx::AnyPool) {
     let settled = super::eventually(Duration::from_secs(15), || async {
-        app.scalar(
+        let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM refunds WHERE state <> 'DONE' AND channel IN ('alipay', 'wechat')",
         )
+        .fetch_one(pool)
         .await
-            == 0
+        .unwrap();
+        n == 0
     })
     .await;
     assert!(settled.is_some(), "a gateway refund is still owed");
-    let pool = app.server.authority.db().pool();
     let apps: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT id, state, price_fen FROM applications \
          WHERE id IN (SELECT application_id FROM orders) ORDER BY id",

@@ -465,6 +465,17 @@ pub fn serve_process(
     config: &Path,
     fault: Option<&str>,
 ) -> std::process::Child {
+    serve_on(settings, config, "127.0.0.1:0", fault, &[])
+}
+
+/// The same on a given address, with more environment.
+pub fn serve_on(
+    settings: &Settings,
+    config: &Path,
+    listen: &str,
+    fault: Option<&str>,
+    env: &[(&str, &str)],
+) -> std::process::Child {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certhall"));
     cmd.arg("--data-dir")
         .arg(&settings.data_dir)
@@ -472,9 +483,10 @@ pub fn serve_process(
         .arg(&settings.database_url)
         .arg("--config")
         .arg(config)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", listen])
         .env_remove("CERTHALL_CONFIG")
         .env("CERTHALL_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     match fault {
@@ -482,6 +494,25 @@ pub fn serve_process(
         None => cmd.env_remove("CERTHALL_FAULT"),
     };
     cmd.spawn().expect("certhall serve")
+}
+
+/// A free port on loopback (free a moment ago).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until a server answers `/healthz` at `base`.
+pub async fn wait_healthy(base: &str, limit: Duration) -> bool {
+    let http = reqwest::Client::new();
+    eventually(limit, || async {
+        matches!(http.get(format!("{base}/healthz")).send().await, Ok(r) if r.status() == 200)
+    })
+    .await
+    .is_some()
 }
 
 /// Waits for a child to end on its own (a fault), at most `limit`.

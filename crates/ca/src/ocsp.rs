@@ -75,6 +75,21 @@ pub struct ParsedRequest {
 /// more, and it bounds the work one request can cause.
 pub const MAX_CERTS_PER_REQUEST: usize = 16;
 
+/// The DER of a GET request (RFC 6960 A.1: the base64 of the DER in the path,
+/// already URL-decoded). Clients differ in alphabet and padding, and some
+/// leave line breaks in: all are taken. Empty when it is none of them (the
+/// answer is then `malformedRequest`).
+pub fn decode_get(encoded: &str) -> Vec<u8> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    STANDARD
+        .decode(&cleaned)
+        .or_else(|_| URL_SAFE.decode(&cleaned))
+        .or_else(|_| URL_SAFE_NO_PAD.decode(&cleaned))
+        .unwrap_or_default()
+}
+
 pub fn parse_request(der_bytes: &[u8]) -> Option<ParsedRequest> {
     let req = OcspRequest::from_der(der_bytes).ok()?;
     let list = req.tbs_request.request_list;

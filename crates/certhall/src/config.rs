@@ -479,12 +479,17 @@ impl Config {
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad("--config", format!("cannot read {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| {
+        Config::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses TOML text; `origin` names it where no key can be named.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
             let message = e.message().to_string();
             let field = e
                 .span()
-                .and_then(|span| key_at(&text, span.start))
-                .unwrap_or_else(|| path.display().to_string());
+                .and_then(|span| key_at(text, span.start))
+                .unwrap_or_else(|| origin.to_string());
             ConfigError { field, message }
         })
     }

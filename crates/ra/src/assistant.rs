@@ -122,6 +122,23 @@ pub(crate) enum Accept {
     Unrevoked,
 }
 
+/// A certificate as presented in a proof (PEM or DER): parsed, its serial,
+/// and its DER as we would have issued it. What a stranger's proof reaches
+/// first; fuzzed (`fuzz/fuzz_targets/handoff_proof.rs`).
+pub fn read_certificate(certificate: &[u8]) -> Result<(Certificate, Serial, Vec<u8>), RaError> {
+    let trimmed = certificate.trim_ascii_start();
+    let cert = if trimmed.starts_with(b"-----BEGIN") {
+        Certificate::from_pem(trimmed)
+    } else {
+        Certificate::from_der(certificate)
+    }
+    .map_err(|_| refused("证书格式不正确"))?;
+    let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
+        .map_err(|_| refused("证书序列号不正确"))?;
+    let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
+    Ok((cert, serial, der))
+}
+
 impl Ra {
     /// Checks a proof: the certificate is ours (byte for byte), acceptable, and
     /// `signature` over `message` verifies with its key; then uses up the
@@ -136,16 +153,7 @@ impl Ra {
         accept: Accept,
     ) -> Result<CertificateRow, RaError> {
         let now = self.now_ms();
-        let trimmed = certificate.trim_ascii_start();
-        let cert = if trimmed.starts_with(b"-----BEGIN") {
-            Certificate::from_pem(trimmed)
-        } else {
-            Certificate::from_der(certificate)
-        }
-        .map_err(|_| refused("证书格式不正确"))?;
-        let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
-            .map_err(|_| refused("证书序列号不正确"))?;
-        let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
+        let (cert, serial, der) = read_certificate(certificate)?;
         let mut conn = self.db.conn().await?;
         let row = store::certificates::by_serial(&mut conn, &serial.to_hex())
             .await?

@@ -93,7 +93,7 @@ fn mint(key: &[u8; 32], expires_at_ms: i64) -> String {
 }
 
 /// The expiry of a challenge this installation made and that has not expired.
-pub(crate) fn challenge_expiry(key: &[u8; 32], nonce: &str, now: i64) -> Option<i64> {
+pub fn challenge_expiry(key: &[u8; 32], nonce: &str, now: i64) -> Option<i64> {
     // 40 bytes are 54 characters: anything longer is not ours (and not decoded).
     if nonce.len() > 54 {
         return None;

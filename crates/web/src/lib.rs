@@ -24,6 +24,7 @@ mod query;
 mod redirect;
 mod session;
 mod state;
+pub mod upload;
 mod view;
 
 use axum::Router;

@@ -7,7 +7,6 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine;
 
 use crate::{AppState, WebError};
 
@@ -101,13 +100,7 @@ async fn ocsp_post(State(s): State<AppState>, body: Bytes) -> Response {
 
 /// RFC 6960 Appendix A.1: the path is the URL-encoded base64 of the DER request.
 async fn ocsp_get(State(s): State<AppState>, Path(encoded): Path<String>) -> Response {
-    let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&cleaned)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&cleaned))
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&cleaned))
-        .unwrap_or_default();
-    let answer = s.authority.ocsp(&decoded).await;
+    let answer = s.authority.ocsp(&ca::ocsp::decode_get(&encoded)).await;
     // No shared caching: a revocation must show within seconds, and our own
     // cache already spares the signatures.
     (

@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::BytesMut;
 use domain::{Fen, Msg};
 use ra::RaError;
 use ra::payments::{InvoiceFields, InvoiceInfo, OrderView, TitleType};
@@ -430,33 +429,12 @@ pub async fn bank_receipt(
     SignedIn(h): SignedIn,
     p: Page,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let limit = s.ra.settings.upload_limit;
-    let mut file: Option<(String, bytes::Bytes)> = None;
-    let mut too_big = false;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("receipt").to_string();
-        let mut data = BytesMut::new();
-        while let Ok(Some(chunk)) = field.chunk().await {
-            if data.len() + chunk.len() > limit {
-                too_big = true;
-                break;
-            }
-            data.extend_from_slice(&chunk);
-        }
-        file = Some((name, data.freeze()));
-        break;
-    }
-    let result = match (file, too_big) {
-        (_, true) => Err(RaError::Upload(ra::materials::too_large(limit))),
-        (Some((name, bytes)), false) if !bytes.is_empty() => {
-            s.ra.bank_receipt(&h.id, &id, &name, bytes).await
-        }
-        _ => Err(RaError::Upload(Msg::new("请选择要上传的文件"))),
+    let result = match crate::upload::read_file(multipart, limit).await {
+        Ok((name, bytes)) => s.ra.bank_receipt(&h.id, &id, &name, bytes).await,
+        Err(e) => Err(e),
     };
     let view = match load(&s, &p, &h.id, &id).await {
         Ok(v) => v,

@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use bytes::BytesMut;
 use domain::calendar::beijing_minutes;
 use domain::{AppState as St, Business, Msg, ProfileKind};
 use ra::RaError;
@@ -585,53 +584,6 @@ pub async fn materials(
     }
 }
 
-/// Reads the uploaded file while it streams in: refuses a file that is not PDF,
-/// JPEG or PNG from its first bytes, and one over the limit as soon as it passes
-/// the limit, without reading the rest.
-async fn read_upload(
-    mut multipart: Multipart,
-    limit: usize,
-) -> Result<(String, bytes::Bytes), RaError> {
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| upload_error(e.status(), limit))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("upload").to_string();
-        let mut data = BytesMut::new();
-        let mut sniffed = false;
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| upload_error(e.status(), limit))?
-        {
-            if data.len() + chunk.len() > limit {
-                return Err(RaError::Upload(ra::materials::too_large(limit)));
-            }
-            data.extend_from_slice(&chunk);
-            if !sniffed && data.len() >= 8 {
-                if ra::materials::sniff(&data).is_none() {
-                    return Err(RaError::Upload(Msg::new(ra::materials::WRONG_TYPE)));
-                }
-                sniffed = true;
-            }
-        }
-        return Ok((name, data.freeze()));
-    }
-    Err(RaError::Upload(Msg::new("请选择要上传的文件")))
-}
-
-fn upload_error(status: StatusCode, limit: usize) -> RaError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        RaError::Upload(ra::materials::too_large(limit))
-    } else {
-        RaError::Upload(Msg::new("上传失败，请重试"))
-    }
-}
-
 pub async fn upload(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
@@ -640,7 +592,7 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Response {
     let limit = state.ra.settings.upload_limit;
-    let result = match read_upload(multipart, limit).await {
+    let result = match crate::upload::read_file(multipart, limit).await {
         Ok((name, bytes)) => state
             .ra
             .upload_material(&holder.id, &id, &kind, &name, bytes)

@@ -104,14 +104,18 @@ pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Erro
         allowed.join("，")
     );
     for req in server.incoming_requests() {
-        let path = req.url().split('?').next().unwrap_or("").to_string();
-        let origin = get_header(&req, "Origin").map(str::to_string);
-        let resp = answer(req.method(), &path, origin.as_deref(), &allowed, || {
-            status_of(&module)
-        });
-        let _ = req.respond(resp);
+        respond(req, &allowed, || status_of(&module));
     }
     Ok(())
+}
+
+/// Answers one request as it came off the wire (what a page, or anyone on
+/// the machine, sends; fuzzed in `fuzz/fuzz_targets/bridge.rs`).
+pub fn respond(req: Request, allowed: &[String], status: impl FnOnce() -> serde_json::Value) {
+    let path = req.url().split('?').next().unwrap_or("").to_string();
+    let origin = get_header(&req, "Origin").map(str::to_string);
+    let resp = answer(req.method(), &path, origin.as_deref(), allowed, status);
+    let _ = req.respond(resp);
 }
 
 #[cfg(test)]

@@ -12,9 +12,11 @@
 
 pub mod bridge;
 pub mod change;
+#[cfg(feature = "gui")]
 pub mod cli;
 pub mod client;
 pub mod csr;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod install;
 pub mod pickup;

@@ -28,6 +28,9 @@ use serde_json::{Value, json};
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, TestDb};
 
+/// An order's state and channel, and its invoice's mail (sent at, tries, error).
+type OrderFacts = (String, Option<String>, Option<i64>, i64, Option<String>);
+
 /// What a request id got: the HTTP status and the JSON body.
 type Answer = (String, (u16, Value));
 
@@ -472,10 +475,26 @@ async fn paid_flow_killed(backend: Backend) {
                 == 1
         })
         .await;
-        assert!(
-            done.is_some(),
-            "seed {seed}, round {round}: the order was not paid, invoiced and mailed after the restart"
-        );
+        if done.is_none() {
+            let facts: Vec<OrderFacts> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT o.state, o.channel, i.mailed_at, COALESCE(i.mail_attempts, -1), i.mail_error \
+                     FROM orders o LEFT JOIN invoices i ON i.order_id = o.id WHERE o.id = '{order_id}'"
+                )))
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+            let ledger = scalar(
+                &store,
+                &format!("SELECT COUNT(*) FROM ledger WHERE order_id = '{order_id}'"),
+            )
+            .await;
+            panic!(
+                "seed {seed}, round {round}: the order was not paid, invoiced and mailed after the restart \
+                 (killed {} ms after the payment): order, channel, mailed_at, attempts, error = {facts:?}; ledger rows {ledger}",
+                kill_after.as_millis()
+            );
+        }
         for (what, sql) in [
             (
                 "one ledger row",

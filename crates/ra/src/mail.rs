@@ -36,6 +36,9 @@ pub enum Mailer {
     },
 }
 
+/// How long one SMTP exchange may take; a sender's claim on a mail outlasts it.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A file to attach.
 pub struct Attached {
     pub name: String,
@@ -53,6 +56,7 @@ impl Mailer {
     pub fn smtp(url: &str, from: &str) -> Result<Self, RaError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(failed)?
+            .timeout(Some(SEND_TIMEOUT))
             .build();
         Ok(Mailer::Smtp {
             transport,

@@ -11,8 +11,10 @@ use super::jobs::retry_delay;
 use crate::mail::{Attached, MailError};
 use crate::{Ra, RaError, new_id};
 
-/// How long a sender holds an invoice's mail: longer than any send takes.
-const MAIL_CLAIM_MS: i64 = 120_000;
+/// How long a sender holds an invoice's mail: longer than any send may take
+/// (the SMTP transport gives up after `mail::SEND_TIMEOUT`), and how long a
+/// mail interrupted by a crash waits before it goes again.
+const MAIL_CLAIM_MS: i64 = 30_000;
 
 /// After this many failed tries an invoice's mail is given up and shown to
 /// finance (about a day and a half with the backoff).

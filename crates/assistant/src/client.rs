@@ -19,90 +19,7 @@ pub struct Client {
     http: reqwest::blocking::Client,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Business {
-    pub key: String,
-    pub name: String,
-    pub prices: serde_json::Map<String, serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct AppStatus {
-    pub id: String,
-    pub business: String,
-    pub business_name: String,
-    pub state: String,
-    pub state_label: String,
-    /// This certificate is the one the application produced (not the one it
-    /// started from).
-    #[serde(default)]
-    pub issued_here: bool,
-    /// The certificate the application started from.
-    #[serde(default)]
-    pub from_serial: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CertStatus {
-    pub serial: String,
-    pub status: String,
-    pub common_name: String,
-    pub organization: Option<String>,
-    pub not_before: String,
-    pub not_after: String,
-    pub applications: Vec<AppStatus>,
-    /// 在线延期 now (absent from older servers).
-    #[serde(default)]
-    pub renewal: Option<Renewal>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Renewal {
-    pub available: bool,
-    pub reason: Option<String>,
-}
-
-impl CertStatus {
-    /// `在线延期：可办理`, or why not; nothing from a server that does not say.
-    pub fn renewal_line(&self) -> Option<String> {
-        let r = self.renewal.as_ref()?;
-        Some(if r.available {
-            "在线延期：可办理".to_string()
-        } else {
-            format!(
-                "在线延期：暂不可办理（{}）",
-                r.reason.as_deref().unwrap_or("未说明原因")
-            )
-        })
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Issued {
-    pub application_id: String,
-    pub serial: String,
-    pub certificate_pem: String,
-}
-
-/// The approved seal image, as the server sends it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Seal {
-    pub application_id: String,
-    /// Hex.
-    pub sha256: String,
-    /// Base64 of the PNG.
-    pub png: String,
-}
-
-#[derive(Deserialize)]
-struct Challenge {
-    nonce: String,
-}
-
-#[derive(Deserialize)]
-struct Link {
-    url: String,
-}
+pub use api::{AppStatus, Business, CertStatus, Issued, Renewal, Seal};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -128,9 +45,9 @@ impl Client {
             return serde_json::from_str(&text)
                 .map_err(|_| Error::Server(format!("服务器的回答无法识别（HTTP {status}）")));
         }
-        let message = serde_json::from_str::<serde_json::Value>(&text)
+        let message = serde_json::from_str::<api::ApiError>(&text)
             .ok()
-            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .map(|e| e.error)
             .unwrap_or_else(|| format!("HTTP {status}"));
         Err(Error::Refused(message))
     }
@@ -147,7 +64,7 @@ impl Client {
     fn post<T: for<'de> Deserialize<'de>>(
         &self,
         path: &str,
-        body: &serde_json::Value,
+        body: &impl serde::Serialize,
     ) -> Result<T, Error> {
         let r = self
             .http
@@ -161,7 +78,7 @@ impl Client {
 
     fn nonce(&self) -> Result<String, Error> {
         Ok(self
-            .post::<Challenge>("/api/v1/handoff/challenge", &json!({}))?
+            .post::<api::Challenge>("/api/v1/handoff/challenge", &json!({}))?
             .nonce)
     }
 
@@ -176,19 +93,19 @@ impl Client {
         path: &str,
         prover: &dyn Prover,
         message: impl Fn(&str) -> String,
-        extra: Option<(&str, String)>,
+        with: impl FnOnce(&mut api::Proof),
     ) -> Result<T, Error> {
         let nonce = self.nonce()?;
         let signature = prover.sign(message(&nonce).as_bytes())?;
-        let mut body = json!({
-            "certificate": b64(prover.certificate_der()),
-            "nonce": nonce,
-            "signature": b64(&signature),
-        });
-        if let Some((k, v)) = extra {
-            body[k] = v.into();
-        }
-        self.post(path, &body)
+        let mut proof = api::Proof {
+            certificate: b64(prover.certificate_der()),
+            nonce,
+            signature: b64(&signature),
+            csr: None,
+            sha256: None,
+        };
+        with(&mut proof);
+        self.post(path, &proof)
     }
 
     pub fn status(&self, prover: &dyn Prover) -> Result<CertStatus, Error> {
@@ -196,7 +113,7 @@ impl Client {
             "/api/v1/assistant/status",
             prover,
             |n| format!("certhall-status:{n}"),
-            None,
+            |_| {},
         )
     }
 
@@ -204,14 +121,14 @@ impl Client {
     pub fn handoff(&self, prover: &dyn Prover, business: &str) -> Result<String, Error> {
         let nonce = self.nonce()?;
         let signature = prover.sign(format!("certhall-handoff:{nonce}").as_bytes())?;
-        let link: Link = self.post(
+        let link: api::Link = self.post(
             "/api/v1/handoff",
-            &json!({
-                "certificate": b64(prover.certificate_der()),
-                "nonce": nonce,
-                "signature": b64(&signature),
-                "business": business,
-            }),
+            &api::HandoffRequest {
+                certificate: b64(prover.certificate_der()),
+                nonce,
+                signature: b64(&signature),
+                business: Some(business.to_string()),
+            },
         )?;
         Ok(link.url)
     }
@@ -224,7 +141,7 @@ impl Client {
             "/api/v1/assistant/issue",
             old,
             |n| format!("certhall-issue:{n}:{hash}"),
-            Some(("csr", b64(csr_der))),
+            |p| p.csr = Some(b64(csr_der)),
         )
     }
 
@@ -232,13 +149,13 @@ impl Client {
     /// the application's state (`COMPLETED`, or `APPROVED` for a key that is
     /// mailed next).
     pub fn complete(&self, new: &dyn Prover) -> Result<String, Error> {
-        let v: serde_json::Value = self.proved(
+        let done: api::Completed = self.proved(
             "/api/v1/assistant/complete",
             new,
             |n| format!("certhall-complete:{n}"),
-            None,
+            |_| {},
         )?;
-        Ok(v["state"].as_str().unwrap_or_default().to_string())
+        Ok(done.state)
     }
 
     /// 签章变更: the approved seal of the proving certificate.
@@ -247,17 +164,17 @@ impl Client {
             "/api/v1/assistant/seal",
             prover,
             |n| format!("certhall-seal:{n}"),
-            None,
+            |_| {},
         )
     }
 
     /// 签章变更: the seal with this SHA-256 (hex) is in the token.
     pub fn seal_written(&self, prover: &dyn Prover, sha256: &str) -> Result<(), Error> {
-        let _: serde_json::Value = self.proved(
+        let _: api::Completed = self.proved(
             "/api/v1/assistant/seal/written",
             prover,
             |n| format!("certhall-seal-written:{n}:{sha256}"),
-            Some(("sha256", sha256.to_string())),
+            |p| p.sha256 = Some(sha256.to_string()),
         )?;
         Ok(())
     }
@@ -267,18 +184,24 @@ impl Client {
     pub fn pickup(&self, code: &str, csr_der: &[u8]) -> Result<Issued, Error> {
         self.post(
             "/api/v1/assistant/pickup",
-            &json!({ "code": code, "csr": b64(csr_der) }),
+            &api::PickupRequest {
+                code: code.to_string(),
+                csr: b64(csr_der),
+            },
         )
     }
 
     /// 找回密码, step 1: the server texts a code to the key's reserved mobile;
     /// returns what the server says (the same for any key: it names no number).
     pub fn unlock_start(&self, token_serial: &str) -> Result<String, Error> {
-        let v: serde_json::Value = self.post(
+        let started: api::UnlockStarted = self.post(
             "/api/v1/unlock/start",
-            &json!({ "token_serial": token_serial }),
+            &api::UnlockRequest {
+                token_serial: token_serial.to_string(),
+                code: String::new(),
+            },
         )?;
-        Ok(v["message"].as_str().unwrap_or_default().to_string())
+        Ok(started.message)
     }
 
     /// Step 2: the code → the key's SO PIN, kept as a secret in memory only;
@@ -289,16 +212,19 @@ impl Client {
         token_serial: &str,
         code: &str,
     ) -> Result<Result<secrecy::SecretString, String>, Error> {
-        let v: serde_json::Value = self.post(
+        let finished: api::UnlockFinished = self.post(
             "/api/v1/unlock/finish",
-            &json!({ "token_serial": token_serial, "code": code }),
+            &api::UnlockRequest {
+                token_serial: token_serial.to_string(),
+                code: code.to_string(),
+            },
         )?;
-        if v["pending"].as_bool() == Some(true) {
-            return Ok(Err(v["message"].as_str().unwrap_or("等待审核").to_string()));
+        if finished.pending {
+            return Ok(Err(finished.message.unwrap_or_else(|| "等待审核".into())));
         }
-        v["so_pin"]
-            .as_str()
-            .map(|p| Ok(secrecy::SecretString::from(p.to_string())))
+        finished
+            .so_pin
+            .map(|p| Ok(secrecy::SecretString::from(p)))
             .ok_or_else(|| Error::Server("服务器未给出授权".into()))
     }
 
@@ -314,16 +240,16 @@ impl Client {
         so_pin: &secrecy::SecretString,
     ) -> Result<(), Error> {
         use secrecy::ExposeSecret;
-        let _: serde_json::Value = self.post(
+        let _: api::Escrowed = self.post(
             "/api/v1/tokens/escrow",
-            &json!({
-                "name": operator,
-                "password": password.expose_secret(),
-                "code": code.expose_secret(),
-                "token_serial": token_serial,
-                "mobile": mobile,
-                "so_pin": so_pin.expose_secret(),
-            }),
+            &api::EscrowRequest {
+                name: operator.to_string(),
+                password: password.expose_secret().to_string(),
+                code: code.expose_secret().to_string(),
+                token_serial: token_serial.to_string(),
+                mobile: mobile.to_string(),
+                so_pin: so_pin.expose_secret().to_string(),
+            },
         )?;
         Ok(())
     }

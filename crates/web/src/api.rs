@@ -10,7 +10,7 @@ use base64::Engine;
 use ca::asn1time;
 use ca::authority::pem;
 use domain::{RevocationReason, Serial};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::view::Status;
@@ -104,18 +104,10 @@ pub(crate) fn client_tr(headers: &HeaderMap) -> crate::i18n::Tr {
     })
 }
 
-#[derive(Serialize)]
-struct ChallengeJson {
-    nonce: String,
-    /// What to sign: the UTF-8 bytes of this string.
-    sign: String,
-    expires_at: String,
-}
-
 /// Step 1 of the hand-off: a fresh challenge for the assistant to sign.
 async fn handoff_challenge(State(s): State<AppState>, headers: HeaderMap) -> Response {
     match s.ra.handoff_challenge().await {
-        Ok(c) => Json(ChallengeJson {
+        Ok(c) => Json(::api::Challenge {
             sign: String::from_utf8(ra::handoff::signed_message(&c.nonce)).unwrap_or_default(),
             nonce: c.nonce,
             expires_at: asn1time::rfc3339(c.expires_at_ms),
@@ -125,24 +117,6 @@ async fn handoff_challenge(State(s): State<AppState>, headers: HeaderMap) -> Res
     }
 }
 
-#[derive(Deserialize)]
-struct HandoffJson {
-    /// PEM, or base64 of the DER.
-    certificate: String,
-    nonce: String,
-    /// Base64 of the signature over `certhall-handoff:<nonce>`.
-    signature: String,
-    /// The business to open; `change` by default.
-    #[serde(default)]
-    business: Option<String>,
-}
-
-#[derive(Serialize)]
-struct LinkJson {
-    url: String,
-    expires_at: String,
-}
-
 /// Step 2: the proof of possession; answers with the single-use link.
 async fn handoff(
     State(s): State<AppState>,
@@ -150,7 +124,7 @@ async fn handoff(
     body: axum::body::Bytes,
 ) -> Response {
     let bad = |m: &'static str| ra_error(&headers, &ra::RaError::Invalid(domain::Msg::new(m)));
-    let Ok(req) = serde_json::from_slice::<HandoffJson>(&body) else {
+    let Ok(req) = serde_json::from_slice::<::api::HandoffRequest>(&body) else {
         return bad("请求格式不正确：需要 JSON 字段 certificate、nonce、signature");
     };
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -176,7 +150,7 @@ async fn handoff(
     {
         Ok(link) => (
             StatusCode::OK,
-            Json(LinkJson {
+            Json(::api::Link {
                 url: link.url,
                 expires_at: asn1time::rfc3339(link.expires_at_ms),
             }),

@@ -28,7 +28,6 @@ use base64::Engine;
 use ca::asn1time;
 use ca::authority::pem;
 use domain::{Business, ProfileKind};
-use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::api::ra_error;
@@ -47,14 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens/escrow", post(escrow))
 }
 
-#[derive(Serialize)]
-struct BusinessJson {
-    key: &'static str,
-    name: &'static str,
-    /// Price per certificate type, e.g. `{"enterprise": "¥0.00"}`.
-    prices: serde_json::Map<String, serde_json::Value>,
-}
-
 /// 办事大厅: the businesses the platform offers, in the 自助服务 order.
 async fn businesses(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let mut out = Vec::new();
@@ -68,28 +59,13 @@ async fn businesses(State(s): State<AppState>, headers: HeaderMap) -> Response {
                 Err(e) => return ra_error(&headers, &e),
             }
         }
-        out.push(BusinessJson {
-            key: b.key(),
-            name: b.name_zh(),
+        out.push(::api::Business {
+            key: b.key().into(),
+            name: b.name_zh().into(),
             prices,
         });
     }
     Json(out).into_response()
-}
-
-#[derive(Deserialize)]
-struct ProofJson {
-    /// PEM, or base64 of the DER.
-    certificate: String,
-    nonce: String,
-    /// Base64.
-    signature: String,
-    /// `issue` only: the PKCS#10 request made in the token, PEM or base64 DER.
-    #[serde(default)]
-    csr: Option<String>,
-    /// `seal/written` only: the hex SHA-256 of the seal written.
-    #[serde(default)]
-    sha256: Option<String>,
 }
 
 struct Proof {
@@ -115,7 +91,7 @@ fn pem_or_der(text: &str) -> Option<Vec<u8>> {
 
 /// The proof's fields, or what is wrong with the request.
 fn parse(body: &[u8]) -> Result<Proof, &'static str> {
-    let req: ProofJson = serde_json::from_slice(body)
+    let req: ::api::Proof = serde_json::from_slice(body)
         .map_err(|_| "请求格式不正确：需要 JSON 字段 certificate、nonce、signature")?;
     let certificate = pem_or_der(&req.certificate).ok_or("证书格式不正确")?;
     let signature = base64::engine::general_purpose::STANDARD
@@ -134,39 +110,6 @@ fn parse(body: &[u8]) -> Result<Proof, &'static str> {
     })
 }
 
-#[derive(Serialize)]
-struct AppJson {
-    id: String,
-    business: &'static str,
-    business_name: &'static str,
-    state: &'static str,
-    state_label: &'static str,
-    updated_at: String,
-    /// The certificate the application started from.
-    from_serial: Option<String>,
-    /// The certificate presented is the one this application produced.
-    issued_here: bool,
-}
-
-#[derive(Serialize)]
-struct StatusJson {
-    serial: String,
-    status: &'static str,
-    common_name: String,
-    organization: Option<String>,
-    not_before: String,
-    not_after: String,
-    applications: Vec<AppJson>,
-    /// Whether 在线延期 is offered for it now, and if not, why.
-    renewal: RenewalJson,
-}
-
-#[derive(Serialize)]
-struct RenewalJson {
-    available: bool,
-    reason: Option<String>,
-}
-
 async fn status(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -181,11 +124,11 @@ async fn status(
         .assistant_status(&p.certificate, &p.nonce, &p.signature)
         .await
     {
-        Ok(st) => Json(StatusJson {
+        Ok(st) => Json(::api::CertStatus {
             serial: domain::Serial::parse(&st.row.serial)
                 .map(|s| s.to_string())
                 .unwrap_or_else(|_| st.row.serial.clone()),
-            status: st.status,
+            status: st.status.into(),
             common_name: st.row.common_name.clone(),
             organization: st.row.organization.clone(),
             not_before: asn1time::rfc3339(st.row.not_before),
@@ -193,12 +136,12 @@ async fn status(
             applications: st
                 .applications
                 .iter()
-                .map(|a| AppJson {
+                .map(|a| ::api::AppStatus {
                     id: a.id.clone(),
-                    business: a.business.key(),
-                    business_name: a.business.name_zh(),
-                    state: a.state.key(),
-                    state_label: a.state.label_zh(),
+                    business: a.business.key().into(),
+                    business_name: a.business.name_zh().into(),
+                    state: a.state.key().into(),
+                    state_label: a.state.label_zh().into(),
                     updated_at: asn1time::rfc3339(a.updated_at),
                     from_serial: a
                         .from_serial
@@ -208,14 +151,14 @@ async fn status(
                     issued_here: a.issued_here,
                 })
                 .collect(),
-            renewal: RenewalJson {
+            renewal: Some(::api::Renewal {
                 available: st.renewal.is_ok(),
                 reason: st
                     .renewal
                     .as_ref()
                     .err()
                     .map(|m| crate::api::client_tr(&headers).msg(m)),
-            },
+            }),
         })
         .into_response(),
         Err(e) => ra_error(&headers, &e),
@@ -224,19 +167,12 @@ async fn status(
 
 /// The certificate made for an application, as the assistant reads it.
 fn issued(n: ra::assistant::NewCertificate) -> Response {
-    Json(IssuedJson {
+    Json(::api::Issued {
         application_id: n.application_id,
         serial: n.serial.to_string(),
         certificate_pem: pem("CERTIFICATE", &n.der),
     })
     .into_response()
-}
-
-#[derive(Serialize)]
-struct IssuedJson {
-    application_id: String,
-    serial: String,
-    certificate_pem: String,
 }
 
 async fn issue(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
@@ -271,18 +207,14 @@ async fn complete(
         .assistant_complete(&p.certificate, &p.nonce, &p.signature)
         .await
     {
-        Ok((id, state)) => Json(serde_json::json!({ "application_id": id, "state": state.key(), "state_label": state.label_zh() }))
-            .into_response(),
+        Ok((id, state)) => Json(::api::Completed {
+            application_id: id,
+            state: state.key().into(),
+            state_label: state.label_zh().into(),
+        })
+        .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
-}
-
-#[derive(Deserialize)]
-struct UnlockJson {
-    /// The USB key's serial (CKA token info), as the assistant reads it.
-    token_serial: String,
-    #[serde(default)]
-    code: String,
 }
 
 /// 找回密码, step 1: a code to the key's reserved mobile.
@@ -292,7 +224,7 @@ async fn unlock_start(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(req) = serde_json::from_slice::<UnlockJson>(&body) else {
+    let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
         return bad(&headers, "请求格式不正确：需要 JSON 字段 token_serial");
     };
     match s
@@ -302,7 +234,10 @@ async fn unlock_start(
     {
         // The same answer for any key: which keys the CA holds, and their
         // numbers, are not for whoever asks.
-        Ok(()) => Json(serde_json::json!({ "message": UNLOCK_SENT })).into_response(),
+        Ok(()) => Json(::api::UnlockStarted {
+            message: UNLOCK_SENT.into(),
+        })
+        .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }
@@ -318,7 +253,7 @@ async fn unlock_finish(
     body: axum::body::Bytes,
 ) -> Response {
     use secrecy::ExposeSecret;
-    let Ok(req) = serde_json::from_slice::<UnlockJson>(&body) else {
+    let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
         return bad(
             &headers,
             "请求格式不正确：需要 JSON 字段 token_serial、code",
@@ -331,27 +266,24 @@ async fn unlock_finish(
     {
         Ok(ra::unlock::Unlocked::SoPin(so_pin)) => (
             [(header::CACHE_CONTROL, "no-store")],
-            Json(serde_json::json!({ "so_pin": so_pin.expose_secret() })),
+            Json(::api::UnlockFinished {
+                so_pin: Some(so_pin.expose_secret().to_string()),
+                pending: false,
+                message: None,
+            }),
         )
             .into_response(),
-        Ok(ra::unlock::Unlocked::Pending) => Json(serde_json::json!({
-            "pending": true,
-            "message": "找回密码申请已提交，请等待工作人员审核；审核通过后会短信通知您，届时再次运行“找回密码”即可",
-        }))
+        Ok(ra::unlock::Unlocked::Pending) => Json(::api::UnlockFinished {
+            so_pin: None,
+            pending: true,
+            message: Some(
+                "找回密码申请已提交，请等待工作人员审核；审核通过后会短信通知您，届时再次运行“找回密码”即可"
+                    .into(),
+            ),
+        })
         .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
-}
-
-#[derive(Deserialize)]
-struct EscrowJson {
-    /// The operator's name, password and current code (checked on each call).
-    name: String,
-    password: String,
-    code: String,
-    token_serial: String,
-    mobile: String,
-    so_pin: String,
 }
 
 /// An operator's assistant escrows the SO PIN of a key it just initialised.
@@ -361,7 +293,7 @@ async fn escrow(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(req) = serde_json::from_slice::<EscrowJson>(&body) else {
+    let Ok(req) = serde_json::from_slice::<::api::EscrowRequest>(&body) else {
         return bad(&headers, "请求格式不正确");
     };
     let so_pin = secrecy::SecretString::from(req.so_pin);
@@ -378,16 +310,12 @@ async fn escrow(
         )
         .await
     {
-        Ok(()) => Json(serde_json::json!({ "escrowed": req.token_serial })).into_response(),
+        Ok(()) => Json(::api::Escrowed {
+            escrowed: req.token_serial,
+        })
+        .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
-}
-
-#[derive(Deserialize)]
-struct PickupJson {
-    code: String,
-    /// PEM, or base64 of the DER.
-    csr: String,
 }
 
 /// 在线新办, 在线补办: the certificate of the application the 写入码 names.
@@ -396,7 +324,7 @@ async fn pickup(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(req) = serde_json::from_slice::<PickupJson>(&body) else {
+    let Ok(req) = serde_json::from_slice::<::api::PickupRequest>(&body) else {
         return bad(&headers, "请求格式不正确：需要 JSON 字段 code、csr");
     };
     let Some(csr) = pem_or_der(&req.csr) else {
@@ -419,11 +347,11 @@ async fn seal(State(s): State<AppState>, headers: HeaderMap, body: axum::body::B
         .assistant_seal(&p.certificate, &p.nonce, &p.signature)
         .await
     {
-        Ok(seal) => Json(serde_json::json!({
-            "application_id": seal.application_id,
-            "sha256": seal.sha256,
-            "png": base64::engine::general_purpose::STANDARD.encode(&seal.png),
-        }))
+        Ok(seal) => Json(::api::Seal {
+            application_id: seal.application_id,
+            sha256: seal.sha256,
+            png: base64::engine::general_purpose::STANDARD.encode(&seal.png),
+        })
         .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
@@ -447,8 +375,12 @@ async fn seal_written(
         .assistant_seal_written(&p.certificate, &p.nonce, &p.signature, &sha256)
         .await
     {
-        Ok(id) => Json(serde_json::json!({ "application_id": id, "state": "COMPLETED", "state_label": "已完成" }))
-            .into_response(),
+        Ok(id) => Json(::api::Completed {
+            application_id: id,
+            state: domain::AppState::Completed.key().into(),
+            state_label: domain::AppState::Completed.label_zh().into(),
+        })
+        .into_response(),
         Err(e) => ra_error(&headers, &e),
     }
 }

@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use ca::authority::{IssueRequest, pem};
 use domain::{Perm, ProfileKind, SubjectInfo};
-use serde::{Deserialize, Serialize};
 
 use crate::api::ra_error;
 use crate::error::ApiError;
@@ -26,39 +25,6 @@ use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/ca/issue", post(issue))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IssueJson {
-    /// Repeating an id returns the same certificate (for the same key).
-    #[serde(default)]
-    request_id: Option<String>,
-    /// PEM PKCS#10.
-    csr: String,
-    /// `enterprise` (机构证书) or `individual` (个人证书).
-    profile: String,
-    common_name: String,
-    #[serde(default)]
-    organization: Option<String>,
-    #[serde(default)]
-    credit_code: Option<String>,
-    #[serde(default)]
-    id_number: Option<String>,
-    /// Lifetime in years (1 by default)…
-    #[serde(default)]
-    years: Option<u32>,
-    /// …or in days.
-    #[serde(default)]
-    days: Option<u32>,
-}
-
-#[derive(Serialize)]
-struct IssuedJson {
-    serial: String,
-    certificate: String,
-    /// True when the request id was seen before and this is that certificate.
-    replayed: bool,
 }
 
 fn bad(why: impl Into<String>) -> Response {
@@ -82,7 +48,7 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Re
         Ok(m) => m,
         Err(e) => return ra_error(&headers, &e),
     };
-    let req: IssueJson = match serde_json::from_slice(&body) {
+    let req: ::api::IssueRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return bad(format!("request body: {e}")),
     };
@@ -133,7 +99,7 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Re
             } else {
                 StatusCode::CREATED
             },
-            Json(IssuedJson {
+            Json(::api::IssueAnswer {
                 serial: c.serial.to_hex(),
                 certificate: pem("CERTIFICATE", &c.cert_der),
                 replayed: c.replayed,

@@ -2,7 +2,7 @@
 //! request (the subject comes from the approved application), so the subject
 //! here is just a name for the request.
 
-use ca::derw::{self, SEQUENCE};
+use pki::derw::{self, SEQUENCE};
 
 use crate::Error;
 use crate::token::{KeyKind, KeyRef, Token};
@@ -12,12 +12,12 @@ pub fn signature_algorithm(kind: KeyKind) -> Vec<u8> {
     match kind {
         KeyKind::P256 => derw::wrap(
             SEQUENCE,
-            &derw::wrap(0x06, ca::oids::ECDSA_WITH_SHA256.as_bytes()),
+            &derw::wrap(0x06, pki::oids::ECDSA_WITH_SHA256.as_bytes()),
         ),
         KeyKind::Rsa2048 => derw::wrap(
             SEQUENCE,
             &[
-                derw::wrap(0x06, ca::oids::SHA256_WITH_RSA.as_bytes()),
+                derw::wrap(0x06, pki::oids::SHA256_WITH_RSA.as_bytes()),
                 vec![0x05, 0x00],
             ]
             .concat(),
@@ -32,7 +32,7 @@ pub fn build(token: &Token, key: &KeyRef, common_name: &str) -> Result<Vec<u8>, 
     let cn = derw::wrap(
         SEQUENCE,
         &[
-            derw::wrap(0x06, ca::oids::AT_COMMON_NAME.as_bytes()),
+            derw::wrap(0x06, pki::oids::AT_COMMON_NAME.as_bytes()),
             derw::wrap(0x0c, common_name.as_bytes()),
         ]
         .concat(),

@@ -360,7 +360,7 @@ impl Token {
                     .session
                     .sign(&Mechanism::Ecdsa, key.handle, &digest)
                     .map_err(ck)?;
-                ca::signer::raw_ecdsa_to_der(&raw)
+                pki::signer::raw_ecdsa_to_der(&raw)
                     .map_err(|_| Error::Token("令牌返回的签名格式不正确".into()))
             }
             KeyKind::Rsa2048 => self
@@ -377,7 +377,7 @@ impl Token {
             KeyKind::P256 => 0,
             KeyKind::Rsa2048 => 2048,
         };
-        let (mechanism, public, private) = ca::signer::key_pair_template(bits, id, label);
+        let (mechanism, public, private) = pki::signer::key_pair_template(bits, id, label);
         let (_, private) = self
             .session
             .generate_key_pair(&mechanism, &public, &private)
@@ -412,7 +412,7 @@ impl Token {
                 let Some(Attribute::EcPoint(wrapped)) = attrs.into_iter().next() else {
                     return Err(missing());
                 };
-                Ok(ca::signer::p256_spki(&ca::signer::ec_point_of(&wrapped)))
+                Ok(pki::signer::p256_spki(&pki::signer::ec_point_of(&wrapped)))
             }
             KeyKind::Rsa2048 => {
                 let attrs = self
@@ -430,7 +430,7 @@ impl Token {
                         _ => {}
                     }
                 }
-                Ok(ca::signer::rsa_spki(
+                Ok(pki::signer::rsa_spki(
                     &n.ok_or_else(missing)?,
                     &e.ok_or_else(missing)?,
                 ))

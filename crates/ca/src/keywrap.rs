@@ -7,6 +7,7 @@
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use pki::PkiError;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
@@ -23,8 +24,8 @@ pub fn seal(passphrase: &SecretString, aad: &str, pkcs8: &[u8]) -> Result<Vec<u8
     let rng = SystemRandom::new();
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
-    rng.fill(&mut salt).map_err(|_| CaError::Signing)?;
-    rng.fill(&mut nonce).map_err(|_| CaError::Signing)?;
+    rng.fill(&mut salt).map_err(|_| PkiError::Signing)?;
+    rng.fill(&mut nonce).map_err(|_| PkiError::Signing)?;
     let key = derive(passphrase, &salt, M_COST, T_COST, P_COST)?;
     let mut out = Vec::with_capacity(HEADER + pkcs8.len() + 16);
     out.extend_from_slice(MAGIC);
@@ -39,7 +40,7 @@ pub fn seal(passphrase: &SecretString, aad: &str, pkcs8: &[u8]) -> Result<Vec<u8
         Aad::from(aad.as_bytes()),
         &mut body,
     )
-    .map_err(|_| CaError::Signing)?;
+    .map_err(|_| PkiError::Signing)?;
     out.extend_from_slice(&body);
     Ok(out)
 }
@@ -50,9 +51,7 @@ pub fn open(
     sealed: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CaError> {
     if sealed.len() < HEADER + 16 || &sealed[..4] != MAGIC {
-        return Err(CaError::KeyAccess(
-            "the stored key is not in a format we know".into(),
-        ));
+        return Err(PkiError::KeyAccess("the stored key is not in a format we know".into()).into());
     }
     let u32_at = |i: usize| u32::from_be_bytes(sealed[i..i + 4].try_into().expect("4 bytes"));
     let (m, t, p) = (u32_at(4), u32_at(8), u32_at(12));
@@ -67,7 +66,7 @@ pub fn open(
             &mut body,
         )
         .map_err(|_| {
-            CaError::KeyAccess(
+            PkiError::KeyAccess(
                 "wrong CA key passphrase (check ca.key_passphrase / CERTHALL_CA_PASSPHRASE)".into(),
             )
         })?
@@ -84,13 +83,13 @@ fn derive(
     p: u32,
 ) -> Result<LessSafeKey, CaError> {
     let params = argon2::Params::new(m, t, p, Some(32))
-        .map_err(|e| CaError::KeyAccess(format!("bad key-derivation parameters: {e}")))?;
+        .map_err(|e| PkiError::KeyAccess(format!("bad key-derivation parameters: {e}")))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose_secret().as_bytes(), salt, key.as_mut())
-        .map_err(|e| CaError::KeyAccess(format!("key derivation failed: {e}")))?;
-    let unbound = UnboundKey::new(&AES_256_GCM, key.as_ref()).map_err(|_| CaError::Signing)?;
+        .map_err(|e| PkiError::KeyAccess(format!("key derivation failed: {e}")))?;
+    let unbound = UnboundKey::new(&AES_256_GCM, key.as_ref()).map_err(|_| PkiError::Signing)?;
     Ok(LessSafeKey::new(unbound))
 }
 

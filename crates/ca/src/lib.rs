@@ -1,26 +1,18 @@
-//! certhall's certificate authority.
+//! certhall's certificate authority: the PKI of the `pki` crate joined to the
+//! store. The `authority` module is the only code that signs, and it records
+//! before it signs. The CA never sees browser input other than the bytes of a
+//! CSR or an OCSP request.
 //!
-//! Pure parts (no I/O): algorithms and signers, CSR checks, certificate, CRL and
-//! OCSP encoding, profiles. The `authority` module joins them to the store: it is
-//! the only code that signs, and it records before it signs. The CA never sees
-//! browser input other than the bytes of a CSR or an OCSP request.
+//! The pure parts are re-exported (`ca::csr`, `ca::ocsp`, …) so callers of
+//! the CA need one dependency.
 
-mod algorithm;
-pub mod asn1time;
 pub mod authority;
-pub mod cert;
-pub mod crl;
-pub mod csr;
-pub mod derw;
 mod error;
 pub mod keywrap;
-pub mod ocsp;
-pub mod oids;
-pub mod profile;
-pub mod signer;
-pub mod tlv;
-pub mod verify;
 
-pub use algorithm::KeyAlgorithm;
 pub use authority::{Authority, CaSettings, KeyStore};
 pub use error::CaError;
+pub use pki::{
+    KeyAlgorithm, PkiError, asn1time, cert, crl, csr, derw, ocsp, oids, profile, signer, tlv,
+    verify,
+};

@@ -559,7 +559,7 @@ impl Config {
         let algorithm: KeyAlgorithm = ca
             .algorithm
             .parse()
-            .map_err(|e: ca::CaError| bad("ca.algorithm", e.to_string()))?;
+            .map_err(|e: ca::PkiError| bad("ca.algorithm", e.to_string()))?;
         let policy_oid = ca.policy_oid.parse().map_err(|_| {
             bad(
                 "ca.policy_oid",

@@ -43,3 +43,9 @@ impl AppError {
         }
     }
 }
+
+impl From<ca::PkiError> for AppError {
+    fn from(e: ca::PkiError) -> Self {
+        AppError::Ca(e.into())
+    }
+}

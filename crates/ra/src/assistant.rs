@@ -66,9 +66,9 @@ pub(crate) fn issue_error(e: ca::CaError) -> RaError {
         ca::CaError::RequestIdReused(_) => RaError::Conflict(Msg::new(
             "该申请的新证书已用另一把密钥签发，请使用原证书介质重试",
         )),
-        ca::CaError::MalformedCsr(_) | ca::CaError::CsrSignature | ca::CaError::KeyPolicy(_) => {
-            RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e))
-        }
+        ca::CaError::Pki(
+            ca::PkiError::MalformedCsr(_) | ca::PkiError::CsrSignature | ca::PkiError::KeyPolicy(_),
+        ) => RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e)),
         e => e.into(),
     }
 }

@@ -61,6 +61,12 @@ pub enum RaError {
     Ca(#[from] ca::CaError),
 }
 
+impl From<ca::PkiError> for RaError {
+    fn from(e: ca::PkiError) -> Self {
+        RaError::Ca(e.into())
+    }
+}
+
 impl RaError {
     /// The database cannot serve for now (a full disk, a restart): nothing
     /// was done, and the same request will work once it is back.

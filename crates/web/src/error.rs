@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ca::CaError;
+use ca::{CaError, PkiError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -62,10 +62,12 @@ impl From<CaError> for WebError {
                 WebError::Unavailable(UNAVAILABLE.into())
             }
             CaError::Store(_)
-            | CaError::Signing
-            | CaError::Encoding(_)
-            | CaError::KeyAccess(_)
-            | CaError::Pkcs11(_) => WebError::Internal(Box::new(e)),
+            | CaError::Pki(
+                PkiError::Signing
+                | PkiError::Encoding(_)
+                | PkiError::KeyAccess(_)
+                | PkiError::Pkcs11(_),
+            ) => WebError::Internal(Box::new(e)),
             CaError::UnknownCertificate(_) => WebError::NotFound(e.to_string()),
             CaError::NotInitialised => WebError::Unavailable(e.to_string()),
             other => WebError::BadRequest(other.to_string()),

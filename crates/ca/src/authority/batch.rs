@@ -9,6 +9,7 @@
 //! or a serial collision) is handed back, and each of its requests goes the
 //! one-at-a-time way, which sorts those out.
 
+use pki::PkiError;
 use std::sync::Arc;
 
 use domain::{Clock, Serial};
@@ -84,8 +85,8 @@ impl Batcher {
                 reply,
             })
             .await
-            .map_err(|_| CaError::Signing)?;
-        answer.await.map_err(|_| CaError::Signing)?
+            .map_err(|_| PkiError::Signing)?;
+        answer.await.map_err(|_| PkiError::Signing)?
     }
 }
 
@@ -146,7 +147,7 @@ impl Worker {
                 .collect::<Result<Vec<_>, CaError>>()
         })
         .await
-        .map_err(|_| CaError::Signing)??;
+        .map_err(|_| PkiError::Signing)??;
 
         let now = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
@@ -161,7 +162,7 @@ impl Worker {
             // its requests go the one-at-a-time way, which finds them issued.
             certificates::mark_issued(&mut tx, &jobs[i].new.serial, &certs[i], now)
                 .await?
-                .ok_or(CaError::Signing)?;
+                .ok_or(PkiError::Signing)?;
         }
         let mut issued = Vec::with_capacity(jobs.len());
         for (job, cert_der) in jobs.iter().zip(certs) {
@@ -179,7 +180,7 @@ impl Worker {
             )
             .await?;
             issued.push(Issued {
-                serial: Serial::parse(&new.serial).map_err(CaError::Subject)?,
+                serial: Serial::parse(&new.serial).map_err(PkiError::Subject)?,
                 cert_der,
                 replayed: false,
             });

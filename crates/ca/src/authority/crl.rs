@@ -3,6 +3,7 @@
 //! the last one is due for refresh, so N server instances reacting to the same
 //! revocation still publish one CRL.
 
+use pki::PkiError;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -148,7 +149,7 @@ impl Authority {
         let (buf, start) =
             tokio::task::spawn_blocking(move || builder.finish(|tbs| signer.sign(tbs)))
                 .await
-                .map_err(|_| CaError::Signing)??;
+                .map_err(|_| PkiError::Signing)??;
         let der = Bytes::from(buf).slice(start..);
 
         crls::insert(

@@ -1,6 +1,7 @@
 //! Creating the hierarchy (root → issuing CA → delegated OCSP signer) and keeping
 //! the OCSP signer's certificate fresh.
 
+use pki::PkiError;
 use std::sync::Arc;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -41,7 +42,7 @@ pub fn random_serial() -> Result<Serial, CaError> {
     let mut b = [0u8; 16];
     SystemRandom::new()
         .fill(&mut b)
-        .map_err(|_| CaError::Signing)?;
+        .map_err(|_| PkiError::Signing)?;
     b[0] &= 0x7f;
     if b[0] == 0 {
         b[0] = 1;
@@ -80,7 +81,7 @@ fn make_ca_cert(
     subject: Name,
     issuer: Option<(&Made, &Name)>,
     years_or_days: (u32, i64),
-    extensions: impl FnOnce(&[u8], &[u8]) -> Result<Vec<x509_cert::ext::Extension>, CaError>,
+    extensions: impl FnOnce(&[u8], &[u8]) -> Result<Vec<x509_cert::ext::Extension>, PkiError>,
     now_ms: i64,
 ) -> Result<Made, CaError> {
     let id = new_id();
@@ -208,7 +209,7 @@ impl Authority {
             Ok::<_, CaError>((root, issuing, ocsp))
         })
         .await
-        .map_err(|_| CaError::Signing)??;
+        .map_err(|_| PkiError::Signing)??;
 
         for made in [&root, &issuing, &ocsp] {
             store::ca_keys::insert(&mut tx, &made.row).await?;
@@ -272,7 +273,7 @@ impl Authority {
             make_ocsp_signer(&keys, &issuing, &naming, days, now)
         })
         .await
-        .map_err(|_| CaError::Signing)??;
+        .map_err(|_| PkiError::Signing)??;
         let mut tx = self.db.begin().await?;
         store::ca_keys::insert(&mut tx, &made.row).await?;
         audit::append(

@@ -2,6 +2,7 @@
 //! the certificate — each step visible in the database, so a crash leaves a row
 //! that a retry completes (same request id, same serial, one certificate).
 
+use pki::PkiError;
 use std::time::Instant;
 
 use domain::{Serial, SubjectInfo};
@@ -68,7 +69,7 @@ impl Authority {
                         &aws_lc_rs::rand::SystemRandom::new(),
                         &mut b,
                     )
-                    .map_err(|_| CaError::Signing)?;
+                    .map_err(|_| PkiError::Signing)?;
                     let pause = 10 * u64::from(tries) + u64::from(b[0] % 32);
                     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
@@ -95,26 +96,26 @@ impl Authority {
         drop(conn);
 
         if req.not_after_ms.is_none() && (req.years == 0 || req.years > self.settings.max_years) {
-            return Err(CaError::Validity(format!(
+            return Err(PkiError::Validity(format!(
                 "a certificate lasts 1 to {} years, not {}",
                 self.settings.max_years, req.years
-            )));
+            ))
+            .into());
         }
         let now = self.clock.now_ms();
         let not_before = now - 5 * 60_000;
         let not_after = match req.not_after_ms {
             Some(end) if end <= now => {
-                return Err(CaError::Validity(
-                    "the requested end date has passed".into(),
-                ));
+                return Err(PkiError::Validity("the requested end date has passed".into()).into());
             }
             Some(end) => end,
             None => asn1time::add_years(now, req.years),
         };
         if not_after > self.issuer.not_after_ms {
-            return Err(CaError::Validity(
+            return Err(PkiError::Validity(
                 "the requested lifetime would outlast the issuing CA's certificate".into(),
-            ));
+            )
+            .into());
         }
 
         let new_row = |serial: &Serial| -> Result<NewCertificate, CaError> {
@@ -161,7 +162,7 @@ impl Authority {
                         return self.resume(existing, &spki_hash, &req.actor).await;
                     }
                     if attempts >= 3 {
-                        return Err(CaError::Signing);
+                        return Err(PkiError::Signing.into());
                     }
                 }
                 Err(e) => return Err(e.into()),
@@ -248,6 +249,7 @@ impl Authority {
             )?,
         }
         .encode()
+        .map_err(CaError::from)
     }
 
     async fn sign_and_store(
@@ -264,7 +266,7 @@ impl Authority {
             Ok::<_, CaError>(derw::signed(&tbs_der, &alg_der, &signature))
         })
         .await
-        .map_err(|_| CaError::Signing)??;
+        .map_err(|_| PkiError::Signing)??;
 
         let now = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
@@ -298,7 +300,7 @@ impl Authority {
                     .ok_or_else(|| CaError::UnknownCertificate(serial_hex.to_string()))?;
                 Ok(Issued {
                     serial: parse_serial(serial_hex)?,
-                    cert_der: row.cert_der.ok_or(CaError::Signing)?,
+                    cert_der: row.cert_der.ok_or(PkiError::Signing)?,
                     replayed: true,
                 })
             }
@@ -340,5 +342,5 @@ pub(super) async fn audit_issue(
 }
 
 fn parse_serial(hex: &str) -> Result<Serial, CaError> {
-    Serial::parse(hex).map_err(CaError::Subject)
+    Serial::parse(hex).map_err(|e| PkiError::Subject(e).into())
 }

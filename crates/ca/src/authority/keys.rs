@@ -1,6 +1,7 @@
 //! Where CA keys come from: generated into software (sealed with the passphrase)
 //! or into the configured PKCS#11 token, and loaded back from their rows.
 
+use pki::PkiError;
 use std::sync::Arc;
 
 use secrecy::SecretString;
@@ -62,14 +63,14 @@ impl KeyStore {
         match row.key_kind.as_str() {
             KIND_SOFTWARE => {
                 let blob = row.key_blob.as_deref().ok_or_else(|| {
-                    CaError::KeyAccess(format!("the {} key row has no key material", row.role))
+                    PkiError::KeyAccess(format!("the {} key row has no key material", row.role))
                 })?;
                 let pkcs8 = keywrap::open(self.passphrase()?, &row.id, blob)?;
                 Ok(Arc::new(SoftwareKey::from_pkcs8(algorithm, &pkcs8)?))
             }
             KIND_PKCS11 => {
                 let token = self.token.as_ref().ok_or_else(|| {
-                    CaError::KeyAccess(format!(
+                    PkiError::KeyAccess(format!(
                         "the {} CA key is in a PKCS#11 token, but no [ca.pkcs11] token is configured",
                         row.role
                     ))
@@ -77,15 +78,16 @@ impl KeyStore {
                 let id = row.key_ref.as_deref().unwrap_or_default();
                 Ok(Arc::new(token.key(algorithm, id)?))
             }
-            other => Err(CaError::KeyAccess(format!("unknown key kind `{other}`"))),
+            other => Err(PkiError::KeyAccess(format!("unknown key kind `{other}`")).into()),
         }
     }
 
     fn passphrase(&self) -> Result<&SecretString, CaError> {
         self.passphrase.as_ref().ok_or_else(|| {
-            CaError::KeyAccess(
+            PkiError::KeyAccess(
                 "no CA key passphrase: set ca.key_passphrase or CERTHALL_CA_PASSPHRASE".into(),
             )
+            .into()
         })
     }
 }
@@ -96,7 +98,7 @@ impl KeyStore {
     /// else by the CA's token.
     pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
         match &self.token {
-            Some(token) if self.passphrase.is_none() => token.seal_secret(aad, secret),
+            Some(token) if self.passphrase.is_none() => Ok(token.seal_secret(aad, secret)?),
             _ => keywrap::seal(self.passphrase()?, aad, secret),
         }
     }
@@ -109,12 +111,12 @@ impl KeyStore {
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, CaError> {
         if sealed.starts_with(crate::signer::TOKEN_SEALED_MAGIC) {
             let token = self.token.as_ref().ok_or_else(|| {
-                CaError::KeyAccess(
+                PkiError::KeyAccess(
                     "a secret is sealed by the PKCS#11 token, but no [ca.pkcs11] token is configured"
                         .into(),
                 )
             })?;
-            return token.open_secret(aad, sealed);
+            return Ok(token.open_secret(aad, sealed)?);
         }
         keywrap::open(self.passphrase()?, aad, sealed)
     }

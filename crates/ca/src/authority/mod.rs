@@ -17,6 +17,7 @@ mod revoke;
 mod secrets;
 mod watch;
 
+use pki::PkiError;
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -132,7 +133,7 @@ impl Authority {
         let root_id = issuing
             .issuer_id
             .clone()
-            .ok_or_else(|| CaError::KeyAccess("the issuing CA has no root recorded".into()))?;
+            .ok_or_else(|| PkiError::KeyAccess("the issuing CA has no root recorded".into()))?;
         let root = store::ca_keys::by_id(&mut conn, &root_id).await?;
         let ocsp_row = store::ca_keys::latest(&mut conn, init::ROLE_OCSP).await?;
         let seen = store::counters::current(&mut conn, store::counters::REVOCATION_SEQ).await?;
@@ -151,7 +152,7 @@ impl Authority {
             Ok::<_, CaError>((issuer, ocsp))
         })
         .await
-        .map_err(|_| CaError::Signing)??;
+        .map_err(|_| PkiError::Signing)??;
 
         let issuer = Issuer::from_row(&issuing, issuer_signer)?;
         let batcher = batch::Batcher::spawn(
@@ -168,7 +169,7 @@ impl Authority {
         let authority = Arc::new(Authority {
             ocsp_signer: RwLock::new(Arc::new(match (ocsp_row, ocsp_signer) {
                 (Some(row), Some(signer)) => OcspSigner::from_row(&row, signer)?,
-                _ => return Err(CaError::KeyAccess("no OCSP signing key recorded".into())),
+                _ => return Err(PkiError::KeyAccess("no OCSP signing key recorded".into()).into()),
             })),
             ocsp_cache: OcspCache::new(settings.ocsp_cache_entries),
             db,
@@ -234,9 +235,10 @@ impl Issuer {
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         if spki.to_der()? != signer.spki_der() {
-            return Err(CaError::KeyAccess(
+            return Err(PkiError::KeyAccess(
                 "the issuing CA key does not match its certificate".into(),
-            ));
+            )
+            .into());
         }
         let name_der = tbs.subject().to_der()?;
         let hashes = IssuerHashes::new(&name_der, spki.subject_public_key.raw_bytes());

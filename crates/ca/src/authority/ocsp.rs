@@ -2,6 +2,7 @@
 //! OCSP signer, cached per certificate until a revocation (seen locally or by the
 //! watcher) evicts it or it ages past `ocsp_cache_ttl`.
 
+use pki::PkiError;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,7 +194,7 @@ impl Authority {
         let alg: KeyAlgorithm = signer.algorithm();
         let signature = tokio::task::spawn_blocking(move || signer.sign(&data).map(|s| (data, s)))
             .await
-            .map_err(|_| CaError::Signing)??;
+            .map_err(|_| PkiError::Signing)??;
         let der = Bytes::from(ocsp::encode_success(
             &signature.0,
             &alg.signature_algorithm_der(),

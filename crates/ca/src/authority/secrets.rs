@@ -8,6 +8,7 @@
 //! entries of an upgraded installation keep their plain chain up to it and
 //! every later one carries a MAC.
 
+use pki::PkiError;
 use std::sync::Arc;
 
 use aws_lc_rs::hmac;
@@ -66,12 +67,12 @@ pub async fn open_secrets(db: &Db, keys: &KeyStore, now: i64) -> Result<Secrets,
             let mut fresh = Zeroizing::new([0u8; 32]);
             SystemRandom::new()
                 .fill(fresh.as_mut())
-                .map_err(|_| CaError::Signing)?;
+                .map_err(|_| PkiError::Signing)?;
             let sealed = {
                 let (keys, aad, fresh) = (keys.clone(), aad.clone(), fresh.clone());
                 tokio::task::spawn_blocking(move || keys.seal_secret(&aad, fresh.as_ref()))
                     .await
-                    .map_err(|_| CaError::Signing)??
+                    .map_err(|_| PkiError::Signing)??
             };
             let mut tx = db.begin().await?;
             if store::secrets::insert(&mut tx, NAME, &sealed, now).await? {
@@ -107,5 +108,5 @@ async fn open(keys: &KeyStore, aad: &str, sealed: Vec<u8>) -> Result<Zeroizing<V
     let (keys, aad) = (keys.clone(), aad.to_string());
     tokio::task::spawn_blocking(move || keys.open_secret(&aad, &sealed))
         .await
-        .map_err(|_| CaError::Signing)?
+        .map_err(|_| PkiError::Signing)?
 }

@@ -7,7 +7,7 @@ use der::Encode;
 use der::asn1::Null;
 use spki::AlgorithmIdentifierOwned;
 
-use crate::{CaError, oids};
+use crate::{PkiError, oids};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
@@ -67,13 +67,13 @@ impl KeyAlgorithm {
 }
 
 impl FromStr for KeyAlgorithm {
-    type Err = CaError;
+    type Err = PkiError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| CaError::UnknownAlgorithm(s.to_string()))
+            .ok_or_else(|| PkiError::UnknownAlgorithm(s.to_string()))
     }
 }
 

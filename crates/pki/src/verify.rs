@@ -7,7 +7,7 @@ use der::{Decode, Encode};
 use signature_verify::sm2_verify;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
-use crate::{CaError, oids};
+use crate::{PkiError, oids};
 
 /// SM2 signer ID (GM/T 0009 default). The IDs we accept when verifying a CSR: the
 /// standard one, and the empty ID OpenSSL 3 uses unless told otherwise.
@@ -35,28 +35,28 @@ impl PublicKeyKind {
 
 /// Classifies a key, refusing what our key policy does not allow: RSA under 2048
 /// bits, and curves other than P-256, P-384 and SM2.
-pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaError> {
+pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, PkiError> {
     let alg = &spki.algorithm;
     if alg.oid == oids::RSA_ENCRYPTION {
         let (bits, exponent) = rsa_public_key(spki.subject_public_key.raw_bytes())
-            .ok_or_else(|| CaError::KeyPolicy("the RSA public key is malformed".into()))?;
+            .ok_or_else(|| PkiError::KeyPolicy("the RSA public key is malformed".into()))?;
         // CA/Browser Forum BR 6.1.6: an odd exponent of at least 2^16 + 1 and
         // at most 2^256 − 1 (e = 3 is what signature forgeries feed on).
         let odd = exponent.last().is_some_and(|b| b & 1 == 1);
         let large_enough =
             exponent.len() > 3 || (exponent.len() == 3 && exponent.as_slice() >= &[1, 0, 1][..]);
         if !odd || !large_enough || exponent.len() > 32 {
-            return Err(CaError::KeyPolicy(
+            return Err(PkiError::KeyPolicy(
                 "the RSA public exponent must be odd and at least 65537".into(),
             ));
         }
         if bits < 2048 {
-            return Err(CaError::KeyPolicy(format!(
+            return Err(PkiError::KeyPolicy(format!(
                 "RSA-{bits} is too weak; RSA keys need at least 2048 bits"
             )));
         }
         if bits > 8192 {
-            return Err(CaError::KeyPolicy(format!(
+            return Err(PkiError::KeyPolicy(format!(
                 "RSA-{bits} is larger than the 8192 bits we accept"
             )));
         }
@@ -68,7 +68,7 @@ pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaErr
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
             .ok_or_else(|| {
-                CaError::KeyPolicy(
+                PkiError::KeyPolicy(
                     "EC key without a named curve (explicit curves are refused)".into(),
                 )
             })?;
@@ -79,13 +79,13 @@ pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, CaErr
         } else if curve == oids::CURVE_SM2 {
             PublicKeyKind::Sm2
         } else {
-            return Err(CaError::KeyPolicy(format!(
+            return Err(PkiError::KeyPolicy(format!(
                 "unsupported elliptic curve {curve}; use P-256, P-384 or SM2"
             )));
         };
         return Ok(kind);
     }
-    Err(CaError::KeyPolicy(format!(
+    Err(PkiError::KeyPolicy(format!(
         "unsupported public key algorithm {}",
         alg.oid
     )))
@@ -114,7 +114,7 @@ pub fn verify(
     algorithm: &AlgorithmIdentifierOwned,
     message: &[u8],
     signature: &[u8],
-) -> Result<(), CaError> {
+) -> Result<(), PkiError> {
     let kind = classify(spki)?;
     let key = spki.subject_public_key.raw_bytes();
     let oid = algorithm.oid;
@@ -126,7 +126,7 @@ pub fn verify(
             {
                 Ok(())
             } else {
-                Err(CaError::CsrSignature)
+                Err(PkiError::CsrSignature)
             };
         }
         (PublicKeyKind::P256, o) if o == oids::ECDSA_WITH_SHA256 => &lc::ECDSA_P256_SHA256_ASN1,
@@ -143,7 +143,7 @@ pub fn verify(
             &lc::RSA_PKCS1_2048_8192_SHA512
         }
         (kind, o) => {
-            return Err(CaError::KeyPolicy(format!(
+            return Err(PkiError::KeyPolicy(format!(
                 "signature algorithm {o} is not supported for a {} key",
                 kind.name()
             )));
@@ -151,7 +151,7 @@ pub fn verify(
     };
     UnparsedPublicKey::new(lc_alg, key)
         .verify(message, signature)
-        .map_err(|_| CaError::CsrSignature)
+        .map_err(|_| PkiError::CsrSignature)
 }
 
 /// The SubjectPublicKeyInfo's DER, for hashing and storage.

@@ -16,7 +16,7 @@ use x509_cert::ext::pkix::{
 use x509_cert::name::Name;
 
 use crate::cert::name;
-use crate::{CaError, derw, oids};
+use crate::{PkiError, derw, oids};
 
 /// The public URLs written into certificates (AIA, CDP). Built from the server's
 /// public URL, so they point at this installation.
@@ -49,7 +49,7 @@ pub struct CaNaming {
     pub policy_oid: ObjectIdentifier,
 }
 
-fn ext(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> Result<Extension, CaError> {
+fn ext(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> Result<Extension, PkiError> {
     Ok(Extension {
         extn_id: oid,
         critical,
@@ -57,11 +57,11 @@ fn ext(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> Result<Ext
     })
 }
 
-fn ski(key_id: &[u8]) -> Result<Extension, CaError> {
+fn ski(key_id: &[u8]) -> Result<Extension, PkiError> {
     ext(oids::EXT_SUBJECT_KEY_ID, false, &OctetString::new(key_id)?)
 }
 
-fn aki(issuer_key_id: &[u8]) -> Result<Extension, CaError> {
+fn aki(issuer_key_id: &[u8]) -> Result<Extension, PkiError> {
     ext(
         oids::EXT_AUTHORITY_KEY_ID,
         false,
@@ -73,11 +73,11 @@ fn aki(issuer_key_id: &[u8]) -> Result<Extension, CaError> {
     )
 }
 
-fn uri(s: &str) -> Result<GeneralName, CaError> {
+fn uri(s: &str) -> Result<GeneralName, PkiError> {
     Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(s)?))
 }
 
-pub fn root_name(n: &CaNaming) -> Result<Name, CaError> {
+pub fn root_name(n: &CaNaming) -> Result<Name, PkiError> {
     name(&[
         (oids::AT_COUNTRY, "CN"),
         (oids::AT_ORGANIZATION, &n.organization),
@@ -85,7 +85,7 @@ pub fn root_name(n: &CaNaming) -> Result<Name, CaError> {
     ])
 }
 
-pub fn issuing_name(n: &CaNaming) -> Result<Name, CaError> {
+pub fn issuing_name(n: &CaNaming) -> Result<Name, PkiError> {
     name(&[
         (oids::AT_COUNTRY, "CN"),
         (oids::AT_ORGANIZATION, &n.organization),
@@ -96,7 +96,7 @@ pub fn issuing_name(n: &CaNaming) -> Result<Name, CaError> {
     ])
 }
 
-pub fn ocsp_name(n: &CaNaming) -> Result<Name, CaError> {
+pub fn ocsp_name(n: &CaNaming) -> Result<Name, PkiError> {
     name(&[
         (oids::AT_COUNTRY, "CN"),
         (oids::AT_ORGANIZATION, &n.organization),
@@ -108,7 +108,7 @@ pub fn ocsp_name(n: &CaNaming) -> Result<Name, CaError> {
 }
 
 /// Self-signed root: CA, no path length limit of its own, signs certificates and CRLs.
-pub fn root_extensions(key_id: &[u8]) -> Result<Vec<Extension>, CaError> {
+pub fn root_extensions(key_id: &[u8]) -> Result<Vec<Extension>, PkiError> {
     Ok(vec![
         ext(
             oids::EXT_BASIC_CONSTRAINTS,
@@ -132,7 +132,7 @@ pub fn issuing_extensions(
     key_id: &[u8],
     root_key_id: &[u8],
     public_url: &str,
-) -> Result<Vec<Extension>, CaError> {
+) -> Result<Vec<Extension>, PkiError> {
     let root_url = format!("{}/pki/root.crt", public_url.trim_end_matches('/'));
     Ok(vec![
         ext(
@@ -174,7 +174,7 @@ pub fn issuing_extensions(
 pub fn ocsp_signer_extensions(
     key_id: &[u8],
     issuer_key_id: &[u8],
-) -> Result<Vec<Extension>, CaError> {
+) -> Result<Vec<Extension>, PkiError> {
     Ok(vec![
         ext(
             oids::EXT_BASIC_CONSTRAINTS,
@@ -201,7 +201,7 @@ pub fn ocsp_signer_extensions(
 }
 
 /// The holder's subject name: C=CN, O (机构), CN.
-pub fn holder_name(subject: &SubjectInfo) -> Result<Name, CaError> {
+pub fn holder_name(subject: &SubjectInfo) -> Result<Name, PkiError> {
     match subject.organization() {
         Some(org) => name(&[
             (oids::AT_COUNTRY, "CN"),
@@ -224,7 +224,7 @@ pub fn holder_extensions(
     issuer_key_id: &[u8],
     urls: &PkiUrls,
     naming: &CaNaming,
-) -> Result<Vec<Extension>, CaError> {
+) -> Result<Vec<Extension>, PkiError> {
     let mut exts = vec![
         ext(
             oids::EXT_BASIC_CONSTRAINTS,

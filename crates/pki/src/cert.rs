@@ -13,7 +13,7 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
-use crate::{CaError, asn1time, oids};
+use crate::{PkiError, asn1time, oids};
 
 /// RFC 5280 TBSCertificate, v3, without unique identifiers (which CAs must not
 /// generate). Our own struct because x509-cert keeps its fields private.
@@ -43,7 +43,7 @@ pub struct TbsTemplate {
 }
 
 impl TbsTemplate {
-    pub fn encode(self) -> Result<Vec<u8>, CaError> {
+    pub fn encode(self) -> Result<Vec<u8>, PkiError> {
         let tbs = Tbs {
             version: Version::V3,
             serial_number: SerialNumber::new(&self.serial.der_integer_bytes())?,
@@ -64,7 +64,7 @@ impl TbsTemplate {
 /// A distinguished name from (attribute, value) pairs, one per RDN, in order.
 /// countryName is a PrintableString (X.520); everything else UTF8String, so
 /// Chinese names come through as typed.
-pub fn name(attrs: &[(ObjectIdentifier, &str)]) -> Result<Name, CaError> {
+pub fn name(attrs: &[(ObjectIdentifier, &str)]) -> Result<Name, PkiError> {
     let mut seq = RdnSequence::default();
     for (oid, value) in attrs {
         let value = if *oid == oids::AT_COUNTRY {

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use super::{Signer, raw_ecdsa_to_der};
 use crate::derw;
-use crate::{CaError, KeyAlgorithm};
+use crate::{KeyAlgorithm, PkiError};
 
 /// Where the CA's keys live when they live in a token.
 #[derive(Clone, Debug)]
@@ -44,7 +44,7 @@ pub struct Token {
 
 /// One initialised context per module for the life of the process: a second
 /// C_Initialize fails, and finalising one context would log every other out.
-fn context(module: &PathBuf) -> Result<Pkcs11, CaError> {
+fn context(module: &PathBuf) -> Result<Pkcs11, PkiError> {
     static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
     let mut map = CONTEXTS
         .get_or_init(Default::default)
@@ -54,7 +54,7 @@ fn context(module: &PathBuf) -> Result<Pkcs11, CaError> {
         return Ok(ctx.clone());
     }
     let ctx = Pkcs11::new(module)
-        .map_err(|e| CaError::Pkcs11(format!("cannot load module {}: {e}", module.display())))?;
+        .map_err(|e| PkiError::Pkcs11(format!("cannot load module {}: {e}", module.display())))?;
     match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
         Err(e) => return Err(e.into()),
@@ -64,7 +64,7 @@ fn context(module: &PathBuf) -> Result<Pkcs11, CaError> {
 }
 
 impl Token {
-    pub fn open(cfg: &TokenConfig) -> Result<Arc<Token>, CaError> {
+    pub fn open(cfg: &TokenConfig) -> Result<Arc<Token>, PkiError> {
         let ctx = context(&cfg.module)?;
         let mut found = None;
         for slot in ctx.get_slots_with_initialized_token()? {
@@ -75,7 +75,7 @@ impl Token {
             }
         }
         let slot = found.ok_or_else(|| {
-            CaError::Pkcs11(format!(
+            PkiError::Pkcs11(format!(
                 "no initialised token labelled `{}` in {}",
                 cfg.token_label,
                 cfg.module.display()
@@ -91,13 +91,13 @@ impl Token {
         Ok(Arc::new(token))
     }
 
-    fn session(&self) -> Result<Session, CaError> {
+    fn session(&self) -> Result<Session, PkiError> {
         let session = self.ctx.open_rw_session(self.slot)?;
         let pin = AuthPin::new(self.pin.expose_secret().into());
         match session.login(UserType::User, Some(&pin)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
             Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
-                Err(CaError::Pkcs11("the token refused the PIN".into()))
+                Err(PkiError::Pkcs11("the token refused the PIN".into()))
             }
             Err(e) => Err(e.into()),
         }
@@ -108,14 +108,14 @@ impl Token {
         self: &Arc<Self>,
         algorithm: KeyAlgorithm,
         label: &str,
-    ) -> Result<(Pkcs11Key, String), CaError> {
+    ) -> Result<(Pkcs11Key, String), PkiError> {
         let mut id = [0u8; 16];
         SystemRandom::new()
             .fill(&mut id)
-            .map_err(|_| CaError::Signing)?;
+            .map_err(|_| PkiError::Signing)?;
         let session = self.session()?;
         let Some(bits) = rsa_bits(algorithm) else {
-            return Err(CaError::Pkcs11(
+            return Err(PkiError::Pkcs11(
                 "SM2 keys in a PKCS#11 token are not supported (the standard has no SM2 \
                  mechanism); use a software SM2 key"
                     .into(),
@@ -141,17 +141,17 @@ impl Token {
         self: &Arc<Self>,
         algorithm: KeyAlgorithm,
         id_hex: &str,
-    ) -> Result<Pkcs11Key, CaError> {
+    ) -> Result<Pkcs11Key, PkiError> {
         let id = hex::decode(id_hex)
-            .map_err(|_| CaError::KeyAccess(format!("bad stored key id `{id_hex}`")))?;
+            .map_err(|_| PkiError::KeyAccess(format!("bad stored key id `{id_hex}`")))?;
         let session = self.session()?;
-        let find = |class| -> Result<ObjectHandle, CaError> {
+        let find = |class| -> Result<ObjectHandle, PkiError> {
             session
                 .find_objects(&[Attribute::Class(class), Attribute::Id(id.clone())])?
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
-                    CaError::KeyAccess(format!("the token has no key with CKA_ID {id_hex}"))
+                    PkiError::KeyAccess(format!("the token has no key with CKA_ID {id_hex}"))
                 })
         };
         let private = find(ObjectClass::PRIVATE_KEY)?;
@@ -169,13 +169,13 @@ impl Token {
 /// CKA_LABEL of the token's AES key that seals the CA's small secrets.
 const SEALING_LABEL: &str = "certhall-sealing";
 /// `CHT1` | IV[12] | ciphertext+tag: sealed by the token, not the passphrase.
-pub(crate) const SEALED_MAGIC: &[u8; 4] = b"CHT1";
+pub const SEALED_MAGIC: &[u8; 4] = b"CHT1";
 
 impl Token {
     /// Seals a small secret (the audit key, an escrowed SO PIN) with the
     /// token's AES-256 key (made on first use, sensitive, never extractable),
     /// AES-GCM with `aad`: opening it needs the token, not the database.
-    pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
+    pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, PkiError> {
         let session = self.session()?;
         let key = match self.sealing_keys(&session)?.into_iter().next() {
             Some(k) => k,
@@ -198,7 +198,7 @@ impl Token {
         let mut iv = [0u8; 12];
         SystemRandom::new()
             .fill(&mut iv)
-            .map_err(|_| CaError::Signing)?;
+            .map_err(|_| PkiError::Signing)?;
         let mut out = SEALED_MAGIC.to_vec();
         out.extend_from_slice(&iv);
         let params = GcmParams::new(&mut iv, aad.as_bytes(), 128.into())?;
@@ -207,8 +207,8 @@ impl Token {
     }
 
     /// Opens what `seal_secret` sealed with the same `aad`.
-    pub fn open_secret(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
-        let bad = || CaError::KeyAccess("a secret sealed by the token cannot be opened".into());
+    pub fn open_secret(&self, aad: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, PkiError> {
+        let bad = || PkiError::KeyAccess("a secret sealed by the token cannot be opened".into());
         if sealed.len() < 4 + 12 + 16 || &sealed[..4] != SEALED_MAGIC {
             return Err(bad());
         }
@@ -224,7 +224,7 @@ impl Token {
         Err(bad())
     }
 
-    fn sealing_keys(&self, session: &Session) -> Result<Vec<ObjectHandle>, CaError> {
+    fn sealing_keys(&self, session: &Session) -> Result<Vec<ObjectHandle>, PkiError> {
         Ok(session.find_objects(&[
             Attribute::Class(ObjectClass::SECRET_KEY),
             Attribute::Label(SEALING_LABEL.as_bytes().to_vec()),
@@ -286,8 +286,8 @@ fn public_spki(
     session: &Session,
     algorithm: KeyAlgorithm,
     handle: ObjectHandle,
-) -> Result<Vec<u8>, CaError> {
-    let missing = || CaError::Pkcs11("the token did not return the public key".into());
+) -> Result<Vec<u8>, PkiError> {
+    let missing = || PkiError::Pkcs11("the token did not return the public key".into());
     match algorithm {
         KeyAlgorithm::P256 => {
             let attrs = session.get_attributes(handle, &[AttributeType::EcPoint])?;
@@ -335,8 +335,8 @@ impl Signer for Pkcs11Key {
         &self.spki
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
-        let session = self.session.lock().map_err(|_| CaError::Signing)?;
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
+        let session = self.session.lock().map_err(|_| PkiError::Signing)?;
         match self.algorithm {
             KeyAlgorithm::P256 => {
                 let digest = Sha256::digest(message);
@@ -346,7 +346,7 @@ impl Signer for Pkcs11Key {
             KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
                 Ok(session.sign(&Mechanism::Sha256RsaPkcs, self.key, message)?)
             }
-            KeyAlgorithm::Sm2 => Err(CaError::Signing),
+            KeyAlgorithm::Sm2 => Err(PkiError::Signing),
         }
     }
 }

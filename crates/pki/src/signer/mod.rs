@@ -8,11 +8,11 @@ use der::Decode;
 use sha1::{Digest, Sha1};
 use spki::SubjectPublicKeyInfoOwned;
 
-pub(crate) use pkcs11::SEALED_MAGIC as TOKEN_SEALED_MAGIC;
+pub use pkcs11::SEALED_MAGIC as TOKEN_SEALED_MAGIC;
 pub use pkcs11::{Pkcs11Key, Token, TokenConfig, key_pair_template};
 pub use software::SoftwareKey;
 
-use crate::{CaError, KeyAlgorithm};
+use crate::{KeyAlgorithm, PkiError};
 
 pub trait Signer: Send + Sync {
     fn algorithm(&self) -> KeyAlgorithm;
@@ -20,7 +20,7 @@ pub trait Signer: Send + Sync {
     fn spki_der(&self) -> &[u8];
     /// Signs `message`; returns the signature as it goes in the BIT STRING (DER
     /// `ECDSA-Sig-Value` / SM2 signature, or the raw PKCS#1 v1.5 block).
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError>;
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError>;
 }
 
 /// The decoded SubjectPublicKeyInfo of a signer.
@@ -83,9 +83,9 @@ pub fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
 }
 
 /// Converts a raw `r‖s` ECDSA/SM2 signature (as PKCS#11 returns it) to DER.
-pub fn raw_ecdsa_to_der(raw: &[u8]) -> Result<Vec<u8>, CaError> {
+pub fn raw_ecdsa_to_der(raw: &[u8]) -> Result<Vec<u8>, PkiError> {
     if raw.is_empty() || !raw.len().is_multiple_of(2) {
-        return Err(CaError::Signing);
+        return Err(PkiError::Signing);
     }
     let (r, s) = raw.split_at(raw.len() / 2);
     let mut body = Vec::with_capacity(raw.len() + 8);

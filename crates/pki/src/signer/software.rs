@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::Signer;
 use crate::verify::SM2_DIST_ID;
-use crate::{CaError, KeyAlgorithm};
+use crate::{KeyAlgorithm, PkiError};
 
 pub struct SoftwareKey {
     algorithm: KeyAlgorithm,
@@ -29,14 +29,14 @@ enum Inner {
 
 impl SoftwareKey {
     /// A fresh key pair; also returns its PKCS#8 for sealing.
-    pub fn generate(algorithm: KeyAlgorithm) -> Result<(Self, Zeroizing<Vec<u8>>), CaError> {
+    pub fn generate(algorithm: KeyAlgorithm) -> Result<(Self, Zeroizing<Vec<u8>>), PkiError> {
         let pkcs8: Zeroizing<Vec<u8>> = match algorithm {
             KeyAlgorithm::P256 => {
                 let doc = EcdsaKeyPair::generate_pkcs8(
                     &ECDSA_P256_SHA256_ASN1_SIGNING,
                     &SystemRandom::new(),
                 )
-                .map_err(|_| CaError::Signing)?;
+                .map_err(|_| PkiError::Signing)?;
                 Zeroizing::new(doc.as_ref().to_vec())
             }
             KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 => {
@@ -45,13 +45,13 @@ impl SoftwareKey {
                 } else {
                     KeySize::Rsa3072
                 };
-                let kp = RsaKeyPair::generate(size).map_err(|_| CaError::Signing)?;
-                let der = kp.as_der().map_err(|_| CaError::Signing)?;
+                let kp = RsaKeyPair::generate(size).map_err(|_| PkiError::Signing)?;
+                let der = kp.as_der().map_err(|_| PkiError::Signing)?;
                 Zeroizing::new(der.as_ref().to_vec())
             }
             KeyAlgorithm::Sm2 => {
-                let secret = sm2::SecretKey::try_generate().map_err(|_| CaError::Signing)?;
-                let doc = secret.to_pkcs8_der().map_err(|_| CaError::Signing)?;
+                let secret = sm2::SecretKey::try_generate().map_err(|_| PkiError::Signing)?;
+                let doc = secret.to_pkcs8_der().map_err(|_| PkiError::Signing)?;
                 Zeroizing::new(doc.as_bytes().to_vec())
             }
         };
@@ -59,9 +59,9 @@ impl SoftwareKey {
         Ok((key, pkcs8))
     }
 
-    pub fn from_pkcs8(algorithm: KeyAlgorithm, pkcs8: &[u8]) -> Result<Self, CaError> {
+    pub fn from_pkcs8(algorithm: KeyAlgorithm, pkcs8: &[u8]) -> Result<Self, PkiError> {
         let bad =
-            |what: &str| CaError::KeyAccess(format!("stored {algorithm} key is unusable: {what}"));
+            |what: &str| PkiError::KeyAccess(format!("stored {algorithm} key is unusable: {what}"));
         let (inner, spki) = match algorithm {
             KeyAlgorithm::P256 => {
                 let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8)
@@ -114,22 +114,22 @@ impl Signer for SoftwareKey {
         &self.spki
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
         match &self.inner {
             Inner::Ec(kp) => kp
                 .sign(&SystemRandom::new(), message)
                 .map(|s| s.as_ref().to_vec())
-                .map_err(|_| CaError::Signing),
+                .map_err(|_| PkiError::Signing),
             Inner::Rsa(kp) => {
                 let mut sig = vec![0u8; kp.public_modulus_len()];
                 kp.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
-                    .map_err(|_| CaError::Signing)?;
+                    .map_err(|_| PkiError::Signing)?;
                 Ok(sig)
             }
             Inner::Sm2(sk) => {
                 use sm2::dsa::signature::Signer as _;
                 let sig: sm2::dsa::Signature =
-                    sk.try_sign(message).map_err(|_| CaError::Signing)?;
+                    sk.try_sign(message).map_err(|_| PkiError::Signing)?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
         }

@@ -300,10 +300,8 @@ pub async fn payments(
     };
     let mut wechat = match &p.wechat {
         Some(w) => {
-            let key = std::env::var("CERTHALL_WECHAT_APIV3_KEY")
-                .ok()
-                .or(w.api_v3_key.clone())
-                .unwrap_or_default();
+            // Resolved (from the environment or the file) by the configuration.
+            let key = w.api_v3_key.clone().unwrap_or_default();
             Some(payment::wechat::WeChat {
                 base: w.base.clone(),
                 appid: w.appid.clone(),

@@ -48,7 +48,7 @@ use domain::Clock;
 pub use domain::Msg;
 use store::Db;
 
-pub use error::{FieldErrors, RaError};
+pub use error::{FieldErrors, RaError, UNAVAILABLE};
 
 /// Timings and limits, from configuration.
 #[derive(Debug, Clone)]

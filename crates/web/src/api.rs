@@ -12,7 +12,6 @@ use ca::authority::pem;
 use domain::{RevocationReason, Serial};
 use serde::Serialize;
 
-use crate::error::ApiError;
 use crate::view::Status;
 use crate::{AppState, WebError};
 
@@ -21,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/certificates/{serial}", get(certificate))
         .route("/api/v1/handoff/challenge", post(handoff_challenge))
         .route("/api/v1/handoff", post(handoff))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
 }
 
 #[derive(Serialize)]
@@ -51,7 +51,7 @@ struct SubjectJson {
 async fn certificate(
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Json<CertificateJson>, ApiError> {
+) -> Result<Json<CertificateJson>, WebError> {
     let serial = Serial::parse(&raw).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let row = crate::query::find_issued(&s, &serial).await?;
     let now = s.authority.now_ms();
@@ -77,18 +77,9 @@ async fn certificate(
     }))
 }
 
-/// Errors of the assistant's API: `{"error": "…"}` in the language the client
-/// asks for (Accept-Language), Chinese by default.
-pub(crate) fn ra_error(headers: &HeaderMap, e: &ra::RaError) -> Response {
-    let status = crate::portal::status_of(e);
-    if status.is_server_error() {
-        tracing::error!(error = ?e, "API request failed");
-    }
-    (
-        status,
-        Json(serde_json::json!({ "error": client_tr(headers).msg(&e.msg()) })),
-    )
-        .into_response()
+/// A refusal of a JSON API, in the RA's words (the layer translates it).
+pub(crate) fn invalid(m: &'static str) -> Response {
+    WebError::from(ra::RaError::Invalid(domain::Msg::new(m))).into_response()
 }
 
 /// The language an API client asks for (Accept-Language), Chinese by default.
@@ -105,7 +96,7 @@ pub(crate) fn client_tr(headers: &HeaderMap) -> crate::i18n::Tr {
 }
 
 /// Step 1 of the hand-off: a fresh challenge for the assistant to sign.
-async fn handoff_challenge(State(s): State<AppState>, headers: HeaderMap) -> Response {
+async fn handoff_challenge(State(s): State<AppState>) -> Response {
     match s.ra.handoff_challenge().await {
         Ok(c) => Json(::api::Challenge {
             sign: String::from_utf8(ra::handoff::signed_message(&c.nonce)).unwrap_or_default(),
@@ -113,17 +104,13 @@ async fn handoff_challenge(State(s): State<AppState>, headers: HeaderMap) -> Res
             expires_at: asn1time::rfc3339(c.expires_at_ms),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 /// Step 2: the proof of possession; answers with the single-use link.
-async fn handoff(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let bad = |m: &'static str| ra_error(&headers, &ra::RaError::Invalid(domain::Msg::new(m)));
+async fn handoff(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+    let bad = invalid;
     let Ok(req) = serde_json::from_slice::<::api::HandoffRequest>(&body) else {
         return bad("请求格式不正确：需要 JSON 字段 certificate、nonce、signature");
     };
@@ -156,6 +143,6 @@ async fn handoff(
             }),
         )
             .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -30,7 +30,7 @@ use ca::authority::pem;
 use domain::{Business, ProfileKind};
 
 use crate::AppState;
-use crate::api::ra_error;
+use crate::WebError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,10 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/unlock/start", post(unlock_start))
         .route("/api/v1/unlock/finish", post(unlock_finish))
         .route("/api/v1/tokens/escrow", post(escrow))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
 }
 
 /// 办事大厅: the businesses the platform offers, in the 自助服务 order.
-async fn businesses(State(s): State<AppState>, headers: HeaderMap) -> Response {
+async fn businesses(State(s): State<AppState>) -> Response {
     let mut out = Vec::new();
     for b in Business::ALL {
         let mut prices = serde_json::Map::new();
@@ -56,7 +57,7 @@ async fn businesses(State(s): State<AppState>, headers: HeaderMap) -> Response {
                 Ok(p) => {
                     prices.insert(t.name().into(), p.to_string().into());
                 }
-                Err(e) => return ra_error(&headers, &e),
+                Err(e) => return WebError::from(e).into_response(),
             }
         }
         out.push(::api::Business {
@@ -76,8 +77,8 @@ struct Proof {
     sha256: Option<String>,
 }
 
-fn bad(headers: &HeaderMap, m: &'static str) -> Response {
-    ra_error(headers, &ra::RaError::Invalid(domain::Msg::new(m)))
+fn bad(m: &'static str) -> Response {
+    crate::api::invalid(m)
 }
 
 /// PEM as given (the RA reads it), or the DER of base64.
@@ -117,7 +118,7 @@ async fn status(
 ) -> Response {
     let p = match parse(&body) {
         Ok(p) => p,
-        Err(m) => return bad(&headers, m),
+        Err(m) => return bad(m),
     };
     match s
         .ra
@@ -161,7 +162,7 @@ async fn status(
             }),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -175,13 +176,13 @@ fn issued(n: ra::assistant::NewCertificate) -> Response {
     .into_response()
 }
 
-async fn issue(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn issue(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
     let p = match parse(&body) {
         Ok(p) => p,
-        Err(m) => return bad(&headers, m),
+        Err(m) => return bad(m),
     };
     let Some(csr) = p.csr else {
-        return bad(&headers, "缺少证书请求 (csr)");
+        return bad("缺少证书请求 (csr)");
     };
     match s
         .ra
@@ -189,18 +190,14 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: axum::body::
         .await
     {
         Ok(n) => issued(n),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
-async fn complete(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+async fn complete(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
     let p = match parse(&body) {
         Ok(p) => p,
-        Err(m) => return bad(&headers, m),
+        Err(m) => return bad(m),
     };
     match s
         .ra
@@ -213,7 +210,7 @@ async fn complete(
             state_label: state.label_zh().into(),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -221,11 +218,10 @@ async fn complete(
 async fn unlock_start(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
-        return bad(&headers, "请求格式不正确：需要 JSON 字段 token_serial");
+        return bad("请求格式不正确：需要 JSON 字段 token_serial");
     };
     match s
         .ra
@@ -238,7 +234,7 @@ async fn unlock_start(
             message: UNLOCK_SENT.into(),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -249,15 +245,11 @@ const UNLOCK_SENT: &str = "如该证书介质已在本 CA 登记，验证码已�
 async fn unlock_finish(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     use secrecy::ExposeSecret;
     let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
-        return bad(
-            &headers,
-            "请求格式不正确：需要 JSON 字段 token_serial、code",
-        );
+        return bad("请求格式不正确：需要 JSON 字段 token_serial、code");
     };
     match s
         .ra
@@ -282,7 +274,7 @@ async fn unlock_finish(
             ),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -290,11 +282,10 @@ async fn unlock_finish(
 async fn escrow(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let Ok(req) = serde_json::from_slice::<::api::EscrowRequest>(&body) else {
-        return bad(&headers, "请求格式不正确");
+        return bad("请求格式不正确");
     };
     let so_pin = secrecy::SecretString::from(req.so_pin);
     match s
@@ -314,33 +305,29 @@ async fn escrow(
             escrowed: req.token_serial,
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 /// 在线新办, 在线补办: the certificate of the application the 写入码 names.
-async fn pickup(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+async fn pickup(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
     let Ok(req) = serde_json::from_slice::<::api::PickupRequest>(&body) else {
-        return bad(&headers, "请求格式不正确：需要 JSON 字段 code、csr");
+        return bad("请求格式不正确：需要 JSON 字段 code、csr");
     };
     let Some(csr) = pem_or_der(&req.csr) else {
-        return bad(&headers, "证书请求格式不正确");
+        return bad("证书请求格式不正确");
     };
     match s.ra.pickup_issue(&req.code, &csr).await {
         Ok(n) => issued(n),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 /// 签章变更: the approved seal image of the proving certificate.
-async fn seal(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn seal(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
     let p = match parse(&body) {
         Ok(p) => p,
-        Err(m) => return bad(&headers, m),
+        Err(m) => return bad(m),
     };
     match s
         .ra
@@ -353,22 +340,18 @@ async fn seal(State(s): State<AppState>, headers: HeaderMap, body: axum::body::B
             png: base64::engine::general_purpose::STANDARD.encode(&seal.png),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 /// 签章变更: the seal is in the token: 已完成.
-async fn seal_written(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+async fn seal_written(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
     let p = match parse(&body) {
         Ok(p) => p,
-        Err(m) => return bad(&headers, m),
+        Err(m) => return bad(m),
     };
     let Some(sha256) = p.sha256 else {
-        return bad(&headers, "缺少印章摘要 (sha256)");
+        return bad("缺少印章摘要 (sha256)");
     };
     match s
         .ra
@@ -381,6 +364,6 @@ async fn seal_written(
             state_label: domain::AppState::Completed.label_zh().into(),
         })
         .into_response(),
-        Err(e) => ra_error(&headers, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

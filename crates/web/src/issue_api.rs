@@ -19,16 +19,16 @@ use axum::routing::post;
 use ca::authority::{IssueRequest, pem};
 use domain::{Perm, ProfileKind, SubjectInfo};
 
-use crate::api::ra_error;
-use crate::error::ApiError;
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/ca/issue", post(issue))
+    Router::new()
+        .route("/api/v1/ca/issue", post(issue))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
 }
 
 fn bad(why: impl Into<String>) -> Response {
-    ApiError(WebError::BadRequest(why.into())).into_response()
+    WebError::BadRequest(why.into()).into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -46,7 +46,7 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Re
         .and_then(|m| m.require(Perm::Issue).map(|()| m))
     {
         Ok(m) => m,
-        Err(e) => return ra_error(&headers, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let req: ::api::IssueRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -106,6 +106,6 @@ async fn issue(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Re
             }),
         )
             .into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -22,6 +22,7 @@ mod pki;
 mod portal;
 mod query;
 mod redirect;
+mod respond;
 mod session;
 mod state;
 pub mod upload;
@@ -49,8 +50,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(assistant_api::routes())
         .merge(issue_api::routes())
-        .merge(portal::routes(upload_limit))
-        .merge(pay::routes(upload_limit))
+        .merge(portal::routes(state.clone(), upload_limit))
+        .merge(pay::routes(state.clone(), upload_limit))
         .merge(admin::guarded(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))

@@ -9,7 +9,7 @@ use axum::routing::get;
 
 use crate::AppState;
 use crate::page::Page;
-use crate::portal::page_ok;
+use crate::respond::page_ok;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -7,10 +7,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use store::audit::{AuditFilter, Verdict};
 
-use super::{Frame, Signed, error, when};
+use super::{Frame, Signed, when};
 use crate::AppState as Web;
+use crate::WebError;
 use crate::page::encode;
-use crate::portal::page_ok;
+use crate::respond::page_ok;
+use axum::response::IntoResponse;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct AuditQuery {
@@ -69,7 +71,7 @@ pub async fn page(
     let page = q.page.unwrap_or(0).clamp(0, 100_000);
     let trail = match state.ra.audit_trail(&s.who, &filter, page).await {
         Ok(t) => t,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let (intact, verdict) = match &trail.verdict {
         Verdict::Intact { entries, .. } => {

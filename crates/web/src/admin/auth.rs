@@ -11,9 +11,11 @@ use axum::response::Response;
 use ra::RaError;
 use serde::Deserialize;
 
-use super::{COOKIE, Frame, Signed, error};
-use crate::portal::{page_ok, render, see_other, status_of};
+use super::{COOKIE, Frame, Signed};
+use crate::WebError;
+use crate::respond::{page_ok, render, see_other};
 use crate::{AppState, cookies};
+use axum::response::IntoResponse;
 
 #[derive(Template)]
 #[template(path = "admin/signin.html")]
@@ -83,9 +85,9 @@ pub async fn sign_in(
     {
         Ok(w) => w,
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return error(&f, &e);
+                return WebError::from(e).into_response();
             }
             return render(
                 status,
@@ -101,7 +103,7 @@ pub async fn sign_in(
     };
     let token = match state.ra.start_staff_session(&who).await {
         Ok(t) => t,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let mut resp = see_other(&next);
     let cookie = cookies::set_at(
@@ -119,9 +121,9 @@ pub async fn sign_in(
     resp
 }
 
-pub async fn sign_out(State(state): State<AppState>, f: Frame, s: Signed) -> Response {
+pub async fn sign_out(State(state): State<AppState>, s: Signed) -> Response {
     if let Err(e) = state.ra.end_staff_session(&s.token, &s.who).await {
-        return error(&f, &e);
+        return WebError::from(e).into_response();
     }
     let mut resp = see_other("/admin/signin");
     let cookie = cookies::set_at(
@@ -194,7 +196,7 @@ pub async fn setup_form(
     };
     match setup_page(&state, frame, &token, Default::default()).await {
         Ok(p) => page_ok(&p),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -229,9 +231,9 @@ pub async fn setup(
             };
             match setup_page(&state, frame, &token, errors).await {
                 Ok(p) => render(StatusCode::BAD_REQUEST, &p),
-                Err(e) => error(&f, &e),
+                Err(e) => WebError::from(e).into_response(),
             }
         }
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

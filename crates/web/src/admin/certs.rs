@@ -10,9 +10,11 @@ use ra::certificates::CertFilter;
 use serde::Deserialize;
 use store::certificates::CertificateRow;
 
-use super::{Frame, Signed, error, when};
+use super::{Frame, Signed, when};
 use crate::AppState as Web;
-use crate::portal::{page_ok, see_other};
+use crate::WebError;
+use crate::respond::{page_ok, see_other};
+use axum::response::IntoResponse;
 
 struct CertLine {
     serial: String,
@@ -105,7 +107,7 @@ pub async fn list(
             (rows.iter().map(|c| CertLine::new(c, now)).collect(), None)
         }
         Err(e @ ra::RaError::Invalid(_)) => (Vec::new(), Some(e.to_string())),
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     page_ok(&ListPage {
         f: Frame {
@@ -149,7 +151,7 @@ pub async fn detail(
 ) -> Response {
     let c = match state.ra.certificate_for_staff(&s.who, &serial).await {
         Ok(c) => c,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let now = state.ra.now_ms();
     page_ok(&DetailPage {
@@ -190,7 +192,6 @@ pub struct RevokeForm {
 
 pub async fn revoke(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(serial): Path<String>,
     Form(form): Form<RevokeForm>,
@@ -201,6 +202,6 @@ pub async fn revoke(
         .await
     {
         Ok(()) => see_other(&format!("/admin/certificates/{serial}?done=revoked")),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

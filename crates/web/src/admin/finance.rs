@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use store::finance::FinanceFilter;
 
-use super::{Frame, Signed, error, money, when};
+use super::{Frame, Signed, money, when};
 use crate::AppState as Web;
+use crate::WebError;
 use crate::page::encode;
-use crate::portal::{page_ok, see_other};
+use crate::respond::{page_ok, see_other};
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct FinanceQuery {
@@ -171,7 +172,7 @@ pub async fn overview(
 ) -> Response {
     let view = match state.ra.finance_view(&s.who, &q.filter()).await {
         Ok(v) => v,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let t = |ms: Option<i64>| ms.map(when).unwrap_or_else(|| "—".into());
     let page = FinancePage {
@@ -272,7 +273,6 @@ pub async fn overview(
 
 pub async fn export(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(what): Path<String>,
     Query(q): Query<FinanceQuery>,
@@ -289,16 +289,11 @@ pub async fn export(
             csv,
         )
             .into_response(),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
-pub async fn receipt(
-    State(state): State<Web>,
-    f: Frame,
-    s: Signed,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn receipt(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
     match state.ra.receipt_for_staff(&s.who, &id).await {
         Ok((t, bytes)) => (
             [
@@ -311,19 +306,18 @@ pub async fn receipt(
             bytes,
         )
             .into_response(),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn confirm_transfer(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
 ) -> Response {
     match state.ra.confirm_transfer_by_staff(&s.who, &id).await {
         Ok(_) => see_other("/admin/finance?done=confirmed#transfers"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -335,7 +329,6 @@ pub struct ReasonForm {
 
 pub async fn refuse_transfer(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
@@ -346,19 +339,14 @@ pub async fn refuse_transfer(
         .await
     {
         Ok(()) => see_other("/admin/finance?done=refused#transfers"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
-pub async fn retry_refund(
-    State(state): State<Web>,
-    f: Frame,
-    s: Signed,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn retry_refund(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
     match state.ra.retry_refund_by_staff(&s.who, &id).await {
         Ok(()) => see_other("/admin/finance?done=retried#refunds"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -370,7 +358,6 @@ pub struct PaidForm {
 
 pub async fn refund_paid(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<PaidForm>,
@@ -381,6 +368,6 @@ pub async fn refund_paid(
         .await
     {
         Ok(()) => see_other("/admin/finance?done=paid#refunds"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -25,12 +25,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::Perm;
-use ra::RaError;
 use ra::staff::StaffMember;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
-use crate::portal::{render, status_of};
+use crate::error::Failure;
+use crate::respond::render;
 
 pub const COOKIE: &str = "certhall_staff";
 
@@ -226,7 +226,9 @@ pub fn routes() -> Router<AppState> {
 /// Adds the guard to the back-office routes (it needs the matched route, so it
 /// runs after routing).
 pub fn guarded(state: AppState) -> Router<AppState> {
-    routes().route_layer(middleware::from_fn_with_state(state, guard))
+    routes()
+        .route_layer(middleware::from_fn_with_state(state.clone(), page_errors))
+        .route_layer(middleware::from_fn_with_state(state, guard))
 }
 
 fn need_of(method: &Method, path: &str) -> Option<Need> {
@@ -281,7 +283,7 @@ async fn guard(
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/admin");
-            return crate::portal::see_other(&format!(
+            return crate::respond::see_other(&format!(
                 "/admin/signin?next={}",
                 crate::page::encode(here)
             ));
@@ -395,20 +397,23 @@ struct ErrorPage<'a> {
     message: String,
 }
 
-/// A refusal as a back-office page: what was wrong, in Chinese.
-pub(crate) fn error(f: &Frame, e: &RaError) -> Response {
-    let status = status_of(e);
-    if status.is_server_error() {
-        tracing::error!(error = ?e, "back-office request failed");
+/// The back office's failures as its own error page: what was wrong, in
+/// Chinese (see `crate::error`).
+async fn page_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let Ok(f) = Frame::from_request_parts(&mut parts, &state).await;
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    match resp.extensions().get::<Failure>() {
+        Some(failure) => render(
+            failure.status,
+            &ErrorPage {
+                f: &f,
+                status: failure.status.as_u16(),
+                message: failure.zh.clone(),
+            },
+        ),
+        None => resp,
     }
-    render(
-        status,
-        &ErrorPage {
-            f,
-            status: status.as_u16(),
-            message: e.to_string(),
-        },
-    )
 }
 
 /// Beijing time, to the minute.

@@ -7,9 +7,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Frame, Signed, error, when};
+use super::{Frame, Signed, when};
 use crate::AppState as Web;
-use crate::portal::{page_ok, see_other};
+use crate::WebError;
+use crate::respond::{page_ok, see_other};
+use axum::response::IntoResponse;
 
 struct MaterialLine {
     kind: String,
@@ -52,7 +54,7 @@ pub async fn page(
 ) -> Response {
     let products = match state.ra.products(&s.who).await {
         Ok(p) => p,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     page_ok(&ProductsPage {
         products: products
@@ -100,7 +102,6 @@ pub struct PriceForm {
 
 pub async fn set_price(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Form(form): Form<PriceForm>,
 ) -> Response {
@@ -116,7 +117,7 @@ pub async fn set_price(
         .await
     {
         Ok(()) => see_other("/admin/products?done=1"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -134,7 +135,6 @@ pub struct MaterialForm {
 
 pub async fn set_material(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Form(form): Form<MaterialForm>,
 ) -> Response {
@@ -150,6 +150,6 @@ pub async fn set_material(
         .await
     {
         Ok(()) => see_other("/admin/products?done=1"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -11,10 +11,11 @@ use ra::review::{Approval, QueueItem, ReviewDetail, ReviewFilter};
 use ra::shipping::DeskCounts;
 use serde::Deserialize;
 
-use super::{Frame, Signed, error, money, when};
+use super::{Frame, Signed, money, when};
 use crate::AppState as Web;
+use crate::WebError;
 use crate::page::encode;
-use crate::portal::{page_ok, see_other};
+use crate::respond::{page_ok, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -29,7 +30,7 @@ pub async fn home(State(state): State<Web>, f: Frame) -> Response {
             f: Frame { nav: "home", ..f },
             counts,
         }),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -139,7 +140,7 @@ pub async fn queue(
     };
     let items = match state.ra.review_queue(&s.who, &filter).await {
         Ok(i) => i,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let now = state.ra.now_ms();
     page_ok(&QueuePage {
@@ -533,7 +534,7 @@ pub async fn detail(
 ) -> Response {
     let d = match state.ra.review_detail(&s.who, &id).await {
         Ok(d) => d,
-        Err(e) => return error(&f, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let materials: Vec<Material> = d
         .app
@@ -585,7 +586,7 @@ pub async fn detail(
                     code_until: p.code_until.map(when),
                 })
             }
-            Err(e) => return error(&f, &e),
+            Err(e) => return WebError::from(e).into_response(),
         }
     } else {
         None
@@ -593,7 +594,7 @@ pub async fn detail(
     let seal = if d.app.business == domain::Business::SealChange {
         let old = match state.ra.current_seal(&d.app.form.old.serial).await {
             Ok(s) => s,
-            Err(e) => return error(&f, &e),
+            Err(e) => return WebError::from(e).into_response(),
         };
         let new = d
             .app
@@ -736,12 +737,7 @@ pub async fn detail(
     page_ok(&page)
 }
 
-pub async fn material(
-    State(state): State<Web>,
-    f: Frame,
-    s: Signed,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn material(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
     match state.ra.material_for_staff(&s.who, &id).await {
         Ok((row, bytes)) => (
             [
@@ -760,7 +756,7 @@ pub async fn material(
             bytes,
         )
             .into_response(),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -774,7 +770,6 @@ pub struct DecisionForm {
 
 pub async fn approve(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(d): Form<DecisionForm>,
@@ -782,13 +777,12 @@ pub async fn approve(
     match state.ra.approve(&s.who, &id, d.version, &d.reason).await {
         Ok(Approval::Approved) => see_other(&format!("/admin/applications/{id}?done=approved")),
         Ok(Approval::FirstOfTwo) => see_other(&format!("/admin/applications/{id}?done=first")),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn return_it(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(d): Form<DecisionForm>,
@@ -799,32 +793,26 @@ pub async fn return_it(
         .await
     {
         Ok(()) => see_other(&format!("/admin/applications/{id}?done=returned")),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn reject(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(d): Form<DecisionForm>,
 ) -> Response {
     match state.ra.reject(&s.who, &id, d.version, &d.reason).await {
         Ok(_) => see_other(&format!("/admin/applications/{id}?done=rejected")),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
-pub async fn release(
-    State(state): State<Web>,
-    f: Frame,
-    s: Signed,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn release(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
     match state.ra.release_claim(&s.who, &id).await {
         Ok(()) => see_other("/admin/applications"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -838,14 +826,13 @@ pub struct ShipForm {
 
 pub async fn ship(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(d): Form<ShipForm>,
 ) -> Response {
     match state.ra.ship(&s.who, &id, &d.carrier, &d.tracking_no).await {
         Ok(()) => see_other(&format!("/admin/applications/{id}?done=shipped")),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -885,6 +872,6 @@ pub async fn pickup_code(
             );
             r
         }
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

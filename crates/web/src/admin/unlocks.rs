@@ -6,9 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Frame, Signed, error, when};
+use super::{Frame, Signed, when};
 use crate::AppState as Web;
-use crate::portal::{page_ok, see_other};
+use crate::WebError;
+use crate::respond::{page_ok, see_other};
+use axum::response::IntoResponse;
 
 struct Line {
     id: String,
@@ -53,7 +55,7 @@ pub async fn page(
                 ..f
             },
         }),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -63,36 +65,27 @@ pub struct ReasonForm {
     reason: String,
 }
 
-async fn decide(
-    state: Web,
-    f: Frame,
-    s: Signed,
-    id: String,
-    approve: bool,
-    reason: String,
-) -> Response {
+async fn decide(state: Web, s: Signed, id: String, approve: bool, reason: String) -> Response {
     match state.ra.decide_unlock(&s.who, &id, approve, &reason).await {
         Ok(()) => see_other("/admin/unlocks?done=1"),
-        Err(e) => error(&f, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn approve(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    decide(state, f, s, id, true, form.reason).await
+    decide(state, s, id, true, form.reason).await
 }
 
 pub async fn reject(
     State(state): State<Web>,
-    f: Frame,
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    decide(state, f, s, id, false, form.reason).await
+    decide(state, s, id, false, form.reason).await
 }

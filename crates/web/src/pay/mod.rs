@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
+pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/pay/{id}", get(pages::order))
         .route(
@@ -38,4 +38,8 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/pay/notify/alipay", post(notify::alipay))
         .route("/pay/notify/wechat", post(notify::wechat))
         .route("/me/applications/{id}/pay", post(pages::pay_application))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::portal::page_errors,
+        ))
 }

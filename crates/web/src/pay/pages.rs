@@ -15,8 +15,10 @@ use ra::payments::{InvoiceFields, InvoiceInfo, OrderView, TitleType};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::WebError;
 use crate::page::Page;
-use crate::portal::{SignedIn, error_page, page_ok, render, see_other, status_of};
+use crate::portal::SignedIn;
+use crate::respond::{page_ok, render, see_other};
 
 /// The order as the pages show it.
 pub struct OrderLine {
@@ -83,10 +85,10 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn load(s: &AppState, p: &Page, holder_id: &str, id: &str) -> Result<OrderView, Response> {
+async fn load(s: &AppState, holder_id: &str, id: &str) -> Result<OrderView, Response> {
     s.ra.order(holder_id, id)
         .await
-        .map_err(|e| error_page(p, &e))
+        .map_err(|e| WebError::from(e).into_response())
 }
 
 fn order_page(
@@ -112,7 +114,7 @@ pub async fn order(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -148,7 +150,7 @@ pub async fn invoice_form(
     p: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -201,7 +203,7 @@ pub async fn save_invoice(
     match s.ra.save_invoice_info(&h.id, &id, &fields).await {
         Ok(()) => see_other(&format!("/pay/{id}")),
         Err(RaError::Form(e)) => {
-            let view = match load(&s, &p, &h.id, &id).await {
+            let view = match load(&s, &h.id, &id).await {
                 Ok(v) => v,
                 Err(r) => return r,
             };
@@ -217,7 +219,7 @@ pub async fn save_invoice(
                 },
             )
         }
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -246,14 +248,17 @@ pub async fn agree(
     {
         Ok(()) => see_other(&format!("/pay/{id}/method")),
         Err(e @ RaError::Invalid(_)) => {
-            let view = match load(&s, &p, &h.id, &id).await {
+            let view = match load(&s, &h.id, &id).await {
                 Ok(v) => v,
                 Err(r) => return r,
             };
             let msg = p.msg(&e.msg());
-            render(status_of(&e), &order_page(p, view, Some(msg), None))
+            render(
+                crate::error::ra_status(&e),
+                &order_page(p, view, Some(msg), None),
+            )
         }
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -273,7 +278,7 @@ pub async fn method(
     p: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -281,10 +286,10 @@ pub async fn method(
         return see_other(&format!("/pay/{id}/success"));
     }
     if !view.open() {
-        return error_page(
-            &p,
-            &RaError::Conflict(Msg::new("订单已过期，请在个人中心重新发起支付")),
-        );
+        return WebError::from(RaError::Conflict(Msg::new(
+            "订单已过期，请在个人中心重新发起支付",
+        )))
+        .into_response();
     }
     if view.order.agreed_at.is_none() {
         return see_other(&format!("/pay/{id}"));
@@ -313,12 +318,11 @@ pub async fn method(
 pub async fn alipay(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match s.ra.pay_alipay(&h.id, &id).await {
         Ok(url) => see_other(&url),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -338,12 +342,11 @@ struct WechatPage {
 pub async fn choose_wechat(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match s.ra.pay_wechat(&h.id, &id).await {
         Ok(_) => see_other(&format!("/pay/{id}/wechat")),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -362,7 +365,7 @@ pub async fn wechat(
     {
         return see_other(&format!("/pay/{id}/success"));
     }
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -413,7 +416,7 @@ pub async fn bank(
     p: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -436,7 +439,7 @@ pub async fn bank_receipt(
         Ok((name, bytes)) => s.ra.bank_receipt(&h.id, &id, &name, bytes).await,
         Err(e) => Err(e),
     };
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -446,7 +449,7 @@ pub async fn bank_receipt(
             page_ok(&page)
         }
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             let msg = p.msg(&e.msg());
             let page = bank_page(&s, p, view, Some(msg)).await;
             render(status, &page)
@@ -494,7 +497,7 @@ pub async fn success(
     Path(id): Path<String>,
     Query(q): Query<SuccessQuery>,
 ) -> Response {
-    let view = match load(&s, &p, &h.id, &id).await {
+    let view = match load(&s, &h.id, &id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -519,7 +522,6 @@ pub async fn success(
 pub async fn invoice_pdf(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match s.ra.invoice_pdf(&h.id, &id).await {
@@ -535,7 +537,7 @@ pub async fn invoice_pdf(
             bytes,
         )
             .into_response(),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -551,7 +553,7 @@ pub async fn terms(p: Page, Path(which): Path<String>) -> Response {
     let key = match which.as_str() {
         "payment" => "terms.payment",
         "service" => "terms.service",
-        _ => return error_page(&p, &RaError::NotFound),
+        _ => return WebError::from(RaError::NotFound).into_response(),
     };
     let title = p.t(&format!("{key}.title"));
     let body = p
@@ -572,20 +574,19 @@ pub struct ReturnQuery {
 pub async fn alipay_return(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
-    p: Page,
     Query(q): Query<ReturnQuery>,
 ) -> Response {
     let Some(no) = q.out_trade_no else {
-        return error_page(&p, &RaError::NotFound);
+        return WebError::from(RaError::NotFound).into_response();
     };
     let order = match s.ra.order_by_trade_no_for(&h.id, &no).await {
         Ok(o) => o,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     match s.ra.check_payment(&h.id, &order.id).await {
         Ok(state) if state == "PAID" => see_other(&format!("/pay/{}/success", order.id)),
         Ok(_) => see_other(&format!("/pay/{}?notice=unpaid", order.id)),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -593,11 +594,10 @@ pub async fn alipay_return(
 pub async fn pay_application(
     State(s): State<AppState>,
     SignedIn(h): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match s.ra.reopen(&h.id, &id).await {
         Ok(order) => see_other(&format!("/pay/{order}")),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -15,10 +15,13 @@ use ra::applications::ApplicationView;
 use ra::forms::{ChangeFields, IssueFields, RenewFields};
 use serde::Deserialize;
 
-use super::{SignedIn, error_page, page_ok, render, see_other, status_of};
+use super::SignedIn;
 use crate::AppState;
+use crate::WebError;
 use crate::page::Page;
+use crate::respond::{page_ok, render, see_other};
 use crate::view::material_views;
+use axum::response::IntoResponse;
 
 pub use crate::view::{MaterialSlot, Steps};
 
@@ -31,13 +34,12 @@ pub struct ExistingQuery {
 pub async fn current_step(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path(id): Path<String>,
     Query(q): Query<ExistingQuery>,
 ) -> Response {
     let app = match state.ra.application(&holder.id, &id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let suffix = if q.existing.is_some() {
         "?existing=1"
@@ -228,7 +230,7 @@ async fn seal_form_page(
         .ra
         .current_seal(&app.form.old.serial)
         .await
-        .map_err(|e| error_page(&p, &e))?;
+        .map_err(|e| WebError::from(e).into_response())?;
     Ok(SealFormPage {
         enterprise: app.cert_type == ProfileKind::Enterprise,
         steps: Steps::new(&p, 1, app.row.price_fen == 0),
@@ -352,7 +354,7 @@ pub async fn form(
 ) -> Response {
     let app = match state.ra.application(&holder.id, &id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     if !app.state.editable() {
         return see_other(&format!("/me/applications/{id}"));
@@ -428,7 +430,7 @@ pub async fn save_form(
 ) -> Response {
     let app = match state.ra.application(&holder.id, &id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
     if app.business == Business::SealChange {
@@ -446,7 +448,7 @@ pub async fn save_form(
                     Err(r) => r,
                 }
             }
-            Err(e) => error_page(&p, &e),
+            Err(e) => WebError::from(e).into_response(),
         };
     }
     if matches!(app.business, Business::New | Business::Reissue) {
@@ -478,7 +480,7 @@ pub async fn save_form(
                     &issue_form_page(p, app, fields, errors, false, now),
                 )
             }
-            Err(e) => error_page(&p, &e),
+            Err(e) => WebError::from(e).into_response(),
         };
     }
     if app.business == Business::Renew {
@@ -497,7 +499,7 @@ pub async fn save_form(
                     &renew_form_page(p, app, fields, errors, false, now),
                 )
             }
-            Err(e) => error_page(&p, &e),
+            Err(e) => WebError::from(e).into_response(),
         };
     }
     let fields = ChangeFields {
@@ -518,7 +520,7 @@ pub async fn save_form(
                 &form_page(p, app, fields, errors, false),
             )
         }
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -550,7 +552,7 @@ async fn materials_page(
         .ra
         .application(holder_id, id)
         .await
-        .map_err(|e| error_page(&p, &e))?;
+        .map_err(|e| WebError::from(e).into_response())?;
     let slots = material_views(&p, &app);
     Ok(MaterialsPage {
         enterprise: app.cert_type == ProfileKind::Enterprise,
@@ -602,9 +604,11 @@ pub async fn upload(
     };
     match result {
         Ok(()) => see_other(&format!("/apply/{id}/materials")),
-        Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Blob(_))) => error_page(&p, &e),
+        Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Blob(_))) => {
+            WebError::from(e).into_response()
+        }
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             let msg = p.msg(&e.msg());
             let mut resp =
                 match materials_page(&state, p, &holder.id, &id, &kind, Some(msg), false).await {
@@ -631,14 +635,14 @@ pub async fn submit(
         // 下一步 of a paid business opens the payment centre (图 2.10).
         Ok(St::PendingPayment) => match state.ra.reopen(&holder.id, &id).await {
             Ok(order) => see_other(&format!("/pay/{order}")),
-            Err(e) => error_page(&p, &e),
+            Err(e) => WebError::from(e).into_response(),
         },
         Ok(_) => see_other(&format!("/apply/{id}/done")),
         Err(e @ (RaError::NotFound | RaError::Store(_) | RaError::Conflict(_))) => {
-            error_page(&p, &e)
+            WebError::from(e).into_response()
         }
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             let msg = match &e {
                 RaError::MissingMaterials(kinds) => {
                     let names: Vec<String> = kinds
@@ -683,7 +687,7 @@ pub async fn done(
 ) -> Response {
     let app = match state.ra.application(&holder.id, &id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let paid = app.state == St::PendingPayment;
     let approved = app.state == St::Approved;
@@ -724,15 +728,15 @@ pub struct NewForm {
 pub async fn start_new(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Form(f): Form<NewForm>,
 ) -> Response {
     let Ok(cert_type) = f.cert_type.parse::<ProfileKind>() else {
-        return error_page(&p, &RaError::Invalid(Msg::new("请选择机构证书或个人证书")));
+        return WebError::from(RaError::Invalid(Msg::new("请选择机构证书或个人证书")))
+            .into_response();
     };
     match state.ra.start_new(&holder.id, cert_type).await {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

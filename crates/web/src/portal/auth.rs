@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Response};
 use domain::{Mobile, ParseError};
 use serde::Deserialize;
 
-use super::{error_page, render, safe_next, see_other, status_of};
+use super::safe_next;
+use crate::WebError;
 use crate::page::Page;
+use crate::respond::{page_ok, render, see_other};
 use crate::session::{self, Session};
 use crate::{AppState, cookies, i18n};
 
@@ -41,7 +43,7 @@ pub async fn form(p: Page, Query(q): Query<NextQuery>) -> Response {
         mobile_error: None,
         code_error: None,
     };
-    super::page_ok(&page)
+    page_ok(&page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,12 +94,12 @@ pub async fn send_code(
                     .t("signin.code_sent")
                     .replace("{mobile}", &mobile.masked()),
             );
-            super::page_ok(&page)
+            page_ok(&page)
         }
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return error_page(&page.p, &e);
+                return WebError::from(e).into_response();
             }
             page.mobile_error = Some(page.p.msg(&e.msg()));
             render(status, &page)
@@ -144,9 +146,9 @@ pub async fn verify(
     {
         Ok(h) => h,
         Err(e) => {
-            let status = status_of(&e);
+            let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return error_page(&page.p, &e);
+                return WebError::from(e).into_response();
             }
             page.code_error = Some(page.p.msg(&e.msg()));
             return render(status, &page);
@@ -155,7 +157,7 @@ pub async fn verify(
     // A new session at sign-in; a hand-off opened before it carries over.
     let cookie = match session::start(&state, &current, Some(&holder.id), &current.data).await {
         Ok(c) => c,
-        Err(e) => return super::internal(&page.p, e),
+        Err(e) => return WebError::internal(e).into_response(),
     };
     let to = if current.data.handoff.is_some() {
         "/handoff/continue".to_string()
@@ -170,7 +172,6 @@ pub async fn verify(
 pub async fn sign_out(
     State(state): State<AppState>,
     axum::Extension(current): axum::Extension<Session>,
-    p: Page,
 ) -> Response {
     match session::end(&state, &current).await {
         Ok(cookie) => {
@@ -178,7 +179,7 @@ pub async fn sign_out(
             session::set_cookie(&mut resp, cookie);
             resp
         }
-        Err(e) => super::internal(&p, e),
+        Err(e) => WebError::internal(e).into_response(),
     }
 }
 

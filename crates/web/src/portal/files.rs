@@ -5,14 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::{SignedIn, error_page};
+use super::SignedIn;
 use crate::AppState;
-use crate::page::{Page, encode};
+use crate::WebError;
+use crate::page::encode;
 
 pub async fn material(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match state.ra.material_for_holder(&holder.id, &id).await {
@@ -28,6 +28,6 @@ pub async fn material(
             bytes,
         )
             .into_response(),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

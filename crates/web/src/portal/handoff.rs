@@ -8,20 +8,16 @@ use axum::response::Response;
 use domain::{Business, Msg, Serial};
 use ra::RaError;
 
-use super::{SignedIn, error_page, internal, see_other};
+use super::SignedIn;
 use crate::AppState;
-use crate::page::Page;
+use crate::WebError;
+use crate::respond::see_other;
 use crate::session::{self, PendingHandoff, Session, SessionData};
+use axum::response::IntoResponse;
 
 const WAIT_MS: i64 = 15 * 60_000;
 
-async fn start(
-    state: &AppState,
-    p: &Page,
-    holder_id: &str,
-    serial: &Serial,
-    business: Business,
-) -> Response {
+async fn start(state: &AppState, holder_id: &str, serial: &Serial, business: Business) -> Response {
     match state
         .ra
         .start(
@@ -34,22 +30,21 @@ async fn start(
     {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
-        Err(e) => error_page(p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn open(
     State(state): State<AppState>,
     Extension(current): Extension<Session>,
-    p: Page,
     Path(token): Path<String>,
 ) -> Response {
     let (serial, business) = match state.ra.handoff_open(&token).await {
         Ok(v) => v,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     if let Some(holder) = &current.holder {
-        return start(&state, &p, &holder.id, &serial, business).await;
+        return start(&state, &holder.id, &serial, business).await;
     }
     let data = SessionData {
         handoff: Some(PendingHandoff {
@@ -60,7 +55,7 @@ pub async fn open(
     };
     let cookie = match session::start(&state, &current, None, &data).await {
         Ok(c) => c,
-        Err(e) => return internal(&p, e),
+        Err(e) => return WebError::internal(e).into_response(),
     };
     let mut resp = see_other("/signin?next=%2Fhandoff%2Fcontinue");
     session::set_cookie(&mut resp, cookie);
@@ -71,21 +66,18 @@ pub async fn resume(
     State(state): State<AppState>,
     Extension(current): Extension<Session>,
     SignedIn(holder): SignedIn,
-    p: Page,
 ) -> Response {
     let Some(pending) = current.data.handoff.clone() else {
         return see_other("/me");
     };
     if let Err(e) = session::save_data(&state, &current, &SessionData::default()).await {
-        return internal(&p, e);
+        return WebError::internal(e).into_response();
     }
     if state.ra.now_ms() - pending.at > WAIT_MS {
-        return error_page(
-            &p,
-            &RaError::Handoff(Msg::new(
-                "链接无效、已过期或已被使用，请在证书助手中重新点击",
-            )),
-        );
+        return WebError::from(RaError::Handoff(Msg::new(
+            "链接无效、已过期或已被使用，请在证书助手中重新点击",
+        )))
+        .into_response();
     }
     let (Ok(serial), Ok(business)) = (
         Serial::parse(&pending.serial),
@@ -93,5 +85,5 @@ pub async fn resume(
     ) else {
         return see_other("/me");
     };
-    start(&state, &p, &holder.id, &serial, business).await
+    start(&state, &holder.id, &serial, business).await
 }

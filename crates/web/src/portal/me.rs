@@ -7,10 +7,13 @@ use axum::response::Response;
 use ra::applications::ApplicationView;
 use serde::Deserialize;
 
-use super::{SignedIn, error_page, page_ok, see_other};
+use super::SignedIn;
 use crate::AppState;
+use crate::WebError;
 use crate::page::Page;
+use crate::respond::{page_ok, see_other};
 use crate::view::{ApplicationLine, EventLine, MaterialSlot, material_views};
+use axum::response::IntoResponse;
 
 #[derive(Template)]
 #[template(path = "portal/me.html")]
@@ -130,17 +133,17 @@ pub async fn center(
 ) -> Response {
     let rows = match state.ra.applications_of(&holder.id).await {
         Ok(r) => r,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let lines = rows.iter().map(|r| ApplicationLine::new(&p, r)).collect();
     let all = match state.ra.certificates_of(&holder.id).await {
         Ok(all) => all,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let serials: Vec<String> = all.iter().map(|c| c.row.serial.clone()).collect();
     let mut seals = match state.ra.current_seals(&serials).await {
         Ok(s) => s,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let certs = all
         .iter()
@@ -152,7 +155,7 @@ pub async fn center(
         .collect();
     let tokens = match state.ra.tokens_of(&holder).await {
         Ok(t) => t.iter().map(|t| TokenLine::new(&p, t)).collect(),
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let mobile = domain::Mobile::parse(&holder.mobile)
         .map(|m| m.masked())
@@ -234,7 +237,7 @@ pub async fn detail(
 ) -> Response {
     let app = match state.ra.application(&holder.id, &id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let line = ApplicationLine::new(&p, &app.row);
     let events = app.events.iter().map(|e| EventLine::new(&p, e)).collect();
@@ -309,7 +312,7 @@ pub async fn detail(
     let issue = if ra::issuance::picked_up(app.business) {
         let pickup = match state.ra.pickup_state(&app.row).await {
             Ok(p) => p,
-            Err(e) => return error_page(&p, &e),
+            Err(e) => return WebError::from(e).into_response(),
         };
         let mailed = pickup.medium == ra::forms::Medium::Mail;
         let t = &app.form.ship_to;
@@ -364,12 +367,11 @@ pub async fn detail(
 pub async fn cancel(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match state.ra.cancel(&holder.id, &id).await {
         Ok(()) => see_other(&format!("/me/applications/{id}")),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -378,22 +380,21 @@ pub async fn cancel(
 pub async fn start(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path((serial, business)): Path<(String, String)>,
 ) -> Response {
     let business = match business.parse::<domain::Business>() {
         Ok(
             b @ (domain::Business::Renew | domain::Business::Revoke | domain::Business::Reissue),
         ) => b,
-        _ => return error_page(&p, &ra::RaError::NotFound),
+        _ => return WebError::from(ra::RaError::NotFound).into_response(),
     };
     let Ok(serial) = domain::Serial::parse(&serial) else {
-        return error_page(&p, &ra::RaError::NotFound);
+        return WebError::from(ra::RaError::NotFound).into_response();
     };
     match state.ra.start_owned(&holder.id, &serial, business).await {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
         Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -432,7 +433,7 @@ pub async fn pickup_code(
             );
             r
         }
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -440,12 +441,11 @@ pub async fn pickup_code(
 pub async fn received(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path(id): Path<String>,
 ) -> Response {
     match state.ra.confirm_receipt(&holder.id, &id).await {
         Ok(()) => see_other(&format!("/me/applications/{id}")),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -454,11 +454,10 @@ pub async fn received(
 pub async fn unlock(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
-    p: Page,
     Path(serial): Path<String>,
 ) -> Response {
     match state.ra.portal_unlock(&holder.id, &serial).await {
         Ok(_) => see_other("/me#tokens"),
-        Err(e) => error_page(&p, &e),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -12,19 +12,21 @@ mod selfservice;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
-use ra::RaError;
 use store::holders::HolderRow;
 
 use crate::AppState;
+use crate::error::Failure;
 use crate::page::{Page, encode};
+use crate::respond::{render, see_other};
 use crate::session::Session;
 
-pub fn routes(upload_limit: usize) -> Router<AppState> {
+pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/signin", get(auth::form).post(auth::verify))
         .route("/signin/code", post(auth::send_code))
@@ -60,6 +62,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/me/certificates/{serial}/{business}", post(me::start))
         .route("/me/tokens/{serial}/unlock", post(me::unlock))
         .route("/materials/{id}", get(files::material))
+        .layer(middleware::from_fn_with_state(state, page_errors))
 }
 
 #[derive(Template)]
@@ -70,71 +73,33 @@ struct ErrorPage<'a> {
     message: String,
 }
 
-pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
-        }
+/// The portal's failures as error pages in the reader's language (see
+/// `crate::error`).
+pub(crate) async fn page_errors(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let Ok(p) = Page::from_request_parts(&mut parts, &state).await;
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    match resp.extensions().get::<Failure>() {
+        Some(f) => render(
+            f.status,
+            &ErrorPage {
+                p: &p,
+                status: f.status.as_u16(),
+                message: if f.status.is_server_error()
+                    && f.status != StatusCode::SERVICE_UNAVAILABLE
+                {
+                    p.t("error.internal")
+                } else {
+                    p.msg(&f.msg)
+                },
+            },
+        ),
+        None => resp,
     }
-}
-
-pub(crate) fn page_ok<T: Template>(t: &T) -> Response {
-    render(StatusCode::OK, t)
-}
-
-/// 303 to `to`: after a POST, the browser GETs the next page.
-pub(crate) fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
-
-pub(crate) fn status_of(e: &RaError) -> StatusCode {
-    if e.is_unavailable() {
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    match e {
-        RaError::NotFound => StatusCode::NOT_FOUND,
-        RaError::Conflict(_) => StatusCode::CONFLICT,
-        RaError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        RaError::Upload(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        RaError::Handoff(_) | RaError::Forbidden => StatusCode::FORBIDDEN,
-        RaError::SignInFailed | RaError::BadApiKey => StatusCode::UNAUTHORIZED,
-        RaError::SmsFailed(_) | RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
-/// The error page for a refusal, in the page's language.
-pub(crate) fn error_page(p: &Page, e: &RaError) -> Response {
-    let status = status_of(e);
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = ?e, "request failed");
-    } else if status == StatusCode::SERVICE_UNAVAILABLE {
-        tracing::warn!(error = ?e, "the database cannot serve the request for now");
-    }
-    render(
-        status,
-        &ErrorPage {
-            p,
-            status: status.as_u16(),
-            message: p.msg(&e.msg()),
-        },
-    )
-}
-
-pub(crate) fn internal(p: &Page, e: impl std::fmt::Debug) -> Response {
-    tracing::error!(error = ?e, "request failed");
-    render(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &ErrorPage {
-            p,
-            status: 500,
-            message: p.t("error.internal"),
-        },
-    )
 }
 
 /// A signed-in holder; anyone else is sent to sign in and brought back.

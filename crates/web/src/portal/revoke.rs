@@ -14,9 +14,12 @@ use ra::RaError;
 use ra::applications::ApplicationView;
 use ra::revoke::{HOLDER_REASONS, RevokeFields};
 
-use super::{SignedIn, error_page, render, see_other, status_of};
+use super::SignedIn;
 use crate::AppState;
+use crate::WebError;
 use crate::page::Page;
+use crate::respond::{render, see_other};
+use axum::response::IntoResponse;
 
 /// One reason the holder may pick.
 pub struct ReasonOption {
@@ -107,16 +110,16 @@ async fn again(
 ) -> Response {
     let app = match state.ra.application(holder_id, id).await {
         Ok(a) => a,
-        Err(e) => return error_page(&p, &e),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let errors: BTreeMap<&'static str, String> = match &e {
         RaError::Form(errors) => errors.iter().map(|(k, m)| (*k, p.msg(m))).collect(),
         RaError::NotFound | RaError::Store(_) | RaError::Conflict(_) => {
-            return error_page(&p, &e);
+            return WebError::from(e).into_response();
         }
         other => [("code", p.msg(&other.msg()))].into_iter().collect(),
     };
-    let status = status_of(&e);
+    let status = crate::error::ra_status(&e);
     let mut resp = form(p, app, fields, errors, None);
     *resp.status_mut() = status;
     resp

@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use domain::Business;
 use ra::RaError;
 
-use super::{error_page, page_ok};
 use crate::AppState;
+use crate::WebError;
 use crate::page::Page;
+use crate::respond::page_ok;
 
 pub struct Entry {
     pub key: &'static str,
@@ -57,7 +58,7 @@ struct BusinessPage {
 
 pub async fn business(p: Page, Path(key): Path<String>) -> Response {
     let Ok(b) = key.parse::<Business>() else {
-        return error_page(&p, &RaError::NotFound);
+        return WebError::from(RaError::NotFound).into_response();
     };
     let page = BusinessPage {
         name: p.tr.pick(b.name_zh(), b.name_en()).to_string(),
@@ -102,7 +103,7 @@ pub async fn download(State(state): State<AppState>, p: Page) -> Response {
 
 /// 下载并安装: the assistant's build (Linux, x86-64), as an attachment.
 pub async fn assistant_build(p: Page) -> Response {
-    let missing = || error_page(&p, &RaError::NotFound);
+    let missing = || WebError::from(RaError::NotFound).into_response();
     let Some(path) = p.branding.assistant_build.clone() else {
         return missing();
     };

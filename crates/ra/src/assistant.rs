@@ -293,7 +293,7 @@ impl Ra {
             return Err(refused("该证书不在有效期内"));
         }
         let cert_type: ProfileKind = app.cert_type.parse().map_err(|_| RaError::NotFound)?;
-        let form: crate::forms::ChangeForm =
+        let form: crate::business::ApplicationForm =
             serde_json::from_str(&app.form).map_err(|_| RaError::NotFound)?;
         let subject = form
             .fields

@@ -22,7 +22,7 @@ use store::applications::{self, ApplicationRow, EventRow};
 use store::pickups::{self, PickupRow};
 
 use crate::assistant::NewCertificate;
-use crate::forms::{ChangeForm, Medium};
+use crate::business::{ApplicationForm, Medium};
 use crate::staff::StaffMember;
 use crate::{Msg, Ra, RaError, new_id};
 
@@ -68,7 +68,7 @@ fn code_hash(typed: &str) -> String {
     crate::random::hash(&format!("certhall-pickup:{}", normalise_code(typed)))
 }
 
-fn form_of(row: &ApplicationRow) -> Result<ChangeForm, RaError> {
+fn form_of(row: &ApplicationRow) -> Result<ApplicationForm, RaError> {
     serde_json::from_str(&row.form).map_err(|_| RaError::NotFound)
 }
 

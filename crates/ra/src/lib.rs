@@ -4,41 +4,36 @@
 //! assistant proves possession of a certificate's key and hands the holder over to
 //! the portal (`handoff`); applications move along the state machine of
 //! `domain::AppState`, each move recorded with actor, time and reason
-//! (`applications`); materials are checked by content and kept in the blob store
+//! (`pipeline`); each business of 自助服务 has its module (`business`); materials are checked by content and kept in the blob store
 //! (`materials`, `blobs`); the price list decides between the free and the paid
 //! flow (`catalog`).
 //!
 //! The web layer calls this crate with parsed values; this crate calls the store
 //! and, after approval, the CA.
 
-pub mod applications;
 pub mod assistant;
 pub mod audit_trail;
 pub mod auto_review;
 pub mod blobs;
+pub mod business;
 pub mod catalog;
 pub mod certificates;
 mod error;
-pub mod forms;
 pub mod handoff;
 pub mod housekeeping;
 pub mod issuance;
 pub mod mail;
 pub mod materials;
 pub mod payments;
+pub mod pipeline;
 pub mod products;
 pub mod random;
 pub mod ratelimit;
-pub mod renewal;
 pub mod review;
-pub mod revoke;
-pub mod seal;
 pub mod shipping;
 pub mod signin;
 pub mod sms;
 pub mod staff;
-pub mod unlock;
-pub mod unlock_portal;
 
 use std::sync::Arc;
 use std::time::Duration;

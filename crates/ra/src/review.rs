@@ -15,7 +15,7 @@ use store::applications::{self, ApplicationRow, EventRow};
 use store::review::{self, ApprovalRow, ClaimRow, QueueFilter, QueueRow};
 use store::{audit, orders};
 
-use crate::applications::ApplicationView;
+use crate::pipeline::ApplicationView;
 use crate::staff::StaffMember;
 use crate::{Msg, Ra, RaError, new_id};
 
@@ -88,7 +88,7 @@ fn reason_of(reason: &str) -> Result<String, RaError> {
         .collect())
 }
 
-fn subject_of(form: &crate::forms::ChangeForm) -> String {
+fn subject_of(form: &crate::business::ApplicationForm) -> String {
     let f = &form.fields;
     if !f.organization.is_empty() {
         f.organization.clone()
@@ -125,7 +125,7 @@ impl Ra {
         Ok(rows
             .into_iter()
             .filter_map(|row| {
-                let form: crate::forms::ChangeForm =
+                let form: crate::business::ApplicationForm =
                     serde_json::from_str(&row.form).unwrap_or_default();
                 Some(QueueItem {
                     business: row.business.parse().ok()?,
@@ -377,8 +377,8 @@ impl Ra {
             self.carry_out_revocation(id).await;
         } else if outcome == Approval::Approved && picked_up {
             self.revoke_replaced(id).await;
-            let mailed = serde_json::from_str::<crate::forms::ChangeForm>(&row.form)
-                .is_ok_and(|f| f.medium == crate::forms::Medium::Mail);
+            let mailed = serde_json::from_str::<crate::business::ApplicationForm>(&row.form)
+                .is_ok_and(|f| f.medium == crate::business::Medium::Mail);
             self.notify_holder(
                 &mobile,
                 if mailed {

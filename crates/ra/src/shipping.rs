@@ -38,8 +38,8 @@ impl Ra {
             .await?
             .ok_or(RaError::NotFound)?;
         let business: Business = row.business.parse().map_err(|_| RaError::NotFound)?;
-        let mailed = serde_json::from_str::<crate::forms::ChangeForm>(&row.form)
-            .is_ok_and(|f| f.medium == crate::forms::Medium::Mail);
+        let mailed = serde_json::from_str::<crate::business::ApplicationForm>(&row.form)
+            .is_ok_and(|f| f.medium == crate::business::Medium::Mail);
         if !ships(business) || !mailed {
             return Err(RaError::Conflict(Msg::new("该申请无需邮寄证书介质")));
         }

@@ -256,7 +256,7 @@ async fn unlock_finish(
         .unlock_finish(&req.token_serial, &req.code, &peer.ip().to_string())
         .await
     {
-        Ok(ra::unlock::Unlocked::SoPin(so_pin)) => (
+        Ok(ra::business::unlock::Unlocked::SoPin(so_pin)) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(::api::UnlockFinished {
                 so_pin: Some(so_pin.expose_secret().to_string()),
@@ -265,7 +265,7 @@ async fn unlock_finish(
             }),
         )
             .into_response(),
-        Ok(ra::unlock::Unlocked::Pending) => Json(::api::UnlockFinished {
+        Ok(ra::business::unlock::Unlocked::Pending) => Json(::api::UnlockFinished {
             so_pin: None,
             pending: true,
             message: Some(

@@ -88,7 +88,7 @@ impl CertificateView {
 }
 
 use domain::{AppState, Business, Fen};
-use ra::applications::ApplicationView;
+use ra::pipeline::ApplicationView;
 use store::applications::{ApplicationRow, EventRow};
 
 use crate::page::Page;

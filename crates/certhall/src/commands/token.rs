@@ -31,7 +31,7 @@ pub async fn run(settings: &Settings, cmd: TokenCommand) -> Result<(), AppError>
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0);
-            let result = ra::unlock::escrow_so_pin(
+            let result = ra::business::unlock::escrow_so_pin(
                 &db,
                 &keys,
                 now,

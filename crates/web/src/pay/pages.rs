@@ -169,7 +169,7 @@ pub async fn invoice_form(
             email: i.email.clone(),
         },
         None => {
-            let form: ra::forms::ChangeForm =
+            let form: ra::business::ApplicationForm =
                 serde_json::from_str(&view.application.form).unwrap_or_default();
             let company = view.application.cert_type == "enterprise";
             InvoiceFields {

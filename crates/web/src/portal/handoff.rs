@@ -20,12 +20,7 @@ const WAIT_MS: i64 = 15 * 60_000;
 async fn start(state: &AppState, holder_id: &str, serial: &Serial, business: Business) -> Response {
     match state
         .ra
-        .start(
-            holder_id,
-            serial,
-            business,
-            ra::applications::Via::Assistant,
-        )
+        .start(holder_id, serial, business, ra::pipeline::Via::Assistant)
         .await
     {
         Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),

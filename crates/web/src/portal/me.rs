@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use ra::applications::ApplicationView;
+use ra::pipeline::ApplicationView;
 use serde::Deserialize;
 
 use super::SignedIn;
@@ -39,7 +39,7 @@ struct TokenLine {
 }
 
 impl TokenLine {
-    fn new(p: &Page, t: &ra::unlock_portal::HolderToken) -> Self {
+    fn new(p: &Page, t: &ra::business::unlock_portal::HolderToken) -> Self {
         let state = t.latest.as_ref().map(|r| r.state.as_str());
         let (zh, en, tone) = match state {
             Some("PENDING") => ("待审核", "Under review", "info"),
@@ -314,7 +314,7 @@ pub async fn detail(
             Ok(p) => p,
             Err(e) => return WebError::from(e).into_response(),
         };
-        let mailed = pickup.medium == ra::forms::Medium::Mail;
+        let mailed = pickup.medium == ra::business::Medium::Mail;
         let t = &app.form.ship_to;
         Some(IssueLine {
             mailed,

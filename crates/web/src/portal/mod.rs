@@ -4,6 +4,7 @@
 
 mod apply;
 mod auth;
+mod business;
 mod files;
 mod handoff;
 mod me;
@@ -42,9 +43,12 @@ pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
         .route("/help", get(selfservice::help))
         .route("/handoff/continue", get(handoff::resume))
         .route("/handoff/{token}", get(handoff::open))
-        .route("/apply/new", post(apply::start_new))
+        .route("/apply/new", post(business::start_new))
         .route("/apply/{id}", get(apply::current_step))
-        .route("/apply/{id}/form", get(apply::form).post(apply::save_form))
+        .route(
+            "/apply/{id}/form",
+            get(business::form).post(business::save_form),
+        )
         .route("/apply/{id}/materials", get(apply::materials))
         .route(
             "/apply/{id}/materials/{kind}",

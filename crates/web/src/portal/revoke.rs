@@ -11,8 +11,8 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use ra::RaError;
-use ra::applications::ApplicationView;
-use ra::revoke::{HOLDER_REASONS, RevokeFields};
+use ra::business::revoke::{HOLDER_REASONS, RevokeFields};
+use ra::pipeline::ApplicationView;
 
 use super::SignedIn;
 use crate::AppState;

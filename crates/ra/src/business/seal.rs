@@ -1,17 +1,21 @@
-//! 签章变更 after approval: the assistant, proving the certificate's key, fetches
+//! 签章变更: the holder of a certificate asks for a new electronic seal image
+//! (uploaded as a material, checked as an image; the form is the contacts).
+//! After approval the assistant, proving the certificate's key, fetches
 //! the approved seal image, writes it into the token as a data object bound to
 //! the certificate, and reports it written (naming the image's SHA-256, so what
 //! is reported is what was approved): 已完成. 个人中心 and the review desk show a
 //! certificate's current seal: the image of its latest completed seal change.
 
 use domain::{AppAction, AppState, Business};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::applications::{self, ApplicationRow};
 use store::materials::MaterialRow;
 
+use super::form::contacts;
 use crate::assistant::Accept;
 use crate::materials::SEAL_IMAGE;
-use crate::{Msg, Ra, RaError};
+use crate::{FieldErrors, Msg, Ra, RaError};
 
 /// What the assistant signs to fetch the approved seal.
 pub fn fetch_message(nonce: &str) -> Vec<u8> {
@@ -29,6 +33,50 @@ pub struct ApprovedSeal {
     pub application_id: String,
     pub png: bytes::Bytes,
     pub sha256: String,
+}
+
+/// The 签章变更 form as typed: how to reach the holder (the seal itself is a
+/// material, checked as an image).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SealFields {
+    #[serde(default)]
+    pub contact_mobile: String,
+    #[serde(default)]
+    pub contact_email: String,
+}
+
+impl SealFields {
+    /// The contacts, normalised, or every wrong field.
+    pub fn validate(&self) -> Result<(String, String), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let found = contacts(&self.contact_mobile, &self.contact_email, &mut errors);
+        if errors.is_empty() {
+            Ok(found)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Ra {
+    /// Checks and saves the 签章变更 form: the contacts (the seal itself is a
+    /// material). On errors nothing is saved.
+    pub(crate) async fn save_seal_form(
+        &self,
+        holder_id: &str,
+        id: &str,
+        fields: &SealFields,
+    ) -> Result<(), RaError> {
+        let app = self
+            .editable(holder_id, id, &[Business::SealChange])
+            .await?;
+        let (mobile, email) = fields.validate().map_err(RaError::Form)?;
+        let mut form = app.form.clone();
+        form.fields.contact_mobile = mobile;
+        form.fields.contact_email = email;
+        form.complete = true;
+        self.store_form(id, &form, None).await
+    }
 }
 
 impl Ra {

@@ -64,7 +64,7 @@ impl Ra {
         &self,
         holder_id: &str,
         id: &str,
-    ) -> Result<(crate::applications::ApplicationView, Mobile), RaError> {
+    ) -> Result<(crate::pipeline::ApplicationView, Mobile), RaError> {
         let app = self.application(holder_id, id).await?;
         if app.business != Business::Revoke {
             return Err(RaError::NotFound);
@@ -86,7 +86,7 @@ impl Ra {
         holder_id: &str,
         id: &str,
         client: &str,
-    ) -> Result<(crate::applications::ApplicationView, Mobile), RaError> {
+    ) -> Result<(crate::pipeline::ApplicationView, Mobile), RaError> {
         let (app, mobile) = self.revocation_of(holder_id, id).await?;
         let (signature, minutes) = (
             self.settings.sms_signature.clone(),
@@ -162,7 +162,7 @@ impl Ra {
         if row.business != Business::Revoke.key() || row.state != AppState::Approved.key() {
             return Ok(());
         }
-        let form: crate::forms::ChangeForm =
+        let form: crate::business::ApplicationForm =
             serde_json::from_str(&row.form).map_err(|_| RaError::NotFound)?;
         let reason: RevocationReason = form
             .revoke_reason

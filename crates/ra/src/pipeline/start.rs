@@ -1,0 +1,225 @@
+//! Starting a business from a certificate the holder holds (证书变更, 在线延期,
+//! 在线补办, 签章变更, 注销): one unfinished application per certificate and
+//! business, one replacing business at a time, the form pre-filled from the
+//! certificate.
+
+use domain::{AppState, Business, ProfileKind, Serial};
+use store::applications::{self, ApplicationRow, EventRow};
+
+use super::{Started, Via, actor};
+use crate::business::{ApplicationForm, OldSubject, SubjectFields};
+use crate::{Msg, Ra, RaError, new_id};
+
+/// The businesses that end with the certificate replaced by another.
+const REPLACING: [Business; 3] = [Business::Change, Business::Renew, Business::Reissue];
+
+impl Ra {
+    /// Opens the change application for a certificate: the unfinished one if
+    /// there is one, otherwise a new draft pre-filled from the certificate.
+    pub async fn start_change(&self, holder_id: &str, serial: &Serial) -> Result<Started, RaError> {
+        self.start(holder_id, serial, Business::Change, Via::Assistant)
+            .await
+    }
+
+    /// Starts a business from one of the holder's own certificates (我的证书 in
+    /// 个人中心): only certificates their applications started from or
+    /// produced; anyone else's is `NotFound`.
+    pub async fn start_owned(
+        &self,
+        holder_id: &str,
+        serial: &Serial,
+        business: Business,
+    ) -> Result<Started, RaError> {
+        let owned = store::certificates::of_holder(&mut *self.db.conn().await?, holder_id)
+            .await?
+            .iter()
+            .any(|c| c.serial == serial.to_hex());
+        if !owned {
+            return Err(RaError::NotFound);
+        }
+        self.start(holder_id, serial, business, Via::Portal).await
+    }
+
+    /// Opens the application of `business` for a certificate: the unfinished
+    /// one if there is one, otherwise a new draft pre-filled from the
+    /// certificate. The caller has established that the holder holds it (a
+    /// proof by its key, or their own earlier application).
+    pub async fn start(
+        &self,
+        holder_id: &str,
+        serial: &Serial,
+        business: Business,
+        via: Via,
+    ) -> Result<Started, RaError> {
+        if !matches!(
+            business,
+            Business::Change
+                | Business::Renew
+                | Business::Revoke
+                | Business::Reissue
+                | Business::SealChange
+        ) {
+            return Err(RaError::Invalid(Msg::new(
+                "该业务即将开放，请致电客服热线办理",
+            )));
+        }
+        let holder_mobile = store::holders::by_id(&mut *self.db.conn().await?, holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
+        let now = self.now_ms();
+        let open_key = format!("{}|{}", serial.to_hex(), business.key());
+        let mut conn = self.db.conn().await?;
+        if let Some(found) = self.existing(&mut conn, &open_key, holder_id).await? {
+            return Ok(found);
+        }
+        let cert = store::certificates::by_serial(&mut conn, &serial.to_hex())
+            .await?
+            .filter(|c| c.state == store::certificates::STATE_ISSUED)
+            .ok_or(RaError::NotFound)?;
+        if cert.revoked_at.is_some() {
+            return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
+        }
+        // A change, a renewal and a reissue each replace the certificate: one
+        // at a time.
+        if REPLACING.contains(&business)
+            && let Some(other) = applications::for_certificate(&mut conn, &cert.serial)
+                .await?
+                .into_iter()
+                .find(|a| {
+                    a.business != business.key()
+                        && REPLACING.iter().any(|b| a.business == b.key())
+                        && a.state.parse::<AppState>().is_ok_and(|s| s.unfinished())
+                })
+        {
+            let name = other
+                .business
+                .parse::<Business>()
+                .map(Business::name_zh)
+                .unwrap_or("其他业务");
+            return Err(RaError::Conflict(
+                Msg::new("该证书有正在办理中的{other}，请办结或撤销后再申请{this}")
+                    .arg("other", name)
+                    .arg("this", business.name_zh()),
+            ));
+        }
+        match business {
+            Business::Renew => self.renewal_of(&cert, now).map_err(RaError::Invalid)?,
+            _ if cert.not_after <= now => {
+                return Err(RaError::Handoff(Msg::new("该证书不在有效期内")));
+            }
+            _ => {}
+        }
+        let cert_type: ProfileKind = cert
+            .profile
+            .parse()
+            .map_err(|_| RaError::Invalid(Msg::new("unknown certificate profile")))?;
+        let (id_number, _) =
+            ca::profile::identity_values(cert.cert_der.as_deref().unwrap_or_default());
+        let reviewers =
+            store::prices::reviewers(&mut conn, business.key(), cert_type.name()).await?;
+        drop(conn);
+        let unit = self.price(business, cert_type).await?;
+        let years = u32::from(business == Business::Renew);
+        let form = ApplicationForm {
+            old: OldSubject {
+                serial: cert.serial.clone(),
+                common_name: cert.common_name.clone(),
+                organization: cert.organization.clone().unwrap_or_default(),
+                credit_code: cert.credit_code.clone().unwrap_or_default(),
+                id_number_masked: cert.id_number_masked.clone().unwrap_or_default(),
+            },
+            fields: SubjectFields {
+                common_name: cert.common_name.clone(),
+                organization: cert.organization.clone().unwrap_or_default(),
+                credit_code: cert.credit_code.clone().unwrap_or_default(),
+                id_number: id_number.unwrap_or_default(),
+                contact_mobile: holder_mobile,
+                ..Default::default()
+            },
+            complete: false,
+            years,
+            unit_fen: unit.0,
+            old_not_before: cert.not_before,
+            old_not_after: cert.not_after,
+            ..Default::default()
+        };
+        let price = unit.0 * i64::from(years.max(1));
+        let required: Vec<String> = self
+            .current_materials(business, cert_type)
+            .await?
+            .into_iter()
+            .filter(|s| s.required)
+            .map(|s| s.kind)
+            .collect();
+        let row = ApplicationRow {
+            id: new_id(),
+            holder_id: holder_id.to_string(),
+            business: business.key().into(),
+            cert_type: cert_type.name().into(),
+            cert_serial: Some(cert.serial.clone()),
+            state: AppState::Draft.key().into(),
+            form: serde_json::to_string(&form).expect("forms serialise"),
+            price_fen: price,
+            open_key: Some(open_key.clone()),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            version: 1,
+            reviewers,
+            required_materials: Some(serde_json::to_string(&required).expect("a list serialises")),
+            review_round: 0,
+        };
+        let mut tx = self.db.begin().await?;
+        match applications::insert(&mut tx, &row).await {
+            Ok(()) => {}
+            Err(store::StoreError::Duplicate(_)) => {
+                // Another request created it a moment ago.
+                drop(tx);
+                let mut conn = self.db.conn().await?;
+                return self
+                    .existing(&mut conn, &open_key, holder_id)
+                    .await?
+                    .ok_or_else(|| RaError::Conflict(Msg::new("请稍后重试")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        applications::add_event(
+            &mut tx,
+            &EventRow {
+                id: new_id(),
+                application_id: row.id.clone(),
+                at: now,
+                actor: actor(holder_id),
+                from_state: None,
+                to_state: AppState::Draft.key().into(),
+                note: format!("{}发起{}", via.zh(), business.name_zh()),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(application.id = %row.id, cert.serial = %serial, business = business.key(), "application created");
+        Ok(Started {
+            id: row.id,
+            existing: false,
+        })
+    }
+
+    pub(crate) async fn existing(
+        &self,
+        conn: &mut store::AnyConnection,
+        open_key: &str,
+        holder_id: &str,
+    ) -> Result<Option<Started>, RaError> {
+        match applications::by_open_key(conn, open_key).await? {
+            Some(app) if app.holder_id == holder_id => Ok(Some(Started {
+                id: app.id,
+                existing: true,
+            })),
+            Some(_) => Err(RaError::Conflict(Msg::new(
+                "该证书已有正在办理中的同类申请（由其他账号发起），请联系客服",
+            ))),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! 证书变更's 基本信息 (图 2.8): the certificate as it is, the new subject, the
+//! contacts and the reason.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::ProfileKind;
+use ra::business::SubjectFields;
+use ra::pipeline::ApplicationView;
+
+use super::Errors;
+use crate::page::Page;
+use crate::respond::render;
+use crate::view::Steps;
+
+#[derive(Template)]
+#[template(path = "portal/business/change.html")]
+struct ChangePage {
+    p: Page,
+    app: ApplicationView,
+    enterprise: bool,
+    fields: SubjectFields,
+    errors: Errors,
+    existing: bool,
+    steps: Steps,
+}
+
+impl ChangePage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+
+    /// A change keeps the validity: not shown.
+    fn old_validity(&self) -> Option<&str> {
+        None
+    }
+
+    fn expired(&self) -> bool {
+        false
+    }
+
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
+pub(super) fn page(
+    status: StatusCode,
+    p: Page,
+    app: ApplicationView,
+    fields: SubjectFields,
+    errors: Errors,
+    existing: bool,
+) -> Response {
+    render(
+        status,
+        &ChangePage {
+            enterprise: app.cert_type == ProfileKind::Enterprise,
+            steps: Steps::new(&p, 1, app.row.price_fen == 0),
+            p: p.with_nav("selfservice"),
+            app,
+            fields,
+            errors,
+            existing,
+        },
+    )
+}

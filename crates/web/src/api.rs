@@ -3,8 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 use axum::routing::{get, post};
 use base64::Engine;
 use ca::asn1time;
@@ -78,8 +77,8 @@ async fn certificate(
 }
 
 /// A refusal of a JSON API, in the RA's words (the layer translates it).
-pub(crate) fn invalid(m: &'static str) -> Response {
-    WebError::from(ra::RaError::Invalid(domain::Msg::new(m))).into_response()
+pub(crate) fn invalid(m: &'static str) -> WebError {
+    ra::RaError::Invalid(domain::Msg::new(m)).into()
 }
 
 /// The language an API client asks for (Accept-Language), Chinese by default.
@@ -96,53 +95,43 @@ pub(crate) fn client_tr(headers: &HeaderMap) -> crate::i18n::Tr {
 }
 
 /// Step 1 of the hand-off: a fresh challenge for the assistant to sign.
-async fn handoff_challenge(State(s): State<AppState>) -> Response {
-    match s.ra.handoff_challenge().await {
-        Ok(c) => Json(::api::Challenge {
-            sign: String::from_utf8(ra::handoff::signed_message(&c.nonce)).unwrap_or_default(),
-            nonce: c.nonce,
-            expires_at: asn1time::rfc3339(c.expires_at_ms),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn handoff_challenge(State(s): State<AppState>) -> Result<Json<::api::Challenge>, WebError> {
+    let c = s.ra.handoff_challenge().await?;
+    Ok(Json(::api::Challenge {
+        sign: String::from_utf8(ra::handoff::signed_message(&c.nonce)).unwrap_or_default(),
+        nonce: c.nonce,
+        expires_at: asn1time::rfc3339(c.expires_at_ms),
+    }))
 }
 
 /// Step 2: the proof of possession; answers with the single-use link.
-async fn handoff(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let bad = invalid;
-    let Ok(req) = serde_json::from_slice::<::api::HandoffRequest>(&body) else {
-        return bad("请求格式不正确：需要 JSON 字段 certificate、nonce、signature");
-    };
+async fn handoff(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Link>, WebError> {
+    let req = serde_json::from_slice::<::api::HandoffRequest>(&body)
+        .map_err(|_| invalid("请求格式不正确：需要 JSON 字段 certificate、nonce、signature"))?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let cert = if req.certificate.trim_start().starts_with("-----BEGIN") {
         req.certificate.into_bytes()
     } else {
-        match b64.decode(req.certificate.trim()) {
-            Ok(d) => d,
-            Err(_) => return bad("证书格式不正确"),
-        }
+        b64.decode(req.certificate.trim())
+            .map_err(|_| invalid("证书格式不正确"))?
     };
-    let Ok(signature) = b64.decode(req.signature.trim()) else {
-        return bad("签名不是有效的 base64");
-    };
-    let business = match req.business.as_deref().unwrap_or("change").parse() {
-        Ok(b) => b,
-        Err(_) => return bad("未知的业务类型"),
-    };
-    match s
-        .ra
-        .handoff_redeem(&cert, &req.nonce, &signature, business)
-        .await
-    {
-        Ok(link) => (
-            StatusCode::OK,
-            Json(::api::Link {
-                url: link.url,
-                expires_at: asn1time::rfc3339(link.expires_at_ms),
-            }),
-        )
-            .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    let signature = b64
+        .decode(req.signature.trim())
+        .map_err(|_| invalid("签名不是有效的 base64"))?;
+    let business = req
+        .business
+        .as_deref()
+        .unwrap_or("change")
+        .parse()
+        .map_err(|_| invalid("未知的业务类型"))?;
+    let link =
+        s.ra.handoff_redeem(&cert, &req.nonce, &signature, business)
+            .await?;
+    Ok(Json(::api::Link {
+        url: link.url,
+        expires_at: asn1time::rfc3339(link.expires_at_ms),
+    }))
 }

@@ -48,17 +48,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// 办事大厅: the businesses the platform offers, in the 自助服务 order.
-async fn businesses(State(s): State<AppState>) -> Response {
+async fn businesses(State(s): State<AppState>) -> Result<Json<Vec<::api::Business>>, WebError> {
     let mut out = Vec::new();
     for b in Business::ALL {
         let mut prices = serde_json::Map::new();
         for t in [ProfileKind::Enterprise, ProfileKind::Individual] {
-            match s.ra.price(b, t).await {
-                Ok(p) => {
-                    prices.insert(t.name().into(), p.to_string().into());
-                }
-                Err(e) => return WebError::from(e).into_response(),
-            }
+            let p = s.ra.price(b, t).await?;
+            prices.insert(t.name().into(), p.to_string().into());
         }
         out.push(::api::Business {
             key: b.key().into(),
@@ -66,7 +62,7 @@ async fn businesses(State(s): State<AppState>) -> Response {
             prices,
         });
     }
-    Json(out).into_response()
+    Ok(Json(out))
 }
 
 struct Proof {
@@ -77,7 +73,7 @@ struct Proof {
     sha256: Option<String>,
 }
 
-fn bad(m: &'static str) -> Response {
+fn bad(m: &'static str) -> WebError {
     crate::api::invalid(m)
 }
 
@@ -115,103 +111,89 @@ async fn status(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let p = match parse(&body) {
-        Ok(p) => p,
-        Err(m) => return bad(m),
-    };
-    match s
-        .ra
-        .assistant_status(&p.certificate, &p.nonce, &p.signature)
-        .await
-    {
-        Ok(st) => Json(::api::CertStatus {
-            serial: domain::Serial::parse(&st.row.serial)
-                .map(|s| s.to_string())
-                .unwrap_or_else(|_| st.row.serial.clone()),
-            status: st.status.into(),
-            common_name: st.row.common_name.clone(),
-            organization: st.row.organization.clone(),
-            not_before: asn1time::rfc3339(st.row.not_before),
-            not_after: asn1time::rfc3339(st.row.not_after),
-            applications: st
-                .applications
-                .iter()
-                .map(|a| ::api::AppStatus {
-                    id: a.id.clone(),
-                    business: a.business.key().into(),
-                    business_name: a.business.name_zh().into(),
-                    state: a.state.key().into(),
-                    state_label: a.state.label_zh().into(),
-                    updated_at: asn1time::rfc3339(a.updated_at),
-                    from_serial: a
-                        .from_serial
-                        .as_deref()
-                        .and_then(|s| domain::Serial::parse(s).ok())
-                        .map(|s| s.to_string()),
-                    issued_here: a.issued_here,
-                })
-                .collect(),
-            renewal: Some(::api::Renewal {
-                available: st.renewal.is_ok(),
-                reason: st
-                    .renewal
-                    .as_ref()
-                    .err()
-                    .map(|m| crate::api::client_tr(&headers).msg(m)),
-            }),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
+) -> Result<Json<::api::CertStatus>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let st =
+        s.ra.assistant_status(&p.certificate, &p.nonce, &p.signature)
+            .await?;
+    Ok(Json(cert_status(&st, &headers)))
+}
+
+/// The certificate and its applications, as the assistant reads them; why
+/// 在线延期 is not open, in the client's language.
+fn cert_status(st: &ra::assistant::CertStatus, headers: &HeaderMap) -> ::api::CertStatus {
+    ::api::CertStatus {
+        serial: domain::Serial::parse(&st.row.serial)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| st.row.serial.clone()),
+        status: st.status.into(),
+        common_name: st.row.common_name.clone(),
+        organization: st.row.organization.clone(),
+        not_before: asn1time::rfc3339(st.row.not_before),
+        not_after: asn1time::rfc3339(st.row.not_after),
+        applications: st
+            .applications
+            .iter()
+            .map(|a| ::api::AppStatus {
+                id: a.id.clone(),
+                business: a.business.key().into(),
+                business_name: a.business.name_zh().into(),
+                state: a.state.key().into(),
+                state_label: a.state.label_zh().into(),
+                updated_at: asn1time::rfc3339(a.updated_at),
+                from_serial: a
+                    .from_serial
+                    .as_deref()
+                    .and_then(|s| domain::Serial::parse(s).ok())
+                    .map(|s| s.to_string()),
+                issued_here: a.issued_here,
+            })
+            .collect(),
+        renewal: Some(::api::Renewal {
+            available: st.renewal.is_ok(),
+            reason: st
+                .renewal
+                .as_ref()
+                .err()
+                .map(|m| crate::api::client_tr(headers).msg(m)),
+        }),
     }
 }
 
 /// The certificate made for an application, as the assistant reads it.
-fn issued(n: ra::assistant::NewCertificate) -> Response {
+fn issued(n: ra::assistant::NewCertificate) -> Json<::api::Issued> {
     Json(::api::Issued {
         application_id: n.application_id,
         serial: n.serial.to_string(),
         certificate_pem: pem("CERTIFICATE", &n.der),
     })
-    .into_response()
 }
 
-async fn issue(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let p = match parse(&body) {
-        Ok(p) => p,
-        Err(m) => return bad(m),
-    };
-    let Some(csr) = p.csr else {
-        return bad("缺少证书请求 (csr)");
-    };
-    match s
-        .ra
-        .assistant_issue(&p.certificate, &p.nonce, &p.signature, &csr)
-        .await
-    {
-        Ok(n) => issued(n),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn issue(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Issued>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let csr = p.csr.ok_or_else(|| bad("缺少证书请求 (csr)"))?;
+    let n =
+        s.ra.assistant_issue(&p.certificate, &p.nonce, &p.signature, &csr)
+            .await?;
+    Ok(issued(n))
 }
 
-async fn complete(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let p = match parse(&body) {
-        Ok(p) => p,
-        Err(m) => return bad(m),
-    };
-    match s
-        .ra
-        .assistant_complete(&p.certificate, &p.nonce, &p.signature)
-        .await
-    {
-        Ok((id, state)) => Json(::api::Completed {
-            application_id: id,
-            state: state.key().into(),
-            state_label: state.label_zh().into(),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn complete(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Completed>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let (id, state) =
+        s.ra.assistant_complete(&p.certificate, &p.nonce, &p.signature)
+            .await?;
+    Ok(Json(::api::Completed {
+        application_id: id,
+        state: state.key().into(),
+        state_label: state.label_zh().into(),
+    }))
 }
 
 /// 找回密码, step 1: a code to the key's reserved mobile.
@@ -219,23 +201,16 @@ async fn unlock_start(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
-) -> Response {
-    let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
-        return bad("请求格式不正确：需要 JSON 字段 token_serial");
-    };
-    match s
-        .ra
-        .unlock_start(&req.token_serial, &peer.ip().to_string())
-        .await
-    {
-        // The same answer for any key: which keys the CA holds, and their
-        // numbers, are not for whoever asks.
-        Ok(()) => Json(::api::UnlockStarted {
-            message: UNLOCK_SENT.into(),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Json<::api::UnlockStarted>, WebError> {
+    let req = serde_json::from_slice::<::api::UnlockRequest>(&body)
+        .map_err(|_| bad("请求格式不正确：需要 JSON 字段 token_serial"))?;
+    s.ra.unlock_start(&req.token_serial, &peer.ip().to_string())
+        .await?;
+    // The same answer for any key: which keys the CA holds, and their
+    // numbers, are not for whoever asks.
+    Ok(Json(::api::UnlockStarted {
+        message: UNLOCK_SENT.into(),
+    }))
 }
 
 /// What `unlock/start` answers.
@@ -246,17 +221,15 @@ async fn unlock_finish(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
-) -> Response {
+) -> Result<Response, WebError> {
     use secrecy::ExposeSecret;
-    let Ok(req) = serde_json::from_slice::<::api::UnlockRequest>(&body) else {
-        return bad("请求格式不正确：需要 JSON 字段 token_serial、code");
-    };
-    match s
-        .ra
-        .unlock_finish(&req.token_serial, &req.code, &peer.ip().to_string())
-        .await
-    {
-        Ok(ra::business::unlock::Unlocked::SoPin(so_pin)) => (
+    let req = serde_json::from_slice::<::api::UnlockRequest>(&body)
+        .map_err(|_| bad("请求格式不正确：需要 JSON 字段 token_serial、code"))?;
+    let unlocked =
+        s.ra.unlock_finish(&req.token_serial, &req.code, &peer.ip().to_string())
+            .await?;
+    Ok(match unlocked {
+        ra::business::unlock::Unlocked::SoPin(so_pin) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(::api::UnlockFinished {
                 so_pin: Some(so_pin.expose_secret().to_string()),
@@ -265,7 +238,7 @@ async fn unlock_finish(
             }),
         )
             .into_response(),
-        Ok(ra::business::unlock::Unlocked::Pending) => Json(::api::UnlockFinished {
+        ra::business::unlock::Unlocked::Pending => Json(::api::UnlockFinished {
             so_pin: None,
             pending: true,
             message: Some(
@@ -274,8 +247,7 @@ async fn unlock_finish(
             ),
         })
         .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    })
 }
 
 /// An operator's assistant escrows the SO PIN of a key it just initialised.
@@ -283,87 +255,65 @@ async fn escrow(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
-) -> Response {
-    let Ok(req) = serde_json::from_slice::<::api::EscrowRequest>(&body) else {
-        return bad("请求格式不正确");
-    };
+) -> Result<Json<::api::Escrowed>, WebError> {
+    let req =
+        serde_json::from_slice::<::api::EscrowRequest>(&body).map_err(|_| bad("请求格式不正确"))?;
     let so_pin = secrecy::SecretString::from(req.so_pin);
-    match s
-        .ra
-        .escrow_by_staff(
-            &req.name,
-            &req.password,
-            &req.code,
-            &peer.ip().to_string(),
-            &req.token_serial,
-            &req.mobile,
-            &so_pin,
-        )
-        .await
-    {
-        Ok(()) => Json(::api::Escrowed {
-            escrowed: req.token_serial,
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    s.ra.escrow_by_staff(
+        &req.name,
+        &req.password,
+        &req.code,
+        &peer.ip().to_string(),
+        &req.token_serial,
+        &req.mobile,
+        &so_pin,
+    )
+    .await?;
+    Ok(Json(::api::Escrowed {
+        escrowed: req.token_serial,
+    }))
 }
 
 /// 在线新办, 在线补办: the certificate of the application the 写入码 names.
-async fn pickup(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let Ok(req) = serde_json::from_slice::<::api::PickupRequest>(&body) else {
-        return bad("请求格式不正确：需要 JSON 字段 code、csr");
-    };
-    let Some(csr) = pem_or_der(&req.csr) else {
-        return bad("证书请求格式不正确");
-    };
-    match s.ra.pickup_issue(&req.code, &csr).await {
-        Ok(n) => issued(n),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn pickup(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Issued>, WebError> {
+    let req = serde_json::from_slice::<::api::PickupRequest>(&body)
+        .map_err(|_| bad("请求格式不正确：需要 JSON 字段 code、csr"))?;
+    let csr = pem_or_der(&req.csr).ok_or_else(|| bad("证书请求格式不正确"))?;
+    Ok(issued(s.ra.pickup_issue(&req.code, &csr).await?))
 }
 
 /// 签章变更: the approved seal image of the proving certificate.
-async fn seal(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let p = match parse(&body) {
-        Ok(p) => p,
-        Err(m) => return bad(m),
-    };
-    match s
-        .ra
-        .assistant_seal(&p.certificate, &p.nonce, &p.signature)
-        .await
-    {
-        Ok(seal) => Json(::api::Seal {
-            application_id: seal.application_id,
-            sha256: seal.sha256,
-            png: base64::engine::general_purpose::STANDARD.encode(&seal.png),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn seal(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Seal>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let seal =
+        s.ra.assistant_seal(&p.certificate, &p.nonce, &p.signature)
+            .await?;
+    Ok(Json(::api::Seal {
+        application_id: seal.application_id,
+        sha256: seal.sha256,
+        png: base64::engine::general_purpose::STANDARD.encode(&seal.png),
+    }))
 }
 
 /// 签章变更: the seal is in the token: 已完成.
-async fn seal_written(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
-    let p = match parse(&body) {
-        Ok(p) => p,
-        Err(m) => return bad(m),
-    };
-    let Some(sha256) = p.sha256 else {
-        return bad("缺少印章摘要 (sha256)");
-    };
-    match s
-        .ra
-        .assistant_seal_written(&p.certificate, &p.nonce, &p.signature, &sha256)
-        .await
-    {
-        Ok(id) => Json(::api::Completed {
-            application_id: id,
-            state: domain::AppState::Completed.key().into(),
-            state_label: domain::AppState::Completed.label_zh().into(),
-        })
-        .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn seal_written(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Completed>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let sha256 = p.sha256.ok_or_else(|| bad("缺少印章摘要 (sha256)"))?;
+    let id =
+        s.ra.assistant_seal_written(&p.certificate, &p.nonce, &p.signature, &sha256)
+            .await?;
+    Ok(Json(::api::Completed {
+        application_id: id,
+        state: domain::AppState::Completed.key().into(),
+        state_label: domain::AppState::Completed.label_zh().into(),
+    }))
 }

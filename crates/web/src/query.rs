@@ -85,7 +85,7 @@ async fn query_page(
             page.results = rows.iter().map(|r| CertificateView::new(r, now)).collect();
         }
     }
-    let html = page.render().map_err(|e| WebError::Internal(Box::new(e)))?;
+    let html = page.render()?;
     Ok((status, Html(html)).into_response())
 }
 

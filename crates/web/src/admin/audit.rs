@@ -12,7 +12,6 @@ use crate::AppState as Web;
 use crate::WebError;
 use crate::page::encode;
 use crate::respond::page_ok;
-use axum::response::IntoResponse;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct AuditQuery {
@@ -53,7 +52,7 @@ pub async fn page(
     f: Frame,
     s: Signed,
     Query(q): Query<AuditQuery>,
-) -> Response {
+) -> Result<Response, WebError> {
     let text = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
     let filter = AuditFilter {
         actor: text(&q.actor),
@@ -69,10 +68,7 @@ pub async fn page(
         offset: 0,
     };
     let page = q.page.unwrap_or(0).clamp(0, 100_000);
-    let trail = match state.ra.audit_trail(&s.who, &filter, page).await {
-        Ok(t) => t,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+    let trail = state.ra.audit_trail(&s.who, &filter, page).await?;
     let (intact, verdict) = match &trail.verdict {
         Verdict::Intact { entries, .. } => {
             (true, format!("日志完整：共 {entries} 条，哈希链校验通过"))
@@ -100,7 +96,7 @@ pub async fn page(
             page + 1
         )
     });
-    page_ok(&AuditPage {
+    Ok(page_ok(&AuditPage {
         intact,
         verdict,
         lines: trail
@@ -122,5 +118,5 @@ pub async fn page(
         to: q.to.unwrap_or_default(),
         next,
         f: Frame { nav: "audit", ..f },
-    })
+    }))
 }

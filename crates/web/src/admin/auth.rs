@@ -15,7 +15,6 @@ use super::{COOKIE, Frame, Signed};
 use crate::WebError;
 use crate::respond::{page_ok, render, see_other};
 use crate::{AppState, cookies};
-use axum::response::IntoResponse;
 
 #[derive(Template)]
 #[template(path = "admin/signin.html")]
@@ -71,7 +70,7 @@ pub async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     f: Frame,
     Form(form): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     let next = safe_next(form.next.as_deref());
     let who = match state
         .ra
@@ -87,9 +86,11 @@ pub async fn sign_in(
         Err(e) => {
             let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return WebError::from(e).into_response();
+                return Err(e.into());
             }
-            return render(
+            // A refusal (wrong password or code, too many tries) is said on
+            // the form.
+            return Ok(render(
                 status,
                 &SignInPage {
                     f: Frame { nav: "signin", ..f },
@@ -98,13 +99,10 @@ pub async fn sign_in(
                     notice: None,
                     error: Some(e.to_string()),
                 },
-            );
+            ));
         }
     };
-    let token = match state.ra.start_staff_session(&who).await {
-        Ok(t) => t,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+    let token = state.ra.start_staff_session(&who).await?;
     let mut resp = see_other(&next);
     let cookie = cookies::set_at(
         "/admin",
@@ -118,13 +116,11 @@ pub async fn sign_in(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).expect("ASCII"),
     );
-    resp
+    Ok(resp)
 }
 
-pub async fn sign_out(State(state): State<AppState>, s: Signed) -> Response {
-    if let Err(e) = state.ra.end_staff_session(&s.token, &s.who).await {
-        return WebError::from(e).into_response();
-    }
+pub async fn sign_out(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    state.ra.end_staff_session(&s.token, &s.who).await?;
     let mut resp = see_other("/admin/signin");
     let cookie = cookies::set_at(
         "/admin",
@@ -138,7 +134,7 @@ pub async fn sign_out(State(state): State<AppState>, s: Signed) -> Response {
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).expect("ASCII"),
     );
-    resp
+    Ok(resp)
 }
 
 #[derive(Template)]
@@ -187,17 +183,15 @@ pub async fn setup_form(
     State(state): State<AppState>,
     f: Frame,
     Path(token): Path<String>,
-) -> Response {
+) -> Result<Response, WebError> {
     let frame = Frame {
         nav: "signin",
         who: None,
         csrf: f.csrf.clone(),
         platform: f.platform.clone(),
     };
-    match setup_page(&state, frame, &token, Default::default()).await {
-        Ok(p) => page_ok(&p),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    let page = setup_page(&state, frame, &token, Default::default()).await?;
+    Ok(page_ok(&page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,13 +209,13 @@ pub async fn setup(
     f: Frame,
     Path(token): Path<String>,
     Form(form): Form<SetupForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     match state
         .ra
         .finish_staff_setup(&token, &form.password, &form.confirm, &form.code)
         .await
     {
-        Ok(()) => see_other("/admin/signin?set_up=1"),
+        Ok(()) => Ok(see_other("/admin/signin?set_up=1")),
         Err(RaError::Form(errors)) => {
             let frame = Frame {
                 nav: "signin",
@@ -229,11 +223,9 @@ pub async fn setup(
                 csrf: f.csrf.clone(),
                 platform: f.platform.clone(),
             };
-            match setup_page(&state, frame, &token, errors).await {
-                Ok(p) => render(StatusCode::BAD_REQUEST, &p),
-                Err(e) => WebError::from(e).into_response(),
-            }
+            let page = setup_page(&state, frame, &token, errors).await?;
+            Ok(render(StatusCode::BAD_REQUEST, &page))
         }
-        Err(e) => WebError::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
 }

@@ -14,7 +14,6 @@ use super::{Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
-use axum::response::IntoResponse;
 
 struct CertLine {
     serial: String,
@@ -90,7 +89,7 @@ pub async fn list(
     f: Frame,
     s: Signed,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, WebError> {
     let filter = CertFilter {
         serial: q.serial.clone(),
         name: q.name.clone().filter(|n| !n.trim().is_empty()),
@@ -106,10 +105,12 @@ pub async fn list(
             let now = state.ra.now_ms();
             (rows.iter().map(|c| CertLine::new(c, now)).collect(), None)
         }
+        // A search that does not read (a malformed serial): said above the
+        // empty list.
         Err(e @ ra::RaError::Invalid(_)) => (Vec::new(), Some(e.to_string())),
-        Err(e) => return WebError::from(e).into_response(),
+        Err(e) => return Err(e.into()),
     };
-    page_ok(&ListPage {
+    Ok(page_ok(&ListPage {
         f: Frame {
             nav: "certificates",
             ..f
@@ -121,7 +122,7 @@ pub async fn list(
         credit_code: q.credit_code.unwrap_or_default(),
         status: filter.status.unwrap_or_default(),
         message,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -148,13 +149,10 @@ pub async fn detail(
     s: Signed,
     Path(serial): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
-    let c = match state.ra.certificate_for_staff(&s.who, &serial).await {
-        Ok(c) => c,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+) -> Result<Response, WebError> {
+    let c = state.ra.certificate_for_staff(&s.who, &serial).await?;
     let now = state.ra.now_ms();
-    page_ok(&DetailPage {
+    Ok(page_ok(&DetailPage {
         c: CertLine::new(&c, now),
         id_number: c.id_number_masked.clone().unwrap_or_default(),
         algorithm: c.key_algorithm.clone(),
@@ -179,7 +177,7 @@ pub async fn detail(
             nav: "certificates",
             ..f
         },
-    })
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,13 +193,12 @@ pub async fn revoke(
     s: Signed,
     Path(serial): Path<String>,
     Form(form): Form<RevokeForm>,
-) -> Response {
-    match state
+) -> Result<Response, WebError> {
+    state
         .ra
         .revoke_by_staff(&s.who, &serial, &form.reason, form.confirm.is_some())
-        .await
-    {
-        Ok(()) => see_other(&format!("/admin/certificates/{serial}?done=revoked")),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(see_other(&format!(
+        "/admin/certificates/{serial}?done=revoked"
+    )))
 }

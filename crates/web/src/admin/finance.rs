@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use store::finance::FinanceFilter;
+use store::finance::{FinanceFilter, FinanceInvoice, FinanceOrder, FinanceRefund, FinanceTransfer};
 
 use super::{Frame, Signed, money, when};
 use crate::AppState as Web;
@@ -164,111 +164,124 @@ impl FinancePage {
     }
 }
 
+/// A time, or a dash when it has not happened.
+fn at_or_dash(ms: Option<i64>) -> String {
+    ms.map(when).unwrap_or_else(|| "—".into())
+}
+
+impl From<FinanceOrder> for OrderLine {
+    fn from(o: FinanceOrder) -> Self {
+        OrderLine {
+            no: o.out_trade_no,
+            application: o.application_id,
+            subject: o.subject,
+            amount: money(o.amount_fen),
+            state: order_state(&o.state),
+            channel: channel(o.channel.as_deref()),
+            created: when(o.created_at),
+            paid: at_or_dash(o.paid_at),
+            invoice: o.invoice_number.unwrap_or_default(),
+            refund: match (o.refund_state.as_deref(), o.refund_fen) {
+                (Some("DONE"), Some(fen)) => format!("已退款 {}", money(fen)),
+                (Some("FAILED"), Some(fen)) => format!("退款待人工处理 {}", money(fen)),
+                (Some(_), Some(fen)) => format!("退款中 {}", money(fen)),
+                _ => String::new(),
+            },
+        }
+    }
+}
+
+impl From<FinanceRefund> for RefundLine {
+    fn from(r: FinanceRefund) -> Self {
+        RefundLine {
+            pending: r.state != store::refunds::DONE,
+            failed: r.state == store::refunds::FAILED,
+            bank: r.channel.as_deref() == Some("bank"),
+            id: r.id,
+            no: r.out_refund_no,
+            order: r.out_trade_no,
+            channel: channel(r.channel.as_deref()),
+            amount: money(r.amount_fen),
+            reason: r.reason,
+            attempts: r.attempts,
+            last_error: r.last_error.unwrap_or_default(),
+            created: when(r.created_at),
+            done: at_or_dash(r.done_at),
+        }
+    }
+}
+
+impl From<FinanceInvoice> for InvoiceLine {
+    fn from(i: FinanceInvoice) -> Self {
+        InvoiceLine {
+            number: i.number,
+            order: i.out_trade_no,
+            title: i.title,
+            tax_id: i.tax_id.unwrap_or_default(),
+            amount: money(i.amount_fen),
+            issued: when(i.issued_at),
+            mailed: at_or_dash(i.mailed_at),
+            mail_failed: match i.mail_failed_at {
+                Some(_) => i.mail_error.unwrap_or_default(),
+                None => String::new(),
+            },
+        }
+    }
+}
+
+impl From<FinanceTransfer> for TransferLine {
+    fn from(x: FinanceTransfer) -> Self {
+        TransferLine {
+            pending: x.state == "SUBMITTED",
+            state: match x.state.as_str() {
+                "SUBMITTED" => "待确认",
+                "CONFIRMED" => "已确认",
+                _ => "已退回",
+            },
+            id: x.id,
+            order: x.out_trade_no,
+            amount: money(x.amount_fen),
+            file: x.file_name,
+            uploaded: when(x.uploaded_at),
+            decided: match (x.decided_by, x.decided_at) {
+                (Some(by), Some(at)) => format!("{by}（{}）", when(at)),
+                _ => "—".into(),
+            },
+        }
+    }
+}
+
+/// What the page says when an action has brought the staff member back to it.
+fn notice(done: Option<&str>) -> Option<&'static str> {
+    match done {
+        Some("confirmed") => Some("已确认收款，订单已支付，申请进入待审核"),
+        Some("refused") => Some("已退回该转账凭证，申请人可重新上传"),
+        Some("retried") => Some("已重新发起退款"),
+        Some("paid") => Some("已登记线下退款"),
+        _ => None,
+    }
+}
+
 pub async fn overview(
     State(state): State<Web>,
     f: Frame,
     s: Signed,
     Query(q): Query<FinanceQuery>,
-) -> Response {
-    let view = match state.ra.finance_view(&s.who, &q.filter()).await {
-        Ok(v) => v,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let t = |ms: Option<i64>| ms.map(when).unwrap_or_else(|| "—".into());
-    let page = FinancePage {
+) -> Result<Response, WebError> {
+    let view = state.ra.finance_view(&s.who, &q.filter()).await?;
+    Ok(page_ok(&FinancePage {
         export: q.query_string(),
-        orders: view
-            .orders
-            .into_iter()
-            .map(|o| OrderLine {
-                no: o.out_trade_no,
-                application: o.application_id,
-                subject: o.subject,
-                amount: money(o.amount_fen),
-                state: order_state(&o.state),
-                channel: channel(o.channel.as_deref()),
-                created: when(o.created_at),
-                paid: t(o.paid_at),
-                invoice: o.invoice_number.unwrap_or_default(),
-                refund: match (o.refund_state.as_deref(), o.refund_fen) {
-                    (Some("DONE"), Some(fen)) => format!("已退款 {}", money(fen)),
-                    (Some("FAILED"), Some(fen)) => format!("退款待人工处理 {}", money(fen)),
-                    (Some(_), Some(fen)) => format!("退款中 {}", money(fen)),
-                    _ => String::new(),
-                },
-            })
-            .collect(),
-        refunds: view
-            .refunds
-            .into_iter()
-            .map(|r| RefundLine {
-                pending: r.state != store::refunds::DONE,
-                failed: r.state == store::refunds::FAILED,
-                bank: r.channel.as_deref() == Some("bank"),
-                id: r.id,
-                no: r.out_refund_no,
-                order: r.out_trade_no,
-                channel: channel(r.channel.as_deref()),
-                amount: money(r.amount_fen),
-                reason: r.reason,
-                attempts: r.attempts,
-                last_error: r.last_error.unwrap_or_default(),
-                created: when(r.created_at),
-                done: t(r.done_at),
-            })
-            .collect(),
-        invoices: view
-            .invoices
-            .into_iter()
-            .map(|i| InvoiceLine {
-                number: i.number,
-                order: i.out_trade_no,
-                title: i.title,
-                tax_id: i.tax_id.unwrap_or_default(),
-                amount: money(i.amount_fen),
-                issued: when(i.issued_at),
-                mailed: t(i.mailed_at),
-                mail_failed: match i.mail_failed_at {
-                    Some(_) => i.mail_error.unwrap_or_default(),
-                    None => String::new(),
-                },
-            })
-            .collect(),
-        transfers: view
-            .transfers
-            .into_iter()
-            .map(|x| TransferLine {
-                pending: x.state == "SUBMITTED",
-                state: match x.state.as_str() {
-                    "SUBMITTED" => "待确认",
-                    "CONFIRMED" => "已确认",
-                    _ => "已退回",
-                },
-                id: x.id,
-                order: x.out_trade_no,
-                amount: money(x.amount_fen),
-                file: x.file_name,
-                uploaded: when(x.uploaded_at),
-                decided: match (x.decided_by, x.decided_at) {
-                    (Some(by), Some(at)) => format!("{by}（{}）", when(at)),
-                    _ => "—".into(),
-                },
-            })
-            .collect(),
-        notice: match q.done.as_deref() {
-            Some("confirmed") => Some("已确认收款，订单已支付，申请进入待审核"),
-            Some("refused") => Some("已退回该转账凭证，申请人可重新上传"),
-            Some("retried") => Some("已重新发起退款"),
-            Some("paid") => Some("已登记线下退款"),
-            _ => None,
-        },
+        orders: view.orders.into_iter().map(OrderLine::from).collect(),
+        refunds: view.refunds.into_iter().map(RefundLine::from).collect(),
+        invoices: view.invoices.into_iter().map(InvoiceLine::from).collect(),
+        transfers: view.transfers.into_iter().map(TransferLine::from).collect(),
+        notice: notice(q.done.as_deref()),
         q,
         f: Frame {
             nav: "finance",
             ..f
         },
-    };
-    page_ok(&page)
+    }))
 }
 
 pub async fn export(
@@ -276,49 +289,47 @@ pub async fn export(
     s: Signed,
     Path(what): Path<String>,
     Query(q): Query<FinanceQuery>,
-) -> Response {
-    match state.ra.finance_csv(&s.who, &what, &q.filter()).await {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"certhall-{what}.csv\""),
-                ),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let csv = state.ra.finance_csv(&s.who, &what, &q.filter()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"certhall-{what}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
-pub async fn receipt(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
-    match state.ra.receipt_for_staff(&s.who, &id).await {
-        Ok((t, bytes)) => (
-            [
-                (header::CONTENT_TYPE, t.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename*=UTF-8''{}", encode(&t.file_name)),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+pub async fn receipt(
+    State(state): State<Web>,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (t, bytes) = state.ra.receipt_for_staff(&s.who, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, t.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename*=UTF-8''{}", encode(&t.file_name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 pub async fn confirm_transfer(
     State(state): State<Web>,
     s: Signed,
     Path(id): Path<String>,
-) -> Response {
-    match state.ra.confirm_transfer_by_staff(&s.who, &id).await {
-        Ok(_) => see_other("/admin/finance?done=confirmed#transfers"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    state.ra.confirm_transfer_by_staff(&s.who, &id).await?;
+    Ok(see_other("/admin/finance?done=confirmed#transfers"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -332,22 +343,21 @@ pub async fn refuse_transfer(
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
-) -> Response {
-    match state
+) -> Result<Response, WebError> {
+    state
         .ra
         .refuse_transfer_by_staff(&s.who, &id, &form.reason)
-        .await
-    {
-        Ok(()) => see_other("/admin/finance?done=refused#transfers"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(see_other("/admin/finance?done=refused#transfers"))
 }
 
-pub async fn retry_refund(State(state): State<Web>, s: Signed, Path(id): Path<String>) -> Response {
-    match state.ra.retry_refund_by_staff(&s.who, &id).await {
-        Ok(()) => see_other("/admin/finance?done=retried#refunds"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+pub async fn retry_refund(
+    State(state): State<Web>,
+    s: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    state.ra.retry_refund_by_staff(&s.who, &id).await?;
+    Ok(see_other("/admin/finance?done=retried#refunds"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,13 +371,10 @@ pub async fn refund_paid(
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<PaidForm>,
-) -> Response {
-    match state
+) -> Result<Response, WebError> {
+    state
         .ra
         .refund_paid_by_staff(&s.who, &id, &form.bank_reference)
-        .await
-    {
-        Ok(()) => see_other("/admin/finance?done=paid#refunds"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(see_other("/admin/finance?done=paid#refunds"))
 }

@@ -11,7 +11,6 @@ use super::{Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
-use axum::response::IntoResponse;
 
 struct MaterialLine {
     kind: String,
@@ -51,12 +50,9 @@ pub async fn page(
     f: Frame,
     s: Signed,
     Query(q): Query<PageQuery>,
-) -> Response {
-    let products = match state.ra.products(&s.who).await {
-        Ok(p) => p,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    page_ok(&ProductsPage {
+) -> Result<Response, WebError> {
+    let products = state.ra.products(&s.who).await?;
+    Ok(page_ok(&ProductsPage {
         products: products
             .into_iter()
             .map(|p| ProductLine {
@@ -85,7 +81,7 @@ pub async fn page(
             nav: "products",
             ..f
         },
-    })
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,8 +100,8 @@ pub async fn set_price(
     State(state): State<Web>,
     s: Signed,
     Form(form): Form<PriceForm>,
-) -> Response {
-    match state
+) -> Result<Response, WebError> {
+    state
         .ra
         .set_product(
             &s.who,
@@ -114,11 +110,8 @@ pub async fn set_price(
             &form.yuan,
             &form.reviewers,
         )
-        .await
-    {
-        Ok(()) => see_other("/admin/products?done=1"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(see_other("/admin/products?done=1"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,8 +130,8 @@ pub async fn set_material(
     State(state): State<Web>,
     s: Signed,
     Form(form): Form<MaterialForm>,
-) -> Response {
-    match state
+) -> Result<Response, WebError> {
+    state
         .ra
         .set_material_required(
             &s.who,
@@ -147,9 +140,6 @@ pub async fn set_material(
             &form.kind,
             form.required == "1",
         )
-        .await
-    {
-        Ok(()) => see_other("/admin/products?done=1"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(see_other("/admin/products?done=1"))
 }

@@ -10,7 +10,6 @@ use super::{Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
-use axum::response::IntoResponse;
 
 struct Line {
     id: String,
@@ -37,26 +36,24 @@ pub async fn page(
     f: Frame,
     s: Signed,
     Query(q): Query<PageQuery>,
-) -> Response {
-    match state.ra.unlock_requests(&s.who).await {
-        Ok(rows) => page_ok(&UnlocksPage {
-            lines: rows
-                .into_iter()
-                .map(|(r, mobile)| Line {
-                    at: when(r.created_at),
-                    id: r.id,
-                    token: r.token_serial,
-                    mobile,
-                })
-                .collect(),
-            notice: q.done.map(|_| "已处理，已短信通知申请人"),
-            f: Frame {
-                nav: "unlocks",
-                ..f
-            },
-        }),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let rows = state.ra.unlock_requests(&s.who).await?;
+    Ok(page_ok(&UnlocksPage {
+        lines: rows
+            .into_iter()
+            .map(|(r, mobile)| Line {
+                at: when(r.created_at),
+                id: r.id,
+                token: r.token_serial,
+                mobile,
+            })
+            .collect(),
+        notice: q.done.map(|_| "已处理，已短信通知申请人"),
+        f: Frame {
+            nav: "unlocks",
+            ..f
+        },
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,11 +62,18 @@ pub struct ReasonForm {
     reason: String,
 }
 
-async fn decide(state: Web, s: Signed, id: String, approve: bool, reason: String) -> Response {
-    match state.ra.decide_unlock(&s.who, &id, approve, &reason).await {
-        Ok(()) => see_other("/admin/unlocks?done=1"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+async fn decide(
+    state: Web,
+    s: Signed,
+    id: String,
+    approve: bool,
+    reason: String,
+) -> Result<Response, WebError> {
+    state
+        .ra
+        .decide_unlock(&s.who, &id, approve, &reason)
+        .await?;
+    Ok(see_other("/admin/unlocks?done=1"))
 }
 
 pub async fn approve(
@@ -77,7 +81,7 @@ pub async fn approve(
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     decide(state, s, id, true, form.reason).await
 }
 
@@ -86,6 +90,6 @@ pub async fn reject(
     s: Signed,
     Path(id): Path<String>,
     Form(form): Form<ReasonForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     decide(state, s, id, false, form.reason).await
 }

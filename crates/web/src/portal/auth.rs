@@ -66,7 +66,7 @@ pub async fn send_code(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     p: Page,
     Form(f): Form<CodeForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     let next = safe_next(f.next.as_deref());
     let mut page = SignInPage {
         p: p.with_nav("signin"),
@@ -80,7 +80,7 @@ pub async fn send_code(
         Ok(m) => m,
         Err(e) => {
             page.mobile_error = Some(mobile_message(&page.p, &e));
-            return render(StatusCode::BAD_REQUEST, &page);
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
     };
     match state
@@ -94,15 +94,16 @@ pub async fn send_code(
                     .t("signin.code_sent")
                     .replace("{mobile}", &mobile.masked()),
             );
-            page_ok(&page)
+            Ok(page_ok(&page))
         }
         Err(e) => {
             let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return WebError::from(e).into_response();
+                return Err(e.into());
             }
+            // Too many codes asked for: said next to the number.
             page.mobile_error = Some(page.p.msg(&e.msg()));
-            render(status, &page)
+            Ok(render(status, &page))
         }
     }
 }
@@ -123,7 +124,7 @@ pub async fn verify(
     axum::Extension(current): axum::Extension<Session>,
     p: Page,
     Form(f): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     let mut page = SignInPage {
         p: p.with_nav("signin"),
         mobile: f.mobile.trim().to_string(),
@@ -136,7 +137,7 @@ pub async fn verify(
         Ok(m) => m,
         Err(e) => {
             page.mobile_error = Some(mobile_message(&page.p, &e));
-            return render(StatusCode::BAD_REQUEST, &page);
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
     };
     let holder = match state
@@ -148,17 +149,16 @@ pub async fn verify(
         Err(e) => {
             let status = crate::error::ra_status(&e);
             if status.is_server_error() {
-                return WebError::from(e).into_response();
+                return Err(e.into());
             }
+            // A wrong, expired or used code, or too many tries: said next to
+            // the code.
             page.code_error = Some(page.p.msg(&e.msg()));
-            return render(status, &page);
+            return Ok(render(status, &page));
         }
     };
     // A new session at sign-in; a hand-off opened before it carries over.
-    let cookie = match session::start(&state, &current, Some(&holder.id), &current.data).await {
-        Ok(c) => c,
-        Err(e) => return WebError::internal(e).into_response(),
-    };
+    let cookie = session::start(&state, &current, Some(&holder.id), &current.data).await?;
     let to = if current.data.handoff.is_some() {
         "/handoff/continue".to_string()
     } else {
@@ -166,21 +166,17 @@ pub async fn verify(
     };
     let mut resp = see_other(&to);
     session::set_cookie(&mut resp, cookie);
-    resp
+    Ok(resp)
 }
 
 pub async fn sign_out(
     State(state): State<AppState>,
     axum::Extension(current): axum::Extension<Session>,
-) -> Response {
-    match session::end(&state, &current).await {
-        Ok(cookie) => {
-            let mut resp = see_other("/");
-            session::set_cookie(&mut resp, cookie);
-            resp
-        }
-        Err(e) => WebError::internal(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let cookie = session::end(&state, &current).await?;
+    let mut resp = see_other("/");
+    session::set_cookie(&mut resp, cookie);
+    Ok(resp)
 }
 
 pub async fn switch_language(

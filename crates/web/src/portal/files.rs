@@ -14,20 +14,18 @@ pub async fn material(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    match state.ra.material_for_holder(&holder.id, &id).await {
-        Ok((row, bytes)) => (
-            [
-                (header::CONTENT_TYPE, row.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename*=UTF-8''{}", encode(&row.file_name)),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let (row, bytes) = state.ra.material_for_holder(&holder.id, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, row.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename*=UTF-8''{}", encode(&row.file_name)),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

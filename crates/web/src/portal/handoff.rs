@@ -13,31 +13,32 @@ use crate::AppState;
 use crate::WebError;
 use crate::respond::see_other;
 use crate::session::{self, PendingHandoff, Session, SessionData};
-use axum::response::IntoResponse;
 
 const WAIT_MS: i64 = 15 * 60_000;
 
-async fn start(state: &AppState, holder_id: &str, serial: &Serial, business: Business) -> Response {
-    match state
+async fn start(
+    state: &AppState,
+    holder_id: &str,
+    serial: &Serial,
+    business: Business,
+) -> Result<Response, WebError> {
+    let started = state
         .ra
         .start(holder_id, serial, business, ra::pipeline::Via::Assistant)
-        .await
-    {
-        Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
-        Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
-        Err(e) => WebError::from(e).into_response(),
-    }
+        .await?;
+    Ok(if started.existing {
+        see_other(&format!("/apply/{}?existing=1", started.id))
+    } else {
+        see_other(&format!("/apply/{}/form", started.id))
+    })
 }
 
 pub async fn open(
     State(state): State<AppState>,
     Extension(current): Extension<Session>,
     Path(token): Path<String>,
-) -> Response {
-    let (serial, business) = match state.ra.handoff_open(&token).await {
-        Ok(v) => v,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+) -> Result<Response, WebError> {
+    let (serial, business) = state.ra.handoff_open(&token).await?;
     if let Some(holder) = &current.holder {
         return start(&state, &holder.id, &serial, business).await;
     }
@@ -48,37 +49,33 @@ pub async fn open(
             at: state.ra.now_ms(),
         }),
     };
-    let cookie = match session::start(&state, &current, None, &data).await {
-        Ok(c) => c,
-        Err(e) => return WebError::internal(e).into_response(),
-    };
+    let cookie = session::start(&state, &current, None, &data).await?;
     let mut resp = see_other("/signin?next=%2Fhandoff%2Fcontinue");
     session::set_cookie(&mut resp, cookie);
-    resp
+    Ok(resp)
 }
 
 pub async fn resume(
     State(state): State<AppState>,
     Extension(current): Extension<Session>,
     SignedIn(holder): SignedIn,
-) -> Response {
+) -> Result<Response, WebError> {
     let Some(pending) = current.data.handoff.clone() else {
-        return see_other("/me");
+        return Ok(see_other("/me"));
     };
-    if let Err(e) = session::save_data(&state, &current, &SessionData::default()).await {
-        return WebError::internal(e).into_response();
-    }
+    // The waiting hand-off is used up, whatever happens next.
+    session::save_data(&state, &current, &SessionData::default()).await?;
     if state.ra.now_ms() - pending.at > WAIT_MS {
-        return WebError::from(RaError::Handoff(Msg::new(
+        return Err(RaError::Handoff(Msg::new(
             "链接无效、已过期或已被使用，请在证书助手中重新点击",
-        )))
-        .into_response();
+        ))
+        .into());
     }
     let (Ok(serial), Ok(business)) = (
         Serial::parse(&pending.serial),
         pending.business.parse::<Business>(),
     ) else {
-        return see_other("/me");
+        return Ok(see_other("/me"));
     };
     start(&state, &holder.id, &serial, business).await
 }

@@ -19,7 +19,6 @@ use crate::AppState;
 use crate::WebError;
 use crate::page::Page;
 use crate::respond::{render, see_other};
-use axum::response::IntoResponse;
 
 /// One reason the holder may pick.
 pub struct ReasonOption {
@@ -107,22 +106,19 @@ async fn again(
     id: &str,
     fields: RevokeFields,
     e: RaError,
-) -> Response {
-    let app = match state.ra.application(holder_id, id).await {
-        Ok(a) => a,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+) -> Result<Response, WebError> {
+    let app = state.ra.application(holder_id, id).await?;
     let errors: BTreeMap<&'static str, String> = match &e {
         RaError::Form(errors) => errors.iter().map(|(k, m)| (*k, p.msg(m))).collect(),
-        RaError::NotFound | RaError::Store(_) | RaError::Conflict(_) => {
-            return WebError::from(e).into_response();
-        }
+        RaError::NotFound | RaError::Store(_) | RaError::Conflict(_) => return Err(e.into()),
+        // The rest (the code refused, the sending limits, the SMS not sent):
+        // said next to the code, with its status.
         other => [("code", p.msg(&other.msg()))].into_iter().collect(),
     };
     let status = crate::error::ra_status(&e);
     let mut resp = form(p, app, fields, errors, None);
     *resp.status_mut() = status;
-    resp
+    Ok(resp)
 }
 
 /// 获取验证码: the code to the holder's mobile; the form comes back as typed.
@@ -133,7 +129,7 @@ pub async fn send_code(
     p: Page,
     Path(id): Path<String>,
     Form(fields): Form<RevokeFields>,
-) -> Response {
+) -> Result<Response, WebError> {
     let fields = RevokeFields {
         code: String::new(),
         ..fields
@@ -147,7 +143,7 @@ pub async fn send_code(
             let notice = p
                 .t("signin.code_sent")
                 .replace("{mobile}", &mobile.masked());
-            form(p, app, fields, BTreeMap::new(), Some(notice))
+            Ok(form(p, app, fields, BTreeMap::new(), Some(notice)))
         }
         Err(e) => again(&state, p, &holder.id, &id, fields, e).await,
     }
@@ -161,13 +157,13 @@ pub async fn confirm(
     p: Page,
     Path(id): Path<String>,
     Form(fields): Form<RevokeFields>,
-) -> Response {
+) -> Result<Response, WebError> {
     match state
         .ra
         .confirm_revoke(&holder.id, &id, &fields, &peer.ip().to_string())
         .await
     {
-        Ok(_) => see_other(&format!("/me/applications/{id}")),
+        Ok(_) => Ok(see_other(&format!("/me/applications/{id}"))),
         Err(e) => {
             let fields = RevokeFields {
                 code: String::new(),

@@ -56,10 +56,10 @@ struct BusinessPage {
     steps: Vec<String>,
 }
 
-pub async fn business(p: Page, Path(key): Path<String>) -> Response {
-    let Ok(b) = key.parse::<Business>() else {
-        return WebError::from(RaError::NotFound).into_response();
-    };
+pub async fn business(p: Page, Path(key): Path<String>) -> Result<Response, WebError> {
+    let b = key
+        .parse::<Business>()
+        .map_err(|_| WebError::from(RaError::NotFound))?;
     let page = BusinessPage {
         name: p.tr.pick(b.name_zh(), b.name_en()).to_string(),
         blurb: p.t(&format!("ss.blurb.{}", b.key())),
@@ -80,7 +80,7 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Response {
             .collect(),
         p: p.with_nav("selfservice"),
     };
-    super::render(StatusCode::OK, &page)
+    Ok(super::render(StatusCode::OK, &page))
 }
 
 #[derive(Template)]
@@ -102,28 +102,29 @@ pub async fn download(State(state): State<AppState>, p: Page) -> Response {
 }
 
 /// 下载并安装: the assistant's build (Linux, x86-64), as an attachment.
-pub async fn assistant_build(p: Page) -> Response {
-    let missing = || WebError::from(RaError::NotFound).into_response();
-    let Some(path) = p.branding.assistant_build.clone() else {
-        return missing();
-    };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/octet-stream"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"certhall-assistant\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, path = %path.display(), "the assistant's build cannot be read");
-            missing()
-        }
-    }
+pub async fn assistant_build(p: Page) -> Result<Response, WebError> {
+    let path = p
+        .branding
+        .assistant_build
+        .clone()
+        .ok_or(RaError::NotFound)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        // The operator's file, not the database: logged for them, and the
+        // holder told there is nothing to download.
+        tracing::error!(error = %e, path = %path.display(), "the assistant's build cannot be read");
+        RaError::NotFound
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"certhall-assistant\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

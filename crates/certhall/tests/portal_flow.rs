@@ -396,8 +396,8 @@ async fn returned_application_is_resubmitted(backend: Backend) {
     store::applications::transition(
         &mut tx,
         &row.id,
-        ra_state.key(),
-        to.key(),
+        ra_state,
+        to,
         false,
         false,
         None,

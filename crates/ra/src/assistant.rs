@@ -229,15 +229,13 @@ impl Ra {
             renewal,
             applications: apps
                 .into_iter()
-                .filter_map(|(a, issued_here)| {
-                    Some(AppSummary {
-                        business: a.business.parse().ok()?,
-                        state: a.state.parse().ok()?,
-                        updated_at: a.updated_at,
-                        from_serial: a.cert_serial.clone(),
-                        issued_here,
-                        id: a.id,
-                    })
+                .map(|(a, issued_here)| AppSummary {
+                    business: a.business,
+                    state: a.state,
+                    updated_at: a.updated_at,
+                    from_serial: a.cert_serial.clone(),
+                    issued_here,
+                    id: a.id,
                 })
                 .collect(),
             row,
@@ -250,9 +248,7 @@ impl Ra {
         applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
             .await?
             .into_iter()
-            .find(|a| {
-                REKEYED.iter().any(|b| a.business == b.key()) && a.state == AppState::Approved.key()
-            })
+            .find(|a| REKEYED.contains(&a.business) && a.state == AppState::Approved)
             .ok_or_else(|| {
                 RaError::Conflict(Msg::new(
                     "该证书没有已审核通过的证书变更或在线延期申请，请先在网上办理并等待审核通过",
@@ -286,13 +282,13 @@ impl Ra {
             )
             .await?;
         let app = self.approved_rekey(&old.serial).await?;
-        let business: Business = app.business.parse().map_err(|_| RaError::NotFound)?;
+        let business: Business = app.business;
         let now = self.now_ms();
         let expired = old.not_after <= now;
         if expired && business != Business::Renew {
             return Err(refused("该证书不在有效期内"));
         }
-        let cert_type: ProfileKind = app.cert_type.parse().map_err(|_| RaError::NotFound)?;
+        let cert_type: ProfileKind = app.cert_type;
         let form: crate::business::ApplicationForm =
             serde_json::from_str(&app.form).map_err(|_| RaError::NotFound)?;
         let subject = form
@@ -345,8 +341,8 @@ impl Ra {
                     application_id: app.id.clone(),
                     at: self.now_ms(),
                     actor: actor.clone(),
-                    from_state: Some(AppState::Approved.key().into()),
-                    to_state: AppState::Approved.key().into(),
+                    from_state: Some(AppState::Approved),
+                    to_state: AppState::Approved,
                     note: format!(
                         "新证书已签发（序列号 {}，有效期至 {}），{old_fate}，等待写入证书介质",
                         issued.serial,
@@ -388,14 +384,13 @@ impl Ra {
         let row = applications::by_id(&mut *self.db.conn().await?, &app_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        let state: AppState = row.state.parse().map_err(|_| RaError::NotFound)?;
+        let state: AppState = row.state;
         if state == AppState::Completed {
             return Ok((app_id, state));
         }
         // A new or reissued certificate in a key that is to be mailed waits for
         // 已发货.
-        if row.business.parse().is_ok_and(crate::issuance::picked_up) && !self.written(&row).await?
-        {
+        if crate::issuance::picked_up(row.business) && !self.written(&row).await? {
             return Ok((app_id, state));
         }
         self.move_state(

@@ -32,10 +32,10 @@ impl Ra {
             return Ok(());
         };
         drop(conn);
-        let business: Option<Business> = row.business.parse().ok();
+        let business = row.business;
         if row.reviewers != 0
-            || row.state != AppState::PendingReview.key()
-            || !business.is_some_and(|b| AUTOMATIC.contains(&b))
+            || row.state != AppState::PendingReview
+            || !AUTOMATIC.contains(&business)
         {
             return Ok(());
         }
@@ -63,7 +63,7 @@ impl Ra {
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        if business == Some(Business::Revoke) {
+        if business == Business::Revoke {
             // Revoked at once; the holder hears of it from there.
             self.carry_out_revocation(id).await;
             return Ok(());

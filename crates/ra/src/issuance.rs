@@ -114,11 +114,11 @@ impl Ra {
     }
 
     async fn issue_code(&self, row: &ApplicationRow, actor: &str) -> Result<String, RaError> {
-        let business: Business = row.business.parse().map_err(|_| RaError::NotFound)?;
+        let business: Business = row.business;
         if !picked_up(business) {
             return Err(RaError::NotFound);
         }
-        if row.state != AppState::Approved.key() {
+        if row.state != AppState::Approved {
             return Err(RaError::Conflict(Msg::new(
                 "申请审核通过后才能生成证书写入码",
             )));
@@ -155,8 +155,8 @@ impl Ra {
                 application_id: row.id.clone(),
                 at: now,
                 actor: actor.to_string(),
-                from_state: Some(AppState::Approved.key().into()),
-                to_state: AppState::Approved.key().into(),
+                from_state: Some(AppState::Approved),
+                to_state: AppState::Approved,
                 note: format!("已生成证书写入码（{CODE_DAYS} 天内有效，此前的写入码作废）"),
             },
         )
@@ -201,11 +201,11 @@ impl Ra {
         let app = applications::by_id(&mut *self.db.conn().await?, &found.application_id)
             .await?
             .ok_or_else(refused)?;
-        if app.state != AppState::Approved.key() {
+        if app.state != AppState::Approved {
             return Err(refused());
         }
-        let business: Business = app.business.parse().map_err(|_| refused())?;
-        let cert_type: domain::ProfileKind = app.cert_type.parse().map_err(|_| refused())?;
+        let business: Business = app.business;
+        let cert_type: domain::ProfileKind = app.cert_type;
         let form = form_of(&app)?;
         let subject = form
             .fields
@@ -244,8 +244,8 @@ impl Ra {
                     application_id: app.id.clone(),
                     at: self.now_ms(),
                     actor,
-                    from_state: Some(AppState::Approved.key().into()),
-                    to_state: AppState::Approved.key().into(),
+                    from_state: Some(AppState::Approved),
+                    to_state: AppState::Approved,
                     note: format!(
                         "新证书已签发（序列号 {}，有效期至 {}），等待写入证书介质",
                         issued.serial,
@@ -280,8 +280,8 @@ impl Ra {
                     application_id: row.id.clone(),
                     at: now,
                     actor: "system".into(),
-                    from_state: Some(AppState::Approved.key().into()),
-                    to_state: AppState::Approved.key().into(),
+                    from_state: Some(AppState::Approved),
+                    to_state: AppState::Approved,
                     note: "证书已写入证书介质，等待寄出".into(),
                 },
             )
@@ -321,7 +321,7 @@ impl Ra {
         let Some(row) = applications::by_id(&mut *self.db.conn().await?, id).await? else {
             return Ok(());
         };
-        if row.business != Business::Reissue.key() {
+        if row.business != Business::Reissue {
             return Ok(());
         }
         let reason: RevocationReason = form_of(&row)?
@@ -346,8 +346,8 @@ impl Ra {
                 application_id: row.id.clone(),
                 at: self.now_ms(),
                 actor: "system".into(),
-                from_state: Some(AppState::Approved.key().into()),
-                to_state: AppState::Approved.key().into(),
+                from_state: Some(AppState::Approved),
+                to_state: AppState::Approved,
                 note: format!(
                     "原证书（序列号 {serial}）已吊销（吊销原因：{}）",
                     reason.label_zh()

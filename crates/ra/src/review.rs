@@ -124,13 +124,13 @@ impl Ra {
         let rows = review::queue(&mut *self.db.conn().await?, &filter).await?;
         Ok(rows
             .into_iter()
-            .filter_map(|row| {
+            .map(|row| {
                 let form: crate::business::ApplicationForm =
                     serde_json::from_str(&row.form).unwrap_or_default();
-                Some(QueueItem {
-                    business: row.business.parse().ok()?,
-                    cert_type: row.cert_type.parse().ok()?,
-                    state: row.state.parse().ok()?,
+                QueueItem {
+                    business: row.business,
+                    cert_type: row.cert_type,
+                    state: row.state,
                     subject: subject_of(&form),
                     holder_masked: Mobile::parse(&row.holder_mobile)
                         .map(|m| m.masked())
@@ -140,7 +140,7 @@ impl Ra {
                         .filter(|t| *t > now)
                         .and(row.claimed_by.clone()),
                     row,
-                })
+                }
             })
             .collect())
     }
@@ -162,7 +162,7 @@ impl Ra {
             .map(|h| h.mobile)
             .unwrap_or_default();
         let now = self.now_ms();
-        let reviewing = row.state == AppState::PendingReview.key();
+        let reviewing = row.state == AppState::PendingReview;
         let approvals = review::approvals(&mut conn, id, row.review_round).await?;
         // Someone who has approved this round already cannot decide again: they
         // must not keep the second reviewer off it.
@@ -213,9 +213,7 @@ impl Ra {
     /// decisions at once one goes through and the other is told.
     async fn decision_tx(&self, id: &str, version: i64, now: i64) -> Result<store::Tx, RaError> {
         let mut tx = self.db.begin().await?;
-        if !applications::claim_version(&mut tx, id, version, AppState::PendingReview.key(), now)
-            .await?
-        {
+        if !applications::claim_version(&mut tx, id, version, AppState::PendingReview, now).await? {
             return Err(stale());
         }
         Ok(tx)
@@ -232,7 +230,7 @@ impl Ra {
         let row = applications::by_id(&mut conn, id)
             .await?
             .ok_or(RaError::NotFound)?;
-        let state: AppState = row.state.parse().map_err(|_| RaError::NotFound)?;
+        let state: AppState = row.state;
         if state != AppState::PendingReview {
             return Err(RaError::Conflict(match state {
                 AppState::Cancelled | AppState::Refunding | AppState::Refunded
@@ -348,8 +346,8 @@ impl Ra {
                     application_id: id.to_string(),
                     at: now,
                     actor: who.actor(),
-                    from_state: Some(AppState::PendingReview.key().into()),
-                    to_state: AppState::PendingReview.key().into(),
+                    from_state: Some(AppState::PendingReview),
+                    to_state: AppState::PendingReview,
                     note: "初审通过，等待复核".into(),
                 },
             )
@@ -372,8 +370,8 @@ impl Ra {
         review::release(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(application.id = %id, staff = %who.name, ?outcome, "approval recorded");
-        let picked_up = row.business.parse().is_ok_and(crate::issuance::picked_up);
-        if outcome == Approval::Approved && row.business == domain::Business::Revoke.key() {
+        let picked_up = crate::issuance::picked_up(row.business);
+        if outcome == Approval::Approved && row.business == domain::Business::Revoke {
             self.carry_out_revocation(id).await;
         } else if outcome == Approval::Approved && picked_up {
             self.revoke_replaced(id).await;
@@ -388,9 +386,7 @@ impl Ra {
                 },
             )
             .await;
-        } else if outcome == Approval::Approved
-            && row.business == domain::Business::SealChange.key()
-        {
+        } else if outcome == Approval::Approved && row.business == domain::Business::SealChange {
             self.notify_holder(
                 &mobile,
                 "您的签章变更申请已审核通过，请插入证书介质，在数字证书助手中运行签章变更，写入新印章。",

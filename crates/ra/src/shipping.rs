@@ -37,7 +37,7 @@ impl Ra {
         let row = applications::by_id(&mut *self.db.conn().await?, id)
             .await?
             .ok_or(RaError::NotFound)?;
-        let business: Business = row.business.parse().map_err(|_| RaError::NotFound)?;
+        let business: Business = row.business;
         let mailed = serde_json::from_str::<crate::business::ApplicationForm>(&row.form)
             .is_ok_and(|f| f.medium == crate::business::Medium::Mail);
         if !ships(business) || !mailed {

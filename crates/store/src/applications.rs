@@ -1,18 +1,21 @@
 //! Applications and their timeline. A state change is one compare-and-set UPDATE
 //! plus its event, in the caller's transaction.
 
-use sqlx::AnyConnection;
+use domain::{AppState, Business, ProfileKind};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::StoreError;
+use crate::decode::{parsed, parsed_opt};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApplicationRow {
     pub id: String,
     pub holder_id: String,
-    pub business: String,
-    pub cert_type: String,
+    pub business: Business,
+    pub cert_type: ProfileKind,
     pub cert_serial: Option<String>,
-    pub state: String,
+    pub state: AppState,
     /// JSON document of the form the holder filled in.
     pub form: String,
     pub price_fen: i64,
@@ -33,15 +36,52 @@ pub struct ApplicationRow {
 const COLUMNS: &str = "id, holder_id, business, cert_type, cert_serial, state, form, price_fen, open_key, \
                        created_at, updated_at, submitted_at, version, reviewers, required_materials, review_round";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+impl<'r> FromRow<'r, AnyRow> for ApplicationRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ApplicationRow {
+            id: row.try_get("id")?,
+            holder_id: row.try_get("holder_id")?,
+            business: parsed(row, "business")?,
+            cert_type: parsed(row, "cert_type")?,
+            cert_serial: row.try_get("cert_serial")?,
+            state: parsed(row, "state")?,
+            form: row.try_get("form")?,
+            price_fen: row.try_get("price_fen")?,
+            open_key: row.try_get("open_key")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            submitted_at: row.try_get("submitted_at")?,
+            version: row.try_get("version")?,
+            reviewers: row.try_get("reviewers")?,
+            required_materials: row.try_get("required_materials")?,
+            review_round: row.try_get("review_round")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: String,
     pub application_id: String,
     pub at: i64,
     pub actor: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<AppState>,
+    pub to_state: AppState,
     pub note: String,
+}
+
+impl<'r> FromRow<'r, AnyRow> for EventRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(EventRow {
+            id: row.try_get("id")?,
+            application_id: row.try_get("application_id")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            from_state: parsed_opt(row, "from_state")?,
+            to_state: parsed(row, "to_state")?,
+            note: row.try_get("note")?,
+        })
+    }
 }
 
 /// Inserts a new application. `Duplicate` when its open key is taken (an
@@ -54,10 +94,10 @@ pub async fn insert(conn: &mut AnyConnection, row: &ApplicationRow) -> Result<()
     )
     .bind(&row.id)
     .bind(&row.holder_id)
-    .bind(&row.business)
-    .bind(&row.cert_type)
+    .bind(row.business.key())
+    .bind(row.cert_type.name())
     .bind(&row.cert_serial)
-    .bind(&row.state)
+    .bind(row.state.key())
     .bind(&row.form)
     .bind(row.price_fen)
     .bind(&row.open_key)
@@ -143,7 +183,7 @@ pub async fn save_form(
     id: &str,
     form: &str,
     price_fen: Option<i64>,
-    editable_states: &[&str],
+    editable_states: &[AppState],
     now: i64,
 ) -> Result<bool, StoreError> {
     let placeholders: Vec<String> = (0..editable_states.len())
@@ -161,7 +201,7 @@ pub async fn save_form(
         .bind(now)
         .bind(price_fen);
     for s in editable_states {
-        q = q.bind(*s);
+        q = q.bind(s.key());
     }
     Ok(q.execute(conn).await?.rows_affected() == 1)
 }
@@ -172,8 +212,8 @@ pub async fn save_form(
 pub async fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: AppState,
+    to: AppState,
     finished: bool,
     submitted: bool,
     price_fen: Option<i64>,
@@ -189,8 +229,8 @@ pub async fn transition(
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(from)
-        .bind(to)
+        .bind(from.key())
+        .bind(to.key())
         .bind(now)
         .bind(i64::from(finished))
         .bind(i64::from(submitted))
@@ -205,7 +245,7 @@ pub async fn claim_version(
     conn: &mut AnyConnection,
     id: &str,
     version: i64,
-    state: &str,
+    state: AppState,
     now: i64,
 ) -> Result<bool, StoreError> {
     Ok(sqlx::query(
@@ -214,7 +254,7 @@ pub async fn claim_version(
     )
     .bind(id)
     .bind(version)
-    .bind(state)
+    .bind(state.key())
     .bind(now)
     .execute(conn)
     .await?
@@ -231,8 +271,8 @@ pub async fn add_event(conn: &mut AnyConnection, e: &EventRow) -> Result<(), Sto
     .bind(&e.application_id)
     .bind(e.at)
     .bind(&e.actor)
-    .bind(&e.from_state)
-    .bind(&e.to_state)
+    .bind(e.from_state.map(AppState::key))
+    .bind(e.to_state.key())
     .bind(&e.note)
     .execute(conn)
     .await?;
@@ -259,8 +299,8 @@ pub async fn events(
 pub async fn latest_material_of(
     conn: &mut AnyConnection,
     serials: &[String],
-    business: &str,
-    state: &str,
+    business: Business,
+    state: AppState,
     kind: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
     if serials.is_empty() {
@@ -277,8 +317,8 @@ pub async fn latest_material_of(
         list.join(", ")
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(business)
-        .bind(state)
+        .bind(business.key())
+        .bind(state.key())
         .bind(kind);
     for s in serials {
         q = q.bind(s);

@@ -1,9 +1,12 @@
 //! Finance's lists: orders with their invoice and refund, refunds, invoices and
 //! bank-transfer receipts, filtered by state and time.
 
-use sqlx::AnyConnection;
+use domain::{Channel, OrderState, RefundState};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::StoreError;
+use crate::decode::{parsed, parsed_opt};
 use crate::filter::Where;
 
 #[derive(Debug, Clone, Default)]
@@ -19,22 +22,43 @@ pub struct FinanceFilter {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FinanceOrder {
     pub id: String,
     pub out_trade_no: String,
     pub application_id: String,
     pub amount_fen: i64,
     pub subject: String,
-    pub state: String,
-    pub channel: Option<String>,
+    pub state: OrderState,
+    pub channel: Option<Channel>,
     pub gateway_trade_no: Option<String>,
     pub created_at: i64,
     pub paid_at: Option<i64>,
     pub invoice_number: Option<String>,
     pub invoice_title: Option<String>,
-    pub refund_state: Option<String>,
+    pub refund_state: Option<RefundState>,
     pub refund_fen: Option<i64>,
+}
+
+impl<'r> FromRow<'r, AnyRow> for FinanceOrder {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(FinanceOrder {
+            id: row.try_get("id")?,
+            out_trade_no: row.try_get("out_trade_no")?,
+            application_id: row.try_get("application_id")?,
+            amount_fen: row.try_get("amount_fen")?,
+            subject: row.try_get("subject")?,
+            state: parsed(row, "state")?,
+            channel: parsed_opt(row, "channel")?,
+            gateway_trade_no: row.try_get("gateway_trade_no")?,
+            created_at: row.try_get("created_at")?,
+            paid_at: row.try_get("paid_at")?,
+            invoice_number: row.try_get("invoice_number")?,
+            invoice_title: row.try_get("invoice_title")?,
+            refund_state: parsed_opt(row, "refund_state")?,
+            refund_fen: row.try_get("refund_fen")?,
+        })
+    }
 }
 
 pub async fn orders(
@@ -65,20 +89,39 @@ pub async fn orders(
         .await?)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FinanceRefund {
     pub id: String,
     pub order_id: String,
     pub out_trade_no: String,
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     pub out_refund_no: String,
     pub amount_fen: i64,
     pub reason: String,
-    pub state: String,
+    pub state: RefundState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: i64,
     pub done_at: Option<i64>,
+}
+
+impl<'r> FromRow<'r, AnyRow> for FinanceRefund {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(FinanceRefund {
+            id: row.try_get("id")?,
+            order_id: row.try_get("order_id")?,
+            out_trade_no: row.try_get("out_trade_no")?,
+            channel: parsed_opt(row, "channel")?,
+            out_refund_no: row.try_get("out_refund_no")?,
+            amount_fen: row.try_get("amount_fen")?,
+            reason: row.try_get("reason")?,
+            state: parsed(row, "state")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            created_at: row.try_get("created_at")?,
+            done_at: row.try_get("done_at")?,
+        })
+    }
 }
 
 pub async fn refunds(

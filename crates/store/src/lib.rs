@@ -16,6 +16,7 @@ pub mod certificates;
 pub mod counters;
 pub mod crls;
 mod db;
+mod decode;
 mod error;
 pub mod escrow;
 mod filter;

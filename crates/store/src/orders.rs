@@ -1,15 +1,13 @@
 //! Orders of the payment centre. State changes are compare-and-set on `state`.
 
-use sqlx::AnyConnection;
+use domain::{Channel, OrderState};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::StoreError;
+use crate::decode::{parsed, parsed_opt};
 
-pub const OPEN: &str = "OPEN";
-pub const PAID: &str = "PAID";
-pub const EXPIRED: &str = "EXPIRED";
-pub const CANCELLED: &str = "CANCELLED";
-
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OrderRow {
     pub id: String,
     pub out_trade_no: String,
@@ -17,8 +15,8 @@ pub struct OrderRow {
     pub holder_id: String,
     pub amount_fen: i64,
     pub subject: String,
-    pub state: String,
-    pub channel: Option<String>,
+    pub state: OrderState,
+    pub channel: Option<Channel>,
     /// JSON of the 电子发票 form.
     pub invoice: Option<String>,
     pub agreed_at: Option<i64>,
@@ -31,6 +29,30 @@ pub struct OrderRow {
     pub gateways: String,
     /// What the 微信支付 QR code encodes, once the holder chose it.
     pub wechat_code_url: Option<String>,
+}
+
+impl<'r> FromRow<'r, AnyRow> for OrderRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(OrderRow {
+            id: row.try_get("id")?,
+            out_trade_no: row.try_get("out_trade_no")?,
+            application_id: row.try_get("application_id")?,
+            holder_id: row.try_get("holder_id")?,
+            amount_fen: row.try_get("amount_fen")?,
+            subject: row.try_get("subject")?,
+            state: parsed(row, "state")?,
+            channel: parsed_opt(row, "channel")?,
+            invoice: row.try_get("invoice")?,
+            agreed_at: row.try_get("agreed_at")?,
+            gateway_trade_no: row.try_get("gateway_trade_no")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            paid_at: row.try_get("paid_at")?,
+            updated_at: row.try_get("updated_at")?,
+            gateways: row.try_get("gateways")?,
+            wechat_code_url: row.try_get("wechat_code_url")?,
+        })
+    }
 }
 
 impl OrderRow {
@@ -59,8 +81,8 @@ pub async fn insert(conn: &mut AnyConnection, o: &OrderRow) -> Result<(), StoreE
     .bind(&o.holder_id)
     .bind(o.amount_fen)
     .bind(&o.subject)
-    .bind(&o.state)
-    .bind(&o.channel)
+    .bind(o.state.key())
+    .bind(o.channel.map(Channel::key))
     .bind(&o.invoice)
     .bind(o.agreed_at)
     .bind(&o.gateway_trade_no)
@@ -163,7 +185,7 @@ pub async fn agree(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool,
 pub async fn set_channel(
     conn: &mut AnyConnection,
     id: &str,
-    channel: &str,
+    channel: Channel,
     now: i64,
 ) -> Result<bool, StoreError> {
     // Online gateways are remembered: a payment may arrive at any of them.
@@ -174,7 +196,7 @@ pub async fn set_channel(
          WHERE id = $1 AND state = 'OPEN' AND agreed_at IS NOT NULL",
     )
     .bind(id)
-    .bind(channel)
+    .bind(channel.key())
     .bind(now)
     .execute(conn)
     .await?
@@ -200,7 +222,7 @@ pub async fn set_wechat_code_url(
 pub async fn mark_paid(
     conn: &mut AnyConnection,
     id: &str,
-    channel: &str,
+    channel: Channel,
     gateway_trade_no: &str,
     now: i64,
 ) -> Result<Option<OrderRow>, StoreError> {
@@ -209,7 +231,7 @@ pub async fn mark_paid(
          WHERE id = $1 AND state = 'OPEN' RETURNING {COLUMNS}"
     )))
     .bind(id)
-    .bind(channel)
+    .bind(channel.key())
     .bind(gateway_trade_no)
     .bind(now)
     .fetch_optional(conn)
@@ -220,14 +242,14 @@ pub async fn mark_paid(
 pub async fn close(
     conn: &mut AnyConnection,
     id: &str,
-    to: &str,
+    to: OrderState,
     now: i64,
 ) -> Result<bool, StoreError> {
     Ok(sqlx::query(
         "UPDATE orders SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'OPEN'",
     )
     .bind(id)
-    .bind(to)
+    .bind(to.key())
     .bind(now)
     .execute(conn)
     .await?

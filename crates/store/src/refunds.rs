@@ -2,29 +2,26 @@
 //! sent back through the channel that payment came in by, retried with backoff
 //! until the channel confirms.
 
-use sqlx::AnyConnection;
+use domain::{Channel, RefundState};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::StoreError;
+use crate::decode::{parsed, parsed_opt};
 
-/// Owed and being tried (gateways) or waiting for finance (bank transfers).
-pub const PENDING: &str = "PENDING";
-pub const DONE: &str = "DONE";
-/// The gateway kept refusing: no longer retried by the job, shown to finance,
-/// who may try it again. Still owed.
-pub const FAILED: &str = "FAILED";
-
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RefundRow {
     pub id: String,
     pub order_id: String,
     /// The ledger row of the payment this gives back.
     pub payment_id: Option<String>,
-    /// The channel of that payment: `alipay`, `wechat` or `bank`.
-    pub channel: Option<String>,
+    /// The channel of that payment (`None` for refunds older than the
+    /// ledger's payments).
+    pub channel: Option<Channel>,
     pub out_refund_no: String,
     pub amount_fen: i64,
     pub reason: String,
-    pub state: String,
+    pub state: RefundState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
@@ -32,10 +29,30 @@ pub struct RefundRow {
     pub done_at: Option<i64>,
 }
 
+impl<'r> FromRow<'r, AnyRow> for RefundRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(RefundRow {
+            id: row.try_get("id")?,
+            order_id: row.try_get("order_id")?,
+            payment_id: row.try_get("payment_id")?,
+            channel: parsed_opt(row, "channel")?,
+            out_refund_no: row.try_get("out_refund_no")?,
+            amount_fen: row.try_get("amount_fen")?,
+            reason: row.try_get("reason")?,
+            state: parsed(row, "state")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            next_attempt_at: row.try_get("next_attempt_at")?,
+            created_at: row.try_get("created_at")?,
+            done_at: row.try_get("done_at")?,
+        })
+    }
+}
+
 impl RefundRow {
     /// Still owed to the holder (not yet confirmed by the channel).
     pub fn live(&self) -> bool {
-        self.state != DONE
+        self.state != RefundState::Done
     }
 }
 
@@ -52,7 +69,7 @@ pub async fn open(conn: &mut AnyConnection, r: &RefundRow) -> Result<bool, Store
     .bind(&r.id)
     .bind(&r.order_id)
     .bind(&r.payment_id)
-    .bind(&r.channel)
+    .bind(r.channel.map(Channel::key))
     .bind(&r.out_refund_no)
     .bind(r.amount_fen)
     .bind(&r.reason)
@@ -138,7 +155,7 @@ pub async fn failed_attempt(
     error: &str,
     next_attempt_at: i64,
     give_up_after: i64,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<RefundState>, StoreError> {
     let row: Option<(String,)> = sqlx::query_as(
         "UPDATE refunds SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
          state = CASE WHEN attempts + 1 >= $4 THEN 'FAILED' ELSE state END \
@@ -150,7 +167,15 @@ pub async fn failed_attempt(
     .bind(give_up_after)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| r.0))
+    row.map(|(state,)| {
+        state.parse().map_err(|e: domain::ParseError| {
+            StoreError::Database(sqlx::Error::ColumnDecode {
+                index: "state".into(),
+                source: Box::new(e),
+            })
+        })
+    })
+    .transpose()
 }
 
 /// The gateway has not settled it yet (no error): ask again later.

@@ -1,9 +1,12 @@
 //! The review desk: the queue, claims (who is working on an application) and the
 //! approvals of each submission (four eyes).
 
-use sqlx::AnyConnection;
+use domain::{AppState, Business, ProfileKind};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::StoreError;
+use crate::decode::parsed;
 use crate::filter::Where;
 
 #[derive(Debug, Clone, Default)]
@@ -19,12 +22,12 @@ pub struct QueueFilter {
 }
 
 /// An application as the queue lists it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueueRow {
     pub id: String,
-    pub business: String,
-    pub cert_type: String,
-    pub state: String,
+    pub business: Business,
+    pub cert_type: ProfileKind,
+    pub state: AppState,
     pub form: String,
     pub price_fen: i64,
     pub submitted_at: Option<i64>,
@@ -32,6 +35,24 @@ pub struct QueueRow {
     pub holder_mobile: String,
     pub claimed_by: Option<String>,
     pub claim_expires_at: Option<i64>,
+}
+
+impl<'r> FromRow<'r, AnyRow> for QueueRow {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(QueueRow {
+            id: row.try_get("id")?,
+            business: parsed(row, "business")?,
+            cert_type: parsed(row, "cert_type")?,
+            state: parsed(row, "state")?,
+            form: row.try_get("form")?,
+            price_fen: row.try_get("price_fen")?,
+            submitted_at: row.try_get("submitted_at")?,
+            updated_at: row.try_get("updated_at")?,
+            holder_mobile: row.try_get("holder_mobile")?,
+            claimed_by: row.try_get("claimed_by")?,
+            claim_expires_at: row.try_get("claim_expires_at")?,
+        })
+    }
 }
 
 /// Oldest submission first; applications never submitted last.

@@ -87,7 +87,7 @@ impl CertificateView {
     }
 }
 
-use domain::{AppState, Business, Fen};
+use domain::Fen;
 use ra::pipeline::ApplicationView;
 use store::applications::{ApplicationRow, EventRow};
 
@@ -192,8 +192,7 @@ pub struct ApplicationLine {
 
 impl ApplicationLine {
     pub fn new(p: &Page, r: &ApplicationRow) -> Self {
-        let state: AppState = r.state.parse().unwrap_or(AppState::Draft);
-        let business: Business = r.business.parse().unwrap_or(Business::Change);
+        let (state, business) = (r.state, r.business);
         ApplicationLine {
             id: r.id.clone(),
             business: p
@@ -229,7 +228,7 @@ pub struct EventLine {
 
 impl EventLine {
     pub fn new(p: &Page, e: &EventRow) -> Self {
-        let to: AppState = e.to_state.parse().unwrap_or(AppState::Draft);
+        let to = e.to_state;
         let actor = if e.actor.starts_with("holder:") {
             p.t("timeline.holder")
         } else if e.actor.starts_with("staff:") {

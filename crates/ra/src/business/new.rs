@@ -87,9 +87,7 @@ impl Ra {
         let mut conn = self.db.conn().await?;
         let mine = applications::for_holder(&mut conn, holder_id).await?;
         if let Some(draft) = mine.iter().find(|a| {
-            a.business == Business::New.key()
-                && a.cert_type == cert_type.name()
-                && a.state == AppState::Draft.key()
+            a.business == Business::New && a.cert_type == cert_type && a.state == AppState::Draft
         }) {
             return Ok(Started {
                 id: draft.id.clone(),
@@ -101,14 +99,13 @@ impl Ra {
         let unfinished = mine
             .iter()
             .filter(|a| {
-                a.business == Business::New.key()
+                a.business == Business::New
                     && [
                         AppState::Draft,
                         AppState::Returned,
                         AppState::PendingPayment,
                     ]
-                    .iter()
-                    .any(|s| s.key() == a.state)
+                    .contains(&a.state)
             })
             .count();
         if unfinished >= MAX_UNFINISHED_NEW {
@@ -145,10 +142,10 @@ impl Ra {
         let row = ApplicationRow {
             id: new_id(),
             holder_id: holder_id.to_string(),
-            business: Business::New.key().into(),
-            cert_type: cert_type.name().into(),
+            business: Business::New,
+            cert_type,
             cert_serial: None,
-            state: AppState::Draft.key().into(),
+            state: AppState::Draft,
             form: serde_json::to_string(&form).expect("forms serialise"),
             price_fen: unit.0,
             open_key: None,
@@ -170,7 +167,7 @@ impl Ra {
                 at: now,
                 actor: actor(holder_id),
                 from_state: None,
-                to_state: AppState::Draft.key().into(),
+                to_state: AppState::Draft,
                 note: format!("发起在线新办（{}）", cert_type.label_zh()),
             },
         )

@@ -125,7 +125,7 @@ impl Ra {
         let now = self.now_ms();
         let actor = format!("holder:{holder_id}");
         self.redeem_code(&mobile, PURPOSE, &fields.code, client, async |tx| {
-            let editable = [AppState::Draft.key(), AppState::Returned.key()];
+            let editable = [AppState::Draft, AppState::Returned];
             if !applications::save_form(tx, id, &json, None, &editable, now).await? {
                 return Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面")));
             }
@@ -159,7 +159,7 @@ impl Ra {
         let Some(row) = applications::by_id(&mut *self.db.conn().await?, id).await? else {
             return Ok(());
         };
-        if row.business != Business::Revoke.key() || row.state != AppState::Approved.key() {
+        if row.business != Business::Revoke || row.state != AppState::Approved {
             return Ok(());
         }
         let form: crate::business::ApplicationForm =

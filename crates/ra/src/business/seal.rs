@@ -84,9 +84,7 @@ impl Ra {
         applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
             .await?
             .into_iter()
-            .find(|a| {
-                a.business == Business::SealChange.key() && a.state == AppState::Approved.key()
-            })
+            .find(|a| a.business == Business::SealChange && a.state == AppState::Approved)
             .ok_or_else(|| {
                 RaError::Conflict(Msg::new(
                     "该证书没有已审核通过的签章变更申请，请先在网上办理并等待审核通过",
@@ -204,9 +202,7 @@ impl Ra {
             applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
                 .await?
                 .into_iter()
-                .filter(|a| {
-                    a.business == Business::SealChange.key() && a.state == AppState::Completed.key()
-                })
+                .filter(|a| a.business == Business::SealChange && a.state == AppState::Completed)
                 .max_by_key(|a| a.updated_at),
         )
     }
@@ -229,8 +225,8 @@ impl Ra {
         let rows = store::applications::latest_material_of(
             &mut *self.db.conn().await?,
             serials,
-            Business::SealChange.key(),
-            AppState::Completed.key(),
+            Business::SealChange,
+            AppState::Completed,
             SEAL_IMAGE,
         )
         .await?;

@@ -9,6 +9,8 @@ use store::finance::{
     self, FinanceFilter, FinanceInvoice, FinanceOrder, FinanceRefund, FinanceTransfer,
 };
 
+use domain::RefundState;
+
 use super::Channel;
 use super::settle::Settled;
 use crate::staff::StaffMember;
@@ -89,14 +91,14 @@ impl Ra {
                         o.application_id,
                         o.subject,
                         yuan(o.amount_fen),
-                        o.state,
-                        o.channel.unwrap_or_default(),
+                        o.state.key().to_string(),
+                        key_or_empty(o.channel.map(Channel::key)),
                         o.gateway_trade_no.unwrap_or_default(),
                         time(Some(o.created_at)),
                         time(o.paid_at),
                         o.invoice_number.unwrap_or_default(),
                         o.invoice_title.unwrap_or_default(),
-                        o.refund_state.unwrap_or_default(),
+                        key_or_empty(o.refund_state.map(RefundState::key)),
                         o.refund_fen.map(yuan).unwrap_or_default(),
                     ]);
                 }
@@ -119,10 +121,10 @@ impl Ra {
                     out.push(vec![
                         r.out_refund_no,
                         r.out_trade_no,
-                        r.channel.unwrap_or_default(),
+                        key_or_empty(r.channel.map(Channel::key)),
                         yuan(r.amount_fen),
                         r.reason,
-                        r.state,
+                        r.state.key().to_string(),
                         r.attempts.to_string(),
                         r.last_error.unwrap_or_default(),
                         time(Some(r.created_at)),
@@ -264,7 +266,7 @@ impl Ra {
     ) -> Result<(), RaError> {
         who.require(Perm::ActFinance)?;
         let mut r = self.pending_refund(refund_id).await?;
-        if r.state == store::refunds::FAILED {
+        if r.state == domain::RefundState::Failed {
             // Given up by the job: finance puts it back in its hands.
             let mut conn = self.db.conn().await?;
             store::refunds::revive(&mut conn, &r.id, self.now_ms()).await?;
@@ -292,7 +294,7 @@ impl Ra {
         let order = store::orders::by_id(&mut *self.db.conn().await?, &r.order_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        if r.channel.as_deref().and_then(Channel::parse) != Some(Channel::Bank) {
+        if r.channel != Some(Channel::Bank) {
             return Err(RaError::Conflict(Msg::new(
                 "该订单经在线渠道支付，退款由渠道原路退回，请使用“重试退款”",
             )));
@@ -345,6 +347,11 @@ fn cell(value: &str) -> String {
     } else {
         v
     }
+}
+
+/// A key as the export writes it: empty when there is none.
+fn key_or_empty(key: Option<&str>) -> String {
+    key.unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ impl Ra {
         let order = orders::by_id(&mut conn, order_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        if order.state != orders::PAID {
+        if order.state != domain::OrderState::Paid {
             return Err(RaError::Conflict(Msg::new("订单未支付")));
         }
         drop(conn);

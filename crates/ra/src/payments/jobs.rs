@@ -57,7 +57,7 @@ impl Ra {
                 continue;
             }
             if let Ok(mut c) = self.db.conn().await
-                && orders::close(&mut c, &o.id, orders::EXPIRED, now)
+                && orders::close(&mut c, &o.id, domain::OrderState::Expired, now)
                     .await
                     .unwrap_or(false)
             {

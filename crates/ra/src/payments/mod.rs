@@ -20,42 +20,10 @@ pub use jobs::spawn_jobs;
 pub use orders::OrderView;
 pub use settle::Settled;
 
+/// The ways to pay (kept with the other states of money in `domain`).
+pub use domain::Channel;
+
 use crate::mail::Mailer;
-
-/// The ways to pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Alipay,
-    WeChat,
-    Bank,
-}
-
-impl Channel {
-    pub fn key(self) -> &'static str {
-        match self {
-            Channel::Alipay => "alipay",
-            Channel::WeChat => "wechat",
-            Channel::Bank => "bank",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        match s {
-            "alipay" => Some(Channel::Alipay),
-            "wechat" => Some(Channel::WeChat),
-            "bank" => Some(Channel::Bank),
-            _ => None,
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Channel::Alipay => "支付宝",
-            Channel::WeChat => "微信支付",
-            Channel::Bank => "对公转账",
-        }
-    }
-}
 
 /// The operator's account for 对公转账.
 #[derive(Debug, Clone)]

@@ -29,7 +29,7 @@ pub struct OrderView {
 
 impl OrderView {
     pub fn open(&self) -> bool {
-        self.order.state == orders::OPEN && !self.expired
+        self.order.state == domain::OrderState::Open && !self.expired
     }
 }
 
@@ -46,7 +46,7 @@ fn out_trade_no(now_ms: i64) -> String {
 impl Ra {
     /// A new open order for `app` (in the caller's transaction).
     pub(crate) fn new_order(&self, app: &ApplicationRow, amount_fen: i64, now: i64) -> OrderRow {
-        let business: domain::Business = app.business.parse().unwrap_or(domain::Business::Change);
+        let business = app.business;
         OrderRow {
             id: new_id(),
             out_trade_no: out_trade_no(now),
@@ -54,7 +54,7 @@ impl Ra {
             holder_id: app.holder_id.clone(),
             amount_fen,
             subject: format!("{}服务", business.name_zh()),
-            state: orders::OPEN.into(),
+            state: domain::OrderState::Open,
             channel: None,
             invoice: None,
             agreed_at: None,
@@ -82,7 +82,7 @@ impl Ra {
                 .invoice
                 .as_deref()
                 .and_then(|j| serde_json::from_str(j).ok()),
-            expired: order.state == orders::OPEN && order.expires_at <= self.now_ms(),
+            expired: order.state == domain::OrderState::Open && order.expires_at <= self.now_ms(),
             order,
             application,
             ledger,
@@ -177,7 +177,7 @@ impl Ra {
         }
         // An open order past its expiry is closed first, so a new one may open.
         if let Some(stale) = orders::open_for_application(&mut conn, application_id).await? {
-            orders::close(&mut conn, &stale.id, orders::EXPIRED, now).await?;
+            orders::close(&mut conn, &stale.id, domain::OrderState::Expired, now).await?;
         }
         let order = self.new_order(&app.row, app.row.price_fen, now);
         match orders::insert(&mut conn, &order).await {
@@ -194,9 +194,9 @@ impl Ra {
 }
 
 pub(crate) fn closed(view: &OrderView) -> RaError {
-    match view.order.state.as_str() {
-        orders::PAID => RaError::Conflict(Msg::new("该订单已支付")),
-        orders::CANCELLED => RaError::Conflict(Msg::new("该订单已取消，不能支付")),
+    match view.order.state {
+        domain::OrderState::Paid => RaError::Conflict(Msg::new("该订单已支付")),
+        domain::OrderState::Cancelled => RaError::Conflict(Msg::new("该订单已取消，不能支付")),
         _ => RaError::Conflict(Msg::new("订单已过期，请在个人中心重新发起支付")),
     }
 }

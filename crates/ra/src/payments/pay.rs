@@ -30,7 +30,7 @@ impl Ra {
         if !orders::set_channel(
             &mut *self.db.conn().await?,
             order_id,
-            channel.key(),
+            channel,
             self.now_ms(),
         )
         .await?

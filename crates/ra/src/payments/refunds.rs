@@ -41,7 +41,7 @@ impl Ra {
             id: new_id(),
             order_id: payment.order_id.clone(),
             payment_id: Some(payment.id.clone()),
-            channel: Some(payment.channel.clone()),
+            channel: payment.channel.parse().ok(),
             // Unique per refund request, as both gateways require for several
             // refunds of one trade; at most 28 characters.
             out_refund_no: format!(
@@ -51,7 +51,7 @@ impl Ra {
             ),
             amount_fen: payment.amount_fen,
             reason: reason.to_string(),
-            state: refunds::PENDING.into(),
+            state: domain::RefundState::Pending,
             attempts: 0,
             last_error: None,
             next_attempt_at: now,
@@ -148,7 +148,7 @@ impl Ra {
                 details: json!({
                     "out_refund_no": refund.out_refund_no,
                     "amount_fen": refund.amount_fen,
-                    "channel": refund.channel,
+                    "channel": refund.channel.map(Channel::key),
                     "payment": refund.payment_id,
                     "reason": refund.reason,
                 }),
@@ -167,7 +167,7 @@ impl Ra {
                 Err(_) => None,
             };
             if let Some(r) = row
-                && r.state == refunds::PENDING
+                && r.state == domain::RefundState::Pending
                 && let Err(e) = self.refund_once(&r).await
             {
                 tracing::warn!(refund.id = %r.id, error = ?e, "refund not done yet; the job will retry");
@@ -194,7 +194,7 @@ impl Ra {
         let order = orders::by_id(&mut *self.db.conn().await?, &r.order_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        let channel = r.channel.as_deref().and_then(Channel::parse);
+        let channel = r.channel;
         let now = self.now_ms();
         let done = match channel {
             Some(Channel::Alipay) => {
@@ -231,7 +231,7 @@ impl Ra {
                     GIVE_UP_AFTER,
                 )
                 .await?;
-                if state.as_deref() == Some(refunds::FAILED) {
+                if state == Some(domain::RefundState::Failed) {
                     tracing::error!(refund.id = %r.id, order.id = %order.id, "refund refused too often: left to finance");
                 }
                 return Err(super::pay::gateway(e));
@@ -271,8 +271,8 @@ impl Ra {
                 kind: "refund".into(),
                 channel: r
                     .channel
-                    .clone()
-                    .or_else(|| order.channel.clone())
+                    .or(order.channel)
+                    .map(|c| c.key().to_string())
                     .unwrap_or_default(),
                 amount_fen: -r.amount_fen,
                 gateway_ref: r.out_refund_no.clone(),
@@ -290,8 +290,8 @@ impl Ra {
             let moved = applications::transition(
                 &mut tx,
                 &order.application_id,
-                AppState::Refunding.key(),
-                AppState::Refunded.key(),
+                AppState::Refunding,
+                AppState::Refunded,
                 true,
                 false,
                 None,
@@ -306,8 +306,8 @@ impl Ra {
                         application_id: order.application_id.clone(),
                         at: now,
                         actor: actor.to_string(),
-                        from_state: Some(AppState::Refunding.key().into()),
-                        to_state: AppState::Refunded.key().into(),
+                        from_state: Some(AppState::Refunding),
+                        to_state: AppState::Refunded,
                         note: format!("已退款 {}", domain::Fen(r.amount_fen)),
                     },
                 )
@@ -325,7 +325,7 @@ impl Ra {
                 details: json!({
                     "out_refund_no": r.out_refund_no,
                     "amount_fen": r.amount_fen,
-                    "channel": r.channel,
+                    "channel": r.channel.map(Channel::key),
                     "payment": r.payment_id,
                     "reason": r.reason,
                 }),

@@ -109,13 +109,8 @@ impl Ra {
     pub async fn confirm_with_gateway(&self, order: &OrderRow) -> Result<Option<Settled>, RaError> {
         // Every gateway the order was started at, the one chosen last first:
         // the holder may have paid at another (a QR code left open).
-        let mut channels: Vec<Channel> = order
-            .channel
-            .as_deref()
-            .and_then(Channel::parse)
-            .into_iter()
-            .collect();
-        for g in order.started_at().filter_map(Channel::parse) {
+        let mut channels: Vec<Channel> = order.channel.into_iter().collect();
+        for g in order.started_at().filter_map(|g| g.parse().ok()) {
             if !channels.contains(&g) {
                 channels.push(g);
             }
@@ -187,9 +182,13 @@ impl Ra {
 
     /// The holder is back from a gateway (return URL) or polling: look at the
     /// gateway before answering. Never settles on the say-so of the browser.
-    pub async fn check_payment(&self, holder_id: &str, order_id: &str) -> Result<String, RaError> {
+    pub async fn check_payment(
+        &self,
+        holder_id: &str,
+        order_id: &str,
+    ) -> Result<domain::OrderState, RaError> {
         let view = self.order(holder_id, order_id).await?;
-        if view.order.state == orders::OPEN {
+        if view.order.state == domain::OrderState::Open {
             self.confirm_with_gateway(&view.order).await?;
         }
         let order = orders::by_id(&mut *self.db.conn().await?, order_id)
@@ -273,56 +272,55 @@ impl Ra {
             return Ok(Settled::AlreadyRecorded);
         }
         let mut late_refund = None;
-        let outcome =
-            match orders::mark_paid(&mut tx, &order.id, channel.key(), gateway_ref, now).await? {
-                Some(_) => {
-                    let moved = applications::transition(
+        let outcome = match orders::mark_paid(&mut tx, &order.id, channel, gateway_ref, now).await?
+        {
+            Some(_) => {
+                let moved = applications::transition(
+                    &mut tx,
+                    &order.application_id,
+                    AppState::PendingPayment,
+                    AppState::PendingPayment
+                        .after(AppAction::Paid)
+                        .expect("paid is allowed"),
+                    false,
+                    false,
+                    None,
+                    now,
+                )
+                .await?;
+                if moved.is_some() {
+                    applications::add_event(
                         &mut tx,
-                        &order.application_id,
-                        AppState::PendingPayment.key(),
-                        AppState::PendingPayment
-                            .after(AppAction::Paid)
-                            .expect("paid is allowed")
-                            .key(),
-                        false,
-                        false,
-                        None,
-                        now,
+                        &applications::EventRow {
+                            id: new_id(),
+                            application_id: order.application_id.clone(),
+                            at: now,
+                            actor: "system".into(),
+                            from_state: Some(AppState::PendingPayment),
+                            to_state: AppState::PendingReview,
+                            note: format!("支付成功（{}）", channel.label_zh()),
+                        },
                     )
                     .await?;
-                    if moved.is_some() {
-                        applications::add_event(
-                            &mut tx,
-                            &applications::EventRow {
-                                id: new_id(),
-                                application_id: order.application_id.clone(),
-                                at: now,
-                                actor: "system".into(),
-                                from_state: Some(AppState::PendingPayment.key().into()),
-                                to_state: AppState::PendingReview.key().into(),
-                                note: format!("支付成功（{}）", channel.label_zh()),
-                            },
-                        )
-                        .await?;
-                    }
-                    Settled::Paid
                 }
-                None => {
-                    // The order was paid already (by another channel: the
-                    // holder also scanned the QR code) or closed: this payment
-                    // goes back the way it came.
-                    let refund = self.refund_of(
-                        &payment,
-                        &order.out_trade_no,
-                        "订单已支付或已关闭后到账，自动退款",
-                        now,
-                    );
-                    store::refunds::open(&mut tx, &refund).await?;
-                    self.audit_refund_started(&mut tx, &refund, now).await?;
-                    late_refund = Some(refund.id);
-                    Settled::Refunding
-                }
-            };
+                Settled::Paid
+            }
+            None => {
+                // The order was paid already (by another channel: the
+                // holder also scanned the QR code) or closed: this payment
+                // goes back the way it came.
+                let refund = self.refund_of(
+                    &payment,
+                    &order.out_trade_no,
+                    "订单已支付或已关闭后到账，自动退款",
+                    now,
+                );
+                store::refunds::open(&mut tx, &refund).await?;
+                self.audit_refund_started(&mut tx, &refund, now).await?;
+                late_refund = Some(refund.id);
+                Settled::Refunding
+            }
+        };
         audit::append(
             &mut tx,
             self.db.audit_key()?,

@@ -58,15 +58,6 @@ pub(crate) fn actor(holder_id: &str) -> String {
     format!("holder:{holder_id}")
 }
 
-fn parse_row(row: &ApplicationRow) -> Result<(AppState, Business, ProfileKind), RaError> {
-    let bad = || RaError::Invalid(Msg::new("application {id} is corrupt").arg("id", &row.id));
-    Ok((
-        row.state.parse().map_err(|_| bad())?,
-        row.business.parse().map_err(|_| bad())?,
-        row.cert_type.parse().map_err(|_| bad())?,
-    ))
-}
-
 impl Ra {
     /// The holder's application, or `NotFound` (also for other holders' ids).
     pub async fn application(&self, holder_id: &str, id: &str) -> Result<ApplicationView, RaError> {
@@ -80,7 +71,7 @@ impl Ra {
 
     /// Everything about an application, for whoever may see it.
     pub(crate) async fn view_of(&self, row: ApplicationRow) -> Result<ApplicationView, RaError> {
-        let (state, business, cert_type) = parse_row(&row)?;
+        let (state, business, cert_type) = (row.state, row.business, row.cert_type);
         let form: ApplicationForm = serde_json::from_str(&row.form).unwrap_or_default();
         let mut conn = self.db.conn().await?;
         let materials = store::materials::current(&mut conn, &row.id).await?;
@@ -139,7 +130,7 @@ impl Ra {
         price_fen: Option<i64>,
     ) -> Result<(), RaError> {
         let json = serde_json::to_string(form).expect("forms serialise");
-        let editable = [AppState::Draft.key(), AppState::Returned.key()];
+        let editable = [AppState::Draft, AppState::Returned];
         let saved = applications::save_form(
             &mut *self.db.conn().await?,
             id,
@@ -234,8 +225,13 @@ impl Ra {
             )
             .await?;
         if let Some(open) = store::orders::open_for_application(&mut tx, id).await? {
-            store::orders::close(&mut tx, &open.id, store::orders::CANCELLED, self.now_ms())
-                .await?;
+            store::orders::close(
+                &mut tx,
+                &open.id,
+                domain::OrderState::Cancelled,
+                self.now_ms(),
+            )
+            .await?;
         }
         let (_, refunds) = self
             .refund_in(&mut tx, &app.row, to, "申请人撤销申请")

@@ -87,16 +87,12 @@ impl Ra {
                 .await?
                 .into_iter()
                 .find(|a| {
-                    a.business != business.key()
-                        && REPLACING.iter().any(|b| a.business == b.key())
-                        && a.state.parse::<AppState>().is_ok_and(|s| s.unfinished())
+                    a.business != business
+                        && REPLACING.contains(&a.business)
+                        && a.state.unfinished()
                 })
         {
-            let name = other
-                .business
-                .parse::<Business>()
-                .map(Business::name_zh)
-                .unwrap_or("其他业务");
+            let name = other.business.name_zh();
             return Err(RaError::Conflict(
                 Msg::new("该证书有正在办理中的{other}，请办结或撤销后再申请{this}")
                     .arg("other", name)
@@ -155,10 +151,10 @@ impl Ra {
         let row = ApplicationRow {
             id: new_id(),
             holder_id: holder_id.to_string(),
-            business: business.key().into(),
-            cert_type: cert_type.name().into(),
+            business,
+            cert_type,
             cert_serial: Some(cert.serial.clone()),
-            state: AppState::Draft.key().into(),
+            state: AppState::Draft,
             form: serde_json::to_string(&form).expect("forms serialise"),
             price_fen: price,
             open_key: Some(open_key.clone()),
@@ -192,7 +188,7 @@ impl Ra {
                 at: now,
                 actor: actor(holder_id),
                 from_state: None,
-                to_state: AppState::Draft.key().into(),
+                to_state: AppState::Draft,
                 note: format!("{}发起{}", via.zh(), business.name_zh()),
             },
         )

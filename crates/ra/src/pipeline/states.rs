@@ -49,8 +49,8 @@ impl Ra {
         let moved = applications::transition(
             tx,
             &row.id,
-            from.key(),
-            to.key(),
+            from,
+            to,
             !to.unfinished(),
             submitted,
             price_fen,
@@ -67,8 +67,8 @@ impl Ra {
                 application_id: row.id.clone(),
                 at: now,
                 actor: actor.to_string(),
-                from_state: Some(from.key().into()),
-                to_state: to.key().into(),
+                from_state: Some(from),
+                to_state: to,
                 note: note.to_string(),
             },
         )

@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use domain::{Channel, RefundState};
 use serde::Deserialize;
 use store::finance::{FinanceFilter, FinanceInvoice, FinanceOrder, FinanceRefund, FinanceTransfer};
 
@@ -65,23 +66,8 @@ impl FinanceQuery {
     }
 }
 
-fn order_state(s: &str) -> &'static str {
-    match s {
-        "PAID" => "已支付",
-        "OPEN" => "待支付",
-        "EXPIRED" => "已过期",
-        "CANCELLED" => "已取消",
-        _ => "未知",
-    }
-}
-
-fn channel(c: Option<&str>) -> &'static str {
-    match c {
-        Some("alipay") => "支付宝",
-        Some("wechat") => "微信支付",
-        Some("bank") => "对公转账",
-        _ => "—",
-    }
+fn channel(c: Option<Channel>) -> &'static str {
+    c.map_or("—", Channel::label_zh)
 }
 
 struct OrderLine {
@@ -176,14 +162,14 @@ impl From<FinanceOrder> for OrderLine {
             application: o.application_id,
             subject: o.subject,
             amount: money(o.amount_fen),
-            state: order_state(&o.state),
-            channel: channel(o.channel.as_deref()),
+            state: o.state.label_zh(),
+            channel: channel(o.channel),
             created: when(o.created_at),
             paid: at_or_dash(o.paid_at),
             invoice: o.invoice_number.unwrap_or_default(),
-            refund: match (o.refund_state.as_deref(), o.refund_fen) {
-                (Some("DONE"), Some(fen)) => format!("已退款 {}", money(fen)),
-                (Some("FAILED"), Some(fen)) => format!("退款待人工处理 {}", money(fen)),
+            refund: match (o.refund_state, o.refund_fen) {
+                (Some(RefundState::Done), Some(fen)) => format!("已退款 {}", money(fen)),
+                (Some(RefundState::Failed), Some(fen)) => format!("退款待人工处理 {}", money(fen)),
                 (Some(_), Some(fen)) => format!("退款中 {}", money(fen)),
                 _ => String::new(),
             },
@@ -194,13 +180,13 @@ impl From<FinanceOrder> for OrderLine {
 impl From<FinanceRefund> for RefundLine {
     fn from(r: FinanceRefund) -> Self {
         RefundLine {
-            pending: r.state != store::refunds::DONE,
-            failed: r.state == store::refunds::FAILED,
-            bank: r.channel.as_deref() == Some("bank"),
+            pending: r.state != RefundState::Done,
+            failed: r.state == RefundState::Failed,
+            bank: r.channel == Some(Channel::Bank),
             id: r.id,
             no: r.out_refund_no,
             order: r.out_trade_no,
-            channel: channel(r.channel.as_deref()),
+            channel: channel(r.channel),
             amount: money(r.amount_fen),
             reason: r.reason,
             attempts: r.attempts,

@@ -23,7 +23,7 @@ pub async fn status(
     Path(id): Path<String>,
 ) -> Response {
     match s.ra.check_payment(&h.id, &id).await {
-        Ok(state) => axum::Json(serde_json::json!({ "state": state })).into_response(),
+        Ok(state) => axum::Json(serde_json::json!({ "state": state.key() })).into_response(),
         Err(RaError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -58,7 +58,7 @@ pub async fn success(
     Query(q): Query<SuccessQuery>,
 ) -> Result<Response, WebError> {
     let view = load(&s, &h.id, &id).await?;
-    if view.order.state != "PAID" {
+    if view.order.state != domain::OrderState::Paid {
         return Ok(see_other(&format!("/pay/{id}")));
     }
     let line = OrderLine::new(&p, &view);
@@ -133,9 +133,11 @@ pub async fn alipay_return(
 ) -> Result<Response, WebError> {
     let no = q.out_trade_no.ok_or(RaError::NotFound)?;
     let order = s.ra.order_by_trade_no_for(&h.id, &no).await?;
-    Ok(if s.ra.check_payment(&h.id, &order.id).await? == "PAID" {
-        see_other(&format!("/pay/{}/success", order.id))
-    } else {
-        see_other(&format!("/pay/{}?notice=unpaid", order.id))
-    })
+    Ok(
+        if s.ra.check_payment(&h.id, &order.id).await? == domain::OrderState::Paid {
+            see_other(&format!("/pay/{}/success", order.id))
+        } else {
+            see_other(&format!("/pay/{}?notice=unpaid", order.id))
+        },
+    )
 }

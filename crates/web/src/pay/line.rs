@@ -1,6 +1,6 @@
 //! The order as every payment page shows it, and loading it for its holder.
 
-use domain::Fen;
+use domain::{Fen, OrderState};
 use ra::payments::OrderView;
 
 use crate::AppState;
@@ -23,12 +23,12 @@ pub struct OrderLine {
 impl OrderLine {
     pub(super) fn new(p: &Page, v: &OrderView) -> Self {
         let o = &v.order;
-        let (zh, en, tone) = match (o.state.as_str(), v.expired) {
-            ("PAID", _) => ("已支付", "Paid", "ok"),
-            ("CANCELLED", _) => ("已取消", "Cancelled", "bad"),
-            ("EXPIRED", _) | ("OPEN", true) => ("已过期", "Expired", "bad"),
-            _ => ("待支付", "Awaiting payment", "warn"),
+        // An open order past its time is shown as what it is about to be.
+        let shown = match o.state {
+            OrderState::Open if v.expired => OrderState::Expired,
+            s => s,
         };
+        let (zh, en, tone) = (shown.label_zh(), shown.label_en(), shown.tone());
         OrderLine {
             id: o.id.clone(),
             out_trade_no: o.out_trade_no.clone(),
@@ -37,7 +37,7 @@ impl OrderLine {
             state_label: p.tr.pick(zh, en).to_string(),
             tone,
             expires: ca::asn1time::beijing_minutes(o.expires_at),
-            paid: o.state == "PAID",
+            paid: o.state == OrderState::Paid,
             open: v.open(),
         }
     }

@@ -34,7 +34,7 @@ pub async fn method(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let view = load(&s, &h.id, &id).await?;
-    if view.order.state == "PAID" {
+    if view.order.state == domain::OrderState::Paid {
         return Ok(see_other(&format!("/pay/{id}/success")));
     }
     if !view.open() {
@@ -106,7 +106,7 @@ pub async fn wechat(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     match s.ra.check_payment(&h.id, &id).await {
-        Ok(state) if state == "PAID" => return Ok(see_other(&format!("/pay/{id}/success"))),
+        Ok(domain::OrderState::Paid) => return Ok(see_other(&format!("/pay/{id}/success"))),
         // A database that cannot serve (or cannot book what the gateway says
         // was paid) is said, not shown as a code still waiting to be paid.
         Err(e) if crate::error::ra_status(&e).is_server_error() => return Err(e.into()),
@@ -115,7 +115,7 @@ pub async fn wechat(
     }
     let view = load(&s, &h.id, &id).await?;
     let code_url = match (&view.order.channel, &view.order.wechat_code_url) {
-        (Some(c), Some(u)) if c == "wechat" && view.open() => u.clone(),
+        (Some(domain::Channel::WeChat), Some(u)) if view.open() => u.clone(),
         _ => return Ok(see_other(&format!("/pay/{id}/method"))),
     };
     let line = OrderLine::new(&p, &view);
@@ -162,7 +162,7 @@ pub async fn bank(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let view = load(&s, &h.id, &id).await?;
-    if view.order.state == "PAID" {
+    if view.order.state == domain::OrderState::Paid {
         return Ok(see_other(&format!("/pay/{id}/success")));
     }
     Ok(page_ok(&bank_page(&s, p, view, None)))

@@ -116,7 +116,7 @@ fn invoice_fields(view: &OrderView) -> InvoiceFields {
             // Only a start: a form that does not read leaves the fields empty.
             let form: ra::business::ApplicationForm =
                 serde_json::from_str(&view.application.form).unwrap_or_default();
-            let company = view.application.cert_type == "enterprise";
+            let company = view.application.cert_type == domain::ProfileKind::Enterprise;
             InvoiceFields {
                 title_type: if company { "company" } else { "personal" }.into(),
                 title: if company {

@@ -257,12 +257,7 @@ pub async fn detail(
             .await
             .map(|v| v.invoice.is_some())
             .unwrap_or(false);
-        let (zh, en, tone) = match o.state.as_str() {
-            "PAID" => ("已支付", "Paid", "ok"),
-            "CANCELLED" => ("已取消", "Cancelled", "bad"),
-            "EXPIRED" => ("已过期", "Expired", "bad"),
-            _ => ("待支付", "Awaiting payment", "warn"),
-        };
+        let (zh, en, tone) = (o.state.label_zh(), o.state.label_en(), o.state.tone());
         orders.push(OrderSummary {
             id: o.id.clone(),
             out_trade_no: o.out_trade_no.clone(),

@@ -266,20 +266,8 @@ impl OrderLine {
         OrderLine {
             no: o.out_trade_no.clone(),
             amount: money(o.amount_fen),
-            state: match o.state.as_str() {
-                "PAID" => "已支付",
-                "OPEN" => "待支付",
-                "EXPIRED" => "已过期",
-                _ => "已取消",
-            }
-            .into(),
-            channel: match o.channel.as_deref() {
-                Some("alipay") => "支付宝",
-                Some("wechat") => "微信支付",
-                Some("bank") => "对公转账",
-                _ => "—",
-            }
-            .into(),
+            state: o.state.label_zh().into(),
+            channel: o.channel.map_or("—", domain::Channel::label_zh).into(),
             paid: o.paid_at.map(when).unwrap_or_else(|| "—".into()),
         }
     }
@@ -291,12 +279,7 @@ fn refunds_of(d: &ReviewDetail) -> Vec<(String, String, String)> {
         .map(|r| {
             (
                 money(r.amount_fen),
-                match r.state.as_str() {
-                    store::refunds::DONE => "已退款",
-                    store::refunds::FAILED => "退款待财务处理",
-                    _ => "退款中",
-                }
-                .to_string(),
+                r.state.label_zh().to_string(),
                 r.reason.clone(),
             )
         })
@@ -308,11 +291,7 @@ impl Event {
         Event {
             at: when(e.at),
             actor: actor_label(&e.actor),
-            to: e
-                .to_state
-                .parse::<AppState>()
-                .map(|s| s.label_zh())
-                .unwrap_or(""),
+            to: e.to_state.label_zh(),
             note: e.note.clone(),
         }
     }

@@ -116,7 +116,7 @@ pub async fn start_with_clock(
         pay,
         secrets,
     )?);
-    ra.catalog.seed_prices(&ra.db, ra.now_ms()).await?;
+    ra.catalog().seed_prices(ra.db(), ra.now_ms()).await?;
     let jobs = ra::payments::spawn_jobs(
         ra.clone(),
         std::time::Duration::from_secs(settings.payment.jobs_seconds),
@@ -124,7 +124,6 @@ pub async fn start_with_clock(
     let housekeeping =
         ra::housekeeping::spawn_housekeeping(ra.clone(), std::time::Duration::from_secs(600));
     let state = web::AppState::new(
-        authority.clone(),
         ra.clone(),
         settings.branding.clone(),
         &public_url,

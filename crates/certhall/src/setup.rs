@@ -148,7 +148,7 @@ pub fn ra(
         upload_quota: p.upload_quota,
         ..ra::RaSettings::default()
     };
-    Ok(ra::Ra {
+    Ok(ra::Ra::new(ra::RaParts {
         db: authority.db().clone(),
         clock,
         settings: ra_settings,
@@ -160,7 +160,7 @@ pub fn ra(
         authority,
         pay,
         secrets,
-    })
+    }))
 }
 
 /// The sandbox gateway running inside the server.

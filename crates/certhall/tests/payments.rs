@@ -345,7 +345,7 @@ async fn rejection_refunds(backend: Backend) {
     let trade = app
         .server
         .ra
-        .pay
+        .payments()
         .alipay
         .as_ref()
         .unwrap()

@@ -393,19 +393,10 @@ async fn returned_application_is_resubmitted(backend: Backend) {
         .after(domain::AppAction::ReturnForCorrection)
         .unwrap();
     let mut tx = app.server.authority.db().begin().await.unwrap();
-    store::applications::transition(
-        &mut tx,
-        &row.id,
-        ra_state,
-        to,
-        false,
-        false,
-        None,
-        1,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    store::applications::transition(&mut tx, &row.id, ra_state, to, false, false, None, 1)
+        .await
+        .unwrap()
+        .unwrap();
     tx.commit().await.unwrap();
 
     let me = b.get("/me").await;

@@ -15,14 +15,15 @@
 //! - `assistant_complete`: proved with the new key once it is written: 已完成
 //!   (a key that is to be mailed waits for 已发货 instead).
 
-use der::{Decode, DecodePem, Encode};
 use domain::{AppAction, AppState, Business, ProfileKind, RevocationReason, Serial};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::applications::{self, ApplicationRow, EventRow};
 use store::certificates::CertificateRow;
-use x509_cert::Certificate;
 
+use crate::issuance::NewCertificate;
+use crate::issuance::{csr_der, issue_error};
+use crate::proof::Accept;
 use crate::{Msg, Ra, RaError, new_id};
 
 /// What the assistant signs to ask for the status of its certificate.
@@ -49,30 +50,6 @@ pub fn complete_message(nonce: &str) -> Vec<u8> {
 pub const REKEYED: [Business; 2] = [Business::Change, Business::Renew];
 
 /// A CSR as sent (PEM or DER) as DER.
-pub(crate) fn csr_der(csr: &[u8]) -> Result<Vec<u8>, RaError> {
-    let trimmed = csr.trim_ascii_start();
-    if trimmed.starts_with(b"-----BEGIN") {
-        der::pem::decode_vec(trimmed)
-            .map(|(_, der)| der)
-            .map_err(|_| RaError::Invalid(Msg::new("证书请求格式不正确")))
-    } else {
-        Ok(csr.to_vec())
-    }
-}
-
-/// The CA's refusal of an application's certificate, for the assistant.
-pub(crate) fn issue_error(e: ca::CaError) -> RaError {
-    match e {
-        ca::CaError::RequestIdReused(_) => RaError::Conflict(Msg::new(
-            "该申请的新证书已用另一把密钥签发，请使用原证书介质重试",
-        )),
-        ca::CaError::Pki(
-            ca::PkiError::MalformedCsr(_) | ca::PkiError::CsrSignature | ca::PkiError::KeyPolicy(_),
-        ) => RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e)),
-        e => e.into(),
-    }
-}
-
 fn refused(why: &'static str) -> RaError {
     RaError::Handoff(Msg::new(why))
 }
@@ -101,95 +78,7 @@ pub struct AppSummary {
     pub issued_here: bool,
 }
 
-/// The certificate the CA made for an approved application.
-#[derive(Debug, Clone)]
-pub struct NewCertificate {
-    pub application_id: String,
-    pub serial: Serial,
-    pub der: Vec<u8>,
-}
-
-/// Which certificates a proof may come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Accept {
-    /// Ours, in its validity period, not revoked.
-    Valid,
-    /// Ours, in its validity period or past it, not revoked unless as
-    /// superseded (the old certificate of a change whose new certificate was
-    /// issued but perhaps not yet written): the key still proves who holds it,
-    /// and 在线延期 serves certificates up to a year past their end (its window
-    /// is checked where the business starts).
-    Unrevoked,
-}
-
-/// A certificate as presented in a proof (PEM or DER): parsed, its serial,
-/// and its DER as we would have issued it. What a stranger's proof reaches
-/// first; fuzzed (`fuzz/fuzz_targets/handoff_proof.rs`).
-pub fn read_certificate(certificate: &[u8]) -> Result<(Certificate, Serial, Vec<u8>), RaError> {
-    let trimmed = certificate.trim_ascii_start();
-    let cert = if trimmed.starts_with(b"-----BEGIN") {
-        Certificate::from_pem(trimmed)
-    } else {
-        Certificate::from_der(certificate)
-    }
-    .map_err(|_| refused("证书格式不正确"))?;
-    let serial = Serial::from_der_integer(cert.tbs_certificate().serial_number().as_bytes())
-        .map_err(|_| refused("证书序列号不正确"))?;
-    let der = cert.to_der().map_err(|_| refused("证书格式不正确"))?;
-    Ok((cert, serial, der))
-}
-
 impl Ra {
-    /// Checks a proof: the certificate is ours (byte for byte), acceptable, and
-    /// `signature` over `message` verifies with its key; then uses up the
-    /// challenge. Nothing is stored unless every check passes. The hand-off
-    /// and every call of the assistant go through here.
-    pub(crate) async fn prove(
-        &self,
-        certificate: &[u8],
-        nonce: &str,
-        message: &[u8],
-        signature: &[u8],
-        accept: Accept,
-    ) -> Result<CertificateRow, RaError> {
-        let now = self.now_ms();
-        let (cert, serial, der) = read_certificate(certificate)?;
-        let mut conn = self.db.conn().await?;
-        let row = store::certificates::by_serial(&mut conn, &serial.to_hex())
-            .await?
-            .filter(|r| r.cert_der.as_deref() == Some(der.as_slice()))
-            .ok_or_else(|| refused("该证书不是本 CA 签发的证书"))?;
-        if row.revoked_at.is_some() {
-            let superseded =
-                row.revocation_reason == Some(i64::from(RevocationReason::Superseded.code()));
-            if !(accept == Accept::Unrevoked && superseded) {
-                return Err(refused("该证书已被吊销，不能办理此业务"));
-            }
-        }
-        let expired = row.not_after <= now;
-        if row.not_before > now || (expired && accept != Accept::Unrevoked) {
-            return Err(refused("该证书不在有效期内"));
-        }
-        let Some(expires_at) =
-            crate::handoff::challenge_expiry(self.secrets.challenge_key(), nonce, now)
-        else {
-            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        };
-        let spki = cert.tbs_certificate().subject_public_key_info();
-        let kind = ca::verify::classify(spki)?;
-        ca::verify::verify(
-            spki,
-            &crate::handoff::proof_algorithm(kind),
-            message,
-            signature,
-        )
-        .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名"))?;
-        if !store::handoff::use_challenge(&mut conn, nonce, now, expires_at).await? {
-            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        }
-        Ok(row)
-    }
-
     /// The certificate's state and its applications, newest first.
     pub async fn assistant_status(
         &self,

@@ -13,12 +13,10 @@
 //!    of the holder who follows it, pre-filled from that certificate
 //!    (`handoff_open`).
 
-use aws_lc_rs::hmac;
-use base64::Engine;
 use domain::{Business, Serial};
-use spki::AlgorithmIdentifierOwned;
 use store::handoff::LinkRow;
 
+use crate::proof::mint;
 use crate::{Msg, Ra, RaError, ms, random};
 
 /// What the assistant must sign for `nonce`.
@@ -38,80 +36,8 @@ pub struct Link {
     pub expires_at_ms: i64,
 }
 
-/// The signature algorithm a proof by this kind of key uses.
-pub(crate) fn proof_algorithm(kind: ca::verify::PublicKeyKind) -> AlgorithmIdentifierOwned {
-    use ca::oids;
-    use ca::verify::PublicKeyKind as K;
-    match kind {
-        K::P256 => AlgorithmIdentifierOwned {
-            oid: oids::ECDSA_WITH_SHA256,
-            parameters: None,
-        },
-        K::P384 => AlgorithmIdentifierOwned {
-            oid: oids::ECDSA_WITH_SHA384,
-            parameters: None,
-        },
-        K::Rsa { .. } => AlgorithmIdentifierOwned {
-            oid: oids::SHA256_WITH_RSA,
-            parameters: Some(der::asn1::Null.into()),
-        },
-        K::Sm2 => AlgorithmIdentifierOwned {
-            oid: oids::SM3_WITH_SM2,
-            parameters: None,
-        },
-    }
-}
-
 fn refused(why: &'static str) -> RaError {
     RaError::Handoff(Msg::new(why))
-}
-
-/// Expiry (8 bytes, big-endian ms) and randomness (16 bytes) of a challenge…
-const BODY: usize = 24;
-/// …then the first 16 bytes of its HMAC-SHA256.
-const TAG: usize = 16;
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-fn challenge_tag(key: &[u8; 32], body: &[u8]) -> [u8; TAG] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
-    let mut ctx = hmac::Context::with_key(&key);
-    ctx.update(b"certhall-handoff-challenge");
-    ctx.update(body);
-    let mut tag = [0u8; TAG];
-    tag.copy_from_slice(&ctx.sign().as_ref()[..TAG]);
-    tag
-}
-
-/// A challenge made with `key` that expires at `expires_at_ms`.
-fn mint(key: &[u8; 32], expires_at_ms: i64) -> String {
-    let mut raw = [0u8; BODY + TAG];
-    raw[..8].copy_from_slice(&expires_at_ms.to_be_bytes());
-    raw[8..BODY].copy_from_slice(&random::bytes::<16>());
-    let tag = challenge_tag(key, &raw[..BODY]);
-    raw[BODY..].copy_from_slice(&tag);
-    B64.encode(raw)
-}
-
-/// The expiry of a challenge this installation made and that has not expired.
-pub fn challenge_expiry(key: &[u8; 32], nonce: &str, now: i64) -> Option<i64> {
-    // 40 bytes are 54 characters: anything longer is not ours (and not decoded).
-    if nonce.len() > 54 {
-        return None;
-    }
-    let raw = B64.decode(nonce).ok()?;
-    if raw.len() != BODY + TAG {
-        return None;
-    }
-    let (body, tag) = raw.split_at(BODY);
-    let expected = challenge_tag(key, body);
-    // Constant time: the tag is a MAC.
-    let same = tag
-        .iter()
-        .zip(expected.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0;
-    let expires = i64::from_be_bytes(body[..8].try_into().ok()?);
-    (same && expires > now).then_some(expires)
 }
 
 impl Ra {
@@ -142,9 +68,9 @@ impl Ra {
                 // 在线延期 serves certificates past their end too (its window is
                 // checked when the application starts).
                 if business == Business::Renew {
-                    crate::assistant::Accept::Unrevoked
+                    crate::proof::Accept::Unrevoked
                 } else {
-                    crate::assistant::Accept::Valid
+                    crate::proof::Accept::Valid
                 },
             )
             .await?;
@@ -182,27 +108,5 @@ impl Ra {
         let serial = Serial::parse(&row.serial).map_err(|_| refused("链接无效"))?;
         let business: Business = row.business.parse().map_err(|_| refused("链接无效"))?;
         Ok((serial, business))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const KEY: [u8; 32] = [9; 32];
-
-    #[test]
-    fn a_challenge_is_good_until_it_expires_and_only_with_its_key() {
-        let nonce = mint(&KEY, 1_000);
-        assert_eq!(challenge_expiry(&KEY, &nonce, 999), Some(1_000));
-        assert_eq!(challenge_expiry(&KEY, &nonce, 1_000), None, "expired");
-        assert_eq!(challenge_expiry(&[8; 32], &nonce, 0), None, "another key");
-        // A changed expiry breaks the tag.
-        let mut raw = B64.decode(&nonce).unwrap();
-        raw[7] ^= 1;
-        assert_eq!(challenge_expiry(&KEY, &B64.encode(raw), 0), None);
-        for bad in ["", "x", &"A".repeat(54), &format!("{nonce}A"), "../../etc"] {
-            assert_eq!(challenge_expiry(&KEY, bad, 0), None, "{bad}");
-        }
     }
 }

@@ -21,7 +21,6 @@ use serde_json::json;
 use store::applications::{self, ApplicationRow, EventRow};
 use store::pickups::{self, PickupRow};
 
-use crate::assistant::NewCertificate;
 use crate::business::{ApplicationForm, Medium};
 use crate::staff::StaffMember;
 use crate::{Msg, Ra, RaError, new_id};
@@ -80,6 +79,38 @@ pub struct PickupState {
     pub code_until: Option<i64>,
     /// The assistant reported the certificate written (ms).
     pub written_at: Option<i64>,
+}
+
+/// The certificate the CA made for an approved application.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub application_id: String,
+    pub serial: Serial,
+    pub der: Vec<u8>,
+}
+
+pub(crate) fn csr_der(csr: &[u8]) -> Result<Vec<u8>, RaError> {
+    let trimmed = csr.trim_ascii_start();
+    if trimmed.starts_with(b"-----BEGIN") {
+        der::pem::decode_vec(trimmed)
+            .map(|(_, der)| der)
+            .map_err(|_| RaError::Invalid(Msg::new("证书请求格式不正确")))
+    } else {
+        Ok(csr.to_vec())
+    }
+}
+
+/// The CA's refusal of an application's certificate, for the assistant.
+pub(crate) fn issue_error(e: ca::CaError) -> RaError {
+    match e {
+        ca::CaError::RequestIdReused(_) => RaError::Conflict(Msg::new(
+            "该申请的新证书已用另一把密钥签发，请使用原证书介质重试",
+        )),
+        ca::CaError::Pki(
+            ca::PkiError::MalformedCsr(_) | ca::PkiError::CsrSignature | ca::PkiError::KeyPolicy(_),
+        ) => RaError::Invalid(Msg::new("证书请求被拒绝：{why}").arg("why", e)),
+        e => e.into(),
+    }
 }
 
 impl Ra {
@@ -222,7 +253,7 @@ impl Ra {
             }
             _ => domain::renewal::renewed_not_after(now, now, form.years.max(1)),
         };
-        let csr_der = crate::assistant::csr_der(csr)?;
+        let csr_der = csr_der(csr)?;
         let actor = format!("holder:{}", app.holder_id);
         let issued = self
             .authority
@@ -235,7 +266,7 @@ impl Ra {
                 actor: found.created_by.clone(),
             })
             .await
-            .map_err(crate::assistant::issue_error)?;
+            .map_err(issue_error)?;
         if !issued.replayed {
             applications::add_event(
                 &mut *self.db.conn().await?,

@@ -27,6 +27,8 @@ pub mod materials;
 pub mod payments;
 pub mod pipeline;
 pub mod products;
+pub mod proof;
+pub mod public;
 pub mod random;
 pub mod ratelimit;
 pub mod review;
@@ -113,8 +115,8 @@ impl Default for UploadQuota {
     }
 }
 
-/// The RA service: one per process, shared by handlers.
-pub struct Ra {
+/// What the RA is made of, wired once at start-up (`certhall`'s set-up).
+pub struct RaParts {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub settings: RaSettings,
@@ -127,9 +129,69 @@ pub struct Ra {
     pub secrets: ca::authority::Secrets,
 }
 
+/// The RA service: one per process, shared by handlers. Its parts are its
+/// own: the web layer reaches the CA and the database through its methods.
+pub struct Ra {
+    pub(crate) db: Db,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: RaSettings,
+    pub(crate) sms: Arc<dyn sms::SmsSender>,
+    pub(crate) blobs: blobs::BlobStore,
+    pub(crate) catalog: catalog::Catalog,
+    pub(crate) authority: Arc<Authority>,
+    pub(crate) pay: payments::Payments,
+    pub(crate) secrets: ca::authority::Secrets,
+}
+
 impl Ra {
+    pub fn new(parts: RaParts) -> Ra {
+        let RaParts {
+            db,
+            clock,
+            settings,
+            sms,
+            blobs,
+            catalog,
+            authority,
+            pay,
+            secrets,
+        } = parts;
+        Ra {
+            db,
+            clock,
+            settings,
+            sms,
+            blobs,
+            catalog,
+            authority,
+            pay,
+            secrets,
+        }
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Timings and limits (the upload limit a page states, …).
+    pub fn settings(&self) -> &RaSettings {
+        &self.settings
+    }
+
+    /// The products and materials on offer.
+    pub fn catalog(&self) -> &catalog::Catalog {
+        &self.catalog
+    }
+
+    /// How holders pay (which gateways and bank account are offered).
+    pub fn payments(&self) -> &payments::Payments {
+        &self.pay
+    }
+
+    /// The database, for the web layer's own tables (sessions) and start-up
+    /// seeding; everything else goes through the RA's methods.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 

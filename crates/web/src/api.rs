@@ -53,7 +53,7 @@ async fn certificate(
 ) -> Result<Json<CertificateJson>, WebError> {
     let serial = Serial::parse(&raw).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let row = crate::query::find_issued(&s, &serial).await?;
-    let now = s.authority.now_ms();
+    let now = s.ra.now_ms();
     Ok(Json(CertificateJson {
         serial: row.serial.clone(),
         status: Status::of(&row, now),

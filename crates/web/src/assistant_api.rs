@@ -161,7 +161,7 @@ fn cert_status(st: &ra::assistant::CertStatus, headers: &HeaderMap) -> ::api::Ce
 }
 
 /// The certificate made for an application, as the assistant reads it.
-fn issued(n: ra::assistant::NewCertificate) -> Json<::api::Issued> {
+fn issued(n: ra::issuance::NewCertificate) -> Json<::api::Issued> {
     Json(::api::Issued {
         application_id: n.application_id,
         serial: n.serial.to_string(),

@@ -14,7 +14,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Liveness and readiness: the database answers.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.authority.db().ping().await.is_ok() {
+    match state.ra.ping().await {
         true => (StatusCode::OK, "ok\n"),
         false => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
     }
@@ -23,8 +23,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 /// Readiness: the database takes a write (a one-row probe), so a full disk
 /// or a read-only replica shows here while `/healthz`'s reads still pass.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let now = state.ra.now_ms();
-    match store::health::write_probe(state.authority.db(), now).await {
+    match state.ra.write_probe().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::warn!(error = ?e, "the store cannot take a write");

@@ -16,8 +16,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use ca::authority::{IssueRequest, pem};
-use domain::{Perm, ProfileKind, SubjectInfo};
+use ca::authority::pem;
+use domain::{ProfileKind, SubjectInfo};
+use ra::public::ApiIssue;
 
 use crate::{AppState, WebError};
 
@@ -25,10 +26,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/ca/issue", post(issue))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
-}
-
-fn bad(why: impl Into<String>) -> Response {
-    WebError::BadRequest(why.into()).into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -40,72 +37,62 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-async fn issue(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let who = match ra::staff::api_keys::authenticate(&s.ra.db, bearer(&headers).unwrap_or(""))
-        .await
-        .and_then(|m| m.require(Perm::Issue).map(|()| m))
-    {
-        Ok(m) => m,
-        Err(e) => return WebError::from(e).into_response(),
+async fn issue(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let who = s.ra.api_issuer(bearer(&headers).unwrap_or("")).await?;
+    let req = parse(&body)?;
+    let issued = s.ra.api_issue(&who, req).await?;
+    let status = if issued.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
     };
-    let req: ::api::IssueRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return bad(format!("request body: {e}")),
+    let answer = ::api::IssueAnswer {
+        serial: issued.serial.to_hex(),
+        certificate: pem("CERTIFICATE", &issued.cert_der),
+        replayed: issued.replayed,
     };
-    let kind: ProfileKind = match req.profile.parse() {
-        Ok(k) => k,
-        Err(e) => return bad(format!("profile: {e}")),
-    };
-    let subject = match SubjectInfo::parse(
+    Ok((status, Json(answer)).into_response())
+}
+
+/// The request body, checked field by field (each refusal names its field).
+fn parse(body: &[u8]) -> Result<ApiIssue, WebError> {
+    let bad = |why: String| WebError::BadRequest(why);
+    let req: ::api::IssueRequest =
+        serde_json::from_slice(body).map_err(|e| bad(format!("request body: {e}")))?;
+    let kind: ProfileKind = req
+        .profile
+        .parse()
+        .map_err(|e| bad(format!("profile: {e}")))?;
+    let subject = SubjectInfo::parse(
         kind,
         Some(&req.common_name),
         req.organization.as_deref(),
         req.credit_code.as_deref(),
         req.id_number.as_deref(),
-    ) {
-        Ok(subject) => subject,
-        Err(e) => return bad(e.to_string()),
-    };
+    )
+    .map_err(|e| bad(e.to_string()))?;
     if req.years.is_some() && req.days.is_some() {
-        return bad("give years or days, not both");
+        return Err(bad("give years or days, not both".into()));
     }
     if req.days.is_some_and(|d| d == 0 || d > 3660) {
-        return bad("days: 1 to 3660");
+        return Err(bad("days: 1 to 3660".into()));
     }
     let request_id = match req.request_id.as_deref().map(str::trim) {
         Some(id) if id.is_empty() || id.len() > 128 => {
-            return bad("request_id: 1 to 128 characters");
+            return Err(bad("request_id: 1 to 128 characters".into()));
         }
         Some(id) => id.to_string(),
         None => uuid::Uuid::now_v7().to_string(),
     };
-    let authority = &s.authority;
-    let issued = authority
-        .issue(IssueRequest {
-            request_id: format!("api:{}:{request_id}", who.id),
-            csr: req.csr.into_bytes(),
-            subject,
-            years: req.years.unwrap_or(1),
-            not_after_ms: req
-                .days
-                .map(|d| authority.now_ms() + i64::from(d) * 86_400_000),
-            actor: format!("api:{}", who.name),
-        })
-        .await;
-    match issued {
-        Ok(c) => (
-            if c.replayed {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            },
-            Json(::api::IssueAnswer {
-                serial: c.serial.to_hex(),
-                certificate: pem("CERTIFICATE", &c.cert_der),
-                replayed: c.replayed,
-            }),
-        )
-            .into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    Ok(ApiIssue {
+        request_id,
+        csr: req.csr.into_bytes(),
+        subject,
+        years: req.years.unwrap_or(1),
+        days: req.days,
+    })
 }

@@ -41,7 +41,7 @@ pub use state::{AppState, Branding};
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let upload_limit = state.ra.settings.upload_limit;
+    let upload_limit = state.ra.settings().upload_limit;
     Router::new()
         .merge(health::routes())
         .merge(pages::routes())

@@ -29,7 +29,7 @@ struct HomePage {
 async fn home(State(s): State<AppState>, p: Page) -> Response {
     page_ok(&HomePage {
         p: p.with_nav("home"),
-        algorithm: s.authority.algorithm().name(),
+        algorithm: s.ra.algorithm_name(),
     })
 }
 

@@ -48,7 +48,7 @@ async fn root(State(s): State<AppState>) -> Response {
     der(
         PKIX_CERT,
         "root.crt",
-        Bytes::copy_from_slice(s.authority.root_der()),
+        Bytes::copy_from_slice(s.ra.root_der()),
     )
 }
 
@@ -56,20 +56,20 @@ async fn issuing(State(s): State<AppState>) -> Response {
     der(
         PKIX_CERT,
         "issuing.crt",
-        Bytes::copy_from_slice(s.authority.issuing_der()),
+        Bytes::copy_from_slice(s.ra.issuing_der()),
     )
 }
 
 async fn chain(State(s): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/x-pem-file")],
-        s.authority.chain_pem().to_string(),
+        s.ra.chain_pem().to_string(),
     )
         .into_response()
 }
 
 async fn crl(State(s): State<AppState>) -> Result<Response, WebError> {
-    let crl = s.authority.current_crl().await?;
+    let crl = s.ra.current_crl().await?;
     // Caches may keep it until just before the next one is due at the latest;
     // we publish well before that, so a short max-age keeps clients current.
     Ok((
@@ -87,7 +87,7 @@ async fn crl(State(s): State<AppState>) -> Result<Response, WebError> {
 }
 
 async fn ocsp_post(State(s): State<AppState>, body: Bytes) -> Response {
-    let answer = s.authority.ocsp(&body).await;
+    let answer = s.ra.ocsp(&body).await;
     (
         [
             (header::CONTENT_TYPE, OCSP_RESPONSE),
@@ -100,7 +100,7 @@ async fn ocsp_post(State(s): State<AppState>, body: Bytes) -> Response {
 
 /// RFC 6960 Appendix A.1: the path is the URL-encoded base64 of the DER request.
 async fn ocsp_get(State(s): State<AppState>, Path(encoded): Path<String>) -> Response {
-    let answer = s.authority.ocsp(&ca::ocsp::decode_get(&encoded)).await;
+    let answer = s.ra.ocsp(&ca::ocsp::decode_get(&encoded)).await;
     // No shared caching: a revocation must show within seconds, and our own
     // cache already spares the signatures.
     (

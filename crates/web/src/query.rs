@@ -10,7 +10,7 @@ use axum::routing::get;
 use ca::authority::pem;
 use domain::Serial;
 use serde::Deserialize;
-use store::certificates::{self, CertificateRow};
+use store::certificates::CertificateRow;
 
 use crate::page::Page;
 use crate::view::CertificateView;
@@ -60,8 +60,7 @@ async fn query_page(
     };
     let mut status = StatusCode::OK;
     if !q.is_empty() {
-        let now = s.authority.now_ms();
-        let mut conn = s.authority.db().conn().await?;
+        let now = s.ra.now_ms();
         if by_serial {
             match Serial::parse(&q) {
                 Err(e) => {
@@ -73,15 +72,13 @@ async fn query_page(
                     page.error = Some(format!("{}{why}", page.p.t("query.bad_serial")));
                 }
                 Ok(serial) => {
-                    if let Some(row) = certificates::by_serial(&mut conn, &serial.to_hex()).await?
-                        && row.state == certificates::STATE_ISSUED
-                    {
+                    if let Some(row) = s.ra.issued_certificate(&serial).await? {
                         page.results.push(CertificateView::new(&row, now));
                     }
                 }
             }
         } else {
-            let rows = certificates::search_enterprise(&mut conn, &q, MAX_RESULTS).await?;
+            let rows = s.ra.search_enterprise(&q, MAX_RESULTS).await?;
             page.results = rows.iter().map(|r| CertificateView::new(r, now)).collect();
         }
     }
@@ -91,13 +88,11 @@ async fn query_page(
 
 /// An issued certificate by serial, or a 404 that says which serial.
 pub(crate) async fn find_issued(s: &AppState, serial: &Serial) -> Result<CertificateRow, WebError> {
-    let mut conn = s.authority.db().conn().await?;
-    match certificates::by_serial(&mut conn, &serial.to_hex()).await? {
-        Some(row) if row.state == certificates::STATE_ISSUED && row.cert_der.is_some() => Ok(row),
-        _ => Err(WebError::NotFound(format!(
+    s.ra.issued_certificate(serial).await?.ok_or_else(|| {
+        WebError::NotFound(format!(
             "未找到序列号为 {serial} 的证书 (no certificate with serial {serial})"
-        ))),
-    }
+        ))
+    })
 }
 
 #[derive(Debug, Deserialize)]

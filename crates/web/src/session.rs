@@ -53,7 +53,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     if let Some(token) = cookies::get(req.headers(), COOKIE) {
         let id_hash = hash(&token);
         let now = state.ra.now_ms();
-        if let Ok(mut conn) = state.ra.db.conn().await
+        if let Ok(mut conn) = state.ra.db().conn().await
             && let Ok(Some((row, holder))) =
                 sessions::live(&mut conn, &id_hash, now, now - IDLE_MS).await
         {
@@ -79,7 +79,7 @@ pub async fn start(
     data: &SessionData,
 ) -> Result<HeaderValue, WebError> {
     let now = state.ra.now_ms();
-    let mut conn = state.ra.db.conn().await?;
+    let mut conn = state.ra.db().conn().await?;
     if let Some(old) = &old.id_hash {
         sessions::delete(&mut conn, old).await?;
     }
@@ -114,7 +114,7 @@ pub async fn save_data(
 ) -> Result<(), WebError> {
     if let Some(id) = &session.id_hash {
         let json = serde_json::to_string(data).expect("session data serialises");
-        sessions::set_data(&mut *state.ra.db.conn().await?, id, &json).await?;
+        sessions::set_data(&mut *state.ra.db().conn().await?, id, &json).await?;
     }
     Ok(())
 }
@@ -122,7 +122,7 @@ pub async fn save_data(
 /// Ends the session; returns the Set-Cookie header value that clears the cookie.
 pub async fn end(state: &AppState, session: &Session) -> Result<HeaderValue, WebError> {
     if let Some(id) = &session.id_hash {
-        sessions::delete(&mut *state.ra.db.conn().await?, id).await?;
+        sessions::delete(&mut *state.ra.db().conn().await?, id).await?;
     }
     let cookie = cookies::set(COOKIE, "", "Lax", Some(0), state.secure_cookies);
     Ok(HeaderValue::from_str(&cookie).expect("cookie is ASCII"))

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use ca::Authority;
 use metrics_exporter_prometheus::PrometheusHandle;
 use ra::Ra;
 use secrecy::SecretString;
@@ -37,7 +36,6 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Shared {
-    pub authority: Arc<Authority>,
     pub ra: Arc<Ra>,
     pub branding: Arc<Branding>,
     pub metrics: PrometheusHandle,
@@ -51,7 +49,6 @@ pub struct Shared {
 
 impl AppState {
     pub fn new(
-        authority: Arc<Authority>,
         ra: Arc<Ra>,
         branding: Branding,
         public_url: &str,
@@ -62,7 +59,6 @@ impl AppState {
             .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or("")))
             .unwrap_or_default();
         AppState(Arc::new(Shared {
-            authority,
             ra,
             branding: Arc::new(branding),
             metrics: crate::metrics::handle(),

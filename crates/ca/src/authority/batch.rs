@@ -17,8 +17,7 @@ use store::certificates::{self, NewCertificate};
 use store::{Db, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Issued;
-use super::issue::audit_issue;
+use super::issued::{Issued, audit_issue};
 use crate::signer::Signer;
 use crate::{CaError, derw};
 

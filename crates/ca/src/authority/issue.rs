@@ -6,15 +6,15 @@ use pki::PkiError;
 use std::time::Instant;
 
 use domain::{Serial, SubjectInfo};
-use serde_json::json;
 use sha2::{Digest, Sha256};
-use store::audit;
 use store::certificates::{self, CertificateRow, NewCertificate};
 use x509_cert::name::Name;
 
 use super::Authority;
 use super::batch::Outcome;
 use super::init::random_serial;
+use super::issued::Issued;
+use super::issued::audit_issue;
 use crate::cert::TbsTemplate;
 use crate::csr::{self, CheckedCsr};
 use crate::{CaError, asn1time, derw, profile, signer};
@@ -33,14 +33,6 @@ pub struct IssueRequest {
     pub not_after_ms: Option<i64>,
     /// Who asked, for the audit log.
     pub actor: String,
-}
-
-/// The outcome: the certificate, and whether this call made it or found it.
-#[derive(Debug, Clone)]
-pub struct Issued {
-    pub serial: Serial,
-    pub cert_der: Vec<u8>,
-    pub replayed: bool,
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -306,39 +298,6 @@ impl Authority {
             }
         }
     }
-}
-
-/// The audit record of an issued certificate (one at a time or in a batch).
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn audit_issue(
-    tx: &mut store::AnyConnection,
-    key: &audit::AuditKey,
-    now: i64,
-    actor: &str,
-    serial_hex: &str,
-    profile: &str,
-    subject: &str,
-    request_id: &str,
-    not_after: i64,
-) -> Result<(), CaError> {
-    audit::append(
-        tx,
-        key,
-        now,
-        &audit::Event {
-            actor,
-            action: "certificate.issue",
-            object: serial_hex,
-            details: json!({
-                "profile": profile,
-                "subject": subject,
-                "request_id": request_id,
-                "not_after": not_after,
-            }),
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 fn parse_serial(hex: &str) -> Result<Serial, CaError> {

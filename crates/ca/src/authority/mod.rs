@@ -11,6 +11,7 @@ mod batch;
 mod crl;
 mod init;
 mod issue;
+mod issued;
 mod keys;
 mod ocsp;
 mod revoke;
@@ -29,7 +30,8 @@ use x509_cert::Certificate;
 
 pub use self::crl::PublishedCrl;
 pub use self::init::InitReport;
-pub use self::issue::{IssueRequest, Issued};
+pub use self::issue::IssueRequest;
+pub use self::issued::Issued;
 pub use self::keys::KeyStore;
 pub use self::ocsp::{OcspAnswer, OcspCache};
 pub use self::secrets::{Secrets, open_secrets};

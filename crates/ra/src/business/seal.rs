@@ -13,8 +13,8 @@ use store::applications::{self, ApplicationRow};
 use store::materials::MaterialRow;
 
 use super::form::contacts;
-use crate::assistant::Accept;
 use crate::materials::SEAL_IMAGE;
+use crate::proof::Accept;
 use crate::{FieldErrors, Msg, Ra, RaError};
 
 /// What the assistant signs to fetch the approved seal.

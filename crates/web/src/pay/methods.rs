@@ -44,7 +44,7 @@ pub async fn method(
         return Ok(see_other(&format!("/pay/{id}")));
     }
     let line = OrderLine::new(&p, &view);
-    let pay = &s.ra.pay;
+    let pay = &s.ra.payments();
     let mut resp = page_ok(&MethodPage {
         p: p.with_nav("me"),
         line,
@@ -142,7 +142,7 @@ struct BankPage {
 }
 
 fn bank_page(s: &AppState, p: Page, view: OrderView, error: Option<String>) -> BankPage {
-    let acct = s.ra.pay.bank.clone();
+    let acct = s.ra.payments().bank.clone();
     let submitted = view.transfers.iter().any(|t| t.state == "SUBMITTED");
     BankPage {
         line: OrderLine::new(&p, &view),
@@ -176,7 +176,7 @@ pub async fn bank_receipt(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let limit = s.ra.settings.upload_limit;
+    let limit = s.ra.settings().upload_limit;
     let result = match crate::upload::read_file(multipart, limit).await {
         Ok((name, bytes)) => s.ra.bank_receipt(&h.id, &id, &name, bytes).await,
         Err(e) => Err(e),

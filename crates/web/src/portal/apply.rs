@@ -76,7 +76,7 @@ async fn materials_page(
     Ok(MaterialsPage {
         enterprise: app.cert_type == ProfileKind::Enterprise,
         steps: Steps::new(&p, 2, app.row.price_fen == 0),
-        limit_mb: state.ra.settings.upload_limit / (1024 * 1024),
+        limit_mb: state.ra.settings().upload_limit / (1024 * 1024),
         p: p.with_nav("selfservice"),
         app,
         slots,
@@ -110,7 +110,7 @@ pub async fn upload(
     Path((id, kind)): Path<(String, String)>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let limit = state.ra.settings.upload_limit;
+    let limit = state.ra.settings().upload_limit;
     let result = match crate::upload::read_file(multipart, limit).await {
         Ok((name, bytes)) => state
             .ra
@@ -157,7 +157,7 @@ pub async fn submit(
                 RaError::MissingMaterials(kinds) => {
                     let names: Vec<String> = kinds
                         .iter()
-                        .filter_map(|k| state.ra.catalog.materials.iter().find(|s| &s.kind == k))
+                        .filter_map(|k| state.ra.catalog().materials.iter().find(|s| &s.kind == k))
                         .map(|s| p.tr.pick(&s.label_zh, &s.label_en).to_string())
                         .collect();
                     format!(

@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The proof of possession: the token signs `message` (made from the nonce).
 pub trait Prover {

@@ -21,6 +21,15 @@ pub struct Client {
 
 pub use api::{AppStatus, Business, CertStatus, Issued, Renewal, Seal};
 
+/// A certificate's status on the platform, as the holder reads it.
+pub fn status_label(st: &CertStatus) -> &'static str {
+    match st.status.as_str() {
+        "valid" => "有效",
+        "revoked" => "已吊销",
+        _ => "已过期",
+    }
+}
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -8,11 +8,14 @@
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
 //! - `pickup`, `seal`: 在线新办/补办's 写入码 and 签章变更's seal image.
-//! - `gui`: the window (eframe/egui) over the same calls.
+//! - `cli`: the command line; `gui`: the window (eframe/egui) over the same
+//!   calls; `browser`: the holder's browser, which both open.
 //! - `bridge`, `install`: how the portal finds and opens the assistant.
 //! - `error`: what can go wrong, in words for the holder.
 
 pub mod bridge;
+#[cfg(feature = "gui")]
+mod browser;
 pub mod change;
 #[cfg(feature = "gui")]
 pub mod cli;

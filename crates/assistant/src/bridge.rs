@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::Error;
+use crate::error::Error;
 use crate::token::Module;
 
 /// The port the portal's page looks for the assistant on.

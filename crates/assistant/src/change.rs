@@ -22,8 +22,8 @@
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
 
-use crate::Error;
 use crate::client::{AppStatus, CertStatus, Client, Prover};
+use crate::error::Error;
 use crate::token::{KeyKind, KeyRef, Token, TokenCert};
 
 /// Label of a key pair made for an application and not yet in use.

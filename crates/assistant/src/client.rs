@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The proof of possession: the token signs `message` (made from the nonce).
 pub trait Prover {
@@ -20,6 +20,15 @@ pub struct Client {
 }
 
 pub use api::{AppStatus, Business, CertStatus, Issued, Renewal, Seal};
+
+/// A certificate's status on the platform, as the holder reads it.
+pub fn status_label(st: &CertStatus) -> &'static str {
+    match st.status.as_str() {
+        "valid" => "有效",
+        "revoked" => "已吊销",
+        _ => "已过期",
+    }
+}
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -4,7 +4,7 @@
 
 use pki::derw::{self, SEQUENCE};
 
-use crate::Error;
+use crate::error::Error;
 use crate::token::{KeyKind, KeyRef, Token};
 
 /// `AlgorithmIdentifier` of the signature a key of `kind` makes.

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The desktop entry: the window, and the handler of `certhall://` links.
 pub fn desktop_entry(exe: &str, server: &str) -> String {

@@ -7,15 +7,21 @@
 //! - `csr`: PKCS#10 requests signed inside the token.
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
-//! - `gui`: the window (eframe/egui) over the same calls.
+//! - `pickup`, `seal`: 在线新办/补办's 写入码 and 签章变更's seal image.
+//! - `cli`: the command line; `gui`: the window (eframe/egui) over the same
+//!   calls; `browser`: the holder's browser, which both open.
 //! - `bridge`, `install`: how the portal finds and opens the assistant.
+//! - `error`: what can go wrong, in words for the holder.
 
 pub mod bridge;
+#[cfg(feature = "gui")]
+mod browser;
 pub mod change;
 #[cfg(feature = "gui")]
 pub mod cli;
 pub mod client;
 pub mod csr;
+pub mod error;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod install;
@@ -23,23 +29,4 @@ pub mod pickup;
 pub mod seal;
 pub mod token;
 
-/// What can go wrong, in words for the holder.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("PIN 不正确")]
-    WrongPin,
-    #[error("PIN 已锁定，请使用“找回密码”解锁")]
-    PinLocked,
-    #[error("证书介质已被拔出，请插入后重试")]
-    TokenRemoved,
-    #[error("证书介质操作失败：{0}")]
-    Token(String),
-    #[error("无法连接服务器：{0}")]
-    Network(String),
-    #[error("服务器拒绝：{0}")]
-    Refused(String),
-    #[error("{0}")]
-    Server(String),
-    #[error("{0}")]
-    Usage(String),
-}
+pub use error::Error;

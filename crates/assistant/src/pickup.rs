@@ -10,9 +10,9 @@
 //! 3. the certificate, checked against the key, written next to it;
 //! 4. completion reported, proved by the new key.
 
-use crate::Error;
 use crate::change::{PENDING_PREFIX, checkpoint, key_id_for, write_issued};
 use crate::client::Client;
+use crate::error::Error;
 use crate::token::{KeyKind, Token};
 
 /// How a pickup ended.

@@ -7,9 +7,9 @@
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::Error;
 use crate::change::{Holder, candidates};
 use crate::client::Client;
+use crate::error::Error;
 use crate::token::Token;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

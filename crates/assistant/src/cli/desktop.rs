@@ -1,0 +1,54 @@
+//! The desktop: `gui` (the window), `open` (the `certhall://` links of the
+//! portal), `bridge` (what the portal's page asks on 127.0.0.1) and `install`.
+
+use std::io::Write;
+
+use crate::error::Error;
+use crate::gui::{self, Page};
+
+use super::args::Cli;
+use super::key::module;
+use super::term::io;
+
+/// `gui`: the window on `page`.
+pub(super) fn gui(cli: &Cli, page: Page) -> Result<(), Error> {
+    let module = module(cli)?;
+    gui::run(module, &cli.server, page)
+}
+
+/// `open`: certhall://open?business=change opens the window, where the holder
+/// goes on; a business named in the link opens 办事大厅, where its button is.
+pub(super) fn open(cli: &Cli, url: &str) -> Result<(), Error> {
+    if !url.starts_with("certhall:") {
+        return Err(Error::Usage(format!("不是证书助手的链接：{url}")));
+    }
+    let page = if url.contains("business=") {
+        Page::Hall
+    } else {
+        Page::Keys
+    };
+    let module = module(cli)?;
+    gui::run(module, &cli.server, page)
+}
+
+/// `bridge`: answers the pages of `allow_origin` (default: the server's).
+pub(super) fn bridge(cli: &Cli, port: u16, allow_origin: &[String]) -> Result<(), Error> {
+    let mut allowed: Vec<String> = allow_origin
+        .iter()
+        .filter_map(|o| crate::bridge::origin_of(o))
+        .collect();
+    if allowed.is_empty() {
+        allowed.extend(crate::bridge::origin_of(&cli.server));
+    }
+    let module = module(cli)?;
+    crate::bridge::serve(module, port, allowed)
+}
+
+/// `install`: the program, a desktop entry and the `certhall://` handler.
+pub(super) fn install(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let done = crate::install::install(&cli.server)?;
+    for line in done {
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    Ok(())
+}

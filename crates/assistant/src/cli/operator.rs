@@ -1,0 +1,59 @@
+//! `token init`, for CA operators: a blank key initialised for a holder, its
+//! SO PIN random and handed to the CA for 找回密码, never shown.
+
+use std::io::Write;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::client::Client;
+use crate::error::Error;
+
+use super::args::Cli;
+use super::key::module;
+use super::term::{Pins, io};
+
+pub(super) fn init(
+    cli: &Cli,
+    label: &str,
+    mobile: &str,
+    operator: &str,
+    pins: &mut Pins,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let module = module(cli)?;
+    let client = Client::new(&cli.server)?;
+    let slot = module
+        .blank_slot()?
+        .ok_or_else(|| Error::Usage("没有未初始化的证书介质，请插入空白 USB Key".into()))?;
+    let password = pins.next("操作员密码：")?;
+    let code = pins.next("操作员动态口令：")?;
+    let user_pin = pins.next("持有人的初始 PIN（6–16 位）：")?;
+    if !(6..=16).contains(&user_pin.expose_secret().chars().count()) {
+        return Err(Error::Usage("PIN 应为 6–16 位".into()));
+    }
+    let so_pin = random_so_pin()?;
+    module.init_token(slot, &so_pin, label)?;
+    module.open(slot)?.reset_user_pin(&so_pin, &user_pin)?;
+    let serial = module.serial_of(slot)?;
+    client
+        .escrow(operator, &password, &code, &serial, mobile, &so_pin)
+        .map_err(|e| {
+            Error::Server(format!(
+                "证书介质（序列号 {serial}）已初始化，但 SO PIN 未能交由 CA 保管（{e}）；\
+                 该介质无法在线找回密码，请重新初始化"
+            ))
+        })?;
+    writeln!(
+        out,
+        "证书介质“{label}”（序列号 {serial}）已初始化；SO PIN 已交由 CA 保管，找回密码的验证码将发至预留手机"
+    )
+    .map_err(io)?;
+    Ok(())
+}
+
+/// 16 random bytes, in hex.
+fn random_so_pin() -> Result<SecretString, Error> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|e| Error::Token(format!("无法生成随机数：{e}")))?;
+    Ok(SecretString::from(hex::encode(random)))
+}

@@ -1,0 +1,36 @@
+//! `pickup`: 在线新办, 在线补办 — writes the certificate of an approved
+//! application into this key, with its 写入码.
+
+use std::io::Write;
+
+use crate::client::Client;
+use crate::error::Error;
+
+use super::args::{Cli, key_kind};
+use super::key::signed_in;
+use super::term::{Pins, io};
+
+pub(super) fn pickup(
+    cli: &Cli,
+    code: &str,
+    key_type: &str,
+    pins: &mut Pins,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let kind = key_kind(key_type)?;
+    let (info, token) = signed_in(cli, pins)?;
+    let client = Client::new(&cli.server)?;
+    let done = crate::pickup::run(&token, &client, code, kind)?;
+    writeln!(
+        out,
+        "证书（序列号 {}）已写入证书介质“{}”。",
+        done.serial, info.label
+    )
+    .map_err(io)?;
+    if done.state == "COMPLETED" {
+        writeln!(out, "业务已办理完成。申请编号：{}", done.application_id).map_err(io)?;
+    } else {
+        writeln!(out, "请在后台登记发货。申请编号：{}", done.application_id).map_err(io)?;
+    }
+    Ok(())
+}

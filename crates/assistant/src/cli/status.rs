@@ -1,0 +1,103 @@
+//! `status`: the inserted keys and their certificates; with `--online`, their
+//! status and applications on the platform.
+
+use std::io::Write;
+
+use crate::change;
+use crate::client::{self, Client};
+use crate::error::Error;
+use crate::token::{Module, Token, TokenInfo};
+
+use super::args::Cli;
+use super::key::{login, module};
+use super::term::{Pins, io};
+
+pub(super) fn status(
+    cli: &Cli,
+    online: bool,
+    pins: &mut Pins,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let module = module(cli)?;
+    let tokens = module.tokens()?;
+    if tokens.is_empty() {
+        writeln!(out, "未检测到证书介质").map_err(io)?;
+    }
+    let client = if online {
+        Some(Client::new(&cli.server)?)
+    } else {
+        None
+    };
+    for info in tokens {
+        if cli.token.as_deref().is_some_and(|l| l != info.label) {
+            continue;
+        }
+        one_token(&module, &info, client.as_ref(), pins, out)?;
+    }
+    Ok(())
+}
+
+/// One key: its name, the PIN warning, and each certificate (with the
+/// platform's word on it when `client` is there).
+fn one_token(
+    module: &Module,
+    info: &TokenInfo,
+    client: Option<&Client>,
+    pins: &mut Pins,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    writeln!(
+        out,
+        "证书介质：{}（{} {}，序列号 {}）",
+        info.label, info.manufacturer, info.model, info.serial
+    )
+    .map_err(io)?;
+    if let Some(w) = info.pin_warning() {
+        writeln!(out, "  {w}").map_err(io)?;
+    }
+    let token = module.open(info.slot)?;
+    if let Some(client) = client {
+        login(&token, info, pins)?;
+        online(&token, client, out)?;
+    } else {
+        for c in token.certificates()? {
+            describe(out, &c.der).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Each certificate with its key, its status and applications on the platform.
+fn online(token: &Token, client: &Client, out: &mut dyn Write) -> Result<(), Error> {
+    for h in change::holders(token)? {
+        describe(out, &h.cert.der).map_err(io)?;
+        let st = client.status(&h)?;
+        let status = client::status_label(&st);
+        writeln!(out, "  状态：{status}").map_err(io)?;
+        if let Some(line) = st.renewal_line() {
+            writeln!(out, "  {line}").map_err(io)?;
+        }
+        for a in &st.applications {
+            writeln!(out, "  业务：{} · {}", a.business_name, a.state_label).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// A certificate's holder, serial, issuer and validity.
+fn describe(out: &mut dyn Write, der: &[u8]) -> std::io::Result<()> {
+    use der::Decode;
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return writeln!(out, "  （无法解析的证书）");
+    };
+    let tbs = cert.tbs_certificate();
+    let v = tbs.validity();
+    writeln!(out, "  持有人：{}", tbs.subject())?;
+    writeln!(
+        out,
+        "  序列号：{}",
+        change::serial_of(der).unwrap_or_default()
+    )?;
+    writeln!(out, "  颁发者：{}", tbs.issuer())?;
+    writeln!(out, "  有效期：{} 至 {}", v.not_before, v.not_after)
+}

@@ -1,0 +1,92 @@
+//! The window's state: the view, the channel of jobs to the worker and of
+//! updates from it.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use eframe::egui;
+use secrecy::SecretString;
+
+use super::draw::draw;
+use super::view::{Action, Page, View};
+use super::worker::{Job, Update, Worker};
+use crate::client::Client;
+use crate::token::Module;
+
+/// The window, with its worker.
+pub struct App {
+    pub view: View,
+    jobs: Sender<Job>,
+    updates: Receiver<Update>,
+}
+
+impl App {
+    pub fn new(
+        ctx: &egui::Context,
+        module: Module,
+        client: Client,
+        server: &str,
+        page: Page,
+    ) -> App {
+        let (jobs, job_rx) = mpsc::channel();
+        let (tx, updates) = mpsc::channel();
+        let worker = Worker::new(module, client, tx, ctx.clone());
+        let first = worker.tokens();
+        std::thread::spawn(move || worker.run(job_rx));
+        let mut view = View {
+            server: server.to_string(),
+            tokens: first,
+            page,
+            ..View::default()
+        };
+        if page == Page::Hall {
+            view.actions.push(Action::ShowHall);
+        }
+        App {
+            view,
+            jobs,
+            updates,
+        }
+    }
+
+    /// Takes in what the worker sent, and hands it the clicks.
+    fn pump(&mut self) {
+        while let Ok(u) = self.updates.try_recv() {
+            match u {
+                Update::Tokens(t) => self.view.tokens = t,
+                Update::Hall(h) => self.view.hall = h,
+                Update::SignedIn(s) => self.view.signed_in = s,
+                Update::Done(m) => {
+                    self.view.busy = false;
+                    self.view.message = Some(m);
+                }
+            }
+        }
+        for a in std::mem::take(&mut self.view.actions) {
+            let job = match a {
+                Action::SignIn => {
+                    Job::SignIn(SecretString::from(std::mem::take(&mut self.view.pin)))
+                }
+                Action::ShowHall => Job::Hall,
+                Action::Rekey(business) => Job::Rekey(business),
+                Action::ChangePin => Job::ChangePin(
+                    SecretString::from(std::mem::take(&mut self.view.old_pin)),
+                    SecretString::from(std::mem::take(&mut self.view.new_pin)),
+                ),
+            };
+            if a != Action::ShowHall {
+                self.view.busy = true;
+            }
+            let _ = self.jobs.send(job);
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.pump();
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| draw(ui, &mut self.view));
+        });
+        self.pump();
+    }
+}

@@ -1,0 +1,42 @@
+//! The frame around the pages: the title, the tabs, the last message and the
+//! busy line.
+
+use eframe::egui;
+
+use super::view::{Action, Page, View};
+use super::{hall, keys, pin};
+
+/// Paints the window and records clicks in `view.actions`.
+pub fn draw(ui: &mut egui::Ui, v: &mut View) {
+    ui.horizontal(|ui| {
+        ui.heading("数字证书助手");
+        ui.label(format!("服务器：{}", v.server));
+    });
+    ui.horizontal(|ui| {
+        for (page, name) in [
+            (Page::Keys, "我的证书"),
+            (Page::Hall, "办事大厅"),
+            (Page::Pin, "修改 PIN"),
+        ] {
+            if ui.selectable_label(v.page == page, name).clicked() {
+                v.page = page;
+                if page == Page::Hall {
+                    v.actions.push(Action::ShowHall);
+                }
+            }
+        }
+    });
+    ui.separator();
+    if let Some(m) = &v.message {
+        ui.label(m.as_str());
+        ui.separator();
+    }
+    match v.page {
+        Page::Keys => keys::page(ui, v),
+        Page::Hall => hall::page(ui, v),
+        Page::Pin => pin::page(ui, v),
+    }
+    if v.busy {
+        ui.label("正在处理，请勿拔出证书介质……");
+    }
+}

@@ -1,0 +1,31 @@
+//! 我的证书: the inserted keys, their certificates, and the PIN to sign in.
+
+use eframe::egui;
+
+use super::view::{Action, View};
+use super::widgets::{cert_table, secret_field};
+
+pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
+    if v.tokens.is_empty() {
+        ui.label("未检测到证书介质，请插入 USB Key");
+        return;
+    }
+    for t in &v.tokens {
+        ui.strong(format!("证书介质：{}", t.label));
+        if let Some(w) = &t.warning {
+            ui.colored_label(egui::Color32::from_rgb(0xb0, 0x3a, 0x2e), w.as_str());
+        }
+        for c in &t.certs {
+            cert_table(ui, c);
+            ui.separator();
+        }
+    }
+    if !v.signed_in {
+        ui.horizontal(|ui| {
+            secret_field(ui, "PIN：", &mut v.pin);
+            if ui.add_enabled(!v.busy, egui::Button::new("登录")).clicked() {
+                v.actions.push(Action::SignIn);
+            }
+        });
+    }
+}

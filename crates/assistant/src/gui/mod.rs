@@ -1,0 +1,36 @@
+//! The window (图 2.5–2.7, 2.16): the inserted keys and their certificates,
+//! 办事大厅 with the businesses the server offers, 证书变更, and PIN change.
+//!
+//! `draw` only paints a `View` and records what was clicked, so it is tested
+//! without a display (egui_kittest); a worker thread owns the token and the
+//! network and sends back what changed. The worker watches the module's slots,
+//! so the window refreshes when a key is inserted or removed.
+//!
+//! - `view`: what the window shows and what was clicked;
+//! - `draw`: the frame around the pages (title, tabs, message);
+//! - `keys`, `hall`, `pin`: the pages 我的证书, 办事大厅, 修改 PIN;
+//! - `widgets`: what the pages share (a certificate's table, a PIN field);
+//! - `fonts`: the CJK font, so Chinese is drawn;
+//! - `worker`: the thread that owns the token and the network; `lines`:
+//!   what it reads from the keys and the server, as the window lists it;
+//! - `app`: the window's state between the view and the worker;
+//! - `window`: opening the window.
+
+mod app;
+mod draw;
+mod fonts;
+mod hall;
+mod keys;
+mod lines;
+mod pin;
+mod view;
+mod widgets;
+mod window;
+mod worker;
+
+pub use app::App;
+pub use draw::draw;
+pub use eframe::egui;
+pub use fonts::{CJK_FONTS, cjk_font, install_cjk_font};
+pub use view::{Action, CertLine, Page, TokenLine, View};
+pub use window::run;

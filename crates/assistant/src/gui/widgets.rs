@@ -1,0 +1,32 @@
+//! What the pages share: a certificate's table, and a PIN field named by its
+//! label.
+
+use eframe::egui;
+
+use super::view::CertLine;
+
+/// The certificate's fields, one row each.
+pub(super) fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
+    egui::Grid::new(("cert", c.serial.as_str()))
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (k, val) in [
+                ("持有人", &c.holder),
+                ("序列号", &c.serial),
+                ("颁发者", &c.issuer),
+                ("有效期", &c.validity),
+                ("状态", &c.status),
+            ] {
+                ui.label(k);
+                ui.label(val.as_str());
+                ui.end_row();
+            }
+        });
+}
+
+/// A label and a password field it names (for screen readers and tests).
+pub(super) fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut String) {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(value).password(true))
+        .labelled_by(label.id);
+}

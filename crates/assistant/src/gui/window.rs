@@ -1,0 +1,48 @@
+//! Opening the window: its size and title, the CJK font, the zoom asked for
+//! by `CERTHALL_ASSISTANT_ZOOM`, the light theme.
+
+use eframe::egui;
+
+use super::app::App;
+use super::fonts::{cjk_font, install_cjk_font};
+use super::view::Page;
+use crate::client::Client;
+use crate::error::Error;
+use crate::token::Module;
+
+/// Opens the window on `page` (blocks until it is closed).
+pub fn run(module: Module, server: &str, page: Page) -> Result<(), Error> {
+    let client = Client::new(server)?;
+    let font = cjk_font();
+    let server = server.to_string();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("数字证书助手")
+            .with_inner_size([760.0, 560.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "certhall-assistant",
+        options,
+        Box::new(move |cc| {
+            if let Some(bytes) = font {
+                install_cjk_font(&cc.egui_ctx, bytes);
+            }
+            if let Some(z) = std::env::var("CERTHALL_ASSISTANT_ZOOM")
+                .ok()
+                .and_then(|z| z.parse::<f32>().ok())
+            {
+                cc.egui_ctx.set_zoom_factor(z);
+            }
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            Ok(Box::new(App::new(
+                &cc.egui_ctx,
+                module,
+                client,
+                &server,
+                page,
+            )))
+        }),
+    )
+    .map_err(|e| Error::Usage(format!("无法打开窗口：{e}")))
+}

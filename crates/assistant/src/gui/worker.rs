@@ -1,0 +1,191 @@
+//! The thread that owns the token and the network: it carries out the
+//! window's jobs, watches the module's slots, and sends back what changed.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use eframe::egui;
+use secrecy::SecretString;
+
+use super::lines::token_lines;
+use super::view::TokenLine;
+use crate::change::{self, Outcome};
+use crate::client::Client;
+use crate::token::{KeyKind, Module, Token};
+
+/// Work for the worker thread. PINs travel as secrets and are dropped after use.
+pub(super) enum Job {
+    SignIn(SecretString),
+    Hall,
+    Rekey(&'static str),
+    ChangePin(SecretString, SecretString),
+}
+
+/// What the worker tells the window.
+pub(super) enum Update {
+    Tokens(Vec<TokenLine>),
+    Hall(Vec<(String, String)>),
+    SignedIn(bool),
+    Done(String),
+}
+
+pub(super) struct Worker {
+    module: Module,
+    client: Client,
+    token: Option<Token>,
+    tx: Sender<Update>,
+    ctx: egui::Context,
+}
+
+impl Worker {
+    /// A worker not signed in, telling the window through `tx` and waking it
+    /// through `ctx`.
+    pub(super) fn new(
+        module: Module,
+        client: Client,
+        tx: Sender<Update>,
+        ctx: egui::Context,
+    ) -> Worker {
+        Worker {
+            module,
+            client,
+            token: None,
+            tx,
+            ctx,
+        }
+    }
+
+    fn send(&self, u: Update) {
+        let _ = self.tx.send(u);
+        self.ctx.request_repaint();
+    }
+
+    /// The keys present, with the server's word on each certificate once
+    /// signed in.
+    pub(super) fn tokens(&self) -> Vec<TokenLine> {
+        token_lines(&self.module, self.token.as_ref(), &self.client)
+    }
+
+    /// Carries out jobs until the window is gone; between them, refreshes
+    /// when a key is inserted or pulled out.
+    pub(super) fn run(mut self, jobs: Receiver<Job>) {
+        let mut seen = Vec::new();
+        loop {
+            match jobs.recv_timeout(Duration::from_secs(2)) {
+                Ok(job) => self.handle(job),
+                Err(RecvTimeoutError::Timeout) => {
+                    // A key inserted or pulled out: refresh.
+                    let now: Vec<String> = self
+                        .module
+                        .tokens()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| t.serial)
+                        .collect();
+                    if now != seen {
+                        if now.len() < seen.len() {
+                            self.token = None;
+                            self.send(Update::SignedIn(false));
+                        }
+                        seen = now;
+                        let t = self.tokens();
+                        self.send(Update::Tokens(t));
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn handle(&mut self, job: Job) {
+        match job {
+            Job::SignIn(pin) => self.sign_in(&pin),
+            Job::Hall => self.hall(),
+            Job::Rekey(business) => self.rekey(business),
+            Job::ChangePin(old, new) => self.change_pin(&old, &new),
+        }
+    }
+
+    /// Logs in to the first key present and lists its certificates with the
+    /// server's word on each.
+    fn sign_in(&mut self, pin: &SecretString) {
+        let result = self
+            .module
+            .tokens()
+            .map_err(|e| e.to_string())
+            .and_then(|ts| {
+                ts.into_iter()
+                    .next()
+                    .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())
+            })
+            .and_then(|info| self.module.open(info.slot).map_err(|e| e.to_string()))
+            .and_then(|t| t.login(pin).map(|()| t).map_err(|e| e.to_string()));
+        match result {
+            Ok(t) => {
+                self.token = Some(t);
+                self.send(Update::SignedIn(true));
+                let t = self.tokens();
+                self.send(Update::Tokens(t));
+                self.send(Update::Done("已登录".into()));
+            }
+            Err(e) => self.send(Update::Done(e)),
+        }
+    }
+
+    /// 办事大厅: the businesses the server offers.
+    fn hall(&self) {
+        match self.client.businesses() {
+            Ok(b) => self.send(Update::Hall(
+                b.into_iter().map(|b| (b.key, b.name)).collect(),
+            )),
+            Err(e) => self.send(Update::Done(e.to_string())),
+        }
+    }
+
+    /// 证书变更 or 在线延期: the change flow, on the key signed in.
+    fn rekey(&self, business: &'static str) {
+        let Some(token) = &self.token else {
+            self.send(Update::Done("请先输入 PIN 登录".into()));
+            return;
+        };
+        let text = match change::run(token, &self.client, None, KeyKind::P256, business) {
+            Ok(Outcome::Opened { url }) => {
+                crate::browser::open(&url);
+                format!("已在浏览器中打开基本信息表单：{url}")
+            }
+            Ok(Outcome::Pending {
+                business,
+                state_label,
+            }) => format!("{business}申请状态：{state_label}"),
+            Ok(Outcome::Completed {
+                serial, business, ..
+            }) => {
+                format!("{business}已完成：新证书（序列号 {serial}）已写入证书介质")
+            }
+            Err(e) => e.to_string(),
+        };
+        let t = self.tokens();
+        self.send(Update::Tokens(t));
+        self.send(Update::Done(text));
+    }
+
+    /// 修改 PIN on the first key present.
+    fn change_pin(&self, old: &SecretString, new: &SecretString) {
+        let text = match self
+            .module
+            .tokens()
+            .ok()
+            .and_then(|ts| ts.into_iter().next())
+        {
+            None => "未检测到证书介质，请插入 USB Key".to_string(),
+            Some(info) => match self.module.open(info.slot).and_then(|t| {
+                t.login(old)?;
+                t.change_pin(old, new)
+            }) {
+                Ok(()) => "PIN 已修改".to_string(),
+                Err(e) => e.to_string(),
+            },
+        };
+        self.send(Update::Done(text));
+    }
+}

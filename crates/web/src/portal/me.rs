@@ -13,7 +13,6 @@ use crate::WebError;
 use crate::page::Page;
 use crate::respond::{page_ok, see_other};
 use crate::view::{ApplicationLine, EventLine, MaterialSlot, material_views};
-use axum::response::IntoResponse;
 
 #[derive(Template)]
 #[template(path = "portal/me.html")]
@@ -130,21 +129,12 @@ pub async fn center(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     p: Page,
-) -> Response {
-    let rows = match state.ra.applications_of(&holder.id).await {
-        Ok(r) => r,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+) -> Result<Response, WebError> {
+    let rows = state.ra.applications_of(&holder.id).await?;
     let lines = rows.iter().map(|r| ApplicationLine::new(&p, r)).collect();
-    let all = match state.ra.certificates_of(&holder.id).await {
-        Ok(all) => all,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+    let all = state.ra.certificates_of(&holder.id).await?;
     let serials: Vec<String> = all.iter().map(|c| c.row.serial.clone()).collect();
-    let mut seals = match state.ra.current_seals(&serials).await {
-        Ok(s) => s,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+    let mut seals = state.ra.current_seals(&serials).await?;
     let certs = all
         .iter()
         .map(|c| {
@@ -153,20 +143,23 @@ pub async fn center(
             line
         })
         .collect();
-    let tokens = match state.ra.tokens_of(&holder).await {
-        Ok(t) => t.iter().map(|t| TokenLine::new(&p, t)).collect(),
-        Err(e) => return WebError::from(e).into_response(),
-    };
+    let tokens = state
+        .ra
+        .tokens_of(&holder)
+        .await?
+        .iter()
+        .map(|t| TokenLine::new(&p, t))
+        .collect();
     let mobile = domain::Mobile::parse(&holder.mobile)
         .map(|m| m.masked())
         .unwrap_or_default();
-    page_ok(&Center {
+    Ok(page_ok(&Center {
         tokens,
         p: p.with_nav("me"),
         mobile,
         lines,
         certs,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -234,67 +227,17 @@ pub async fn detail(
     p: Page,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
-    let app = match state.ra.application(&holder.id, &id).await {
-        Ok(a) => a,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let line = ApplicationLine::new(&p, &app.row);
-    let events = app.events.iter().map(|e| EventLine::new(&p, e)).collect();
-    let slots = material_views(&p, &app);
-    let can_cancel = app.state.after(domain::AppAction::Cancel).is_some();
-    let can_pay = app.state == domain::AppState::PendingPayment;
-    let mut orders = Vec::new();
-    for o in state
-        .ra
-        .orders_of(&holder.id, &id)
-        .await
-        .unwrap_or_default()
-    {
-        let has_invoice = state
-            .ra
-            .order(&holder.id, &o.id)
-            .await
-            .map(|v| v.invoice.is_some())
-            .unwrap_or(false);
-        let (zh, en, tone) = (o.state.label_zh(), o.state.label_en(), o.state.tone());
-        orders.push(OrderSummary {
-            id: o.id.clone(),
-            out_trade_no: o.out_trade_no.clone(),
-            amount: domain::Fen(o.amount_fen).to_string(),
-            state_label: p.tr.pick(zh, en).to_string(),
-            tone,
-            created: ca::asn1time::beijing_minutes(o.created_at),
-            has_invoice,
-        });
-    }
-    let shipment = state
-        .ra
-        .shipment_of(&id)
-        .await
-        .unwrap_or_default()
-        .map(|s| {
-            (
-                s.carrier,
-                s.tracking_no,
-                ca::asn1time::beijing_minutes(s.shipped_at),
-            )
-        });
-    let renewal = state
-        .ra
-        .renewal_terms(&app)
-        .await
-        .unwrap_or_default()
-        .map(|t| RenewalLine {
-            years: t.years,
-            old: format!(
-                "{} — {}",
-                ca::asn1time::beijing_minutes(t.old_not_before),
-                ca::asn1time::beijing_minutes(t.old_not_after)
-            ),
-            new_until: ca::asn1time::beijing_minutes(t.new_not_after),
-            issued: t.issued,
-        });
+) -> Result<Response, WebError> {
+    let app = state.ra.application(&holder.id, &id).await?;
+    let orders = orders_of(&state, &p, &holder.id, &id).await?;
+    let shipment = state.ra.shipment_of(&id).await?.map(|s| {
+        (
+            s.carrier,
+            s.tracking_no,
+            ca::asn1time::beijing_minutes(s.shipped_at),
+        )
+    });
+    let renewal = state.ra.renewal_terms(&app).await?.map(RenewalLine::new);
     let revocation = (app.business == domain::Business::Revoke)
         .then(|| {
             app.form
@@ -304,44 +247,13 @@ pub async fn detail(
         })
         .flatten()
         .map(|r| p.t(&format!("revoke.reason.{}", r.name())));
-    let issue = if ra::issuance::picked_up(app.business) {
-        let pickup = match state.ra.pickup_state(&app.row).await {
-            Ok(p) => p,
-            Err(e) => return WebError::from(e).into_response(),
-        };
-        let mailed = pickup.medium == ra::business::Medium::Mail;
-        let t = &app.form.ship_to;
-        Some(IssueLine {
-            mailed,
-            ship_to: if mailed {
-                format!(
-                    "{}，{}，{}",
-                    t.name,
-                    domain::Mobile::parse(&t.phone)
-                        .map(|m| m.masked())
-                        .unwrap_or_default(),
-                    t.address
-                )
-            } else {
-                String::new()
-            },
-            written: pickup.written_at.is_some(),
-            old_key: (app.business == domain::Business::Reissue)
-                .then(|| match app.form.revoke_reason.as_str() {
-                    "keyCompromise" => Some(p.t("reissue.lost")),
-                    "cessationOfOperation" => Some(p.t("reissue.broken")),
-                    _ => None,
-                })
-                .flatten(),
-            may_get_code: !mailed
-                && app.state == domain::AppState::Approved
-                && pickup.written_at.is_none(),
-            may_confirm: app.state == domain::AppState::Shipped,
-        })
-    } else {
-        None
-    };
-    page_ok(&Detail {
+    let issue = issue_line(&state, &p, &app).await?;
+    Ok(page_ok(&Detail {
+        line: ApplicationLine::new(&p, &app.row),
+        events: app.events.iter().map(|e| EventLine::new(&p, e)).collect(),
+        slots: material_views(&p, &app),
+        can_cancel: app.state.after(domain::AppAction::Cancel).is_some(),
+        can_pay: app.state == domain::AppState::PendingPayment,
         issue,
         revocation,
         renewal,
@@ -349,25 +261,100 @@ pub async fn detail(
         enterprise: app.cert_type == domain::ProfileKind::Enterprise,
         p: p.with_nav("me"),
         app,
-        line,
-        events,
-        slots,
         existing: q.existing.is_some(),
-        can_cancel,
-        can_pay,
         orders,
-    })
+    }))
+}
+
+/// The application's payment attempts, newest as the RA lists them.
+async fn orders_of(
+    state: &AppState,
+    p: &Page,
+    holder_id: &str,
+    id: &str,
+) -> Result<Vec<OrderSummary>, WebError> {
+    let mut orders = Vec::new();
+    for o in state.ra.orders_of(holder_id, id).await? {
+        let has_invoice = state.ra.order(holder_id, &o.id).await?.invoice.is_some();
+        orders.push(OrderSummary {
+            id: o.id.clone(),
+            out_trade_no: o.out_trade_no.clone(),
+            amount: domain::Fen(o.amount_fen).to_string(),
+            state_label: p
+                .tr
+                .pick(o.state.label_zh(), o.state.label_en())
+                .to_string(),
+            tone: o.state.tone(),
+            created: ca::asn1time::beijing_minutes(o.created_at),
+            has_invoice,
+        });
+    }
+    Ok(orders)
+}
+
+impl RenewalLine {
+    fn new(t: ra::business::renew::RenewalTerms) -> Self {
+        RenewalLine {
+            years: t.years,
+            old: format!(
+                "{} — {}",
+                ca::asn1time::beijing_minutes(t.old_not_before),
+                ca::asn1time::beijing_minutes(t.old_not_after)
+            ),
+            new_until: ca::asn1time::beijing_minutes(t.new_not_after),
+            issued: t.issued,
+        }
+    }
+}
+
+/// 在线新办, 在线补办: how the key comes and where it stands.
+async fn issue_line(
+    state: &AppState,
+    p: &Page,
+    app: &ApplicationView,
+) -> Result<Option<IssueLine>, WebError> {
+    if !ra::issuance::picked_up(app.business) {
+        return Ok(None);
+    }
+    let pickup = state.ra.pickup_state(&app.row).await?;
+    let mailed = pickup.medium == ra::business::Medium::Mail;
+    let t = &app.form.ship_to;
+    Ok(Some(IssueLine {
+        mailed,
+        ship_to: if mailed {
+            format!(
+                "{}，{}，{}",
+                t.name,
+                domain::Mobile::parse(&t.phone)
+                    .map(|m| m.masked())
+                    .unwrap_or_default(),
+                t.address
+            )
+        } else {
+            String::new()
+        },
+        written: pickup.written_at.is_some(),
+        old_key: (app.business == domain::Business::Reissue)
+            .then(|| match app.form.revoke_reason.as_str() {
+                "keyCompromise" => Some(p.t("reissue.lost")),
+                "cessationOfOperation" => Some(p.t("reissue.broken")),
+                _ => None,
+            })
+            .flatten(),
+        may_get_code: !mailed
+            && app.state == domain::AppState::Approved
+            && pickup.written_at.is_none(),
+        may_confirm: app.state == domain::AppState::Shipped,
+    }))
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    match state.ra.cancel(&holder.id, &id).await {
-        Ok(()) => see_other(&format!("/me/applications/{id}")),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    state.ra.cancel(&holder.id, &id).await?;
+    Ok(see_other(&format!("/me/applications/{id}")))
 }
 
 /// 在线延期, 在线补办 or 注销 from 我的证书: opens (or reopens) the business for one of
@@ -376,21 +363,20 @@ pub async fn start(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path((serial, business)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, WebError> {
     let business = match business.parse::<domain::Business>() {
         Ok(
             b @ (domain::Business::Renew | domain::Business::Revoke | domain::Business::Reissue),
         ) => b,
-        _ => return WebError::from(ra::RaError::NotFound).into_response(),
+        _ => return Err(ra::RaError::NotFound.into()),
     };
-    let Ok(serial) = domain::Serial::parse(&serial) else {
-        return WebError::from(ra::RaError::NotFound).into_response();
-    };
-    match state.ra.start_owned(&holder.id, &serial, business).await {
-        Ok(started) if started.existing => see_other(&format!("/apply/{}?existing=1", started.id)),
-        Ok(started) => see_other(&format!("/apply/{}/form", started.id)),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    let serial = domain::Serial::parse(&serial).map_err(|_| ra::RaError::NotFound)?;
+    let started = state.ra.start_owned(&holder.id, &serial, business).await?;
+    Ok(if started.existing {
+        see_other(&format!("/apply/{}?existing=1", started.id))
+    } else {
+        see_other(&format!("/apply/{}/form", started.id))
+    })
 }
 
 #[derive(Template)]
@@ -409,27 +395,22 @@ pub async fn pickup_code(
     SignedIn(holder): SignedIn,
     p: Page,
     Path(id): Path<String>,
-) -> Response {
-    match state.ra.holder_pickup_code(&holder.id, &id).await {
-        Ok(code) => {
-            let until = ca::asn1time::beijing_minutes(
-                state.ra.now_ms() + ra::issuance::CODE_DAYS * 86_400_000,
-            );
-            let mut r = page_ok(&PickupPage {
-                p: p.with_nav("me"),
-                id,
-                code,
-                until,
-                server: state.origin.clone(),
-            });
-            r.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            r
-        }
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    let code = state.ra.holder_pickup_code(&holder.id, &id).await?;
+    let until =
+        ca::asn1time::beijing_minutes(state.ra.now_ms() + ra::issuance::CODE_DAYS * 86_400_000);
+    let mut r = page_ok(&PickupPage {
+        p: p.with_nav("me"),
+        id,
+        code,
+        until,
+        server: state.origin.clone(),
+    });
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
 }
 
 /// 邮寄: the holder has the key: 已完成.
@@ -437,11 +418,9 @@ pub async fn received(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    match state.ra.confirm_receipt(&holder.id, &id).await {
-        Ok(()) => see_other(&format!("/me/applications/{id}")),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    state.ra.confirm_receipt(&holder.id, &id).await?;
+    Ok(see_other(&format!("/me/applications/{id}")))
 }
 
 /// 找回密码 for one of the holder's keys: filed (for review, or approved at
@@ -450,9 +429,7 @@ pub async fn unlock(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path(serial): Path<String>,
-) -> Response {
-    match state.ra.portal_unlock(&holder.id, &serial).await {
-        Ok(_) => see_other("/me#tokens"),
-        Err(e) => WebError::from(e).into_response(),
-    }
+) -> Result<Response, WebError> {
+    state.ra.portal_unlock(&holder.id, &serial).await?;
+    Ok(see_other("/me#tokens"))
 }

@@ -6,7 +6,7 @@
 //! a data object bound to the certificate (read back with `pkcs11-tool`, byte
 //! for byte), and 个人中心 showing the current seal to its holder only.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

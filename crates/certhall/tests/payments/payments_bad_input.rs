@@ -4,7 +4,7 @@
 //! the ledger stay as they were. Also: expiry, a late payment refunded by itself,
 //! and invoices mailed over a real SMTP server.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

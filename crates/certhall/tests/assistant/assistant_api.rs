@@ -3,7 +3,7 @@
 //! a proof by the old key, completion with a proof by the new key; retries give
 //! the same certificate; forged or misplaced proofs change nothing.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

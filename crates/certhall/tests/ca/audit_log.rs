@@ -1,7 +1,7 @@
 //! The audit log is tamper-evident: `certhall audit verify` finds the first
 //! changed, removed or truncated entry.
 
-mod common;
+use crate::common;
 
 use ca::KeyAlgorithm;
 use common::{TestApp, stderr, stdout};

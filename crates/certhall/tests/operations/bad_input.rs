@@ -1,7 +1,7 @@
 //! Bad input gets a clear error and changes nothing: every refused request is
 //! checked for its message and for an unchanged database.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The public pages and API as a browser or client sees them.
 
-mod common;
+use crate::common;
 
 use ca::KeyAlgorithm;
 use common::TestApp;

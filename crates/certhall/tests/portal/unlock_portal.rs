@@ -4,7 +4,7 @@
 //! for a reviewer, who approves it; the assistant (a fresh SMS code to the same
 //! mobile) sets the new PIN; 个人中心 shows the reset done.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

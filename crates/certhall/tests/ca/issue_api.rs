@@ -4,7 +4,7 @@
 //! wrong one, a disabled account's, a reviewer's role, a bad body, CSR or
 //! subject) says why and changes nothing.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, stderr, stdout};
 use serde_json::{Value, json};

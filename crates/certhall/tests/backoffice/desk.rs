@@ -3,7 +3,7 @@
 //! and one rejected and refunded through the sandbox; four eyes; two reviewers
 //! deciding at once; revocation, finance, products and the audit page.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

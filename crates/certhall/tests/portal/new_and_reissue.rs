@@ -15,7 +15,7 @@
 //! key is written, someone else's certificate) shows its message and changes
 //! nothing.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use common::assistant::{out, run, run_with, token_certificate};

@@ -2,7 +2,7 @@
 //! software key stands in for the USB key), sign-in with the code from the SMS
 //! outbox, 基本信息, materials, 下一步 → "申请成功，等待审核", and 个人中心.
 
-mod common;
+use crate::common;
 
 use ca::KeyAlgorithm;
 use common::TestApp;

@@ -3,7 +3,7 @@
 //! sessions, rate-limit events, used challenges, spent links and old SMS codes
 //! once they can no longer matter.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -1,7 +1,7 @@
 //! The CA as an outside verifier sees it: OpenSSL checks our certificates, OCSP
 //! answers and CRLs, for P-256, RSA and SM2 CAs, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

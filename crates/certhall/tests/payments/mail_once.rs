@@ -3,7 +3,7 @@
 //! with the same Message-ID, which the file outbox stores under that name, so
 //! there is still one message; the invoice ends mailed.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! expired certificate under automatic review (its years count from the day it
 //! is written). Refusals leave the applications as they were.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

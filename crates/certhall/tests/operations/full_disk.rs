@@ -8,7 +8,7 @@
 //! The data directory is a small tmpfs this test mounts (it runs as root, as
 //! the test command does).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

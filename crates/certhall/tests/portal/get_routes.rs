@@ -11,7 +11,7 @@
 //! The routes come from the router sources, so a GET route added without
 //! being walked here fails this test.
 
-mod common;
+use crate::common;
 
 use common::browser::Browser;
 use common::flow::{paid_app, to_method};

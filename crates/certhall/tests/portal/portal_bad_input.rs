@@ -1,7 +1,7 @@
 //! The portal's bad inputs: each gets a clear message in the page's language and
 //! changes nothing (accounts, sessions, applications, materials, hand-offs).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

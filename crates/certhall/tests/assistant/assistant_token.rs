@@ -4,7 +4,7 @@
 //! check the token and the certificates from outside. Interrupted at any step,
 //! a rerun finishes without a second certificate and without losing the key.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

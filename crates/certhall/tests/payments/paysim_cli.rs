@@ -2,7 +2,7 @@
 //! prints, exactly as a production server is configured for the real gateways
 //! (no in-process sandbox): both channels pay through it end to end.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

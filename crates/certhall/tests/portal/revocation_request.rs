@@ -4,7 +4,7 @@
 //! party would. A missing reason, a wrong or missing code, and someone else's
 //! certificate are refused with their message and change nothing.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

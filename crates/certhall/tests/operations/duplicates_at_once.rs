@@ -4,7 +4,7 @@
 //! and a deadlock or serialization failure is retried), each id has exactly
 //! one certificate, and both answers for an id are the same certificate.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, stderr, stdout};
 use serde_json::{Value, json};

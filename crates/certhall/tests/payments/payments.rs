@@ -2,7 +2,7 @@
 //! with each channel, ending in 待审核 with a paid order and an invoice PDF; and
 //! the refund of a paid application rejected before issuance.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

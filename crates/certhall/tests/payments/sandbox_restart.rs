@@ -3,7 +3,7 @@
 //! any notify, is restarted, and the order ends PAID (the restarted sandbox
 //! knows the trade was paid; the server's poll finds it).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

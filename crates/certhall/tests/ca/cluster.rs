@@ -2,7 +2,7 @@
 //! start, and a revocation through any of them shows in every instance's OCSP
 //! answers and CRL within 5 seconds.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

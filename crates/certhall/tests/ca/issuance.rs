@@ -1,7 +1,7 @@
 //! Issuance is idempotent per request id, and a crash between recording and
 //! signing is finished by the retry: never a second certificate.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

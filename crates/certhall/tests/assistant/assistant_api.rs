@@ -3,8 +3,6 @@
 //! a proof by the old key, completion with a proof by the new key; retries give
 //! the same certificate; forged or misplaced proofs change nothing.
 
-use crate::common;
-
 use std::path::{Path, PathBuf};
 
 use common::TestApp;
@@ -92,7 +90,7 @@ async fn approved(
 }
 
 async fn change_flow(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     // 办事大厅 lists every business with its prices.
     let hall: serde_json::Value = app.get("/api/v1/businesses").await.json().await.unwrap();
     let names: Vec<&str> = hall
@@ -272,7 +270,7 @@ async fn change_flow(backend: Backend) {
 
 /// Forged and misplaced proofs: refused with a message, nothing changes.
 async fn bad_proofs(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (_, _, old_cert, old_key) = approved(&app, "13812345678").await;
     let stranger = holder::enterprise(&app, "stranger", KeyKind::P256).await;
     let (_, csr) = openssl::key_and_csr(app.dir.path(), "new", KeyKind::P256);
@@ -387,7 +385,11 @@ async fn bad_proofs(backend: Backend) {
 /// (Every edge of the window, after expiry too, is in `domain::renewal`.)
 async fn renewal_window_in_status(backend: Backend) {
     let clock = std::sync::Arc::new(domain::FixedClock::at(std::time::SystemTime::now()));
-    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let not_after = app
         .scalar(&format!(

@@ -4,8 +4,6 @@
 //! check the token and the certificates from outside. Interrupted at any step,
 //! a rerun finishes without a second certificate and without losing the key.
 
-use crate::common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -70,7 +68,7 @@ async fn check_completed(app: &TestApp, usb: &Usb, old_serial: &str) -> String {
 }
 
 async fn change_in_the_token(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     // 办事大厅 and the key's contents.
     let hall = run(&Usb::new("holder-key"), &app, &["hall"], None).await;
     assert!(
@@ -104,7 +102,7 @@ async fn change_in_the_token(backend: Backend) {
 /// Stopped after each step in turn, then once more: it finishes, with one new
 /// certificate, and a working key pair in the token all along.
 async fn interrupted_anywhere(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
     common::staff::approve(&app, "wang.reviewer", &app_id).await;
     for step in ["keygen", "issue", "write", "relabel"] {
@@ -156,7 +154,7 @@ async fn interrupted_anywhere(backend: Backend) {
 
 /// A wrong PIN, no token, and a PIN change.
 async fn pins_and_tokens(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -200,7 +198,7 @@ async fn pins_and_tokens(backend: Backend) {
 /// would not read as 数字证书助手. The screenshot is kept under target/tmp/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_under_xvfb() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -253,7 +251,7 @@ kill $P; wait $P 2>/dev/null; exit 0"#,
 /// Access preflights; it says a key is in, nothing about whose.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_bridge() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -363,7 +361,7 @@ fn install_registers_the_link_handler() {
 /// one the page says it is coming and the link is a clear 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_and_install() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let page = common::browser::Browser::new(&app.base)
         .get("/download")
         .await;
@@ -372,11 +370,10 @@ async fn download_and_install() {
     assert_eq!(r.status(), 404);
     app.server.stop().await;
 
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    settings.branding.assistant_build = Some(assistant_bin());
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .configure(|s| s.branding.assistant_build = Some(assistant_bin()))
+        .spawn()
+        .await;
     let page = common::browser::Browser::new(&app.base)
         .get("/download")
         .await;
@@ -426,7 +423,7 @@ async fn download_and_install() {
 const UNLOCK_SENT: &str = "如该证书介质已在本 CA 登记，验证码已发送至登记的手机号";
 
 async fn unlock_a_forgotten_pin(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -507,7 +504,7 @@ async fn unlock_a_forgotten_pin(backend: Backend) {
 /// another CA is refused by the server and nothing is written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_keys_and_a_foreign_certificate() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -588,7 +585,7 @@ async fn two_keys_and_a_foreign_certificate() {
 async fn a_certificate_for_another_key_is_not_written() {
     use axum::Json;
     use axum::routing::post;
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -654,7 +651,7 @@ async fn a_certificate_for_another_key_is_not_written() {
 /// the holder's first PIN set; a reviewer may not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_initialises_a_key() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let op = common::staff::staff(&app, "zhou.operator", "operator", &[]).await;
     let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
     let usb = Usb::new("holder-key");
@@ -732,11 +729,11 @@ async fn an_operator_initialises_a_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unlock_after_review() {
     let clock = std::sync::Arc::new(domain::FixedClock::at(std::time::SystemTime::now()));
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    settings.portal.unlock_review = true;
-    let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
+    let app = TestApp::new()
+        .clock(clock.clone())
+        .configure(|s| s.portal.unlock_review = true)
+        .spawn()
+        .await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -794,7 +791,7 @@ fn last_sms_text(app: &TestApp, mobile: &str) -> String {
 /// The new key pair may be RSA-2048, generated in the token as well.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_with_an_rsa_key() {
-    let app = TestApp::spawn(Backend::Sqlite, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
     common::staff::approve(&app, "wang.reviewer", &app_id).await;
     let done = run(

@@ -1,7 +1,4 @@
 //! The certificate assistant: its JSON API and its binary against a SoftHSM2 token.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod assistant_api;
 mod assistant_token;

@@ -3,14 +3,13 @@
 //! and one rejected and refunded through the sandbox; four eyes; two reviewers
 //! deciding at once; revocation, finance, products and the audit page.
 
-use crate::common;
-
 use std::time::Duration;
 
 use common::TestApp;
 use common::browser::{Browser, Page};
-use common::flow::{paid_app, to_materials, to_method};
+use common::flow::{to_materials, to_method};
 use common::staff::{self, Staff};
+use domain::Business;
 use testkit::{Backend, on_both_databases};
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -140,7 +139,11 @@ async fn decide(s: &Staff, app: &TestApp, id: &str, what: &str, reason: &str) ->
 /// the differences marked, the materials inline and the payment; approval moves
 /// it to 审核通过/待更新, the holder gets an SMS and sees it; all of it audited.
 async fn paid_change_approved(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (holder, app_id, _) = paid_pending(&app, "13812345678").await;
     let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
 
@@ -249,7 +252,11 @@ async fn paid_change_approved(backend: Backend) {
 /// 退回补正 keeps the payment; 审核不通过 of a paid application refunds it in
 /// full through the sandbox. A decision without a reason is refused.
 async fn return_and_reject(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (holder, app_id, order_id) = paid_pending(&app, "13812345678").await;
     let reviewer = staff::staff(&app, "li.reviewer", "reviewer", &[]).await;
 
@@ -313,7 +320,11 @@ async fn return_and_reject(backend: Backend) {
 /// applications only) the first approval is recorded, the same person cannot
 /// give the second, another reviewer can; nobody reviews their own application.
 async fn four_eyes(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (_, before_id) = free_or_paid(&app, "13812345670").await;
     let admin = staff::staff(&app, "zhao.admin", "admin", &[]).await;
     let products = admin.browser.get("/admin/products").await;
@@ -487,7 +498,7 @@ async fn free_or_paid(app: &TestApp, mobile: &str) -> (Browser, String) {
 /// Two reviewers approve the same application at the same moment: exactly one
 /// decision is recorded and the other is told.
 async fn concurrent_approvals(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (_, app_id) = free_pending(&app, "13812345678").await;
     let a = staff::staff(&app, "a.reviewer", "reviewer", &[]).await;
     let b = staff::staff(&app, "b.reviewer", "reviewer", &[]).await;
@@ -531,7 +542,7 @@ async fn concurrent_approvals(backend: Backend) {
 
 /// Approving an application the holder cancelled meanwhile is refused.
 async fn cancelled_meanwhile(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (holder, app_id) = free_pending(&app, "13812345678").await;
     let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
     let page = reviewer
@@ -565,7 +576,11 @@ async fn cancelled_meanwhile(backend: Backend) {
 /// sessions end after 15 idle minutes.
 async fn staff_sign_in(backend: Backend) {
     let clock = std::sync::Arc::new(domain::FixedClock::at(std::time::SystemTime::now()));
-    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     let link = staff::add(&app, "wang.reviewer", "reviewer", &[]).await;
     // The set-up link shows the secret once set up no more.
     let secret = staff::set_up(&app, &link).await;
@@ -643,7 +658,7 @@ async fn staff_sign_in(backend: Backend) {
 /// (and changes nothing); what it may use is not. Signed out, pages send to
 /// sign-in and actions are 401.
 async fn roles_on_every_route(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let mut people = Vec::new();
     for role in domain::Role::ALL {
         let s = staff::staff(&app, &format!("{}.one", role.key()), role.key(), &[]).await;
@@ -719,7 +734,7 @@ async fn roles_on_every_route(backend: Backend) {
 /// the status API show it at once. Without a reason or confirmation nothing
 /// happens.
 async fn revoke_from_the_back_office(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let holder = common::holder::enterprise(&app, "h1", testkit::openssl::KeyKind::P256).await;
     let op = staff::staff(&app, "zhou.operator", "operator", &[]).await;
     let list = op
@@ -815,7 +830,11 @@ async fn revoke_from_the_back_office(backend: Backend) {
 /// the application goes to review; rejected, its refund waits for finance, who
 /// books it with the bank's reference; the lists export to CSV.
 async fn finance_desk(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
     // A file name that is a formula behind a space (issue 16, finding 11).
@@ -955,7 +974,7 @@ async fn finance_desk(backend: Backend) {
 /// The auditor's page lists staff actions and says whether the chain verifies;
 /// after a row is altered it says so.
 async fn audit_page(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let auditor = staff::staff(&app, "sun.auditor", "auditor", &[]).await;
     let page = auditor.browser.get("/admin/audit?action=staff.").await;
     assert!(page.has("哈希链校验通过"), "{}", page.html);
@@ -978,7 +997,7 @@ async fn audit_page(backend: Backend) {
 /// shipping, and an attempt is refused and changes nothing. (Shipping itself is
 /// walked in tests/new_and_reissue.rs.)
 async fn shipping(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (_holder, app_id) = free_pending(&app, "13812345678").await;
     let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
     decide(&reviewer, &app, &app_id, "approve", "").await;

@@ -1,9 +1,6 @@
 //! The audit log is tamper-evident: `certhall audit verify` finds the first
 //! changed, removed or truncated entry.
 
-use crate::common;
-
-use ca::KeyAlgorithm;
 use common::{TestApp, stderr, stdout};
 use testkit::openssl::KeyKind;
 use testkit::{Backend, on_both_databases};
@@ -27,7 +24,7 @@ async fn exec(app: &TestApp, sql: &str) {
 }
 
 async fn tampering_is_found(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     // ca.init (1), crl.publish (2), certificate.issue (3, 4), revoke (5), crl (6)
     let a = app.issue("a", KeyKind::P256, ORG).await;
     app.issue("b", KeyKind::P256, ORG).await;
@@ -91,7 +88,7 @@ async fn tampering_is_found(backend: Backend) {
 }
 
 async fn truncation_is_found(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     app.issue("a", KeyKind::P256, ORG).await;
     exec(
         &app,
@@ -191,7 +188,7 @@ async fn rehash_from(app: &TestApp, from: i64) {
 /// with every later hash recomputed, both pass a plain SHA-256 chain; the
 /// audit key's MACs catch them (issue 16, finding 6).
 async fn forged_chains_are_found(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     app.issue("a", KeyKind::P256, ORG).await;
     app.issue("b", KeyKind::P256, ORG).await;
     let out = app.cli(&["audit", "verify"]).await;
@@ -305,7 +302,7 @@ async fn forged_chains_are_found(backend: Backend) {
 /// MAC, and re-hashing the old part is found because the chain no longer
 /// ends in the checkpoint's hash.
 async fn an_upgraded_log_is_checkpointed(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     app.issue("a", KeyKind::P256, ORG).await;
     // As the database of a version before keyed audit looked.
     for sql in [

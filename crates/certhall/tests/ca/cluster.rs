@@ -2,23 +2,18 @@
 //! start, and a revocation through any of them shows in every instance's OCSP
 //! answers and CRL within 5 seconds.
 
-use crate::common;
-
 use std::time::Duration;
 
-use ca::KeyAlgorithm;
 use certhall::server;
-use common::{TestApp, settings};
+use common::TestApp;
 use domain::{RevocationReason, Serial};
 use testkit::openssl::{self, KeyKind};
-use testkit::{Backend, TestDb, on_both_databases};
+use testkit::{Backend, on_both_databases};
 
 async fn two_instances(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let sa = settings(dir.path(), &db.url, KeyAlgorithm::P256);
+    let prepared = TestApp::new().backend(backend).prepare().await;
     // Start both at once on an empty database: exactly one hierarchy results.
-    let sb = sa.clone();
+    let (sa, sb) = (prepared.settings.clone(), prepared.settings.clone());
     let (a, b) = tokio::join!(server::start(&sa), server::start(&sb));
     let (a, b) = (a.expect("instance A"), b.expect("instance B"));
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ca_keys WHERE role = 'root'")
@@ -29,7 +24,7 @@ async fn two_instances(backend: Backend) {
     assert_eq!(a.authority.issuing_der(), b.authority.issuing_der());
     let b_url = b.public_url.clone();
     let b_authority = b.authority.clone();
-    let app = TestApp::spawn_with(db, dir, sa).await;
+    let app = prepared.spawn().await;
     // `app` is a third instance on the same data, with the same CA.
     assert_eq!(
         app.server.authority.issuing_der(),

@@ -1,11 +1,8 @@
 //! Issuance is idempotent per request id, and a crash between recording and
 //! signing is finished by the retry: never a second certificate.
 
-use crate::common;
-
 use std::sync::Arc;
 
-use ca::KeyAlgorithm;
 use ca::authority::IssueRequest;
 use common::{TestApp, stderr};
 use domain::{ProfileKind, SubjectInfo};
@@ -32,7 +29,7 @@ fn subject() -> SubjectInfo {
 }
 
 async fn same_request_id_same_certificate(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (_, csr) = openssl::key_and_csr(app.dir.path(), "k", KeyKind::P256);
     let args = [
         "ca",
@@ -103,7 +100,7 @@ async fn same_request_id_same_certificate(backend: Backend) {
 }
 
 async fn crash_after_recording_is_resumed(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (_, csr) = openssl::key_and_csr(app.dir.path(), "k", KeyKind::P256);
     let req = IssueRequest {
         request_id: "resume-1".into(),

@@ -4,8 +4,6 @@
 //! wrong one, a disabled account's, a reviewer's role, a bad body, CSR or
 //! subject) says why and changes nothing.
 
-use crate::common;
-
 use common::{TestApp, stderr, stdout};
 use serde_json::{Value, json};
 use testkit::openssl::{self, KeyKind};
@@ -38,7 +36,7 @@ async fn api_key(app: &TestApp, name: &str) -> String {
 }
 
 async fn issuing_api(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     for (name, role) in [("li.operator", "operator"), ("wang.reviewer", "reviewer")] {
         let out = app.cli(&["staff", "add", name, "--role", role]).await;
         assert!(out.status.success(), "{}", stderr(&out));

@@ -2,9 +2,6 @@
 //! OpenSSL accepts, keys in an HSM, the audit log, several instances on one
 //! database.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod audit_log;
 mod cluster;
 mod hsm;

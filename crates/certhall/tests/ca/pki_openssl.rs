@@ -1,8 +1,6 @@
 //! The CA as an outside verifier sees it: OpenSSL checks our certificates, OCSP
 //! answers and CRLs, for P-256, RSA and SM2 CAs, on SQLite and PostgreSQL.
 
-use crate::common;
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -54,7 +52,11 @@ fn ocsp_query(app: &TestApp, issuer: &Path, target: &[&str], chain: Option<&Path
 }
 
 async fn interop(backend: Backend, algorithm: KeyAlgorithm, holder: KeyKind) {
-    let app = TestApp::spawn(backend, algorithm).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(algorithm)
+        .spawn()
+        .await;
     let chain = app.chain_file().await;
     let issuing = app.issuing_file().await;
 
@@ -285,7 +287,11 @@ fn sm2_signature_ok(dir: &Path, name: &str, tbs: &[u8], sig: &[u8], cert_pem: &P
 /// SM2: OpenSSL 3.0 checks each link with the standard signer ID, and SM2 CRL and
 /// OCSP signatures over their TBS bytes (it cannot set the ID for those itself).
 async fn sm2_ca(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::Sm2).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
     let dir = app.dir.path();
     let root = app.root_file().await;
     let issuing = app.issuing_file().await;
@@ -390,7 +396,10 @@ on_both_databases!(p256_ca, rsa2048_ca, sm2_ca);
 /// RSA-3072 once (key generation is the slow part; the paths are those of RSA-2048).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rsa3072_ca_on_sqlite() {
-    let app = TestApp::spawn(Backend::Sqlite, KeyAlgorithm::Rsa3072).await;
+    let app = TestApp::new()
+        .algorithm(KeyAlgorithm::Rsa3072)
+        .spawn()
+        .await;
     let chain = app.chain_file().await;
     let cert = app.issue("r", KeyKind::Rsa(3072), ENTERPRISE).await;
     assert!(openssl::ok(&["verify", "-CAfile", s(&chain), s(&cert)]).contains(": OK"));

@@ -1,11 +1,8 @@
 //! Bad input gets a clear error and changes nothing: every refused request is
 //! checked for its message and for an unchanged database.
 
-use crate::common;
-
 use std::path::Path;
 
-use ca::KeyAlgorithm;
 use common::{TestApp, stderr};
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
@@ -51,7 +48,7 @@ const ORG: &[&str] = &[
 ];
 
 async fn cli_refusals(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let dir = app.dir.path();
 
     // Malformed CSRs: not PEM, broken PEM, not DER.
@@ -273,7 +270,7 @@ fn ocsp_status(dir: &Path, name: &str, der: &[u8]) -> (u8, String) {
 }
 
 async fn http_refusals(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let dir = app.dir.path();
     let before = app.snapshot().await;
 

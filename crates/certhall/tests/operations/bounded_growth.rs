@@ -3,8 +3,6 @@
 //! sessions, rate-limit events, used challenges, spent links and old SMS codes
 //! once they can no longer matter.
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -34,7 +32,7 @@ async fn counts(app: &TestApp) -> Vec<(&'static str, i64)> {
 
 /// Ten thousand challenges from one client: every table as it was.
 async fn ten_thousand_challenges(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let before = counts(&app).await;
     let url = format!("{}/api/v1/handoff/challenge", app.base);
     let mut nonces = std::collections::HashSet::new();
@@ -56,7 +54,7 @@ async fn ten_thousand_challenges(backend: Backend) {
 /// A used challenge is still refused a second time (remembered until it
 /// expires), and a forged or altered one is refused without a row.
 async fn challenges_are_used_once(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let holder = common::holder::enterprise(&app, "h", KeyKind::P256).await;
     let (nonce, text) = common::holder::challenge(&app).await;
     let sig = common::holder::sign(app.dir.path(), &holder.key, holder.kind, &text);
@@ -96,7 +94,11 @@ async fn challenges_are_used_once(backend: Backend) {
 /// session, its code and rate events, the used challenge and the spent link.
 async fn housekeeping_deletes_what_expired(backend: Backend) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     let holder = common::holder::enterprise(&app, "h", KeyKind::P256).await;
     let link = common::holder::handoff_link(&app, &holder).await;
     let b = Browser::new(&app.base);

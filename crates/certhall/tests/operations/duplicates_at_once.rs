@@ -4,8 +4,6 @@
 //! and a deadlock or serialization failure is retried), each id has exactly
 //! one certificate, and both answers for an id are the same certificate.
 
-use crate::common;
-
 use common::{TestApp, stderr, stdout};
 use serde_json::{Value, json};
 use testkit::openssl::{self, KeyKind};
@@ -16,7 +14,7 @@ const PAIRS: usize = 150;
 const ROUNDS: usize = 8;
 
 async fn pairs_through_two_instances(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let other = certhall::server::start(&app.settings)
         .await
         .expect("a second instance");

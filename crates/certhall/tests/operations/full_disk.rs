@@ -8,8 +8,6 @@
 //! The data directory is a small tmpfs this test mounts (it runs as root, as
 //! the test command does).
 
-use crate::common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,9 +52,8 @@ fn fill(dir: &Path) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_come_back_after_a_full_disk() {
-    let db = testkit::TestDb::new(testkit::Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let data = dir.path().join("data");
+    let mut prepared = TestApp::new().prepare().await;
+    let data = prepared.settings.data_dir.clone();
     let Some(_fs) = Tmpfs::mount(&data, 40) else {
         assert_ne!(
             std::env::var("CI").as_deref(),
@@ -66,9 +63,8 @@ async fn writes_come_back_after_a_full_disk() {
         eprintln!("skipped: mounting a tmpfs needs root");
         return;
     };
-    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    settings.database_url = format!("sqlite://{}", data.join("certhall.db").display());
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    prepared.settings.database_url = format!("sqlite://{}", data.join("certhall.db").display());
+    let app = prepared.spawn().await;
     let out = app
         .cli(&["staff", "add", "li.operator", "--role", "operator"])
         .await;

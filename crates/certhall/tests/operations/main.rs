@@ -1,9 +1,6 @@
 //! Running certhall: `certhall serve` and its configuration, bounded growth,
 //! a full disk, duplicates at once, and bad input to the CLI and HTTP.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod bad_input;
 mod bounded_growth;
 mod duplicates_at_once;

@@ -3,12 +3,11 @@
 //! with the same Message-ID, which the file outbox stores under that name, so
 //! there is still one message; the invoice ends mailed.
 
-use crate::common;
-
 use std::time::Duration;
 
 use common::TestApp;
-use common::flow::{paid_settings, to_method};
+use common::flow::to_method;
+use domain::Business;
 
 fn mails(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
@@ -23,12 +22,12 @@ fn mails(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_interrupted_after_sending_is_sent_once() {
-    let db = testkit::TestDb::new(testkit::Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let mut settings = paid_settings(dir.path(), &db.url);
     // The mail server is down while the order is paid: the invoice waits.
-    settings.mail.smtp_url = Some("smtp://127.0.0.1:1".into());
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .priced(Business::Change, 100)
+        .configure(|s| s.mail.smtp_url = Some("smtp://127.0.0.1:1".into()))
+        .spawn()
+        .await;
     let (b, _, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
     b.upload(

@@ -1,9 +1,6 @@
 //! Paying: the sandbox and paysim gateways, refused payment inputs, the invoice
 //! mailed once, and a payment that outlives a crash.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod mail_once;
 mod payments;
 mod payments_bad_input;

@@ -2,14 +2,13 @@
 //! with each channel, ending in 待审核 with a paid order and an invoice PDF; and
 //! the refund of a paid application rejected before issuance.
 
-use crate::common;
-
 use std::process::Command;
 use std::time::Duration;
 
 use common::TestApp;
 use common::browser::Browser;
-use common::flow::{paid_app, to_method};
+use common::flow::to_method;
+use domain::Business;
 use testkit::{Backend, on_both_databases};
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -124,7 +123,11 @@ async fn paid_and_invoiced(
 }
 
 async fn alipay_flow(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     // 支付宝: the browser goes to the (sandbox) cashier…
     let cashier = b
@@ -176,7 +179,11 @@ async fn alipay_flow(backend: Backend) {
 }
 
 async fn wechat_flow(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     // Choosing 微信支付 is a POST (issue 16, finding 9): the QR page itself
     // (a GET) changes nothing, and without the choice it sends the holder to
@@ -238,7 +245,11 @@ async fn wechat_flow(backend: Backend) {
 }
 
 async fn bank_transfer_flow(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
     assert!(page.has("沙箱银行") && page.has("附言"), "{}", page.html);
@@ -280,7 +291,11 @@ async fn bank_transfer_flow(backend: Backend) {
 
 /// 审核不通过 after payment: refunded in full through the channel before issuance.
 async fn rejection_refunds(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
@@ -361,7 +376,11 @@ async fn rejection_refunds(backend: Backend) {
 /// a rejected 支付宝 payment is still refunded at once, and the job's batch is
 /// never filled by what it cannot act on.
 async fn bank_refunds_waiting_for_finance_hold_up_nothing(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
@@ -468,7 +487,11 @@ async fn reject(app: &TestApp, app_id: &str, reason: &str) {
 /// everything they paid.
 async fn paid_twice_each_payment_goes_back_its_own_way(backend: Backend) {
     use payment::sim::Channel;
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     let no = text(
         &app,

@@ -4,15 +4,14 @@
 //! the ledger stay as they were. Also: expiry, a late payment refunded by itself,
 //! and invoices mailed over a real SMTP server.
 
-use crate::common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::TestApp;
-use common::flow::{paid_app, paid_settings, to_method};
+use common::flow::to_method;
 use common::holder::CODE;
+use domain::Business;
 use domain::FixedClock;
 use payment::keys::PrivateKey;
 use testkit::{Backend, on_both_databases};
@@ -62,7 +61,11 @@ async fn post_alipay(app: &TestApp, p: &BTreeMap<String, String>) -> String {
 }
 
 async fn alipay_notifies(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, _, order_id, method) = to_method(&app, "13812345678").await;
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
@@ -227,7 +230,11 @@ async fn post_wechat(
 }
 
 async fn wechat_notifies(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, _, order_id, method) = to_method(&app, "13812345678").await;
     b.post(&method, &format!("/pay/{order_id}/wechat"), &[])
         .await;
@@ -317,7 +324,11 @@ async fn wechat_notifies(backend: Backend) {
 }
 
 async fn holder_refusals(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, page) = common::flow::to_materials(&app, "13812345678").await;
     let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     let order_id = order.path().split('/').nth(2).unwrap().to_string();
@@ -436,11 +447,13 @@ async fn holder_refusals(backend: Backend) {
 /// goes back by itself; 去支付 opens a new order that can be paid.
 async fn expiry_and_late_payment(backend: Backend) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = paid_settings(dir.path(), &db.url);
-    settings.payment.order_minutes = 5;
-    let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .priced(Business::Change, 100)
+        .configure(|s| s.payment.order_minutes = 5)
+        .spawn()
+        .await;
     let (b, app_id, order_id, method) = to_method(&app, "13812345678").await;
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
@@ -521,7 +534,11 @@ async fn expiry_and_late_payment(backend: Backend) {
 /// here) is tried once, given up, never retried, and shown to finance; the
 /// mail of the next invoice still goes out.
 async fn invoice_address_the_mailer_cannot_use(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, page) = common::flow::to_materials(&app, "13812345678").await;
     let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     let order_id = order.path().split('/').nth(2).unwrap().to_string();
@@ -667,11 +684,11 @@ async fn invoice_mail_over_smtp() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let mut settings = paid_settings(dir.path(), &db.url);
-    settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .priced(Business::Change, 100)
+        .configure(move |s| s.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .spawn()
+        .await;
     let (b, _, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
     b.upload(

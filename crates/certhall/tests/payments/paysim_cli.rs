@@ -2,16 +2,14 @@
 //! prints, exactly as a production server is configured for the real gateways
 //! (no in-process sandbox): both channels pay through it end to end.
 
-use crate::common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use certhall::config::Config;
 use common::TestApp;
-use common::flow::{paid_settings, to_method};
-use testkit::Backend;
+use common::flow::to_method;
+use domain::Business;
 
 struct KillOnDrop(Child);
 
@@ -92,9 +90,6 @@ async fn a_server_configured_from_paysims_output_is_paid_through_it() {
     let file = dir.path().join("gateways.toml");
     std::fs::write(&file, &printed).unwrap();
     let config = Config::from_file(&file).expect("paysim prints valid configuration");
-    let db = testkit::TestDb::new(Backend::Sqlite).await;
-    let mut settings = paid_settings(dir.path(), &db.url);
-    settings.payment.alipay = config.payment.alipay;
     let mut wechat = config.payment.wechat.expect("a [payment.wechat] section");
     wechat.api_v3_key = Some(
         std::fs::read_to_string(sim_data.path().join("paysim/apiv3.key"))
@@ -102,13 +97,20 @@ async fn a_server_configured_from_paysims_output_is_paid_through_it() {
             .trim()
             .to_string(),
     );
-    settings.payment.wechat = Some(wechat);
-    settings.payment.bank = Some(certhall::config::BankConfig {
-        name: "安徽省某某认证有限公司".into(),
-        bank: "某某银行合肥分行".into(),
-        account: "1302 0000 0000 0000 000".into(),
-    });
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let alipay = config.payment.alipay;
+    let app = TestApp::new()
+        .priced(Business::Change, 100)
+        .configure(move |s| {
+            s.payment.alipay = alipay;
+            s.payment.wechat = Some(wechat);
+            s.payment.bank = Some(certhall::config::BankConfig {
+                name: "安徽省某某认证有限公司".into(),
+                bank: "某某银行合肥分行".into(),
+                account: "1302 0000 0000 0000 000".into(),
+            });
+        })
+        .spawn()
+        .await;
     assert!(
         app.server.sandbox.is_none(),
         "configured gateways replace the in-process sandbox"

@@ -3,19 +3,15 @@
 //! any notify, is restarted, and the order ends PAID (the restarted sandbox
 //! knows the trade was paid; the server's poll finds it).
 
-use crate::common;
-
 use std::time::Duration;
 
 use common::TestApp;
-use common::flow::{paid_settings, to_method};
+use common::flow::to_method;
+use domain::Business;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_survives_a_crash_of_the_sandbox() {
-    let db = testkit::TestDb::new(testkit::Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let settings = paid_settings(dir.path(), &db.url);
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new().priced(Business::Change, 100).spawn().await;
     let (b, _, order_id, method) = to_method(&app, "13812345678").await;
     let cashier = b
         .post(&method, &format!("/pay/{order_id}/alipay"), &[])

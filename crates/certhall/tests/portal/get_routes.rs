@@ -11,10 +11,10 @@
 //! The routes come from the router sources, so a GET route added without
 //! being walked here fails this test.
 
-use crate::common;
-
+use common::TestApp;
 use common::browser::Browser;
-use common::flow::{paid_app, to_method};
+use common::flow::to_method;
+use domain::Business;
 use testkit::{Backend, on_both_databases};
 
 const MAY_CHANGE: &[&str] = &[
@@ -80,7 +80,11 @@ fn seg(pattern: &str, actual: &str) -> bool {
 }
 
 async fn every_get_changes_nothing(backend: Backend) {
-    let app = paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(Business::Change, 100)
+        .spawn()
+        .await;
     let (holder, app_id, order_id, _) = to_method(&app, "13812345678").await;
     // A bank receipt, for finance's receipt page.
     let page = holder.get(&format!("/pay/{order_id}/bank")).await;

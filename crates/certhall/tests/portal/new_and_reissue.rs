@@ -15,8 +15,6 @@
 //! key is written, someone else's certificate) shows its message and changes
 //! nothing.
 
-use crate::common;
-
 use common::TestApp;
 use common::assistant::{out, run, run_with, token_certificate};
 use common::browser::{Browser, Page};
@@ -309,7 +307,7 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
 /// 在线新办 on the holder's own key, then 在线补办 of that certificate when the
 /// key is lost.
 async fn new_then_reissue(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let mobile = "13812345678";
     let (b, serial, lost) = new_on_own_key(&app, mobile).await;
     let old_pem = token_certificate(&app, &lost, "none");
@@ -430,7 +428,7 @@ async fn new_then_reissue(backend: Backend) {
 
 /// A new 个人证书 by post: the operator writes the key and ships it.
 async fn new_by_post(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let mobile = "13812345679";
     let (b, id, form) = start_new(&app, mobile, "individual").await;
     let mut page = b

@@ -1,12 +1,9 @@
 //! The portal's bad inputs: each gets a clear message in the page's language and
 //! changes nothing (accounts, sessions, applications, materials, hand-offs).
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ca::KeyAlgorithm;
 use common::TestApp;
 use common::browser::{Browser, last_code};
 use common::holder::{self, CODE};
@@ -22,7 +19,11 @@ fn other_code(code: &str) -> String {
 
 async fn sms_codes(backend: Backend) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     let data = app.settings.data_dir.clone();
     let b = Browser::new(&app.base);
     let form = b.get("/signin").await;
@@ -133,7 +134,11 @@ async fn sms_codes(backend: Backend) {
 
 async fn handoff_refusals(backend: Backend) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    let app = TestApp::spawn_clocked(backend, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     let dir = app.dir.path().to_path_buf();
     let holder = holder::enterprise(&app, "h", KeyKind::P256).await;
     let pem = std::fs::read_to_string(&holder.cert).unwrap();
@@ -274,7 +279,7 @@ fn body_url(_app: &TestApp, path: &str) -> String {
 /// Holder A's application and materials, asked for by holder B: 404, like an id
 /// that does not exist.
 async fn other_holders_ids(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let data = app.settings.data_dir.clone();
     let holder = holder::enterprise(&app, "a", KeyKind::P256).await;
     let a = Browser::new(&app.base);
@@ -349,7 +354,7 @@ async fn other_holders_ids(backend: Backend) {
 }
 
 async fn uploads_and_forms(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let data = app.settings.data_dir.clone();
     let holder = holder::enterprise(&app, "u", KeyKind::P256).await;
     let b = Browser::new(&app.base);
@@ -501,7 +506,7 @@ async fn uploads_and_forms(backend: Backend) {
 /// A hundred code requests at once from one client (each for another number):
 /// exactly the client's hourly limit of SMS goes out (issue 16, finding 7).
 async fn code_requests_at_once(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let b = Browser::new(&app.base);
     let form = b.get("/signin").await;
     let mobiles: Vec<String> = (0..100).map(|i| format!("139{i:08}")).collect();
@@ -525,7 +530,7 @@ async fn code_requests_at_once(backend: Backend) {
 /// Forty wrong guesses at one code at once: exactly the five failures the
 /// code allows are counted, and then even the right code is refused.
 async fn guesses_at_once(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let b = Browser::new(&app.base);
     let form = b.get("/signin").await;
     let sent = b.post(&form, "/signin/code", &[("mobile", MOBILE)]).await;
@@ -584,7 +589,7 @@ on_both_databases!(
 /// carry a local `next` into their forms, whatever bypass is tried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn next_never_leaves_the_site() {
-    let app = TestApp::spawn(Backend::Sqlite, KeyAlgorithm::P256).await;
+    let app = TestApp::new().spawn().await;
     let raw = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -661,15 +666,17 @@ fn files_under(dir: &std::path::Path) -> usize {
 /// bytes and files, uploads are rate-limited, a withdrawn application's files
 /// are deleted, and only a few 在线新办 applications may be open at once.
 async fn upload_quotas(backend: Backend) {
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
-    settings.portal.upload_quota = ra::UploadQuota {
-        bytes: 2_500_000,
-        files: 3,
-        per_hour: 46,
-    };
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .configure(|s| {
+            s.portal.upload_quota = ra::UploadQuota {
+                bytes: 2_500_000,
+                files: 3,
+                per_hour: 46,
+            }
+        })
+        .spawn()
+        .await;
     let blobs = app.settings.data_dir.join("blobs");
     let (b, app_id, page) = common::flow::to_materials(&app, MOBILE).await;
     assert_eq!(files_under(&blobs), 3);

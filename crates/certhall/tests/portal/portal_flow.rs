@@ -2,8 +2,6 @@
 //! software key stands in for the USB key), sign-in with the code from the SMS
 //! outbox, 基本信息, materials, 下一步 → "申请成功，等待审核", and 个人中心.
 
-use crate::common;
-
 use ca::KeyAlgorithm;
 use common::TestApp;
 use common::browser::Browser;
@@ -22,7 +20,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn free_change_flow(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let data = app.settings.data_dir.clone();
     let holder = holder::enterprise(&app, "holder", KeyKind::P256).await;
 
@@ -206,7 +204,7 @@ async fn free_change_flow(backend: Backend) {
 
 /// An individual certificate, and the same flow read in English.
 async fn individual_in_english(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let holder = holder::individual(&app, "person").await;
     let b = Browser::english(&app.base);
     b.get("/").await;
@@ -271,7 +269,11 @@ on_both_databases!(free_change_flow, individual_in_english);
 /// `certhall handoff` plays the assistant with a key file: SM2 on an SM2 CA, and
 /// an RSA key's proof through the API directly.
 async fn handoff_from_the_command_line(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::Sm2).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
     let holder = holder::enterprise(&app, "sm2", KeyKind::Sm2).await;
     let out = app
         .cli(&[
@@ -315,7 +317,11 @@ async fn handoff_from_the_command_line(backend: Backend) {
     );
     app.server.stop().await;
 
-    let app = TestApp::spawn(backend, KeyAlgorithm::Rsa2048).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(KeyAlgorithm::Rsa2048)
+        .spawn()
+        .await;
     let holder = holder::enterprise(&app, "rsa", KeyKind::Rsa(2048)).await;
     let link = holder::handoff_link(&app, &holder).await;
     assert!(link.starts_with("/handoff/"));
@@ -332,7 +338,11 @@ use common::flow::to_materials;
 /// A priced business goes to 待支付 (the payment centre takes over), and can be
 /// cancelled there; a cancelled application frees the certificate for a new one.
 async fn paid_flow_stops_at_payment(backend: Backend) {
-    let app = common::flow::paid_app(backend).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .priced(domain::Business::Change, 100)
+        .spawn()
+        .await;
     let (b, app_id, page) = to_materials(&app, MOBILE).await;
     let order = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert!(
@@ -377,7 +387,7 @@ async fn paid_flow_stops_at_payment(backend: Backend) {
 
 /// 退回补正: the holder edits and resubmits; it goes back to review (payment stands).
 async fn returned_application_is_resubmitted(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let (b, app_id, page) = to_materials(&app, MOBILE).await;
     b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     // Until the back office exists, staff's "return for correction" is done here.

@@ -6,8 +6,6 @@
 //! expired certificate under automatic review (its years count from the day it
 //! is written). Refusals leave the applications as they were.
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -31,10 +29,11 @@ struct Setup {
 
 async fn setup(backend: Backend) -> Setup {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .spawn()
+        .await;
     Setup { app, clock }
 }
 

@@ -4,8 +4,6 @@
 //! party would. A missing reason, a wrong or missing code, and someone else's
 //! certificate are refused with their message and change nothing.
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -84,7 +82,14 @@ async fn confirm(app: &TestApp, b: &Browser, id: &str, form: &Page, reason: &str
 /// minute, and the holder has just had one to sign in.
 async fn spawn(backend: Backend) -> (TestApp, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
-    (TestApp::spawn_clocked(backend, clock.clone()).await, clock)
+    (
+        TestApp::new()
+            .backend(backend)
+            .clock(clock.clone())
+            .spawn()
+            .await,
+        clock,
+    )
 }
 
 /// A minute after signing in, the code for 注销 may be sent.

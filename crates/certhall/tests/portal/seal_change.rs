@@ -6,8 +6,6 @@
 //! a data object bound to the certificate (read back with `pkcs11-tool`, byte
 //! for byte), and 个人中心 showing the current seal to its holder only.
 
-use crate::common;
-
 use std::path::Path;
 
 use common::TestApp;
@@ -65,7 +63,7 @@ async fn upload(
 }
 
 async fn seal_change(backend: Backend) {
-    let app = TestApp::spawn(backend, ca::KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let dir = app.path("images");
     std::fs::create_dir_all(&dir).unwrap();
     let seal = image(

@@ -4,8 +4,6 @@
 //! for a reviewer, who approves it; the assistant (a fresh SMS code to the same
 //! mobile) sets the new PIN; 个人中心 shows the reset done.
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -32,11 +30,12 @@ async fn requests(app: &TestApp) -> String {
 
 async fn unlock_from_the_portal(backend: Backend) {
     let clock = Arc::new(domain::FixedClock::at(SystemTime::now()));
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    settings.portal.unlock_review = true;
-    let app = TestApp::spawn_with_clock(db, dir, settings, clock.clone()).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .clock(clock.clone())
+        .configure(|s| s.portal.unlock_review = true)
+        .spawn()
+        .await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);

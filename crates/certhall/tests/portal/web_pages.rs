@@ -1,14 +1,11 @@
 //! The public pages and API as a browser or client sees them.
 
-use crate::common;
-
-use ca::KeyAlgorithm;
 use common::TestApp;
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
 
 async fn query_and_download(backend: Backend) {
-    let app = TestApp::spawn(backend, KeyAlgorithm::P256).await;
+    let app = TestApp::new().backend(backend).spawn().await;
     let cert = app
         .issue(
             "e",
@@ -164,11 +161,11 @@ fn urlencode(s: &str) -> String {
 const METRICS_TOKEN: &str = "scraper-token-0123456789abcdef";
 
 async fn pki_endpoints_and_metrics(backend: Backend) {
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, KeyAlgorithm::P256);
-    settings.metrics_token = Some(METRICS_TOKEN.to_string().into());
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .configure(|s| s.metrics_token = Some(METRICS_TOKEN.to_string().into()))
+        .spawn()
+        .await;
     for (path, ctype) in [
         ("/pki/root.crt", "application/pkix-cert"),
         ("/pki/issuing.crt", "application/pkix-cert"),

@@ -1,14 +1,12 @@
 //! A certificate holder with a software key: issues the certificate through the
 //! CLI and makes hand-off proofs with the key (until the assistant exists).
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use testkit::openssl::{self, KeyKind};
 
-use super::TestApp;
+use crate::TestApp;
 
 pub struct Holder {
     pub key: PathBuf,

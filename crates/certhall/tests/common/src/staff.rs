@@ -2,14 +2,12 @@
 //! its one-time link (password + authenticator secret read off the page, as a
 //! person scanning the QR code would), and signed in with a fresh TOTP code.
 
-#![allow(dead_code)]
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ra::staff::totp;
 
-use super::TestApp;
-use super::browser::{Browser, Page};
+use crate::TestApp;
+use crate::browser::{Browser, Page};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -20,7 +18,7 @@ pub struct Staff {
 }
 
 /// The set-up link `certhall staff add` printed.
-pub fn setup_link(stdout: &str) -> String {
+fn setup_link(stdout: &str) -> String {
     let url = stdout
         .split_whitespace()
         .find(|w| w.contains("/admin/setup/"))
@@ -29,7 +27,7 @@ pub fn setup_link(stdout: &str) -> String {
 }
 
 /// The authenticator secret shown on the set-up page.
-pub fn secret_of(page: &Page) -> Vec<u8> {
+fn secret_of(page: &Page) -> Vec<u8> {
     let marker = "<code id=\"secret\">";
     let start = page
         .html
@@ -73,8 +71,8 @@ pub async fn add(app: &TestApp, name: &str, role: &str, extra: &[&str]) -> Strin
     let mut args = vec!["staff", "add", name, "--role", role];
     args.extend_from_slice(extra);
     let out = app.cli(&args).await;
-    assert!(out.status.success(), "staff add: {}", super::stderr(&out));
-    setup_link(&super::stdout(&out))
+    assert!(out.status.success(), "staff add: {}", crate::stderr(&out));
+    setup_link(&crate::stdout(&out))
 }
 
 /// Completes set-up in a browser: returns the secret.
@@ -143,12 +141,12 @@ pub async fn approve_by(app: &TestApp, reviewer: &Staff, app_id: &str) {
 }
 
 /// The code of the step holding `ms`: for a server on a test clock.
-pub fn code_at(secret: &[u8], ms: i64) -> String {
+fn code_at(secret: &[u8], ms: i64) -> String {
     format!("{:06}", totp::hotp(secret, totp::step_of(ms) as u64))
 }
 
 /// Completes set-up on a server whose clock says `now_ms`: returns the secret.
-pub async fn set_up_at(app: &TestApp, link: &str, now_ms: i64) -> Vec<u8> {
+async fn set_up_at(app: &TestApp, link: &str, now_ms: i64) -> Vec<u8> {
     let b = Browser::new(&app.base);
     let page = b.get(link).await;
     assert_eq!(page.status, 200, "{}", page.html);

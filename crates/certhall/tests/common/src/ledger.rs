@@ -3,11 +3,9 @@
 //! completed (on the one paid order, 0 on the others), and 0 once the
 //! application is rejected, cancelled or refunded.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
-use super::TestApp;
+use crate::TestApp;
 
 /// States in which the holder keeps what they paid for.
 const LIVE: [&str; 5] = [
@@ -26,7 +24,7 @@ pub async fn assert_invariant(app: &TestApp) {
 
 /// The same on any database (a server running in another process).
 pub async fn assert_invariant_on(pool: &sqlx::AnyPool) {
-    let settled = super::eventually(Duration::from_secs(15), || async {
+    let settled = crate::eventually(Duration::from_secs(15), || async {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM refunds WHERE state <> 'DONE' AND channel IN ('alipay', 'wechat')",
         )

@@ -1,8 +1,6 @@
 //! The certificate assistant's binary run against a test server, with a
 //! SoftHSM2 token as the USB key.
 
-#![allow(dead_code)]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,14 +8,14 @@ use std::sync::OnceLock;
 
 use testkit::softhsm::{MODULE, PIN, Token as Usb};
 
-use super::TestApp;
+use crate::TestApp;
 
 /// The assistant's binary, next to certhall's (built once if missing, as when
 /// only this package's tests are run).
 pub fn assistant_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let certhall = Path::new(env!("CARGO_BIN_EXE_certhall"));
+        let certhall = crate::certhall_bin();
         let bin = certhall.with_file_name("certhall-assistant");
         if !bin.exists() {
             let target = certhall.parent().and_then(Path::parent).unwrap();
@@ -133,7 +131,7 @@ pub fn token_certificate(app: &TestApp, usb: &Usb, old_serial: &str) -> PathBuf 
 /// returns the key's serial.
 pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
     let token_serial = usb.serial();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"))
+    let mut child = tokio::process::Command::new(crate::certhall_bin())
         .arg("--data-dir")
         .arg(&app.settings.data_dir)
         .arg("--database-url")

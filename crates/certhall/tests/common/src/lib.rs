@@ -1,7 +1,14 @@
+//! What certhall's integration tests share, as a library of its own so that it
+//! is built once and not once per test binary.
+//!
 //! `TestApp`: the real server on a random port, with its own data directory and
 //! database, plus the real `certhall` binary for CLI steps against the same data.
-
-#![allow(dead_code)]
+//! Made with a builder: `TestApp::new()`, what differs from the defaults, then
+//! `spawn()`:
+//!
+//! ```text
+//! TestApp::new().backend(backend).clock(clock.clone()).priced(Business::Change, 100).spawn().await
+//! ```
 
 pub mod assistant;
 pub mod browser;
@@ -12,11 +19,13 @@ pub mod staff;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ca::KeyAlgorithm;
 use certhall::config::{Config, Overrides, Settings};
 use certhall::server::{self, RunningServer};
+use domain::{Business, Clock, Fen, FixedClock, SystemClock};
 use tempfile::TempDir;
 use testkit::{Backend, TestDb};
 
@@ -34,9 +43,155 @@ pub struct TestApp {
     pub server: RunningServer,
     pub base: String,
     pub dir: TempDir,
-    pub db: TestDb,
+    /// Dropped with the app (a PostgreSQL database is dropped then).
+    _db: TestDb,
     pub settings: Settings,
     pub http: reqwest::Client,
+}
+
+/// The `certhall` binary cargo built next to the test binaries
+/// (`target/debug/certhall`; the tests run from `target/debug/deps`).
+pub(crate) fn certhall_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let bin = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("test binaries live in target/<profile>/deps")
+            .join(format!("certhall{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            bin.exists(),
+            "{} is missing: run the tests with cargo test -p certhall",
+            bin.display()
+        );
+        bin
+    })
+    .clone()
+}
+
+/// How a test's server is set up: SQLite, P-256 keys, the default prices and
+/// the system clock unless told otherwise.
+#[must_use = "nothing runs until spawn()"]
+pub struct Builder {
+    backend: Backend,
+    algorithm: KeyAlgorithm,
+    clock: Option<Arc<FixedClock>>,
+    prices: Vec<(Business, Fen)>,
+    configure: Vec<Change>,
+}
+
+/// A change to the settings, made before the server starts.
+type Change = Box<dyn FnOnce(&mut Settings) + Send>;
+
+/// A database, a data directory and the settings for them, with no server
+/// yet: for a test that starts other instances first or prepares the disk.
+pub struct Prepared {
+    db: TestDb,
+    dir: TempDir,
+    pub settings: Settings,
+    clock: Option<Arc<FixedClock>>,
+}
+
+impl TestApp {
+    /// The defaults; see [`Builder`].
+    #[expect(
+        clippy::new_ret_no_self,
+        reason = "TestApp::new() reads as what it starts; spawn() returns the TestApp"
+    )]
+    pub fn new() -> Builder {
+        Builder {
+            backend: Backend::Sqlite,
+            algorithm: KeyAlgorithm::P256,
+            clock: None,
+            prices: Vec::new(),
+            configure: Vec::new(),
+        }
+    }
+}
+
+impl Builder {
+    /// SQLite or PostgreSQL (what `on_both_databases!` passes).
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The CA's key algorithm (P-256 otherwise).
+    pub fn algorithm(mut self, algorithm: KeyAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// A clock the test moves (expiry of codes, links, sessions, orders).
+    pub fn clock(mut self, clock: Arc<FixedClock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// `business` costs `yuan` for every certificate type.
+    pub fn priced(mut self, business: Business, yuan: i64) -> Self {
+        self.prices.push((business, Fen(yuan * 100)));
+        self
+    }
+
+    /// Any other setting, changed before the server starts.
+    pub fn configure(mut self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
+        self.configure.push(Box::new(change));
+        self
+    }
+
+    /// The database, directory and settings, without starting the server.
+    pub async fn prepare(self) -> Prepared {
+        let db = TestDb::new(self.backend).await;
+        let dir = testkit::temp_dir();
+        let mut settings = settings(dir.path(), &db.url, self.algorithm);
+        for (business, amount) in self.prices {
+            for p in settings
+                .catalog
+                .prices
+                .iter_mut()
+                .filter(|p| p.business == business)
+            {
+                p.amount = amount;
+            }
+        }
+        for change in self.configure {
+            change(&mut settings);
+        }
+        Prepared {
+            db,
+            dir,
+            settings,
+            clock: self.clock,
+        }
+    }
+
+    /// The server, started.
+    pub async fn spawn(self) -> TestApp {
+        self.prepare().await.spawn().await
+    }
+}
+
+impl Prepared {
+    /// The server on these settings.
+    pub async fn spawn(self) -> TestApp {
+        let clock: Arc<dyn Clock> = match self.clock {
+            Some(c) => c,
+            None => Arc::new(SystemClock),
+        };
+        let server = server::start_with_clock(&self.settings, clock)
+            .await
+            .expect("server starts");
+        TestApp {
+            base: server.public_url.clone(),
+            server,
+            dir: self.dir,
+            _db: self.db,
+            settings: self.settings,
+            http: reqwest::Client::new(),
+        }
+    }
 }
 
 pub fn settings(dir: &Path, db_url: &str, algorithm: KeyAlgorithm) -> Settings {
@@ -53,56 +208,6 @@ pub fn settings(dir: &Path, db_url: &str, algorithm: KeyAlgorithm) -> Settings {
 }
 
 impl TestApp {
-    pub async fn spawn(backend: Backend, algorithm: KeyAlgorithm) -> TestApp {
-        let db = TestDb::new(backend).await;
-        let dir = testkit::temp_dir();
-        let settings = settings(dir.path(), &db.url, algorithm);
-        Self::spawn_with(db, dir, settings).await
-    }
-
-    /// With a clock the test moves (expiry of codes, links, sessions).
-    pub async fn spawn_clocked(
-        backend: Backend,
-        clock: std::sync::Arc<domain::FixedClock>,
-    ) -> TestApp {
-        let db = TestDb::new(backend).await;
-        let dir = testkit::temp_dir();
-        let settings = settings(dir.path(), &db.url, KeyAlgorithm::P256);
-        let server = server::start_with_clock(&settings, clock)
-            .await
-            .expect("server starts");
-        let base = server.public_url.clone();
-        TestApp {
-            server,
-            base,
-            dir,
-            db,
-            settings,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    /// Given settings and a clock the test moves.
-    pub async fn spawn_with_clock(
-        db: TestDb,
-        dir: TempDir,
-        settings: Settings,
-        clock: std::sync::Arc<domain::FixedClock>,
-    ) -> TestApp {
-        let server = server::start_with_clock(&settings, clock)
-            .await
-            .expect("server starts");
-        let base = server.public_url.clone();
-        TestApp {
-            server,
-            base,
-            dir,
-            db,
-            settings,
-            http: reqwest::Client::new(),
-        }
-    }
-
     /// What a refused payment input must not change: orders, applications, the
     /// ledger, refunds, invoices and the audit log.
     pub async fn pay_snapshot(&self) -> String {
@@ -157,19 +262,6 @@ impl TestApp {
             s.push_str(&format!("{sql} = {}\n", self.scalar(sql).await));
         }
         s
-    }
-
-    pub async fn spawn_with(db: TestDb, dir: TempDir, settings: Settings) -> TestApp {
-        let server = server::start(&settings).await.expect("server starts");
-        let base = server.public_url.clone();
-        TestApp {
-            server,
-            base,
-            dir,
-            db,
-            settings,
-            http: reqwest::Client::new(),
-        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -306,7 +398,7 @@ impl TestApp {
 }
 
 pub async fn cli(settings: &Settings, args: &[&str]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_certhall"));
+    let mut cmd = tokio::process::Command::new(certhall_bin());
     cmd.arg("--data-dir")
         .arg(&settings.data_dir)
         .arg("--database-url")
@@ -476,7 +568,7 @@ pub fn serve_on(
     fault: Option<&str>,
     env: &[(&str, &str)],
 ) -> std::process::Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certhall"));
+    let mut cmd = std::process::Command::new(certhall_bin());
     cmd.arg("--data-dir")
         .arg(&settings.data_dir)
         .arg("--database-url")

@@ -1,8 +1,6 @@
 //! A minimal browser for the portal tests: keeps cookies, follows redirects, and
 //! sends forms with the CSRF token the page carried, as a real form would.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 
 pub struct Browser {

@@ -1,33 +1,10 @@
 //! Steps of the 证书变更 flow that several tests walk.
 
-#![allow(dead_code)]
-
-use ca::KeyAlgorithm;
-use testkit::Backend;
 use testkit::openssl::KeyKind;
 
-use super::TestApp;
-use super::browser::{Browser, Page};
-use super::holder::{self, CODE};
-
-/// Settings on which 证书变更 costs ¥100.00.
-pub fn paid_settings(dir: &std::path::Path, db_url: &str) -> certhall::config::Settings {
-    let mut settings = super::settings(dir, db_url, KeyAlgorithm::P256);
-    for p in settings.catalog.prices.iter_mut() {
-        if p.business == domain::Business::Change {
-            p.amount = domain::Fen(10_000);
-        }
-    }
-    settings
-}
-
-/// A server on which 证书变更 costs ¥100.00.
-pub async fn paid_app(backend: Backend) -> TestApp {
-    let db = testkit::TestDb::new(backend).await;
-    let dir = testkit::temp_dir();
-    let settings = paid_settings(dir.path(), &db.url);
-    TestApp::spawn_with(db, dir, settings).await
-}
+use crate::TestApp;
+use crate::browser::{Browser, Page};
+use crate::holder::{self, CODE};
 
 /// Hand-off, sign-in, 基本信息 and the three required materials; returns
 /// (browser, application id, the materials page).

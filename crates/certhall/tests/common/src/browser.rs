@@ -1,7 +1,14 @@
 //! A minimal browser for the portal tests: keeps cookies, follows redirects, and
 //! sends forms with the CSRF token the page carried, as a real form would.
+//!
+//! A [`Page`] is read as a person reads it: the text of the element that says
+//! something (`page.error()`, `page.notice()`, `page.field_error("mobile")`,
+//! `page.status()`, `page.text("h1")`), not a search through the HTML. Each
+//! of these panics with the page's text when the element is not there.
 
 use std::path::Path;
+
+use scraper::{ElementRef, Html, Selector};
 
 pub struct Browser {
     pub client: reqwest::Client,
@@ -32,6 +39,166 @@ impl Page {
 
     pub fn has(&self, text: &str) -> bool {
         self.html.contains(text)
+    }
+
+    /// The text of the first element `selector` picks, as a person reads it
+    /// (whitespace collapsed); panics with the page's text if there is none.
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| self.missing(selector))
+    }
+
+    /// The texts of every element `selector` picks, in page order (none: empty).
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let doc = Html::parse_document(&self.html);
+        doc.select(&parse(selector)).map(read).collect()
+    }
+
+    /// Whether `selector` picks an element.
+    pub fn shows(&self, selector: &str) -> bool {
+        Html::parse_document(&self.html)
+            .select(&parse(selector))
+            .next()
+            .is_some()
+    }
+
+    /// An attribute of the first element `selector` picks; panics with the
+    /// page's text if there is no such element or it has no such attribute.
+    pub fn attr(&self, selector: &str, name: &str) -> String {
+        let doc = Html::parse_document(&self.html);
+        let found = doc
+            .select(&parse(selector))
+            .next()
+            .unwrap_or_else(|| self.missing(selector));
+        found
+            .value()
+            .attr(name)
+            .unwrap_or_else(|| self.missing(&format!("{selector}[{name}]")))
+            .to_string()
+    }
+
+    /// The message of an error page (`#error-message`).
+    pub fn error(&self) -> String {
+        self.text("#error-message")
+    }
+
+    /// What the page says was done (the notice in `role="status"`).
+    pub fn notice(&self) -> String {
+        self.text(".notice[role=status]")
+    }
+
+    /// The error shown under a form's field (`#<field>-error`).
+    pub fn field_error(&self, field: &str) -> String {
+        self.text(&format!("#{field}-error"))
+    }
+
+    /// The state label beside the heading (`#status`).
+    pub fn status(&self) -> String {
+        self.text("#status")
+    }
+
+    /// Everything the page says: its `<main>` as a person reads it, or the
+    /// whole body if it has none.
+    pub fn visible(&self) -> String {
+        let doc = Html::parse_document(&self.html);
+        let main = doc.select(&parse("main")).next();
+        main.or_else(|| doc.select(&parse("body")).next())
+            .map(read)
+            .unwrap_or_default()
+    }
+
+    fn missing(&self, selector: &str) -> ! {
+        panic!(
+            "nothing on {} ({}) matches `{selector}`; the page reads:\n{}",
+            self.url,
+            self.status,
+            Html::parse_document(&self.html)
+                .select(&parse("body"))
+                .next()
+                .map(read)
+                .unwrap_or_else(|| self.html.clone())
+        )
+    }
+}
+
+fn parse(selector: &str) -> Selector {
+    Selector::parse(selector).unwrap_or_else(|e| panic!("bad selector `{selector}`: {e}"))
+}
+
+/// An element's text as it is shown: blocks, cells and list items apart,
+/// whitespace collapsed, scripts and styles left out.
+fn read(e: ElementRef) -> String {
+    let mut out = String::new();
+    read_into(e, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Elements a browser shows apart from the text around them.
+const APART: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "button",
+    "caption",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "select",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+fn read_into(e: ElementRef, out: &mut String) {
+    let name = e.value().name();
+    if matches!(name, "script" | "style" | "template") {
+        return;
+    }
+    let apart = APART.contains(&name);
+    if apart {
+        out.push(' ');
+    }
+    for child in e.children() {
+        if let Some(text) = child.value().as_text() {
+            out.push_str(text);
+        } else if let Some(element) = ElementRef::wrap(child) {
+            read_into(element, out);
+        }
+    }
+    if apart {
+        out.push(' ');
     }
 }
 

@@ -35,11 +35,15 @@ async fn free_change_flow(backend: Backend) {
         "找回密码",
         "证书查询与证书变更",
     ] {
-        assert!(hall.has(entry), "{entry} missing from 自助服务");
+        hall.assert_reads(".entry h2", entry);
     }
     let change = b.get("/selfservice/change").await;
-    assert!(change.has("下载并安装") && change.has("打开证书助手"));
-    assert!(change.has("certhall://open?business=change"));
+    assert_eq!(change.text("#download-install"), "下载并安装");
+    assert_eq!(change.text("#open-assistant"), "打开证书助手");
+    assert_eq!(
+        change.attr("#open-assistant", "href"),
+        "certhall://open?business=change"
+    );
 
     // The assistant proves possession and opens the browser (图 3.8).
     let link = holder::handoff_link(&app, &holder).await;
@@ -55,21 +59,21 @@ async fn free_change_flow(backend: Backend) {
     assert_eq!(form.status, 200, "{}", form.html);
     assert!(form.path().ends_with("/form"), "{}", form.url);
     let app_id = form.path().split('/').nth(2).unwrap().to_string();
-    assert!(form.has("基本信息"));
-    assert!(form.has(&holder.serial), "the form shows the certificate");
-    assert!(
-        form.has(&format!("value=\"{ORG}\"")),
+    assert_eq!(form.text("h1"), "基本信息");
+    // The form shows the certificate.
+    form.assert_reads(".facts dd", &holder.serial);
+    assert_eq!(
+        form.attr("#organization", "value"),
+        ORG,
         "pre-filled from the certificate"
     );
-    assert!(form.has(&format!("value=\"{CODE}\"")));
-    assert!(
-        form.has("138****5678"),
+    assert_eq!(form.attr("#credit_code", "value"), CODE);
+    assert_eq!(
+        form.text("#account"),
+        "138****5678",
         "the header shows the masked number"
     );
-    assert!(
-        form.has("href=\"/me\" id=\"account\""),
-        "…linking to 个人中心"
-    );
+    assert_eq!(form.attr("#account", "href"), "/me", "…linking to 个人中心");
 
     // 基本信息: the company was renamed.
     let materials = b
@@ -88,11 +92,9 @@ async fn free_change_flow(backend: Backend) {
         .await;
     assert_eq!(materials.status, 200, "{}", materials.html);
     assert!(materials.path().ends_with("/materials"));
-    assert!(
-        materials.has("营业执照副本")
-            && materials.has("工商变更通知书")
-            && materials.has("经办人身份证")
-    );
+    for slot in ["营业执照副本", "工商变更通知书", "经办人身份证"] {
+        materials.assert_reads(".material-head strong", slot);
+    }
 
     // 上传资料 (图 3.9).
     let mut page = materials;
@@ -110,51 +112,59 @@ async fn free_change_flow(backend: Backend) {
             )
             .await;
         assert_eq!(page.status, 200, "{kind}: {}", page.html);
-        assert!(page.has(name), "{kind} is shown back");
+        // Shown back.
+        assert_eq!(page.text(&format!("#material-{kind} .uploaded a")), name);
     }
-    assert!(page.has("<img class=\"thumb\""), "images are previewed");
+    assert!(
+        page.shows("#material-change_notice img.thumb")
+            && page.shows("#material-agent_id img.thumb"),
+        "images are previewed"
+    );
 
     // 下一步 → 申请成功，等待审核 (图 3.10).
     let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert_eq!(done.status, 200, "{}", done.html);
-    assert!(done.has("申请成功，等待审核"), "{}", done.html);
+    assert_eq!(done.text("#result"), "申请成功，等待审核");
 
     // 个人中心: 待审核 with its timeline.
     let me = b.get("/me").await;
-    assert!(
-        me.has("证书变更") && me.has("badge info\">待审核"),
-        "{}",
-        me.html
-    );
+    let line = format!("#app-{app_id}");
+    assert_eq!(me.text(&format!("{line} td")), "证书变更");
+    assert_eq!(me.text(&format!("{line} .badge.info")), "待审核");
     // 我的证书: the certificate the hand-off proved, and why 在线延期 is not
     // open yet (a new certificate is far from its renewal window).
-    let row = me
-        .html
-        .split(&format!("<tr id=\"cert-{}\">", holder.serial))
-        .nth(1)
-        .and_then(|rest| rest.split("</tr>").next())
-        .unwrap_or_else(|| panic!("no row for {} in:\n{}", holder.serial, me.html));
-    assert!(
-        row.contains("合肥旧名科技有限公司")
-            && row.contains("badge ok\">有效")
-            && row.contains("在线延期自到期前 90 天"),
-        "{row}"
-    );
+    let row = format!("#cert-{}", holder.serial);
+    me.assert_reads(&format!("{row} td"), "合肥旧名科技有限公司 · 张三");
+    assert_eq!(me.text(&format!("{row} .badge.ok")), "有效");
+    let renewal = me.texts(&format!("{row} td"))[4].clone();
+    assert!(renewal.contains("在线延期自到期前 90 天"), "{renewal}");
     // Nobody else sees it.
     let other = Browser::new(&app.base);
     other
         .sign_in(&app.settings.data_dir, "13900001111", "/me")
         .await;
     let theirs = other.get("/me").await;
-    assert!(
-        theirs.has("暂无证书") && !theirs.has(&holder.serial),
-        "{}",
-        theirs.html
+    theirs.assert_reads(
+        ".empty",
+        "暂无证书：通过证书助手办理业务后，相关证书会列在这里。",
     );
+    assert!(!theirs.has(&holder.serial), "{}", theirs.html);
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
-    assert!(detail.has("id=\"status\">待审核"), "{}", detail.html);
-    assert!(detail.has("通过证书助手发起证书变更") && detail.has("提交申请"));
-    assert!(detail.has("合肥旧名科技有限公司") && detail.has("合肥新名科技有限公司"));
+    assert_eq!(detail.status(), "待审核");
+    let timeline = detail.texts("#timeline li");
+    assert!(
+        timeline
+            .iter()
+            .any(|l| l.contains("通过证书助手发起证书变更"))
+            && timeline.iter().any(|l| l.contains("提交申请")),
+        "{timeline:?}"
+    );
+    let changes = detail.texts(".compare td");
+    assert!(
+        changes.iter().any(|c| c == "合肥旧名科技有限公司")
+            && changes.iter().any(|c| c == "合肥新名科技有限公司"),
+        "{changes:?}"
+    );
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM applications WHERE id = '{app_id}' AND state = 'PENDING_REVIEW'")).await,
         1
@@ -191,12 +201,15 @@ async fn free_change_flow(backend: Backend) {
         "{}",
         again.url
     );
-    assert!(again.has("已为您打开这份申请"));
+    assert_eq!(
+        again.notice(),
+        "该证书已有正在办理中的同类申请，已为您打开这份申请。"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM applications").await, 1);
 
     // Signing out ends the session.
     let out = b.post(&again, "/signout", &[]).await;
-    assert!(out.has("登录"));
+    assert_eq!(out.text("header .account"), "登录");
     let me = b.get("/me").await;
     assert!(me.path().starts_with("/signin"));
     app.server.stop().await;
@@ -213,9 +226,10 @@ async fn individual_in_english(backend: Backend) {
     let form = b
         .sign_in(&app.settings.data_dir, "13912345678", "/handoff/continue")
         .await;
-    assert!(form.has("Basic information"), "{}", form.html);
-    assert!(
-        form.has("value=\"11010519491231002X\""),
+    assert_eq!(form.text("h1"), "Basic information");
+    assert_eq!(
+        form.attr("#id_number", "value"),
+        "11010519491231002X",
         "the ID number comes from the certificate"
     );
     let app_id = form.path().split('/').nth(2).unwrap().to_string();
@@ -231,14 +245,16 @@ async fn individual_in_english(backend: Backend) {
             ],
         )
         .await;
-    assert!(page.has("Upload documents"), "{}", page.html);
+    assert_eq!(page.text("h1"), "Upload documents");
     // Submitting without the required ID card is refused, in English.
     let refused = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert_eq!(refused.status, 400);
     assert!(
-        refused.has("Please upload: ID card (both sides)"),
+        refused
+            .text("#submit-error")
+            .starts_with("Please upload: ID card (both sides)"),
         "{}",
-        refused.html
+        refused.text("#submit-error")
     );
     let page = b
         .upload(
@@ -249,17 +265,18 @@ async fn individual_in_english(backend: Backend) {
         )
         .await;
     let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
-    assert!(
-        done.has("Application submitted, awaiting review"),
-        "{}",
-        done.html
+    assert_eq!(
+        done.text("#result"),
+        "Application submitted, awaiting review"
     );
     let me = b.get("/me").await;
-    assert!(me.has("Under review"), "{}", me.html);
+    assert_eq!(me.text(&format!("#app-{app_id} .badge")), "Under review");
+    me.assert_reads("h2", "My certificates");
+    let row = format!("#cert-{}", holder.serial);
+    let renewal = me.texts(&format!("{row} td"))[4].clone();
     assert!(
-        me.has("My certificates") && me.has("renewal opens 90 days before"),
-        "{}",
-        me.html
+        renewal.contains("renewal opens 90 days before"),
+        "{renewal}"
     );
     app.server.stop().await;
 }
@@ -292,11 +309,8 @@ async fn handoff_from_the_command_line(backend: Backend) {
     let form = b
         .sign_in(&app.settings.data_dir, MOBILE, "/handoff/continue")
         .await;
-    assert!(
-        form.has("基本信息") && form.has(&holder.serial),
-        "{}",
-        form.html
-    );
+    assert_eq!(form.text("h1"), "基本信息");
+    form.assert_reads(".facts dd", &holder.serial);
 
     // A key that is not the certificate's is refused by the server, clearly.
     let (other, _) = testkit::openssl::key_and_csr(app.dir.path(), "other", KeyKind::Sm2);
@@ -350,24 +364,20 @@ async fn paid_flow_stops_at_payment(backend: Backend) {
         "下一步 opens the payment centre: {}",
         order.url
     );
-    assert!(
-        order.has("支付中心") && order.has("¥100.00") && order.has("电子发票"),
-        "{}",
-        order.html
-    );
+    assert_eq!(order.text("h1"), "支付中心");
+    assert_eq!(order.text("#amount"), "¥100.00");
+    assert_eq!(order.text("#invoice-button"), "电子发票");
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
-    assert!(
-        detail.has("id=\"status\">待支付") && detail.has("¥100.00"),
-        "{}",
-        detail.html
-    );
+    assert_eq!(detail.status(), "待支付");
+    detail.assert_reads(".facts dd", "¥100.00");
     let cancelled = b
         .post(&detail, &format!("/me/applications/{app_id}/cancel"), &[])
         .await;
+    assert_eq!(cancelled.status(), "已取消");
+    let timeline = cancelled.texts("#timeline li");
     assert!(
-        cancelled.has("id=\"status\">已取消") && cancelled.has("申请人取消申请"),
-        "{}",
-        cancelled.html
+        timeline.iter().any(|l| l.contains("申请人取消申请")),
+        "{timeline:?}"
     );
     // Cancelling twice is refused and changes nothing.
     let before = app.portal_snapshot().await;
@@ -379,7 +389,7 @@ async fn paid_flow_stops_at_payment(backend: Backend) {
         )
         .await;
     assert_eq!(again.status, 409);
-    assert!(again.has("申请当前状态不能进行此操作"));
+    assert_eq!(again.error(), "申请当前状态不能进行此操作");
     assert_eq!(before, app.portal_snapshot().await);
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
@@ -419,14 +429,16 @@ async fn returned_application_is_resubmitted(backend: Backend) {
     tx.commit().await.unwrap();
 
     let me = b.get("/me").await;
+    assert_eq!(me.text(&format!("#app-{app_id} .badge")), "退回补正");
     assert!(
-        me.has("退回补正") && me.has(&format!("href=\"/apply/{app_id}\"")),
+        me.shows(&format!("#app-{app_id} a[href=\"/apply/{app_id}\"]")),
         "{}",
-        me.html
+        me.text(&format!("#app-{app_id}"))
     );
     let form = b.get(&format!("/apply/{app_id}/form")).await;
-    assert!(
-        form.has("合肥新名科技有限公司"),
+    assert_eq!(
+        form.attr("#organization", "value"),
+        "合肥新名科技有限公司",
         "the saved form comes back for editing"
     );
     let page = b
@@ -451,17 +463,16 @@ async fn returned_application_is_resubmitted(backend: Backend) {
         )
         .await;
     let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
-    assert!(done.has("申请成功，等待审核"), "{}", done.html);
+    assert_eq!(done.text("#result"), "申请成功，等待审核");
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert_eq!(detail.status(), "待审核");
+    let timeline = detail.texts("#timeline li");
     assert!(
-        detail.has("id=\"status\">待审核") && detail.has("补正后重新提交"),
-        "{}",
-        detail.html
+        timeline.iter().any(|l| l.contains("补正后重新提交")),
+        "{timeline:?}"
     );
-    assert!(
-        detail.has("new.pdf"),
-        "the replaced material is the current one"
-    );
+    // The replaced material is the current one.
+    detail.assert_reads(".materials a", "new.pdf");
     app.server.stop().await;
 }
 

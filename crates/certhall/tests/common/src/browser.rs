@@ -56,6 +56,19 @@ impl Page {
         doc.select(&parse(selector)).map(read).collect()
     }
 
+    /// Panics, with what the page says, unless one of the elements
+    /// `selector` picks reads exactly `text`.
+    pub fn assert_reads(&self, selector: &str, text: &str) {
+        let found = self.texts(selector);
+        if !found.iter().any(|t| t == text) {
+            panic!(
+                "no `{selector}` on {} reads {text:?}; those there read {found:?}; the page reads:\n{}",
+                self.url,
+                self.visible()
+            );
+        }
+    }
+
     /// Whether `selector` picks an element.
     pub fn shows(&self, selector: &str) -> bool {
         Html::parse_document(&self.html)

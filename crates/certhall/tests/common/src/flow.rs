@@ -26,8 +26,9 @@ pub async fn materials_from_link(
     let form = b
         .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
         .await;
-    assert!(
-        form.has(&format!("value=\"{mobile}\"")),
+    assert_eq!(
+        form.attr("#contact_mobile", "value"),
+        mobile,
         "the contact mobile is pre-filled"
     );
     let app_id = form.path().split('/').nth(2).unwrap().to_string();
@@ -66,12 +67,15 @@ pub async fn to_method(app: &TestApp, mobile: &str) -> (Browser, String, String,
     assert!(order.path().starts_with("/pay/"), "{}", order.url);
     let order_id = order.path().split('/').nth(2).unwrap().to_string();
     let form = b.get(&format!("/pay/{order_id}/invoice")).await;
-    assert!(
-        form.has("value=\"合肥新名科技有限公司\""),
+    assert_eq!(
+        form.attr("#title", "value"),
+        "合肥新名科技有限公司",
         "the invoice title starts from the application"
     );
     let method = invoice_and_terms(&b, &order_id, "合肥新名科技有限公司").await;
-    assert!(method.has("支付宝") && method.has("微信支付") && method.has("对公转账"));
+    assert_eq!(method.text("#pay-alipay"), "支付宝");
+    assert_eq!(method.text("#pay-wechat"), "微信支付");
+    assert_eq!(method.text("#pay-bank"), "对公转账");
     (b, app_id, order_id, method)
 }
 
@@ -91,12 +95,14 @@ pub async fn invoice_and_terms(b: &Browser, order_id: &str, title: &str) -> Page
             ],
         )
         .await;
+    assert_eq!(saved.text("#submit-pay"), "提交并支付");
+    assert_eq!(saved.text("#edit-invoice"), "修改发票信息");
+    let agreements = saved.texts("[data-agreements] label");
     assert!(
-        saved.has("提交并支付") && saved.has("修改发票信息"),
-        "{}",
-        saved.html
+        agreements[0].ends_with("《在线缴费协议》")
+            && agreements[1].ends_with("《电子认证证书服务条款》"),
+        "{agreements:?}"
     );
-    assert!(saved.has("《在线缴费协议》") && saved.has("《电子认证证书服务条款》"));
     let method = b
         .post(
             &saved,

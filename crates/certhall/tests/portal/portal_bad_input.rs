@@ -28,14 +28,14 @@ async fn sms_codes(backend: Backend) {
     let b = Browser::new(&app.base);
     let form = b.get("/signin").await;
     let sent = b.post(&form, "/signin/code", &[("mobile", MOBILE)]).await;
-    assert!(sent.has("验证码已发送至 138****5678"), "{}", sent.html);
+    assert_eq!(sent.notice(), "验证码已发送至 138****5678，5 分钟内有效。");
     let code = last_code(&data, MOBILE);
 
     // A second code within the minute: refused, nothing sent.
     let before_log = std::fs::read_to_string(data.join("outbox/sms.log")).unwrap();
     let again = b.post(&sent, "/signin/code", &[("mobile", MOBILE)]).await;
     assert_eq!(again.status, 429);
-    assert!(again.has("操作过于频繁，请 60 秒后再试"), "{}", again.html);
+    assert_eq!(again.field_error("mobile"), "操作过于频繁，请 60 秒后再试");
     assert_eq!(
         before_log,
         std::fs::read_to_string(data.join("outbox/sms.log")).unwrap()
@@ -45,7 +45,8 @@ async fn sms_codes(backend: Backend) {
     let before = app.portal_snapshot().await;
     let bad = b.post(&sent, "/signin/code", &[("mobile", "12345")]).await;
     assert_eq!(bad.status, 400);
-    assert!(bad.has("请输入 11 位中国大陆手机号") && bad.has("value=\"12345\""));
+    assert_eq!(bad.field_error("mobile"), "请输入 11 位中国大陆手机号");
+    assert_eq!(bad.attr("#mobile", "value"), "12345");
 
     // Wrong code: counted, told how many tries are left, nobody signed in.
     let wrong = b
@@ -56,11 +57,11 @@ async fn sms_codes(backend: Backend) {
         )
         .await;
     assert_eq!(wrong.status, 400);
-    assert!(wrong.has("验证码不正确，还可尝试 4 次"), "{}", wrong.html);
+    assert_eq!(wrong.field_error("code"), "验证码不正确，还可尝试 4 次");
     let garbled = b
         .post(&sent, "/signin", &[("mobile", MOBILE), ("code", "12ab")])
         .await;
-    assert!(garbled.has("请输入 6 位数字验证码"));
+    assert_eq!(garbled.field_error("code"), "请输入 6 位数字验证码");
     assert_eq!(before, app.portal_snapshot().await);
 
     // In English, the same refusal in English.
@@ -73,11 +74,7 @@ async fn sms_codes(backend: Backend) {
             &[("mobile", MOBILE), ("code", &other_code(&code))],
         )
         .await;
-    assert!(
-        en_wrong.has("Wrong code: 3 tries left"),
-        "{}",
-        en_wrong.html
-    );
+    assert_eq!(en_wrong.field_error("code"), "Wrong code: 3 tries left");
 
     // The right code works once…
     let ok = b
@@ -92,7 +89,7 @@ async fn sms_codes(backend: Backend) {
         .post(&f2, "/signin", &[("mobile", MOBILE), ("code", &code)])
         .await;
     assert_eq!(reused.status, 400);
-    assert!(reused.has("验证码已使用，请重新获取"), "{}", reused.html);
+    assert_eq!(reused.field_error("code"), "验证码已使用，请重新获取");
     assert_eq!(signed_in, app.portal_snapshot().await);
 
     // An expired code.
@@ -104,7 +101,7 @@ async fn sms_codes(backend: Backend) {
     let expired = b2
         .post(&s2, "/signin", &[("mobile", other), ("code", &code2)])
         .await;
-    assert!(expired.has("验证码已过期，请重新获取"), "{}", expired.html);
+    assert_eq!(expired.field_error("code"), "验证码已过期，请重新获取");
     assert_eq!(signed_in, app.portal_snapshot().await);
 
     // Five wrong tries lock the code, even against the right one.
@@ -123,11 +120,7 @@ async fn sms_codes(backend: Backend) {
     let locked = b2
         .post(&s3, "/signin", &[("mobile", third), ("code", &code3)])
         .await;
-    assert!(
-        locked.has("验证码错误次数过多，请重新获取"),
-        "{}",
-        locked.html
-    );
+    assert_eq!(locked.field_error("code"), "验证码错误次数过多，请重新获取");
     assert_eq!(signed_in, app.portal_snapshot().await);
     app.server.stop().await;
 }
@@ -240,13 +233,19 @@ async fn handoff_refusals(backend: Backend) {
     let before = app.portal_snapshot().await;
     let forged = b.get("/handoff/not-a-real-token").await;
     assert_eq!(forged.status, 403);
-    assert!(forged.has("链接无效、已过期或已被使用，请在证书助手中重新点击"));
+    assert_eq!(
+        forged.error(),
+        "链接无效、已过期或已被使用，请在证书助手中重新点击"
+    );
     assert_eq!(before, app.portal_snapshot().await);
     let first = b.get(&link).await;
     assert!(first.path().starts_with("/signin"));
     let reused = Browser::new(&app.base).get(&link).await;
     assert_eq!(reused.status, 403, "a link works once");
-    assert!(reused.has("链接无效、已过期或已被使用"));
+    assert_eq!(
+        reused.error(),
+        "链接无效、已过期或已被使用，请在证书助手中重新点击"
+    );
     let late = holder::handoff_link(&app, &holder).await;
     clock.advance(Duration::from_secs(6 * 60));
     let before = app.portal_snapshot().await;
@@ -324,7 +323,7 @@ async fn other_holders_ids(backend: Backend) {
     ] {
         let r = b.get(&path).await;
         assert_eq!(r.status, 404, "{path}");
-        assert!(r.has("未找到该记录"), "{path}");
+        assert_eq!(r.error(), "未找到该记录", "{path}");
         assert!(!r.has("新名称公司"), "{path} leaks the application");
     }
     let me = b.get("/me").await;
@@ -378,13 +377,14 @@ async fn uploads_and_forms(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status, 400);
-    assert!(
-        bad.has("id=\"credit_code-error\">校验位不正确"),
-        "{}",
-        bad.html
+    assert_eq!(bad.field_error("credit_code"), "校验位不正确");
+    assert_eq!(
+        bad.field_error("contact_mobile"),
+        "请输入 11 位中国大陆手机号"
     );
-    assert!(bad.has("id=\"contact_mobile-error\">请输入 11 位中国大陆手机号"));
-    assert!(bad.has("value=\"91110108551385082A\"") && bad.has("value=\"1381234\""));
+    // What was typed stays in the fields.
+    assert_eq!(bad.attr("#credit_code", "value"), "91110108551385082A");
+    assert_eq!(bad.attr("#contact_mobile", "value"), "1381234");
     assert_eq!(before, app.portal_snapshot().await);
 
     // Posted without a valid CSRF token, or from another site: refused.
@@ -440,10 +440,9 @@ async fn uploads_and_forms(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 422);
-    assert!(
-        refused.has("只接受 PDF、JPEG、PNG 文件"),
-        "{}",
-        refused.html
+    assert_eq!(
+        refused.text("#error-business_license"),
+        "只接受 PDF、JPEG、PNG 文件（按文件内容识别，改扩展名无效）"
     );
     // Over the 10 MB limit.
     let mut big = holder::pdf();
@@ -461,7 +460,12 @@ async fn uploads_and_forms(backend: Backend) {
         "{}",
         refused.status
     );
-    assert!(refused.has("文件超过 10 MB 的上限"), "{}", refused.html);
+    let said = if refused.status == 413 {
+        refused.error()
+    } else {
+        refused.text("#error-business_license")
+    };
+    assert_eq!(said, "文件超过 10 MB 的上限");
     // Without the token.
     let part = reqwest::multipart::Part::bytes(holder::pdf()).file_name("l.pdf");
     let r = b
@@ -494,10 +498,9 @@ async fn uploads_and_forms(backend: Backend) {
     // Submitting with materials missing names them.
     let r = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert_eq!(r.status, 400);
-    assert!(
-        r.has("请上传：营业执照副本、工商变更通知书、经办人身份证"),
-        "{}",
-        r.html
+    assert_eq!(
+        r.text("#submit-error"),
+        "请上传：营业执照副本、工商变更通知书、经办人身份证"
     );
     assert_eq!(before, app.portal_snapshot().await);
     app.server.stop().await;
@@ -518,7 +521,7 @@ async fn code_requests_at_once(backend: Backend) {
     let sent = pages.iter().filter(|p| p.status == 200).count();
     let limited = pages
         .iter()
-        .filter(|p| p.status == 429 && p.has("操作过于频繁"))
+        .filter(|p| p.status == 429 && p.field_error("mobile").starts_with("操作过于频繁，请 "))
         .count();
     assert_eq!((sent, limited), (20, 80));
     let log = std::fs::read_to_string(app.settings.data_dir.join("outbox/sms.log")).unwrap();
@@ -547,10 +550,14 @@ async fn guesses_at_once(backend: Backend) {
         .await
     }))
     .await;
-    let wrong_left = pages.iter().filter(|p| p.has("还可尝试")).count();
+    let code_error = |p: &common::browser::Page| p.texts("#code-error").concat();
+    let wrong_left = pages
+        .iter()
+        .filter(|p| code_error(p).starts_with("验证码不正确，还可尝试"))
+        .count();
     let locked = pages
         .iter()
-        .filter(|p| p.has("验证码错误次数过多，请重新获取"))
+        .filter(|p| code_error(p) == "验证码错误次数过多，请重新获取")
         .count();
     assert_eq!((wrong_left, locked), (4, 36));
     assert_eq!(app.scalar("SELECT failed_attempts FROM sms_codes").await, 5);
@@ -561,11 +568,7 @@ async fn guesses_at_once(backend: Backend) {
             &[("mobile", MOBILE), ("code", code.as_str()), ("next", "/me")],
         )
         .await;
-    assert!(
-        right.has("验证码错误次数过多，请重新获取"),
-        "{}",
-        right.html
-    );
+    assert_eq!(right.field_error("code"), "验证码错误次数过多，请重新获取");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM sessions WHERE holder_id IS NOT NULL")
             .await,
@@ -614,17 +617,13 @@ async fn next_never_leaves_the_site() {
         assert_eq!(r.status(), 303, "{bypass}");
         assert_eq!(r.headers()["location"], "/me", "{bypass}");
         for (page, fallback) in [("/signin", "/me"), ("/admin/signin", "/admin")] {
-            let html = raw
-                .get(format!("{}{page}?next={bypass}", app.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            assert!(
-                html.contains(&format!("name=\"next\" value=\"{fallback}\"")),
-                "{page}?next={bypass}: {html}"
+            let form = Browser::new(&app.base)
+                .get(&format!("{page}?next={bypass}"))
+                .await;
+            assert_eq!(
+                form.attr("input[name=next]", "value"),
+                fallback,
+                "{page}?next={bypass}"
             );
         }
     }
@@ -707,11 +706,9 @@ async fn upload_quotas(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 422);
-    assert!(
-        refused
-            .has("已上传的材料已达上限（未完成的申请共 3 个文件、2 MB），请先提交或撤销其他申请"),
-        "{}",
-        refused.html
+    assert_eq!(
+        refused.text("#error-change_notice"),
+        "已上传的材料已达上限（未完成的申请共 3 个文件、2 MB），请先提交或撤销其他申请"
     );
     assert_eq!(before, app.portal_snapshot().await);
 
@@ -732,7 +729,13 @@ async fn upload_quotas(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.html);
-    assert!(refused.has("已上传的材料已达上限"), "{}", refused.html);
+    assert!(
+        refused
+            .text("#error-business_license")
+            .starts_with("已上传的材料已达上限"),
+        "{}",
+        refused.text("#error-business_license")
+    );
     assert_eq!(before, app.portal_snapshot().await);
 
     // The hour's uploads: 3 + 40 + 2 refused so far; one more passes, then none.
@@ -755,7 +758,13 @@ async fn upload_quotas(backend: Backend) {
         )
         .await;
     assert_eq!(limited.status, 429, "{}", limited.html);
-    assert!(limited.has("操作过于频繁"), "{}", limited.html);
+    assert!(
+        limited
+            .text("#error-business_license")
+            .starts_with("操作过于频繁"),
+        "{}",
+        limited.text("#error-business_license")
+    );
     assert_eq!(before, app.portal_snapshot().await);
 
     // Withdrawn: its files are deleted.
@@ -807,10 +816,9 @@ async fn upload_quotas(backend: Backend) {
         .post(&selfservice, "/apply/new", &[("cert_type", "enterprise")])
         .await;
     assert_eq!(refused.status, 409, "{}", refused.html);
-    assert!(
-        refused.has("您已有 5 个未完成的在线新办申请，请先完成或撤销后再新办"),
-        "{}",
-        refused.html
+    assert_eq!(
+        refused.error(),
+        "您已有 5 个未完成的在线新办申请，请先完成或撤销后再新办"
     );
     assert_eq!(before, app.portal_snapshot().await);
     app.server.stop().await;

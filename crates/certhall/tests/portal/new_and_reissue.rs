@@ -28,22 +28,6 @@ use testkit::{Backend, on_both_databases};
 const ORG: &str = "合肥新办科技有限公司";
 const CREDIT_CODE: &str = holder::CODE;
 
-/// The text of the element `id` on the page.
-fn element(page: &Page, id: &str) -> String {
-    let marker = format!("id=\"{id}\">");
-    let start = page
-        .html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no #{id}: {}", page.html))
-        + marker.len();
-    page.html[start..]
-        .split('<')
-        .next()
-        .unwrap()
-        .trim()
-        .to_string()
-}
-
 fn iso(ms: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(ms.div_euclid(1000));
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}Z")
@@ -71,11 +55,8 @@ async fn start_new(app: &TestApp, mobile: &str, cert_type: &str) -> (Browser, St
     let page = b
         .sign_in(&app.settings.data_dir, mobile, "/selfservice/new")
         .await;
-    assert!(
-        page.has("办理机构证书") && page.has("办理个人证书"),
-        "{}",
-        page.html
-    );
+    assert_eq!(page.text("#new-enterprise"), "办理机构证书");
+    assert_eq!(page.text("#new-individual"), "办理个人证书");
     let form = b
         .post(&page, "/apply/new", &[("cert_type", cert_type)])
         .await;
@@ -103,20 +84,23 @@ async fn pay_and_approve(
 /// The 写入码 the holder gets in 个人中心.
 async fn holder_code(b: &Browser, id: &str) -> String {
     let detail = b.get(&format!("/me/applications/{id}")).await;
-    assert!(detail.has("获取证书写入码"), "{}", detail.html);
+    assert_eq!(detail.text("#get-code"), "获取证书写入码");
     let page = b
         .post(&detail, &format!("/me/applications/{id}/pickup-code"), &[])
         .await;
     assert_eq!(page.status, 200, "{}", page.html);
-    element(&page, "pickup-code")
+    page.text("#pickup-code")
 }
 
 /// A new 机构证书 on the holder's own key; returns the browser, the
 /// certificate's serial and the token.
 async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
     let (b, id, form) = start_new(app, mobile, "enterprise").await;
-    for needle in ["¥300.00", "¥600.00", "¥900.00", "自有证书介质", "邮寄"] {
-        assert!(form.has(needle), "{needle}: {}", form.html);
+    for price in ["¥300.00", "¥600.00", "¥900.00"] {
+        form.assert_reads(".price", price);
+    }
+    for medium in ["自有证书介质", "邮寄"] {
+        form.assert_reads(".term strong", medium);
     }
     // Wrong fields: every message, nothing saved.
     let before = app.business_snapshot().await;
@@ -139,13 +123,13 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
         )
         .await;
     assert_eq!(bad.status, 400);
-    for message in [
-        "校验位不正确",
-        "请选择 1 至 3 年",
-        "请输入 11 位中国大陆手机号",
-        "此项为必填项",
+    for (field, message) in [
+        ("credit_code", "校验位不正确"),
+        ("years", "请选择 1 至 3 年"),
+        ("ship_phone", "请输入 11 位中国大陆手机号"),
+        ("ship_address", "此项为必填项"),
     ] {
-        assert!(bad.has(message), "{message}: {}", bad.html);
+        assert_eq!(bad.field_error(field), message, "{field}");
     }
     let no_medium = b
         .post(
@@ -161,11 +145,7 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
         )
         .await;
     assert_eq!(no_medium.status, 400);
-    assert!(
-        no_medium.has("请选择证书介质的领取方式"),
-        "{}",
-        no_medium.html
-    );
+    assert_eq!(no_medium.field_error("medium"), "请选择证书介质的领取方式");
     assert_eq!(app.business_snapshot().await, before);
 
     // Two years on their own key; the 经办人 is not the 法定代表人.
@@ -197,7 +177,13 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
     let before = app.business_snapshot().await;
     let missing = b.post(&page, &format!("/apply/{id}/submit"), &[]).await;
     assert_eq!(missing.status, 400, "{}", missing.html);
-    assert!(missing.has("授权委托书"), "{}", missing.html);
+    assert!(
+        missing
+            .text("#submit-error")
+            .starts_with("请上传：授权委托书"),
+        "{}",
+        missing.text("#submit-error")
+    );
     assert_eq!(app.business_snapshot().await, before);
     page = b
         .upload(
@@ -215,16 +201,11 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
         .browser
         .get(&format!("/admin/applications/{id}"))
         .await;
-    for needle in [
-        "申请信息",
-        ORG,
-        CREDIT_CODE,
-        "否（须提供授权委托书）",
-        "2 年",
-        "申请人自有证书介质",
-    ] {
-        assert!(desk.has(needle), "{needle}: {}", desk.html);
+    desk.assert_reads("h2", "申请信息");
+    for asked in [ORG, CREDIT_CODE, "否（须提供授权委托书）", "2 年"] {
+        desk.assert_reads("#compare td", asked);
     }
+    desk.assert_reads("#medium dd", "申请人自有证书介质（由申请人用证书助手写入）");
     common::staff::approve_by(app, &reviewer, &id).await;
 
     // A wrong code is refused by the server, and nothing is issued.
@@ -286,21 +267,19 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
     // 我的证书 (also linked from 证书查询) offers what it can take now, and says
     // why 在线延期 is not open yet.
     let me = b.get("/me").await;
-    assert!(me.has(&format!("id=\"cert-{serial}\"")), "{}", me.html);
+    assert!(me.shows(&format!("#cert-{serial}")), "{}", me.html);
     for business in ["change", "seal-change", "reissue", "revoke"] {
         assert!(
-            me.has(&format!("id=\"{business}-{serial}\"")),
+            me.shows(&format!("#cert-{serial} button#{business}-{serial}")),
             "{business}: {}",
-            me.html
+            me.text(&format!("#cert-{serial}"))
         );
     }
-    assert!(
-        !me.has(&format!("id=\"renew-{serial}\"")) && me.has("起可办理"),
-        "{}",
-        me.html
-    );
+    assert!(!me.has(&format!("id=\"renew-{serial}\"")), "{}", me.html);
+    let renewal = me.texts(&format!("#cert-{serial} td"))[4].clone();
+    assert!(renewal.ends_with("起可办理"), "{renewal}");
     let query = b.get("/query").await;
-    assert!(query.has("id=\"my-certificates-link\""), "{}", query.html);
+    assert!(query.shows("#my-certificates-link"), "{}", query.html);
     (b, serial, usb)
 }
 
@@ -334,7 +313,11 @@ async fn new_then_reissue(backend: Backend) {
         .post(&me, &format!("/me/certificates/{serial}/reissue"), &[])
         .await;
     assert!(form.path().ends_with("/form"), "{}", form.html);
-    assert!(form.has("¥100.00") || form.has("在线补办"), "{}", form.html);
+    assert!(
+        form.visible().contains("¥100.00") || form.text("h1").contains("在线补办"),
+        "{}",
+        form.visible()
+    );
     let id = form.path().split('/').nth(2).unwrap().to_string();
     let action = format!("/apply/{id}/form");
     let before = app.business_snapshot().await;
@@ -346,7 +329,7 @@ async fn new_then_reissue(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status, 400);
-    assert!(bad.has("请选择原证书介质的情况"), "{}", bad.html);
+    assert_eq!(bad.field_error("revoke_reason"), "请选择原证书介质的情况");
     assert_eq!(app.business_snapshot().await, before);
     let mut page = b
         .post(
@@ -383,10 +366,12 @@ async fn new_then_reissue(backend: Backend) {
         .browser
         .get(&format!("/admin/applications/{id}"))
         .await;
+    desk.assert_reads("h2", "补办前后对比");
+    let compared = desk.texts("#compare td");
     assert!(
-        desk.has("补办前后对比") && desk.has("密钥泄露") && desk.has("（不变）"),
-        "{}",
-        desk.html
+        compared.iter().any(|c| c.contains("密钥泄露"))
+            && compared.iter().any(|c| c.ends_with("（不变）")),
+        "{compared:?}"
     );
     common::staff::approve_by(&app, &reviewer, &id).await;
     // Revoked at approval, with the holder's reason.
@@ -417,11 +402,8 @@ async fn new_then_reissue(backend: Backend) {
     ]);
     assert!(ocsp(&openssl::serial_of(&pem)).contains(": good"));
     let detail = b.get(&format!("/me/applications/{id}")).await;
-    assert!(
-        detail.has("id=\"status\">已完成") && detail.has("已写入证书介质"),
-        "{}",
-        detail.html
-    );
+    assert_eq!(detail.status(), "已完成");
+    assert_eq!(detail.text("#written"), "已写入证书介质");
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }
@@ -461,26 +443,34 @@ async fn new_by_post(backend: Backend) {
 
     // A mailed key: the holder gets no code.
     let detail = b.get(&format!("/me/applications/{id}")).await;
-    assert!(
-        !detail.has("获取证书写入码") && detail.has("写入新的 U 盾后寄出"),
-        "{}",
-        detail.html
+    assert!(!detail.has("获取证书写入码"), "{}", detail.html);
+    detail.assert_reads(
+        "#issue .hint",
+        "我们将把证书写入新的 U 盾后寄出，请留意快递信息。",
     );
     let before = app.business_snapshot().await;
     let r = b
         .post(&detail, &format!("/me/applications/{id}/pickup-code"), &[])
         .await;
     assert_eq!(r.status, 409, "{}", r.html);
-    assert!(r.has("该申请选择了邮寄证书介质"), "{}", r.html);
+    assert_eq!(
+        r.error(),
+        "该申请选择了邮寄证书介质，将由我们写入证书后寄出"
+    );
     assert_eq!(app.business_snapshot().await, before);
 
     // The operator cannot ship before the key is written.
     let op = common::staff::staff(&app, "post.operator", "operator", &[]).await;
     let desk = op.browser.get(&format!("/admin/applications/{id}")).await;
     assert!(
-        desk.has("安徽省合肥市蜀山区黄山路 100 号")
-            && desk.has("生成写入码")
-            && !desk.has("id=\"ship\""),
+        desk.text("#ship-to")
+            .contains("安徽省合肥市蜀山区黄山路 100 号"),
+        "{}",
+        desk.text("#ship-to")
+    );
+    assert_eq!(desk.text("#make-code"), "生成写入码");
+    assert!(
+        !desk.shows("#ship") && !desk.has("id=\"ship\""),
         "{}",
         desk.html
     );
@@ -494,7 +484,10 @@ async fn new_by_post(backend: Backend) {
         )
         .await;
     assert_eq!(early.status, 409, "{}", early.html);
-    assert!(early.has("证书尚未写入证书介质"), "{}", early.html);
+    assert_eq!(
+        early.error(),
+        "证书尚未写入证书介质：请先生成写入码，用证书助手写入后再发货"
+    );
     assert_eq!(app.business_snapshot().await, before);
 
     // The operator's code writes the CA's key.
@@ -502,7 +495,7 @@ async fn new_by_post(backend: Backend) {
         .browser
         .post(&desk, &format!("/admin/applications/{id}/pickup-code"), &[])
         .await;
-    let code = element(&code_page, "pickup-code");
+    let code = code_page.text("#pickup-code");
     // The operator initialises a blank key for the holder (its SO PIN held by
     // the CA for 找回密码 to the holder's mobile), then writes it.
     let usb = Usb::new("counter-spare");
@@ -585,10 +578,11 @@ async fn new_by_post(backend: Backend) {
 
     // Shipping: a malformed number is refused, then 已发货.
     let desk = op.browser.get(&format!("/admin/applications/{id}")).await;
+    assert!(desk.shows("#ship"), "{}", desk.html);
     assert!(
-        desk.has("id=\"ship\"") && desk.has("已写入"),
+        desk.text("#written").starts_with("已写入"),
         "{}",
-        desk.html
+        desk.text("#written")
     );
     let before = app.business_snapshot().await;
     let bad = op
@@ -600,7 +594,7 @@ async fn new_by_post(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status, 400);
-    assert!(bad.has("快递单号应为 6–32 位字母或数字"), "{}", bad.html);
+    assert_eq!(bad.error(), "快递单号应为 6–32 位字母或数字");
     assert_eq!(app.business_snapshot().await, before);
     let shipped = op
         .browser
@@ -610,7 +604,8 @@ async fn new_by_post(backend: Backend) {
             &[("carrier", "顺丰速运"), ("tracking_no", "SF1234567890")],
         )
         .await;
-    assert!(shipped.has("已登记发货"), "{}", shipped.html);
+    assert_eq!(shipped.notice(), "已登记发货");
+    assert_eq!(shipped.status(), "已发货");
     assert_eq!(state_of(&app, &id).await, "SHIPPED");
     assert_eq!(
         app.text("SELECT actor FROM audit_log WHERE action = 'application.shipped'")
@@ -627,20 +622,21 @@ async fn new_by_post(backend: Backend) {
     // The holder sees the tracking number and confirms receipt.
     let detail = b.get(&format!("/me/applications/{id}")).await;
     assert!(
-        detail.has("SF1234567890") && detail.has("确认收到证书介质"),
+        detail.text("#shipment").contains("SF1234567890"),
         "{}",
-        detail.html
+        detail.text("#shipment")
     );
+    assert_eq!(detail.text("#confirm-received"), "确认收到证书介质");
     let finished = b
         .post(&detail, &format!("/me/applications/{id}/received"), &[])
         .await;
-    assert!(finished.has("id=\"status\">已完成"), "{}", finished.html);
+    assert_eq!(finished.status(), "已完成");
     assert_eq!(state_of(&app, &id).await, "COMPLETED");
     // The key is the holder's in 个人中心: its certificate, and 找回密码 for it.
     let me = b.get("/me").await;
     assert!(
-        me.has(&format!("id=\"cert-{serial}\""))
-            && me.has(&format!("id=\"token-{}\"", usb_serial(&usb))),
+        me.shows(&format!("#certificates #cert-{serial}"))
+            && me.shows(&format!("#tokens #token-{}", usb_serial(&usb))),
         "{}",
         me.html
     );

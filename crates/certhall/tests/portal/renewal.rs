@@ -103,10 +103,11 @@ async fn window_edges() {
         let before = app.business_snapshot().await;
         let (_, page) = open_link(app, &link, &mobile).await;
         if opens {
+            assert!(page.path().ends_with("/form"), "day {days}: {}", page.url);
             assert!(
-                page.path().ends_with("/form") && page.has("延期年限"),
+                page.text("fieldset.terms legend").starts_with("延期年限"),
                 "day {days}: {}",
-                page.html
+                page.visible()
             );
         } else {
             assert_eq!(page.status, 400, "day {days}: {}", page.html);
@@ -118,7 +119,8 @@ async fn window_edges() {
             } else {
                 "超过 365 天，无法在线延期，请办理在线新办".to_string()
             };
-            assert!(page.has(&why), "day {days}: {}", page.html);
+            let said = page.error();
+            assert!(said.ends_with(&why), "day {days}: {said}");
             assert_eq!(app.business_snapshot().await, before, "day {days}");
         }
     }
@@ -153,15 +155,14 @@ async fn paid_renewal_in_the_token(backend: Backend) {
     let (b, form) = assistant_form(&usb, app, "13812345678").await;
     assert!(form.path().ends_with("/form"), "{}", form.url);
     let app_id = app_id_of(&form);
-    for needle in [
-        "¥300.00",
-        "¥600.00",
-        "¥900.00",
-        &beijing_minutes(add_years(end, 2)),
-        holder::ORG,
-    ] {
-        assert!(form.has(needle), "{needle}: {}", form.html);
+    for price in ["¥300.00", "¥600.00", "¥900.00"] {
+        form.assert_reads(".term .price", price);
     }
+    form.assert_reads(
+        ".term .muted",
+        &format!("新证书有效期至 {}", beijing_minutes(add_years(end, 2))),
+    );
+    form.assert_reads(".facts dd", holder::ORG);
     // A term out of range: the message, and nothing saved.
     let before = app.business_snapshot().await;
     let bad = b
@@ -172,7 +173,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status, 400);
-    assert!(bad.has("请选择 1 至 3 年"), "{}", bad.html);
+    assert_eq!(bad.field_error("years"), "请选择 1 至 3 年");
     assert_eq!(app.business_snapshot().await, before);
 
     let materials = b
@@ -182,21 +183,20 @@ async fn paid_renewal_in_the_token(backend: Backend) {
             &[("years", "2"), ("contact_mobile", "13812345678")],
         )
         .await;
-    assert!(
-        materials.has("本业务无需上传资料") && materials.has("id=\"term\">2 年"),
-        "{}",
-        materials.html
+    assert_eq!(
+        materials.text("#no-materials"),
+        "本业务无需上传资料，请直接点击“下一步”。"
     );
+    assert_eq!(materials.text("#term"), "2 年");
 
     // A change for the same certificate cannot start beside it.
     let change_link = holder::handoff_link(app, &h).await;
     let before = app.business_snapshot().await;
     let refused = b.get(&change_link).await;
     assert_eq!(refused.status, 409, "{}", refused.html);
-    assert!(
-        refused.has("该证书有正在办理中的在线延期，请办结或撤销后再申请证书变更"),
-        "{}",
-        refused.html
+    assert_eq!(
+        refused.error(),
+        "该证书有正在办理中的在线延期，请办结或撤销后再申请证书变更"
     );
     assert_eq!(app.business_snapshot().await, before);
 
@@ -228,10 +228,12 @@ async fn paid_renewal_in_the_token(backend: Backend) {
         .browser
         .get(&format!("/admin/applications/{app_id}"))
         .await;
+    desk.assert_reads("h2", "延期前后对比");
+    let until = format!("至 {}", beijing_minutes(add_years(end, 2)));
+    let compared = desk.texts("#compare td");
     assert!(
-        desk.has("延期前后对比") && desk.has(&format!("至 {}", beijing_minutes(add_years(end, 2)))),
-        "{}",
-        desk.html
+        compared.iter().any(|c| c.starts_with(&until)),
+        "{until}: {compared:?}"
     );
     common::staff::approve_by(app, &reviewer, &app_id).await;
 
@@ -281,18 +283,18 @@ async fn paid_renewal_in_the_token(backend: Backend) {
             &format!("/me/applications/{app_id}"),
         )
         .await;
-    assert!(
-        detail.has("id=\"status\">已完成")
-            && detail.has(&beijing_minutes(add_years(end, 2)))
-            && !detail.has("按今天签发估算"),
-        "{}",
-        detail.html
+    assert_eq!(detail.status(), "已完成");
+    // The end it was written with, no longer an estimate.
+    assert_eq!(
+        detail.text("#new-until"),
+        beijing_minutes(add_years(end, 2))
     );
+    assert!(!detail.has("按今天签发估算"), "{}", detail.html);
     let me = b.get("/me").await;
+    let serials = me.texts("td.serial");
     assert!(
-        me.has(&openssl::serial_of(&pem)) && me.has(&h.serial),
-        "{}",
-        me.html
+        serials.contains(&openssl::serial_of(&pem)) && serials.contains(&h.serial),
+        "{serials:?}"
     );
     common::ledger::assert_invariant(&s.app).await;
     s.app.server.stop().await;
@@ -302,7 +304,7 @@ async fn paid_renewal_in_the_token(backend: Backend) {
 async fn automatic_review(app: &TestApp) {
     let admin = common::staff::staff(app, "chen.admin", "admin", &[]).await;
     let products = admin.browser.get("/admin/products").await;
-    assert!(products.has("自动审核"), "{}", products.html);
+    products.assert_reads("#product-renew-enterprise option", "自动审核");
     let saved = admin
         .browser
         .post(
@@ -316,7 +318,7 @@ async fn automatic_review(app: &TestApp) {
             ],
         )
         .await;
-    assert!(saved.has("已保存"), "{}", saved.html);
+    assert_eq!(saved.notice(), "已保存；新设置只适用于此后提交的申请");
 }
 
 async fn expired_renewal_under_automatic_review() {
@@ -331,7 +333,10 @@ async fn expired_renewal_under_automatic_review() {
     // Ten days after the end the expired key still proves who holds it.
     s.set(end + 10 * DAY);
     let (b, form) = assistant_form(&usb, app, "13912345678").await;
-    assert!(form.has("原证书已过期"), "{}", form.html);
+    form.assert_reads(
+        ".hint",
+        "原证书已过期：新证书的有效期自写入证书介质之日起算，以上日期按今天估算。",
+    );
     let app_id = app_id_of(&form);
     let materials = b
         .post(
@@ -354,10 +359,17 @@ async fn expired_renewal_under_automatic_review() {
     .await;
     assert!(approved.is_some(), "{}", app.text(&sql).await);
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    let timeline = detail.texts("#timeline li");
     assert!(
-        detail.has("自动审核通过") && detail.has("按今天签发估算"),
+        timeline.iter().any(|l| l.contains("自动审核通过")),
+        "{timeline:?}"
+    );
+    assert!(
+        detail
+            .text("#new-until")
+            .ends_with("（按今天签发估算，以写入之日为准）"),
         "{}",
-        detail.html
+        detail.text("#new-until")
     );
 
     // Written two days later: a year from then.

@@ -45,10 +45,16 @@ async fn form_from(app: &TestApp, link: &str) -> (Browser, String, Page) {
     let form = b
         .sign_in(&app.settings.data_dir, MOBILE, "/handoff/continue")
         .await;
+    assert_eq!(form.text("h1"), "证书注销");
     assert!(
-        form.has("证书注销") && form.has("注销原因") && form.has("不可恢复"),
+        form.text("fieldset.terms legend").starts_with("注销原因"),
         "{}",
-        form.html
+        form.visible()
+    );
+    assert!(
+        form.text("#cert-hint").contains("不可恢复"),
+        "{}",
+        form.text("#cert-hint")
     );
     let id = form.path().split('/').nth(2).unwrap().to_string();
     (b, id, form)
@@ -63,9 +69,12 @@ async fn confirm(app: &TestApp, b: &Browser, id: &str, form: &Page, reason: &str
             &[("reason", reason), ("note", "U 盾遗失")],
         )
         .await;
-    assert!(sent.has("验证码已发送至 138****5678"), "{}", sent.html);
+    assert_eq!(
+        sent.text("#code-sent"),
+        "验证码已发送至 138****5678，5 分钟内有效。"
+    );
     assert!(
-        sent.has(&format!("value=\"{reason}\" checked")),
+        sent.shows(&format!("#reason-{reason}[checked]")),
         "the choice is kept: {}",
         sent.html
     );
@@ -113,7 +122,7 @@ async fn revoked_after_review(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.has("请选择注销原因"), "{}", r.html);
+    assert_eq!(r.field_error("reason"), "请选择注销原因");
     assert_eq!(state(&app).await, before);
     let r = b
         .post(
@@ -122,7 +131,7 @@ async fn revoked_after_review(backend: Backend) {
             &[("reason", "keyCompromise"), ("code", "123456")],
         )
         .await;
-    assert!(r.has("请先获取验证码"), "{}", r.html);
+    assert_eq!(r.text("#revoke-error"), "请先获取验证码");
     assert_eq!(state(&app).await, before);
     let sent = b
         .post(
@@ -141,7 +150,7 @@ async fn revoked_after_review(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.has("验证码不正确，还可尝试 4 次"), "{}", r.html);
+    assert_eq!(r.text("#revoke-error"), "验证码不正确，还可尝试 4 次");
     assert_eq!(state(&app).await, before);
     // The certificate still answers good.
     let (chain, issuing) = (app.chain_file().await, app.issuing_file().await);
@@ -165,12 +174,13 @@ async fn revoked_after_review(backend: Backend) {
     // The right code: 待审核 until a reviewer approves, then revoked.
     a_minute_later(&clock);
     let done = confirm(&app, &b, &id, &form, "keyCompromise").await;
+    assert_eq!(done.path(), format!("/me/applications/{id}"));
+    assert_eq!(done.status(), "待审核");
     assert!(
-        done.path() == format!("/me/applications/{id}")
-            && done.has("id=\"status\">待审核")
-            && done.has("密钥泄露或 U 盾丢失"),
+        done.text("#revocation dd")
+            .starts_with("密钥泄露或 U 盾丢失"),
         "{}",
-        done.html
+        done.text("#revocation")
     );
     assert!(ocsp(&h.serial).contains(": good"), "not before the review");
     let reviewer = common::staff::staff_at(&app, "wang.reviewer", "reviewer", clock.now_ms()).await;
@@ -181,13 +191,14 @@ async fn revoked_after_review(backend: Backend) {
         "{answer}"
     );
     let detail = b.get(&format!("/me/applications/{id}")).await;
+    assert_eq!(detail.status(), "已完成");
+    let timeline = detail.texts("#timeline li");
     assert!(
-        detail.has("id=\"status\">已完成") && detail.has("证书已注销"),
-        "{}",
-        detail.html
+        timeline.iter().any(|l| l.contains("证书已注销")),
+        "{timeline:?}"
     );
     let me = b.get("/me").await;
-    assert!(me.has("已吊销"), "{}", me.html);
+    me.assert_reads("#certificates .badge", "已吊销");
     app.server.stop().await;
 }
 
@@ -210,7 +221,7 @@ async fn revoked_at_once() {
             ],
         )
         .await;
-    assert!(saved.has("已保存"), "{}", saved.html);
+    assert_eq!(saved.notice(), "已保存；新设置只适用于此后提交的申请");
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = testkit::softhsm::Token::new("holder-key");
     usb.import(&h.key, &h.cert);
@@ -227,10 +238,11 @@ async fn revoked_at_once() {
     let (b, id, form) = form_from(&app, &url[url.find("/handoff/").unwrap()..]).await;
     a_minute_later(&clock);
     let done = confirm(&app, &b, &id, &form, "cessationOfOperation").await;
+    assert_eq!(done.status(), "已完成");
+    let timeline = done.texts("#timeline li");
     assert!(
-        done.has("id=\"status\">已完成") && done.has("自动审核通过"),
-        "{}",
-        done.html
+        timeline.iter().any(|l| l.contains("自动审核通过")),
+        "{timeline:?}"
     );
     let (chain, issuing) = (app.chain_file().await, app.issuing_file().await);
     let url = format!("{}/pki/ocsp", app.base);

@@ -1,6 +1,7 @@
 //! The public pages and API as a browser or client sees them.
 
 use common::TestApp;
+use common::browser::Browser;
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
 
@@ -40,17 +41,21 @@ async fn query_and_download(backend: Backend) {
     let pserial = openssl::serial_of(&person);
 
     // By organisation name and by credit code: the enterprise certificate, valid.
+    let b = Browser::new(&app.base);
     for q in ["合肥测试科技有限公司", "91110108551385082q"] {
-        let r = app
-            .get(&format!("/query?by=holder&q={}", urlencode(q)))
-            .await;
-        assert_eq!(r.status(), 200);
-        let html = r.text().await.unwrap();
-        assert!(html.contains(&serial), "{q}: {html}");
-        assert!(html.contains("badge ok\">有效"), "{html}");
-        assert!(html.contains("机构证书"));
+        let page = b.get(&format!("/query?by=holder&q={}", urlencode(q))).await;
+        assert_eq!(page.status, 200);
+        // One row: the enterprise certificate (individuals are not listed by
+        // name search).
+        assert_eq!(
+            page.texts("table.results td.serial"),
+            vec![serial.clone()],
+            "{q}"
+        );
+        assert_eq!(page.text("table.results .badge.ok"), "有效");
+        page.assert_reads("table.results td", "机构证书");
         assert!(
-            !html.contains(&pserial),
+            !page.has(&pserial),
             "individuals are not listed by name search"
         );
     }
@@ -66,22 +71,16 @@ async fn query_and_download(backend: Backend) {
     );
 
     // Individuals by name: nothing (personal data), by serial: found.
-    let html = app
+    let page = b
         .get(&format!("/query?by=holder&q={}", urlencode("李四")))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("未找到符合条件的证书"), "{html}");
-    let html = app
-        .get(&format!("/query?by=serial&q={pserial}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("李四") && html.contains("个人证书"), "{html}");
+        .await;
+    assert_eq!(page.text(".empty[role=status]"), "未找到符合条件的证书。");
+    let page = b.get(&format!("/query?by=serial&q={pserial}")).await;
+    assert_eq!(page.texts("table.results td.serial"), vec![pserial.clone()]);
+    page.assert_reads("table.results td", "李四");
+    page.assert_reads("table.results td", "个人证书");
     assert!(
-        !html.contains("11010519491231002X"),
+        !page.has("11010519491231002X"),
         "the full ID number is never shown"
     );
 
@@ -130,14 +129,10 @@ async fn query_and_download(backend: Backend) {
         .cli(&["ca", "revoke", &serial, "--reason", "affiliationChanged"])
         .await;
     assert!(out.status.success());
-    let html = app
-        .get(&format!("/query?q={serial}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("badge bad\">已吊销"), "{html}");
-    assert!(html.contains("隶属关系变更"), "{html}");
+    let page = b.get(&format!("/query?q={serial}")).await;
+    assert_eq!(page.text("table.results .badge.bad"), "已吊销");
+    let state = page.texts("table.results td")[3].clone();
+    assert!(state.contains("隶属关系变更"), "{state}");
     let v: serde_json::Value = app
         .get(&format!("/api/v1/certificates/{serial}"))
         .await

@@ -106,10 +106,10 @@ async fn seal_change(backend: Backend) {
     usb.import(&h.key, &h.cert);
     let (b, form) = seal_form(&usb, &app).await;
     assert!(form.path().ends_with("/form"), "{}", form.html);
-    assert!(
-        form.has("签章变更") && form.has("该证书尚未在平台登记电子印章"),
-        "{}",
-        form.html
+    assert_eq!(form.text("h1"), "签章变更");
+    assert_eq!(
+        form.text("#current-seal .muted"),
+        "该证书尚未在平台登记电子印章。"
     );
     let id = form.path().split('/').nth(2).unwrap().to_string();
     let materials = b
@@ -119,7 +119,13 @@ async fn seal_change(backend: Backend) {
             &[("contact_mobile", MOBILE)],
         )
         .await;
-    assert!(materials.has("《电子印章采样表》"), "{}", materials.html);
+    assert!(
+        materials
+            .text("#material-seal_image .hint")
+            .contains("《电子印章采样表》"),
+        "{}",
+        materials.text("#material-seal_image")
+    );
 
     // Refused seal images: the message, and nothing stored.
     for (name, bytes, message) in [
@@ -140,7 +146,7 @@ async fn seal_change(backend: Backend) {
         let before = app.business_snapshot().await;
         let r = upload(&b, &materials, &id, "seal_image", name, bytes).await;
         assert_eq!(r.status, 422, "{name}: {}", r.html);
-        assert!(r.has(message), "{name}: {}", r.html);
+        assert_eq!(r.text("#error-seal_image"), message, "{name}");
         assert_eq!(app.business_snapshot().await, before, "{name}");
     }
     let page = upload(
@@ -152,10 +158,10 @@ async fn seal_change(backend: Backend) {
         seal.clone(),
     )
     .await;
-    assert!(
-        page.has("id=\"seal-preview\""),
-        "the preview: {}",
-        page.html
+    assert_eq!(
+        page.text("#seal-preview figcaption"),
+        "盖章效果预览：印章将以此大小盖在签署的文件上。",
+        "the preview"
     );
     let page = upload(
         &b,
@@ -183,11 +189,9 @@ async fn seal_change(backend: Backend) {
         .browser
         .get(&format!("/admin/applications/{id}"))
         .await;
-    assert!(
-        desk.has("签章变更前后对比") && desk.has("印章对比") && desk.has("未登记"),
-        "{}",
-        desk.html
-    );
+    desk.assert_reads("h2", "签章变更前后对比");
+    assert_eq!(desk.text("#seal-compare h2"), "印章对比");
+    assert_eq!(desk.text("#seal-compare .muted"), "未登记");
     common::staff::approve_by(&app, &reviewer, &id).await;
 
     // The assistant writes the approved seal into the key, bound to the
@@ -223,17 +227,7 @@ async fn seal_change(backend: Backend) {
 
     // 个人中心 shows the current seal; its bytes are the holder's only.
     let me = b.get("/me").await;
-    let marker = format!("id=\"seal-{}\"", h.serial);
-    assert!(me.has(&marker), "{}", me.html);
-    let at = me.html.find(&marker).unwrap();
-    let src = me.html[..at]
-        .rsplit("src=\"")
-        .next()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let src = me.attr(&format!("#cert-{} img#seal-{}", h.serial, h.serial), "src");
     let mine = b
         .client
         .get(format!("{}{src}", app.base))
@@ -257,7 +251,7 @@ async fn seal_change(backend: Backend) {
     // The next 签章变更 (the holder still signed in) shows this seal as the
     // current one.
     let again = b.get(&seal_link(&usb, &app).await).await;
-    assert!(again.has(&format!("src=\"{src}\"")), "{}", again.html);
+    assert_eq!(again.attr("#current-seal img.seal", "src"), src);
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }

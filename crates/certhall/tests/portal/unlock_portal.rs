@@ -44,11 +44,16 @@ async fn unlock_from_the_portal(backend: Backend) {
 
     // The business page says how.
     let page = Browser::new(&app.base).get("/selfservice/unlock").await;
+    let lead = page.text("main section.panel p");
+    assert!(lead.contains("预留手机"), "{lead}");
+    let steps = page.texts(".howto li");
     assert!(
-        page.has("预留手机") && page.has("certhall-assistant unlock") && page.has("我的证书介质"),
-        "{}",
-        page.html
+        steps
+            .iter()
+            .any(|s| s.contains("certhall-assistant unlock")),
+        "{steps:?}"
     );
+    assert!(page.text("#my-tokens").contains("我的证书介质"));
 
     // Someone else does not see the key and cannot start a reset for it.
     let other = Browser::new(&app.base);
@@ -66,17 +71,15 @@ async fn unlock_from_the_portal(backend: Backend) {
     // The holder of the reserved mobile starts it: under review.
     let b = Browser::new(&app.base);
     let me = b.sign_in(&app.settings.data_dir, MOBILE, "/me").await;
-    assert!(
-        me.has(&format!("id=\"token-{serial}\"")) && me.has("138****5678"),
-        "{}",
-        me.html
-    );
+    let token = format!("#tokens #token-{serial}");
+    assert_eq!(me.texts(&format!("{token} td"))[1], "138****5678");
     let filed = b
         .post(&me, &format!("/me/tokens/{serial}/unlock"), &[])
         .await;
-    assert!(filed.has("待审核"), "{}", filed.html);
+    assert_eq!(filed.text(&format!("{token} .badge")), "待审核");
     assert!(
-        !filed.has(&format!("id=\"unlock-{serial}\"")),
+        !filed.shows(&format!("#unlock-{serial}"))
+            && !filed.has(&format!("id=\"unlock-{serial}\"")),
         "no second request"
     );
     // The assistant waits for the reviewer too (a minute after the sign-in
@@ -92,10 +95,11 @@ async fn unlock_from_the_portal(backend: Backend) {
     // Approved in the back office; the holder is told where to finish.
     common::staff::approve_first_unlock(&reviewer).await;
     let me = b.get("/me").await;
+    assert_eq!(me.text(&format!("{token} .badge")), "已批准");
+    let note = me.text(&format!("{token} .token-note"));
     assert!(
-        me.has("已批准") && me.has("请插入 U 盾，在证书助手中点击“找回密码”完成"),
-        "{}",
-        me.html
+        note.contains("请插入 U 盾，在证书助手中点击“找回密码”完成"),
+        "{note}"
     );
 
     // The assistant: a fresh code to the same mobile (the one sent while the
@@ -118,12 +122,13 @@ async fn unlock_from_the_portal(backend: Backend) {
 
     // 个人中心: done, with the time, and a new reset may start.
     let me = b.get("/me").await;
+    assert_eq!(me.text(&format!("{token} .badge")), "已完成");
+    let note = me.text(&format!("{token} .token-note"));
+    assert!(note.contains("最近一次找回密码"), "{note}");
     assert!(
-        me.has("已完成")
-            && me.has("最近一次找回密码")
-            && me.has(&format!("id=\"unlock-{serial}\"")),
-        "{}",
-        me.html
+        me.shows(&format!("{token} button#unlock-{serial}")),
+        "a new reset may start: {}",
+        me.text(&token)
     );
     app.server.stop().await;
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::TestApp;
-use common::browser::Browser;
+use common::browser::{Browser, Page};
 use common::flow::to_method;
 use domain::Business;
 use testkit::{Backend, on_both_databases};
@@ -38,11 +38,13 @@ async fn paid_and_invoiced(
     channel: &str,
 ) {
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
-    assert!(detail.has("id=\"status\">待审核"), "{}", detail.html);
+    assert_eq!(detail.status(), "待审核");
+    let timeline = detail.texts("#timeline li");
     assert!(
-        detail.has(&format!("支付成功（{channel}）")),
-        "{}",
-        detail.html
+        timeline
+            .iter()
+            .any(|l| l.contains(&format!("支付成功（{channel}）"))),
+        "{timeline:?}"
     );
     assert_eq!(
         text(
@@ -151,13 +153,18 @@ async fn alipay_flow(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let url = done.url().to_string();
-    let html = done.text().await.unwrap();
-    assert!(url.ends_with(&format!("/pay/{order_id}/success")), "{url}");
+    let done = Page {
+        status: done.status().as_u16(),
+        url: done.url().to_string(),
+        html: done.text().await.unwrap(),
+    };
     assert!(
-        html.contains("支付成功") && html.contains("发票号码"),
-        "{html}"
+        done.url.ends_with(&format!("/pay/{order_id}/success")),
+        "{}",
+        done.url
     );
+    assert_eq!(done.text("#result"), "支付成功");
+    done.assert_reads(".facts dt", "发票号码");
     // The notify arrives too, and changes nothing more.
     common::eventually(Duration::from_secs(5), || async {
         app.server
@@ -197,7 +204,8 @@ async fn wechat_flow(backend: Backend) {
         .post(&method, &format!("/pay/{order_id}/wechat"), &[])
         .await;
     assert_eq!(qr.status, 200, "{}", qr.html);
-    assert!(qr.has("<svg") && qr.has("微信扫一扫"), "{}", qr.html);
+    assert!(qr.shows("#qr svg"), "{}", qr.html);
+    qr.assert_reads(".qr-panel p", "请使用微信扫一扫完成支付。");
     // The QR code is the gateway's code_url.
     let no = text(
         &app,
@@ -216,7 +224,8 @@ async fn wechat_flow(backend: Backend) {
         "the page's QR code encodes {code_url}"
     );
     // The sandbox's cashier is also a link, for trying the flow without a phone.
-    assert!(qr.has(&format!("href=\"{code_url}\"")), "{}", qr.html);
+    assert_eq!(qr.attr(".qr-panel a[target=_blank]", "href"), code_url);
+    assert_eq!(qr.text(".qr-panel a[target=_blank]"), code_url);
     // The phone pays; the computer's page moves on by itself.
     let phone = reqwest::Client::new();
     let paid = phone
@@ -252,7 +261,8 @@ async fn bank_transfer_flow(backend: Backend) {
         .await;
     let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
     let page = b.get(&format!("/pay/{order_id}/bank")).await;
-    assert!(page.has("沙箱银行") && page.has("附言"), "{}", page.html);
+    page.assert_reads(".facts dd", "沙箱银行合肥分行");
+    page.assert_reads(".facts dt", "附言（订单号）");
     let sent = b
         .upload(
             &page,
@@ -261,11 +271,10 @@ async fn bank_transfer_flow(backend: Backend) {
             common::holder::pdf(),
         )
         .await;
-    assert!(sent.has("转账凭证已提交，等待财务确认"), "{}", sent.html);
-    assert!(
-        b.get(&format!("/me/applications/{app_id}"))
-            .await
-            .has("id=\"status\">待支付")
+    assert_eq!(sent.notice(), "转账凭证已提交，等待财务确认。");
+    assert_eq!(
+        b.get(&format!("/me/applications/{app_id}")).await.status(),
+        "待支付"
     );
     // Finance confirms the receipt (the back office's action).
     let settled = app
@@ -331,12 +340,14 @@ async fn rejection_refunds(backend: Backend) {
     .await;
     assert!(refunded.is_some(), "the refund did not complete");
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
+    assert_eq!(detail.status(), "已退款");
+    let timeline = detail.texts("#timeline li");
     assert!(
-        detail.has("id=\"status\">已退款")
-            && detail.has("营业执照与申请信息不一致")
-            && detail.has("已退款 ¥100.00"),
-        "{}",
-        detail.html
+        timeline
+            .iter()
+            .any(|l| l.contains("营业执照与申请信息不一致"))
+            && timeline.iter().any(|l| l.contains("已退款 ¥100.00")),
+        "{timeline:?}"
     );
     assert_eq!(
         scalar(
@@ -477,7 +488,10 @@ async fn reject(app: &TestApp, app_id: &str, reason: &str) {
             &[("version", &version), ("reason", reason)],
         )
         .await;
-    assert!(rejected.has("已审核不通过"), "{}", rejected.html);
+    assert_eq!(
+        rejected.notice(),
+        "已审核不通过，已短信通知申请人；如已支付将原路退款"
+    );
 }
 
 /// One order paid twice: 微信支付's QR code was open when the holder paid with
@@ -502,7 +516,7 @@ async fn paid_twice_each_payment_goes_back_its_own_way(backend: Backend) {
     let qr = b
         .post(&method, &format!("/pay/{order_id}/wechat"), &[])
         .await;
-    assert!(qr.has("微信扫一扫"), "{}", qr.html);
+    qr.assert_reads(".qr-panel p", "请使用微信扫一扫完成支付。");
     // …then the holder pays with 支付宝 instead.
     b.post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
@@ -593,7 +607,7 @@ async fn paid_twice_each_payment_goes_back_its_own_way(backend: Backend) {
         ]
     );
     let detail = b.get(&format!("/me/applications/{app_id}")).await;
-    assert!(detail.has("id=\"status\">已退款"), "{}", detail.html);
+    assert_eq!(detail.status(), "已退款");
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
 }

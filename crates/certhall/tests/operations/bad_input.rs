@@ -335,13 +335,19 @@ async fn http_refusals(backend: Backend) {
     assert!(text.contains("unauthorized"), "{text}");
 
     // Queries with a malformed serial: a message, not a stack trace.
-    let r = app.get("/query?by=serial&q=xyz%21").await;
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
-    assert!(html.contains("序列号格式不正确"), "{html}");
+    let page = common::browser::Browser::new(&app.base)
+        .get("/query?by=serial&q=xyz%21")
+        .await;
+    assert_eq!(page.status, 400);
     assert!(
-        html.contains("value=\"xyz!\""),
-        "the page keeps what was typed: {html}"
+        page.field_error("q").starts_with("序列号格式不正确"),
+        "{}",
+        page.field_error("q")
+    );
+    assert_eq!(
+        page.attr("#q", "value"),
+        "xyz!",
+        "the page keeps what was typed"
     );
     let r = app.get("/api/v1/certificates/xyz").await;
     assert_eq!(r.status(), 400);

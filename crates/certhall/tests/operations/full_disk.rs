@@ -142,7 +142,7 @@ async fn writes_come_back_after_a_full_disk() {
         .post(&form, "/signin/code", &[("mobile", "13812345678")])
         .await;
     assert_eq!(page.status, 503, "{}", page.html);
-    assert!(page.has("服务暂时不可用，请稍后再试"), "{}", page.html);
+    assert_eq!(page.error(), "服务暂时不可用，请稍后再试");
 
     // Space comes back: the next writes succeed, without a restart.
     std::fs::remove_file(&filler).unwrap();

@@ -189,15 +189,8 @@ async fn paid_change_approved(backend: Backend) {
         "{payment:?}"
     );
     // The materials are shown in the page, and fetching one is audited.
-    let src = detail
-        .html
-        .split("<iframe src=\"")
-        .nth(1)
-        .expect("a PDF shown inline")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    // A PDF shown inline.
+    let src = detail.attr(".material-view iframe", "src");
     let r = reviewer
         .browser
         .client

@@ -306,9 +306,8 @@ async fn other_holders_ids(backend: Backend) {
             holder::pdf(),
         )
         .await;
-    let marker = "href=\"/materials/";
-    let start = page.html.find(marker).unwrap() + marker.len();
-    let material_id = page.html[start..].split('"').next().unwrap().to_string();
+    let href = page.attr("#material-business_license .uploaded a", "href");
+    let material_id = href.trim_start_matches("/materials/").to_string();
 
     let b = Browser::new(&app.base);
     b.sign_in(&data, "13999998888", "/me").await;

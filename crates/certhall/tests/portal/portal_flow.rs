@@ -179,9 +179,8 @@ async fn free_change_flow(backend: Backend) {
     );
 
     // The uploaded file comes back byte for byte, to its owner.
-    let mid_marker = "href=\"/materials/";
-    let start = detail.html.find(mid_marker).unwrap() + mid_marker.len();
-    let material_id = detail.html[start..].split('"').next().unwrap().to_string();
+    let href = detail.attr(".materials a[href^=\"/materials/\"]", "href");
+    let material_id = href.trim_start_matches("/materials/").to_string();
     let bytes = b
         .client
         .get(format!("{}/materials/{material_id}", app.base))

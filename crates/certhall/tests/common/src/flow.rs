@@ -128,7 +128,8 @@ pub async fn pay_with_alipay(
     let cashier = b
         .post(&method, &format!("/pay/{order_id}/alipay"), &[])
         .await;
-    assert!(cashier.has(amount), "{}", cashier.html);
+    assert_eq!(cashier.text("h1"), "支付宝收银台（沙箱）");
+    assert_eq!(cashier.text(".amount"), amount);
     let no = app
         .text(&format!(
             "SELECT out_trade_no FROM orders WHERE id = '{order_id}'"

@@ -10,6 +10,7 @@ use common::browser::{Browser, Page};
 use common::flow::{to_materials, to_method};
 use common::staff::{self, Staff};
 use domain::Business;
+use domain::Role;
 use testkit::{Backend, on_both_databases};
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -142,10 +143,11 @@ async fn paid_change_approved(backend: Backend) {
     let app = TestApp::new()
         .backend(backend)
         .priced(Business::Change, 100)
+        .with_staff("wang.reviewer", Role::Reviewer)
         .spawn()
         .await;
     let (holder, app_id, _) = paid_pending(&app, "13812345678").await;
-    let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let reviewer = app.staff("wang.reviewer");
 
     let queue = reviewer.browser.get("/admin/applications").await;
     assert!(
@@ -218,7 +220,7 @@ async fn paid_change_approved(backend: Backend) {
         refused.url
     );
 
-    let done = decide(&reviewer, &app, &app_id, "approve", "").await;
+    let done = decide(reviewer, &app, &app_id, "approve", "").await;
     assert_eq!(done.notice(), "已审核通过，已短信通知申请人");
     assert_eq!(done.status(), "审核通过");
     assert_eq!(app_state(&app, &app_id).await, "APPROVED");
@@ -246,7 +248,7 @@ async fn paid_change_approved(backend: Backend) {
     );
     // Approving twice is refused and changes nothing.
     let before = desk_snapshot(&app).await;
-    let again = decide(&reviewer, &app, &app_id, "approve", "").await;
+    let again = decide(reviewer, &app, &app_id, "approve", "").await;
     assert_eq!(again.status, 409);
     assert_eq!(again.error(), "该申请当前为“审核通过”，不能审核");
     assert_eq!(desk_snapshot(&app).await, before);
@@ -260,20 +262,21 @@ async fn return_and_reject(backend: Backend) {
     let app = TestApp::new()
         .backend(backend)
         .priced(Business::Change, 100)
+        .with_staff("li.reviewer", Role::Reviewer)
         .spawn()
         .await;
     let (holder, app_id, order_id) = paid_pending(&app, "13812345678").await;
-    let reviewer = staff::staff(&app, "li.reviewer", "reviewer", &[]).await;
+    let reviewer = app.staff("li.reviewer");
 
     for what in ["return", "reject"] {
         let before = desk_snapshot(&app).await;
-        let page = decide(&reviewer, &app, &app_id, what, "  ").await;
+        let page = decide(reviewer, &app, &app_id, what, "  ").await;
         assert_eq!(page.status, 400, "{}", page.html);
         assert_eq!(page.error(), "请填写原因，申请人将看到该原因");
         assert_eq!(desk_snapshot(&app).await, before, "{what} without a reason");
     }
 
-    let page = decide(&reviewer, &app, &app_id, "return", "营业执照副本不清晰").await;
+    let page = decide(reviewer, &app, &app_id, "return", "营业执照副本不清晰").await;
     assert_eq!(page.notice(), "已退回补正，已短信通知申请人");
     assert_eq!(page.status(), "退回补正");
     assert_eq!(app_state(&app, &app_id).await, "RETURNED");
@@ -297,7 +300,7 @@ async fn return_and_reject(backend: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM orders").await, 1);
 
     let page = decide(
-        &reviewer,
+        reviewer,
         &app,
         &app_id,
         "reject",
@@ -509,10 +512,15 @@ async fn free_or_paid(app: &TestApp, mobile: &str) -> (Browser, String) {
 /// Two reviewers approve the same application at the same moment: exactly one
 /// decision is recorded and the other is told.
 async fn concurrent_approvals(backend: Backend) {
-    let app = TestApp::new().backend(backend).spawn().await;
+    let app = TestApp::new()
+        .backend(backend)
+        .with_staff("a.reviewer", Role::Reviewer)
+        .with_staff("b.reviewer", Role::Reviewer)
+        .spawn()
+        .await;
     let (_, app_id) = free_pending(&app, "13812345678").await;
-    let a = staff::staff(&app, "a.reviewer", "reviewer", &[]).await;
-    let b = staff::staff(&app, "b.reviewer", "reviewer", &[]).await;
+    let a = app.staff("a.reviewer");
+    let b = app.staff("b.reviewer");
     // Both look at the queue (nobody has claimed it) and approve at once.
     let pa = a.browser.get("/admin/applications").await;
     let pb = b.browser.get("/admin/applications").await;
@@ -558,9 +566,13 @@ async fn concurrent_approvals(backend: Backend) {
 
 /// Approving an application the holder cancelled meanwhile is refused.
 async fn cancelled_meanwhile(backend: Backend) {
-    let app = TestApp::new().backend(backend).spawn().await;
+    let app = TestApp::new()
+        .backend(backend)
+        .with_staff("wang.reviewer", Role::Reviewer)
+        .spawn()
+        .await;
     let (holder, app_id) = free_pending(&app, "13812345678").await;
-    let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let reviewer = app.staff("wang.reviewer");
     let page = reviewer
         .browser
         .get(&format!("/admin/applications/{app_id}"))
@@ -757,9 +769,13 @@ async fn roles_on_every_route(backend: Backend) {
 /// the status API show it at once. Without a reason or confirmation nothing
 /// happens.
 async fn revoke_from_the_back_office(backend: Backend) {
-    let app = TestApp::new().backend(backend).spawn().await;
+    let app = TestApp::new()
+        .backend(backend)
+        .with_staff("zhou.operator", Role::Operator)
+        .spawn()
+        .await;
     let holder = common::holder::enterprise(&app, "h1", testkit::openssl::KeyKind::P256).await;
-    let op = staff::staff(&app, "zhou.operator", "operator", &[]).await;
+    let op = app.staff("zhou.operator");
     let list = op
         .browser
         .get(&format!(
@@ -869,6 +885,8 @@ async fn finance_desk(backend: Backend) {
     let app = TestApp::new()
         .backend(backend)
         .priced(Business::Change, 100)
+        .with_staff("qian.finance", Role::Finance)
+        .with_staff("wang.reviewer", Role::Reviewer)
         .spawn()
         .await;
     let (b, app_id, order_id, _) = to_method(&app, "13812345678").await;
@@ -881,8 +899,8 @@ async fn finance_desk(backend: Backend) {
         common::holder::pdf(),
     )
     .await;
-    let fin = staff::staff(&app, "qian.finance", "finance", &[]).await;
-    let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let fin = app.staff("qian.finance");
+    let reviewer = app.staff("wang.reviewer");
     let desk = fin.browser.get("/admin/finance").await;
     let transfer = desk.texts("#transfers tbody td");
     assert!(
@@ -926,7 +944,7 @@ async fn finance_desk(backend: Backend) {
     assert_eq!(twice.status, 409, "{}", twice.html);
 
     decide(
-        &reviewer,
+        reviewer,
         &app,
         &app_id,
         "reject",
@@ -1021,8 +1039,12 @@ async fn finance_desk(backend: Backend) {
 /// The auditor's page lists staff actions and says whether the chain verifies;
 /// after a row is altered it says so.
 async fn audit_page(backend: Backend) {
-    let app = TestApp::new().backend(backend).spawn().await;
-    let auditor = staff::staff(&app, "sun.auditor", "auditor", &[]).await;
+    let app = TestApp::new()
+        .backend(backend)
+        .with_staff("sun.auditor", Role::Auditor)
+        .spawn()
+        .await;
+    let auditor = app.staff("sun.auditor");
     let page = auditor.browser.get("/admin/audit?action=staff.").await;
     let verdict = page.text("#verdict");
     assert!(verdict.ends_with("哈希链校验通过"), "{verdict}");
@@ -1050,11 +1072,16 @@ async fn audit_page(backend: Backend) {
 /// shipping, and an attempt is refused and changes nothing. (Shipping itself is
 /// walked in tests/new_and_reissue.rs.)
 async fn shipping(backend: Backend) {
-    let app = TestApp::new().backend(backend).spawn().await;
+    let app = TestApp::new()
+        .backend(backend)
+        .with_staff("wang.reviewer", Role::Reviewer)
+        .with_staff("zhou.operator", Role::Operator)
+        .spawn()
+        .await;
     let (_holder, app_id) = free_pending(&app, "13812345678").await;
-    let reviewer = staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
-    decide(&reviewer, &app, &app_id, "approve", "").await;
-    let op = staff::staff(&app, "zhou.operator", "operator", &[]).await;
+    let reviewer = app.staff("wang.reviewer");
+    decide(reviewer, &app, &app_id, "approve", "").await;
+    let op = app.staff("zhou.operator");
     let page = op
         .browser
         .get(&format!("/admin/applications/{app_id}"))

@@ -34,13 +34,14 @@ async fn unlock_from_the_portal(backend: Backend) {
         .backend(backend)
         .clock(clock.clone())
         .configure(|s| s.portal.unlock_review = true)
+        .with_staff("wang.reviewer", domain::Role::Reviewer)
         .spawn()
         .await;
     let h = holder::enterprise(&app, "h1", KeyKind::P256).await;
     let usb = Usb::new("holder-key");
     usb.import(&h.key, &h.cert);
     let serial = escrow(&app, &usb, MOBILE).await;
-    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let reviewer = app.staff("wang.reviewer");
 
     // The business page says how.
     let page = Browser::new(&app.base).get("/selfservice/unlock").await;
@@ -93,7 +94,7 @@ async fn unlock_from_the_portal(backend: Backend) {
     );
 
     // Approved in the back office; the holder is told where to finish.
-    common::staff::approve_first_unlock(&reviewer).await;
+    common::staff::approve_first_unlock(reviewer).await;
     let me = b.get("/me").await;
     assert_eq!(me.text(&format!("{token} .badge")), "已批准");
     let note = me.text(&format!("{token} .token-note"));

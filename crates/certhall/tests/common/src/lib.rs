@@ -7,7 +7,13 @@
 //! `spawn()`:
 //!
 //! ```text
-//! TestApp::new().backend(backend).clock(clock.clone()).priced(Business::Change, 100).spawn().await
+//! TestApp::new()
+//!     .backend(backend)
+//!     .clock(clock.clone())
+//!     .priced(Business::Change, 100)
+//!     .with_staff("wang.reviewer", Role::Reviewer)
+//!     .spawn()
+//!     .await
 //! ```
 
 pub mod assistant;
@@ -25,7 +31,7 @@ use std::time::{Duration, Instant};
 use ca::KeyAlgorithm;
 use certhall::config::{Config, Overrides, Settings};
 use certhall::server::{self, RunningServer};
-use domain::{Business, Clock, Fen, FixedClock, SystemClock};
+use domain::{Business, Clock, Fen, FixedClock, Role, SystemClock};
 use tempfile::TempDir;
 use testkit::{Backend, TestDb};
 
@@ -47,6 +53,8 @@ pub struct TestApp {
     _db: TestDb,
     pub settings: Settings,
     pub http: reqwest::Client,
+    /// The staff the builder set up, signed in ([`Builder::with_staff`]).
+    staff: Vec<staff::Staff>,
 }
 
 /// The `certhall` binary cargo built next to the test binaries
@@ -79,6 +87,7 @@ pub struct Builder {
     clock: Option<Arc<FixedClock>>,
     prices: Vec<(Business, Fen)>,
     configure: Vec<Change>,
+    staff: Vec<(String, Role)>,
 }
 
 /// A change to the settings, made before the server starts.
@@ -91,6 +100,7 @@ pub struct Prepared {
     dir: TempDir,
     pub settings: Settings,
     clock: Option<Arc<FixedClock>>,
+    staff: Vec<(String, Role)>,
 }
 
 impl TestApp {
@@ -106,7 +116,16 @@ impl TestApp {
             clock: None,
             prices: Vec::new(),
             configure: Vec::new(),
+            staff: Vec::new(),
         }
+    }
+
+    /// A staff member the builder set up: `with_staff(name, role)`.
+    pub fn staff(&self, name: &str) -> &staff::Staff {
+        self.staff
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no staff member {name} was set up with with_staff"))
     }
 }
 
@@ -132,6 +151,14 @@ impl Builder {
     /// `business` costs `yuan` for every certificate type.
     pub fn priced(mut self, business: Business, yuan: i64) -> Self {
         self.prices.push((business, Fen(yuan * 100)));
+        self
+    }
+
+    /// A staff account `name` of `role`, made with `certhall staff add`, set up
+    /// through its link and signed in once the server runs (on the test's
+    /// clock if it has one): `app.staff(name)`.
+    pub fn with_staff(mut self, name: &str, role: Role) -> Self {
+        self.staff.push((name.to_string(), role));
         self
     }
 
@@ -164,6 +191,7 @@ impl Builder {
             dir,
             settings,
             clock: self.clock,
+            staff: self.staff,
         }
     }
 
@@ -176,21 +204,30 @@ impl Builder {
 impl Prepared {
     /// The server on these settings.
     pub async fn spawn(self) -> TestApp {
-        let clock: Arc<dyn Clock> = match self.clock {
+        let clock: Arc<dyn Clock> = match self.clock.clone() {
             Some(c) => c,
             None => Arc::new(SystemClock),
         };
         let server = server::start_with_clock(&self.settings, clock)
             .await
             .expect("server starts");
-        TestApp {
+        let mut app = TestApp {
             base: server.public_url.clone(),
             server,
             dir: self.dir,
             _db: self.db,
             settings: self.settings,
             http: reqwest::Client::new(),
+            staff: Vec::new(),
+        };
+        for (name, role) in self.staff {
+            let member = match &self.clock {
+                Some(c) => staff::staff_at(&app, &name, role.key(), c.now_ms()).await,
+                None => staff::staff(&app, &name, role.key(), &[]).await,
+            };
+            app.staff.push(member);
         }
+        app
     }
 }
 

@@ -2,6 +2,10 @@
 //! sending its headers a line at a time, or nothing at all, is cut off after
 //! the header-read timeout, and one client address holds at most
 //! `server.max_connections_per_client` connections at once.
+//!
+//! A test binary of its own: it measures time (a 2 s header-read timeout, a
+//! ninth connection closed within a second), so it does not share the CPU
+//! with the load tests of the `operations` binary.
 
 use std::time::{Duration, Instant};
 

@@ -37,6 +37,9 @@ impl Page {
             .unwrap_or_else(|| "/".into())
     }
 
+    /// Whether `text` is anywhere in the HTML, markup included: for checking
+    /// that something is *not* on the page. What a page says is checked with
+    /// [`Page::text`] and the helpers below.
     pub fn has(&self, text: &str) -> bool {
         self.html.contains(text)
     }

@@ -24,9 +24,7 @@ pub struct Page {
 impl Page {
     /// The value of the page's `_csrf` hidden field.
     pub fn csrf(&self) -> String {
-        let marker = "name=\"_csrf\" value=\"";
-        let start = self.html.find(marker).expect("page has a CSRF field") + marker.len();
-        self.html[start..].split('"').next().unwrap().to_string()
+        self.attr("input[name=_csrf]", "value")
     }
 
     pub fn path(&self) -> String {

@@ -28,18 +28,7 @@ fn setup_link(stdout: &str) -> String {
 
 /// The authenticator secret shown on the set-up page.
 fn secret_of(page: &Page) -> Vec<u8> {
-    let marker = "<code id=\"secret\">";
-    let start = page
-        .html
-        .find(marker)
-        .expect("the set-up page shows the secret")
-        + marker.len();
-    let text: String = page.html[start..]
-        .split('<')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
+    let text: String = page.text("#secret").split_whitespace().collect();
     totp::from_base32(&text).expect("the secret is base32")
 }
 
@@ -193,12 +182,6 @@ pub async fn sign_in_at(app: &TestApp, name: &str, secret: &[u8], now_ms: i64) -
 /// the page after.
 pub async fn approve_first_unlock(reviewer: &Staff) -> Page {
     let page = reviewer.browser.get("/admin/unlocks").await;
-    let action = page
-        .html
-        .split("action=\"")
-        .map(|a| a.split('"').next().unwrap())
-        .find(|a| a.ends_with("/approve"))
-        .unwrap_or_else(|| panic!("no request listed: {}", page.html))
-        .to_string();
+    let action = page.attr("#unlocks form[action$=\"/approve\"]", "action");
     reviewer.browser.post(&page, &action, &[]).await
 }

@@ -2,8 +2,10 @@
 //! sending its headers a line at a time, or nothing at all, is cut off after
 //! the header-read timeout, and one client address holds at most
 //! `server.max_connections_per_client` connections at once.
-
-mod common;
+//!
+//! A test binary of its own: it measures time (a 2 s header-read timeout, a
+//! ninth connection closed within a second), so it does not share the CPU
+//! with the load tests of the `operations` binary.
 
 use std::time::{Duration, Instant};
 
@@ -38,14 +40,15 @@ async fn healthy(app: &TestApp) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_idle_connections_are_bounded() {
-    let db = testkit::TestDb::new(testkit::Backend::Sqlite).await;
-    let dir = testkit::temp_dir();
-    let mut settings = common::settings(dir.path(), &db.url, ca::KeyAlgorithm::P256);
-    settings.http = certhall::http::HttpLimits {
-        header_read_timeout: Duration::from_secs(2),
-        max_connections_per_client: 8,
-    };
-    let app = TestApp::spawn_with(db, dir, settings).await;
+    let app = TestApp::new()
+        .configure(|s| {
+            s.http = certhall::http::HttpLimits {
+                header_read_timeout: Duration::from_secs(2),
+                max_connections_per_client: 8,
+            }
+        })
+        .spawn()
+        .await;
     let addr = app.server.addr;
 
     // A header line every half second, as the sweep's slow client did: cut

@@ -13,8 +13,6 @@
 //! `CERTHALL_FAULTS_SEED=<seed>` replays one, `CERTHALL_FAULTS=long` runs many
 //! more rounds. docs/RELIABILITY.md lists what is guaranteed and where.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

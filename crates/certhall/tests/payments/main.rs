@@ -1,0 +1,11 @@
+//! Paying: the sandbox and paysim gateways, refused payment inputs, the invoice
+//! mailed once, and a payment that outlives a crash.
+//!
+//! The crash tests kill `certhall serve` children started with
+//! `CERTHALL_FAULT` in their own environment, never this process's.
+
+mod mail_once;
+mod payments;
+mod payments_bad_input;
+mod paysim_cli;
+mod sandbox_restart;

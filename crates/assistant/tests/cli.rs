@@ -1,7 +1,7 @@
 //! The command line's refusals, without a token or a server: each says what is
 //! wrong in the holder's words and exits non-zero. (The change flow against a
 //! SoftHSM2 token and a running server is tested with the server, in
-//! `crates/certhall/tests/assistant_token.rs`.)
+//! `crates/certhall/tests/assistant/assistant_token.rs`.)
 
 use std::process::Command;
 

@@ -14,12 +14,7 @@ pub(super) const HEADINGS: Headings = Headings {
 /// 在线新办: what the holder asks for; there is no old certificate.
 pub(super) fn rows(d: &ReviewDetail) -> Vec<Compare> {
     let f = &d.app.form.fields;
-    let row = |label, value: &str| Compare {
-        label,
-        old: String::new(),
-        new: value.to_string(),
-        changed: false,
-    };
+    let row = |label, value: &str| Compare::asked(label, value);
     let mut rows = Vec::new();
     if d.app.cert_type == ProfileKind::Enterprise {
         rows.push(row("单位名称", &f.organization));

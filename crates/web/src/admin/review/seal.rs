@@ -1,10 +1,9 @@
 //! The review desk's part of 签章变更 (the seals themselves are shown as
 //! pictures by the page).
 
-use domain::ProfileKind;
 use ra::review::ReviewDetail;
 
-use super::compare::{Compare, Headings};
+use super::compare::{Compare, Headings, subject};
 
 pub(super) const HEADINGS: Headings = Headings {
     title: "签章变更前后对比",
@@ -14,32 +13,15 @@ pub(super) const HEADINGS: Headings = Headings {
 
 /// 签章变更: the certificate stays; the seal is compared as pictures below.
 pub(super) fn rows(d: &ReviewDetail) -> Vec<Compare> {
-    let form = &d.app.form;
-    let mut rows = vec![Compare {
-        label: "姓名 / 证书名称",
-        old: form.old.common_name.clone(),
-        new: form.old.common_name.clone(),
-        changed: false,
-    }];
-    if d.app.cert_type == ProfileKind::Enterprise {
-        rows.push(Compare {
-            label: "单位名称",
-            old: form.old.organization.clone(),
-            new: form.old.organization.clone(),
-            changed: false,
-        });
-    }
-    rows.push(Compare {
-        label: "电子印章",
-        old: "原印章（见下图）".into(),
-        new: "新印章（见下图）".into(),
-        changed: true,
-    });
-    rows.push(Compare {
-        label: "联系手机",
-        old: String::new(),
-        new: form.fields.contact_mobile.clone(),
-        changed: false,
-    });
+    let mut rows = subject(d, true);
+    rows.push(Compare::changes(
+        "电子印章",
+        "原印章（见下图）",
+        "新印章（见下图）",
+    ));
+    rows.push(Compare::asked(
+        "联系手机",
+        &d.app.form.fields.contact_mobile,
+    ));
     rows
 }

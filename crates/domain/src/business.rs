@@ -91,6 +91,72 @@ impl Business {
     }
 }
 
+/// What kind of business each one is: the pipeline asks these, so a new
+/// business says here, once, how it runs.
+impl Business {
+    /// Starts from a certificate the holder holds (proved by its key, or one
+    /// of their own in 我的证书); 在线新办 starts from nothing and 找回密码
+    /// from a key, not an application.
+    pub fn starts_from_certificate(self) -> bool {
+        match self {
+            Business::Change
+            | Business::Renew
+            | Business::Reissue
+            | Business::SealChange
+            | Business::Revoke => true,
+            Business::New | Business::Unlock => false,
+        }
+    }
+
+    /// Ends with the certificate replaced by another: one such application
+    /// per certificate at a time.
+    pub fn replaces_certificate(self) -> bool {
+        match self {
+            Business::Change | Business::Renew | Business::Reissue => true,
+            Business::New | Business::SealChange | Business::Unlock | Business::Revoke => false,
+        }
+    }
+
+    /// A new key pair is made in the holder's key and the new certificate is
+    /// written there by the assistant, proved by the old certificate's key.
+    pub fn rekeys(self) -> bool {
+        match self {
+            Business::Change | Business::Renew => true,
+            Business::New
+            | Business::Reissue
+            | Business::SealChange
+            | Business::Unlock
+            | Business::Revoke => false,
+        }
+    }
+
+    /// No key of ours can prove who asks: after approval the certificate is
+    /// picked up with a 写入码 (or mailed in a key of the CA's).
+    pub fn picked_up(self) -> bool {
+        match self {
+            Business::New | Business::Reissue => true,
+            Business::Change
+            | Business::Renew
+            | Business::SealChange
+            | Business::Unlock
+            | Business::Revoke => false,
+        }
+    }
+
+    /// May be set to need no reviewer (审核人数 0): it carries no new identity
+    /// to check.
+    pub fn may_skip_review(self) -> bool {
+        match self {
+            Business::Renew | Business::Revoke => true,
+            Business::New
+            | Business::Reissue
+            | Business::SealChange
+            | Business::Unlock
+            | Business::Change => false,
+        }
+    }
+}
+
 impl FromStr for Business {
     type Err = ParseError;
 

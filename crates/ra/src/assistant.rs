@@ -45,10 +45,6 @@ pub fn complete_message(nonce: &str) -> Vec<u8> {
     format!("certhall-complete:{nonce}").into_bytes()
 }
 
-/// The businesses whose approval the assistant carries out by making a new key
-/// pair in the token and writing the new certificate next to it.
-pub const REKEYED: [Business; 2] = [Business::Change, Business::Renew];
-
 /// A CSR as sent (PEM or DER) as DER.
 fn refused(why: &'static str) -> RaError {
     RaError::Handoff(Msg::new(why))
@@ -137,7 +133,7 @@ impl Ra {
         applications::for_certificate(&mut *self.db.conn().await?, serial_hex)
             .await?
             .into_iter()
-            .find(|a| REKEYED.contains(&a.business) && a.state == AppState::Approved)
+            .find(|a| a.business.rekeys() && a.state == AppState::Approved)
             .ok_or_else(|| {
                 RaError::Conflict(Msg::new(
                     "该证书没有已审核通过的证书变更或在线延期申请，请先在网上办理并等待审核通过",
@@ -279,7 +275,7 @@ impl Ra {
         }
         // A new or reissued certificate in a key that is to be mailed waits for
         // 已发货.
-        if crate::issuance::picked_up(row.business) && !self.written(&row).await? {
+        if row.business.picked_up() && !self.written(&row).await? {
             return Ok((app_id, state));
         }
         self.move_state(

@@ -1,18 +1,15 @@
 //! Automatic review (审核人数 0 on the product page): an application of such a
 //! product is approved as soon as it reaches 待审核, by the system, with the
 //! same event, audit entry and SMS as a reviewer's approval. Only businesses
-//! that carry no new identity to check may be set so (`AUTOMATIC`).
+//! that carry no new identity to check may be set so
+//! (`Business::may_skip_review`: a renewal keeps the subject a reviewer already
+//! checked; a 注销 is the holder's own, confirmed by SMS, and only takes away).
 
-use domain::{AppAction, AppState, Business};
+use domain::{AppAction, AppState};
 use serde_json::json;
 use store::applications;
 
 use crate::{Ra, RaError};
-
-/// The businesses a product may review automatically: a renewal keeps the
-/// subject a reviewer already checked; a 注销 is the holder's own, confirmed
-/// by SMS, and only takes away.
-pub const AUTOMATIC: [Business; 2] = [Business::Renew, Business::Revoke];
 
 const ACTOR: &str = "system:auto-review";
 
@@ -33,9 +30,7 @@ impl Ra {
         };
         drop(conn);
         let business = row.business;
-        if row.reviewers != 0
-            || row.state != AppState::PendingReview
-            || !AUTOMATIC.contains(&business)
+        if row.reviewers != 0 || row.state != AppState::PendingReview || !business.may_skip_review()
         {
             return Ok(());
         }
@@ -63,18 +58,11 @@ impl Ra {
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        if business == Business::Revoke {
-            // Revoked at once; the holder hears of it from there.
-            self.carry_out_revocation(id).await;
-            return Ok(());
-        }
-        if let Some(h) = store::holders::by_id(&mut *self.db.conn().await?, &row.holder_id).await? {
-            self.notify_holder(
-                &h.mobile,
-                "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",
-            )
-            .await;
-        }
+        let mobile = store::holders::by_id(&mut *self.db.conn().await?, &row.holder_id)
+            .await?
+            .map(|h| h.mobile)
+            .unwrap_or_default();
+        self.approved(&row, &mobile).await;
         Ok(())
     }
 }

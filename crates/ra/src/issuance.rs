@@ -31,11 +31,6 @@ pub const CODE_DAYS: i64 = 30;
 /// Crockford's base32: no I, L, O, U to misread.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// Businesses whose certificate goes onto a key through a 写入码.
-pub fn picked_up(business: Business) -> bool {
-    matches!(business, Business::New | Business::Reissue)
-}
-
 /// A fresh code: 20 characters (100 bits) in groups of four.
 fn new_code() -> String {
     let raw = crate::random::bytes::<20>();
@@ -146,7 +141,7 @@ impl Ra {
 
     async fn issue_code(&self, row: &ApplicationRow, actor: &str) -> Result<String, RaError> {
         let business: Business = row.business;
-        if !picked_up(business) {
+        if !business.picked_up() {
             return Err(RaError::NotFound);
         }
         if row.state != AppState::Approved {
@@ -342,6 +337,23 @@ impl Ra {
     /// 在线补办, on approval: the old certificate is revoked with the reason the
     /// holder gave. A failure is logged; the approval stands (the reviewer may
     /// revoke from the certificates page).
+    /// 在线新办, 在线补办 approved: the old certificate (补办) goes, and the holder
+    /// is told how the new one comes.
+    pub(crate) async fn issue_approved(&self, row: &ApplicationRow, mobile: &str) {
+        self.revoke_replaced(&row.id).await;
+        let mailed = serde_json::from_str::<ApplicationForm>(&row.form)
+            .is_ok_and(|f| f.medium == Medium::Mail);
+        self.notify_holder(
+            mobile,
+            if mailed {
+                "您的证书业务申请已审核通过，我们将把证书写入证书介质后寄出，请留意快递信息。"
+            } else {
+                "您的证书业务申请已审核通过，请登录个人中心获取证书写入码，用数字证书助手写入您的证书介质。"
+            },
+        )
+        .await;
+    }
+
     pub(crate) async fn revoke_replaced(&self, id: &str) {
         if let Err(e) = self.try_revoke_replaced(id).await {
             tracing::error!(application.id = %id, error = ?e, "old certificate of an approved reissue not revoked");

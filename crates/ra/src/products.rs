@@ -81,7 +81,7 @@ impl Ra {
             return Err(RaError::Invalid(Msg::new("价格不能超过 1,000,000 元")));
         }
         let reviewers: i64 = match reviewers.trim() {
-            "0" if crate::auto_review::AUTOMATIC.contains(&business) => 0,
+            "0" if business.may_skip_review() => 0,
             "0" => {
                 return Err(RaError::Invalid(Msg::new(
                     "只有在线延期和证书注销可以设为自动审核",

@@ -23,6 +23,7 @@ pub mod unlock;
 pub mod unlock_portal;
 
 use domain::Business;
+use store::applications::ApplicationRow;
 
 pub use form::{
     ApplicationForm, DeliveryFields, MAX_YEARS, Medium, OldSubject, ShipTo, SubjectFields,
@@ -77,6 +78,34 @@ impl BusinessForm {
 }
 
 impl Ra {
+    /// What happens once an application is approved (by reviewers or
+    /// automatically), by business; `mobile` is the holder's. Failures are
+    /// logged and retried where the business keeps state for it (a revocation,
+    /// a replaced certificate); the approval itself stands.
+    pub(crate) async fn approved(&self, row: &ApplicationRow, mobile: &str) {
+        match row.business {
+            // Revoked at once; the holder hears of it from there.
+            Business::Revoke => self.carry_out_revocation(&row.id).await,
+            Business::New | Business::Reissue => self.issue_approved(row, mobile).await,
+            Business::SealChange => {
+                self.notify_holder(
+                    mobile,
+                    "您的签章变更申请已审核通过，请插入证书介质，在数字证书助手中运行签章变更，写入新印章。",
+                )
+                .await;
+            }
+            Business::Change | Business::Renew => {
+                self.notify_holder(
+                    mobile,
+                    "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",
+                )
+                .await;
+            }
+            // 找回密码 has no application.
+            Business::Unlock => {}
+        }
+    }
+
     /// Checks and saves the form of the holder's application `id`: every wrong
     /// field is reported (`RaError::Form`) and nothing is saved. A form of
     /// another business than the application's is `NotFound`.

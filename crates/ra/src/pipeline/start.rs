@@ -10,9 +10,6 @@ use super::{Started, Via, actor};
 use crate::business::{ApplicationForm, OldSubject, SubjectFields};
 use crate::{Msg, Ra, RaError, new_id};
 
-/// The businesses that end with the certificate replaced by another.
-const REPLACING: [Business; 3] = [Business::Change, Business::Renew, Business::Reissue];
-
 impl Ra {
     /// Opens the change application for a certificate: the unfinished one if
     /// there is one, otherwise a new draft pre-filled from the certificate.
@@ -51,14 +48,7 @@ impl Ra {
         business: Business,
         via: Via,
     ) -> Result<Started, RaError> {
-        if !matches!(
-            business,
-            Business::Change
-                | Business::Renew
-                | Business::Revoke
-                | Business::Reissue
-                | Business::SealChange
-        ) {
+        if !business.starts_from_certificate() {
             return Err(RaError::Invalid(Msg::new(
                 "该业务即将开放，请致电客服热线办理",
             )));
@@ -82,13 +72,13 @@ impl Ra {
         }
         // A change, a renewal and a reissue each replace the certificate: one
         // at a time.
-        if REPLACING.contains(&business)
+        if business.replaces_certificate()
             && let Some(other) = applications::for_certificate(&mut conn, &cert.serial)
                 .await?
                 .into_iter()
                 .find(|a| {
                     a.business != business
-                        && REPLACING.contains(&a.business)
+                        && a.business.replaces_certificate()
                         && a.state.unfinished()
                 })
         {

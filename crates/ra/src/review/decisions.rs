@@ -176,34 +176,8 @@ impl Ra {
         review::release(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(application.id = %id, staff = %who.name, ?outcome, "approval recorded");
-        let picked_up = crate::issuance::picked_up(row.business);
-        if outcome == Approval::Approved && row.business == domain::Business::Revoke {
-            self.carry_out_revocation(id).await;
-        } else if outcome == Approval::Approved && picked_up {
-            self.revoke_replaced(id).await;
-            let mailed = serde_json::from_str::<crate::business::ApplicationForm>(&row.form)
-                .is_ok_and(|f| f.medium == crate::business::Medium::Mail);
-            self.notify_holder(
-                &mobile,
-                if mailed {
-                    "您的证书业务申请已审核通过，我们将把证书写入证书介质后寄出，请留意快递信息。"
-                } else {
-                    "您的证书业务申请已审核通过，请登录个人中心获取证书写入码，用数字证书助手写入您的证书介质。"
-                },
-            )
-            .await;
-        } else if outcome == Approval::Approved && row.business == domain::Business::SealChange {
-            self.notify_holder(
-                &mobile,
-                "您的签章变更申请已审核通过，请插入证书介质，在数字证书助手中运行签章变更，写入新印章。",
-            )
-            .await;
-        } else if outcome == Approval::Approved {
-            self.notify_holder(
-                &mobile,
-                "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",
-            )
-            .await;
+        if outcome == Approval::Approved {
+            self.approved(&row, &mobile).await;
         }
         Ok(outcome)
     }

@@ -63,7 +63,7 @@ pub async fn page(
                 yuan: p.price.yuan_string(),
                 free: p.price.is_free(),
                 reviewers: p.reviewers,
-                automatic: ra::auto_review::AUTOMATIC.contains(&p.business),
+                automatic: p.business.may_skip_review(),
                 updated: format!("{}（{}）", when(p.updated_at), p.updated_by),
                 materials: p
                     .materials

@@ -313,7 +313,7 @@ async fn issue_line(
     p: &Page,
     app: &ApplicationView,
 ) -> Result<Option<IssueLine>, WebError> {
-    if !ra::issuance::picked_up(app.business) {
+    if !app.business.picked_up() {
         return Ok(None);
     }
     let pickup = state.ra.pickup_state(&app.row).await?;

@@ -224,7 +224,7 @@ fn materials_of(d: &ReviewDetail) -> (Vec<Material>, Vec<String>) {
 
 /// 在线新办, 在线补办: how the key reaches the holder.
 async fn medium_of(state: &Web, d: &ReviewDetail) -> Result<Option<MediumLine>, WebError> {
-    if !ra::issuance::picked_up(d.app.business) {
+    if !d.app.business.picked_up() {
         return Ok(None);
     }
     let p = state.ra.pickup_state(&d.app.row).await?;

@@ -111,11 +111,22 @@ async fn paid_and_invoiced(
             "{needle} missing from the invoice:\n{t}"
         );
     }
-    // …and it went to the invoice address (the mail outbox without SMTP).
-    let mails: Vec<_> = std::fs::read_dir(app.settings.data_dir.join("outbox/mail"))
-        .unwrap()
-        .flatten()
-        .collect();
+    // …and it went to the invoice address (the mail outbox without SMTP). The
+    // mail is sent after the invoice is made, and written to a temporary file
+    // first: wait for the one finished `.eml`.
+    let outbox = app.settings.data_dir.join("outbox/mail");
+    let mails = || {
+        std::fs::read_dir(&outbox)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    common::eventually(Duration::from_secs(10), || async { !mails().is_empty() }).await;
+    let mails = mails();
     assert_eq!(mails.len(), 1);
     let eml = std::fs::read_to_string(mails[0].path()).unwrap();
     assert!(

@@ -31,8 +31,13 @@ pub fn origin_of(url: &str) -> Option<String> {
     })
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+/// One of our own headers: name and value are ASCII literals.
+#[expect(
+    clippy::expect_used,
+    reason = "only called with ASCII literals, which tiny_http always accepts"
+)]
+fn header(name: &'static str, value: &'static str) -> Header {
+    Header::from_bytes(name, value).expect("an ASCII literal is a valid header")
 }
 
 fn get_header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -50,14 +55,18 @@ pub fn answer(
     allowed: &[String],
     status: impl FnOnce() -> serde_json::Value,
 ) -> Response<Cursor<Vec<u8>>> {
-    let allowed_origin = origin.filter(|o| allowed.iter().any(|a| a == o));
-    let Some(origin) = allowed_origin else {
+    // The page's origin is echoed back: only an allowed one, and only if it
+    // can be a header at all (one that cannot is refused like any other).
+    let allow_origin = origin
+        .filter(|o| allowed.iter().any(|a| a == o))
+        .and_then(|o| Header::from_bytes("Access-Control-Allow-Origin", o).ok());
+    let Some(allow_origin) = allow_origin else {
         return Response::from_string("{\"error\":\"origin not allowed\"}")
             .with_status_code(403)
             .with_header(header("Content-Type", "application/json"));
     };
     let cors = |r: Response<Cursor<Vec<u8>>>| {
-        r.with_header(header("Access-Control-Allow-Origin", origin))
+        r.with_header(allow_origin)
             .with_header(header("Vary", "Origin"))
             .with_header(header("Cache-Control", "no-store"))
     };

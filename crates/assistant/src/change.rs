@@ -155,27 +155,25 @@ pub fn run(
         seen.push((h, st));
     }
     // A certificate this flow wrote but did not report: finish it.
-    if let Some(i) = seen.iter().position(|(_, st)| {
-        st.applications
-            .iter()
-            .any(|a| a.issued_here && a.state == "APPROVED")
-    }) {
+    // (The first of its applications issued here is the one to finish.)
+    let written = seen.iter().enumerate().find_map(|(i, (_, st))| {
+        let mut here = st.applications.iter().filter(|a| a.issued_here);
+        let first = here.clone().next()?;
+        here.any(|a| a.state == "APPROVED")
+            .then(|| (i, first.clone()))
+    });
+    if let Some((i, app)) = written {
         let (new, st) = seen.swap_remove(i);
-        let app = st
-            .applications
-            .iter()
-            .find(|a| a.issued_here)
-            .cloned()
-            .expect("found above");
         return finish(token, client, new, &st.serial, &app, &seen);
     }
     // An approved change or renewal: renew the key.
-    if let Some(i) = seen
-        .iter()
-        .position(|(_, st)| open_rekey(st).is_some_and(|a| a.state == "APPROVED" && !a.issued_here))
-    {
-        let (old, st) = seen.swap_remove(i);
-        let app = open_rekey(&st).cloned().expect("found above");
+    let approved = seen.iter().enumerate().find_map(|(i, (_, st))| {
+        open_rekey(st)
+            .filter(|a| a.state == "APPROVED" && !a.issued_here)
+            .map(|a| (i, a.clone()))
+    });
+    if let Some((i, app)) = approved {
+        let (old, _) = seen.swap_remove(i);
         return renew(token, client, old, &app, kind);
     }
     // One under way: say where it stands.

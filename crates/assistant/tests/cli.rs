@@ -3,6 +3,12 @@
 //! SoftHSM2 token and a running server is tested with the server, in
 //! `crates/certhall/tests/assistant/assistant_token.rs`.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::process::Command;
 
 fn assistant(args: &[&str]) -> (Option<i32>, String) {

@@ -2,6 +2,12 @@
 //! CJK font (kittest panics on a missing glyph, so tofu boxes fail here), and
 //! clicks become the actions the worker carries out.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use certhall_assistant::gui::{
     Action, CertLine, Page, TokenLine, View, cjk_font, draw, install_cjk_font,
 };

@@ -53,10 +53,13 @@ pub fn open(
     if sealed.len() < HEADER + 16 || &sealed[..4] != MAGIC {
         return Err(PkiError::KeyAccess("the stored key is not in a format we know".into()).into());
     }
-    let u32_at = |i: usize| u32::from_be_bytes(sealed[i..i + 4].try_into().expect("4 bytes"));
+    // The length is checked above: the header's fields are all there.
+    let u32_at =
+        |i: usize| u32::from_be_bytes([sealed[i], sealed[i + 1], sealed[i + 2], sealed[i + 3]]);
     let (m, t, p) = (u32_at(4), u32_at(8), u32_at(12));
     let salt = &sealed[16..32];
-    let nonce: [u8; 12] = sealed[32..44].try_into().expect("12 bytes");
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&sealed[32..44]);
     let key = derive(passphrase, salt, m, t, p)?;
     let mut body = Zeroizing::new(sealed[HEADER..].to_vec());
     let plain_len = key

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -44,7 +44,7 @@ struct Slot {
 
 impl PerClient {
     fn take(&self, ip: IpAddr, cap: usize) -> Option<Slot> {
-        let mut map = self.0.lock().expect("connection table lock");
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let n = map.entry(ip).or_default();
         if cap > 0 && *n >= cap {
             return None;
@@ -59,7 +59,7 @@ impl PerClient {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut map = self.table.0.lock().expect("connection table lock");
+        let mut map = self.table.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(n) = map.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {

@@ -209,12 +209,19 @@ pub fn sandbox_keys(data_dir: &Path) -> Result<SandboxKeys, AppError> {
         Ok(k)
     };
     let v3_path = dir.join("apiv3.key");
-    let api_v3_key: [u8; 32] = match std::fs::read_to_string(&v3_path) {
-        Ok(t) if t.trim().len() == 32 => t.trim().as_bytes().try_into().expect("32 bytes"),
-        _ => {
-            let k = ra::random::token()[..32].to_string();
-            write_private(&v3_path, &k)?;
-            k.as_bytes().try_into().expect("32 bytes")
+    let stored = std::fs::read_to_string(&v3_path)
+        .ok()
+        .and_then(|t| <[u8; 32]>::try_from(t.trim().as_bytes()).ok());
+    let api_v3_key = match stored {
+        Some(k) => k,
+        None => {
+            // 32 characters of a fresh token (base64url: ASCII).
+            let token = ra::random::token();
+            let text = &token[..32];
+            write_private(&v3_path, text)?;
+            let mut k = [0u8; 32];
+            k.copy_from_slice(text.as_bytes());
+            k
         }
     };
     Ok(SandboxKeys {

@@ -1,7 +1,7 @@
 //! Time is injected so tests can reach expiry, renewal windows and timeouts without
 //! sleeping (Boulder's `clock.NewFake`).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub trait Clock: Send + Sync + 'static {
@@ -35,13 +35,13 @@ impl FixedClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        let mut t = self.0.lock().expect("clock mutex is never poisoned");
+        let mut t = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *t += by;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> SystemTime {
-        *self.0.lock().expect("clock mutex is never poisoned")
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

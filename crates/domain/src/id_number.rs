@@ -28,9 +28,17 @@ impl IdNumber {
         if !bytes[..17].iter().all(u8::is_ascii_digit) {
             return Err(ParseError::invalid(FIELD, "前 17 位应为数字"));
         }
-        let year: u32 = id[6..10].parse().expect("digits checked above");
-        let month: u32 = id[10..12].parse().expect("digits checked above");
-        let day: u32 = id[12..14].parse().expect("digits checked above");
+        // Digits, checked above: at most four, so no overflow.
+        let number = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        };
+        let (year, month, day) = (
+            number(&bytes[6..10]),
+            number(&bytes[10..12]),
+            number(&bytes[12..14]),
+        );
         if !(1900..=2100).contains(&year) || !is_valid_date(year, month, day) {
             return Err(ParseError::invalid(FIELD, "出生日期不正确"));
         }

@@ -25,18 +25,19 @@ impl Serial {
         if hex_digits.is_empty() {
             return Err(ParseError::Missing { field: FIELD });
         }
-        if !hex_digits.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(ParseError::invalid(
-                FIELD,
-                "must be hexadecimal digits, as `openssl x509 -serial` prints them",
-            ));
-        }
         let padded = if hex_digits.len() % 2 == 1 {
             format!("0{hex_digits}")
         } else {
             hex_digits
         };
-        let bytes = hex::decode(padded).expect("hex digits checked above");
+        // Padded to an even length: only a character that is not a hex digit
+        // makes decoding fail.
+        let bytes = hex::decode(padded).map_err(|_| {
+            ParseError::invalid(
+                FIELD,
+                "must be hexadecimal digits, as `openssl x509 -serial` prints them",
+            )
+        })?;
         Self::from_magnitude(&bytes)
     }
 

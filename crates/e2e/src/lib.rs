@@ -11,6 +11,12 @@
 //! - [`portal`]: signing in and paying, as every business does.
 //! - [`backoffice`]: a reviewer set up and approving in the back office.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support only: a failure here is the test's"
+)]
+
 pub mod album;
 pub mod backoffice;
 pub mod bins;

@@ -3,6 +3,12 @@
 //! SoftHSM2 token where a key is written. Screenshots go to
 //! `target/e2e/<business>/` (read back with Tesseract), one per screen.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -9,6 +9,12 @@
 //! 九/十 and again for 十一/十二); here those last two are 3.11 and 3.12. Shots
 //! between figures (the cashier, the back office) carry a letter: 2.13a.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::path::{Path, PathBuf};
 
 use e2e::album::Album;

@@ -100,7 +100,8 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        // Base64 is ASCII: each byte is its character.
+        out.extend(chunk.iter().map(|&b| char::from(b)));
         out.push('\n');
     }
     out.push_str(&format!("-----END {label}-----\n"));

@@ -188,13 +188,13 @@ pub struct WeChat {
     pub http: reqwest::Client,
 }
 
-fn nonce_str() -> String {
+fn nonce_str() -> Result<String, PaymentError> {
     use aws_lc_rs::rand::{SecureRandom, SystemRandom};
     let mut b = [0u8; 16];
     SystemRandom::new()
         .fill(&mut b)
-        .expect("the operating system's random generator works");
-    b.iter().map(|x| format!("{x:02X}")).collect()
+        .map_err(|_| PaymentError::Key("no random bytes for the request's nonce".into()))?;
+    Ok(b.iter().map(|x| format!("{x:02X}")).collect())
 }
 
 impl WeChat {
@@ -289,7 +289,7 @@ impl WeChat {
         now_secs: i64,
     ) -> Result<(u16, String), PaymentError> {
         let body_text = body.unwrap_or_default();
-        let nonce = nonce_str();
+        let nonce = nonce_str()?;
         let auth = authorization(
             &self.merchant_key,
             &self.mchid,

@@ -3,6 +3,12 @@
 //! signatures must be byte-identical) and Python's `cryptography` for
 //! AES-256-GCM.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::collections::BTreeMap;
 use std::process::Command;
 

@@ -2,6 +2,12 @@
 //! (verified by a merchant endpoint), query and refund, for both channels; and a
 //! merchant with the wrong key is refused by the gateway as by the real one.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

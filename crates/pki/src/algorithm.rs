@@ -59,6 +59,10 @@ impl KeyAlgorithm {
         }
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "one of four constant AlgorithmIdentifiers (an OID, NULL or no parameters): encoding cannot fail"
+    )]
     pub fn signature_algorithm_der(self) -> Vec<u8> {
         self.signature_algorithm()
             .to_der()

@@ -50,8 +50,8 @@ impl TbsTemplate {
             signature: self.signature_algorithm,
             issuer: self.issuer,
             validity: Validity::new(
-                asn1time::x509_time(self.not_before_ms),
-                asn1time::x509_time(self.not_after_ms),
+                asn1time::x509_time(self.not_before_ms)?,
+                asn1time::x509_time(self.not_after_ms)?,
             ),
             subject: self.subject,
             subject_public_key_info: self.spki,

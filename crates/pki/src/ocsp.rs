@@ -180,8 +180,8 @@ pub fn encode_single(
     status: CertStatus,
     this_update_ms: i64,
     next_update_ms: i64,
-) -> Vec<u8> {
-    let mut body = cert_id.to_der().expect("a decoded CertID re-encodes");
+) -> Result<Vec<u8>, der::Error> {
+    let mut body = cert_id.to_der()?;
     match status {
         CertStatus::Good => body.extend_from_slice(&[0x80, 0x00]),
         CertStatus::Unknown => body.extend_from_slice(&[0x82, 0x00]),
@@ -198,7 +198,7 @@ pub fn encode_single(
     let mut next = Vec::with_capacity(17);
     asn1time::generalized(&mut next, next_update_ms);
     derw::tlv(&mut body, 0xa0, &next);
-    derw::wrap(derw::SEQUENCE, &body)
+    Ok(derw::wrap(derw::SEQUENCE, &body))
 }
 
 /// ResponseData with a byKey responder ID.
@@ -207,7 +207,7 @@ pub fn encode_response_data(
     produced_at_ms: i64,
     singles: &[Vec<u8>],
     nonce: Option<&Extension>,
-) -> Vec<u8> {
+) -> Result<Vec<u8>, der::Error> {
     let mut body = Vec::with_capacity(256);
     derw::tlv(
         &mut body,
@@ -217,10 +217,10 @@ pub fn encode_response_data(
     asn1time::generalized(&mut body, produced_at_ms);
     derw::tlv(&mut body, derw::SEQUENCE, &singles.concat());
     if let Some(n) = nonce {
-        let ext = n.to_der().expect("a decoded Extension re-encodes");
+        let ext = n.to_der()?;
         derw::tlv(&mut body, 0xa1, &derw::wrap(derw::SEQUENCE, &ext));
     }
-    derw::wrap(derw::SEQUENCE, &body)
+    Ok(derw::wrap(derw::SEQUENCE, &body))
 }
 
 /// The successful OCSPResponse around a signed BasicOCSPResponse that also carries

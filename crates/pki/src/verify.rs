@@ -155,8 +155,8 @@ pub fn verify(
 }
 
 /// The SubjectPublicKeyInfo's DER, for hashing and storage.
-pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
-    spki.to_der().expect("a decoded SPKI re-encodes")
+pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<u8>, PkiError> {
+    Ok(spki.to_der()?)
 }
 
 mod signature_verify {

@@ -230,6 +230,23 @@ impl Ra {
             .collect())
     }
 
+    /// The kinds of material required now, as a new application keeps them
+    /// (read back by `materials_of`).
+    pub(crate) async fn required_now(
+        &self,
+        business: Business,
+        cert_type: ProfileKind,
+    ) -> Result<String, RaError> {
+        let kinds: Vec<String> = self
+            .current_materials(business, cert_type)
+            .await?
+            .into_iter()
+            .filter(|s| s.required)
+            .map(|s| s.kind)
+            .collect();
+        Ok(kinds_json(&kinds))
+    }
+
     /// The materials of an application: `required` as it stood when the
     /// application was created.
     pub async fn materials_of(
@@ -259,4 +276,10 @@ impl Ra {
             .map(Fen)
             .ok_or_else(|| RaError::Invalid(Msg::new("该业务暂未定价，请联系客服")))
     }
+}
+
+/// A list of material kinds as JSON.
+#[expect(clippy::expect_used, reason = "a list of strings always serialises")]
+fn kinds_json(kinds: &[String]) -> String {
+    serde_json::to_string(kinds).expect("a list of strings serialises")
 }

@@ -3,6 +3,10 @@
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 
+#[expect(
+    clippy::expect_used,
+    reason = "AWS-LC's RAND_bytes returns 1 or aborts the process; its error is never returned"
+)]
 pub fn bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     SystemRandom::new()

@@ -36,6 +36,10 @@ impl AuditKey {
         AuditKey(Arc::new(Zeroizing::new(bytes)))
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "HMAC accepts a key of any length; new_from_slice's error is for fixed-key MACs"
+    )]
     fn mac(&self, domain: &[u8], parts: &[&[u8]]) -> String {
         let mut m = <HmacSha256 as KeyInit>::new_from_slice(self.0.as_slice())
             .expect("HMAC takes a key of any length");

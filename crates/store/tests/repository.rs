@@ -2,6 +2,12 @@
 //! exactly one winner under concurrency, the audit chain holds under concurrent
 //! appends, and both migration sets stay in step.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::collections::BTreeSet;
 
 use store::certificates::{self, NewCertificate};

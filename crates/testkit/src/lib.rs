@@ -11,6 +11,12 @@
 //! PostgreSQL is not optional: if it cannot be reached the test fails and says
 //! how to start it. Nothing is skipped silently.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support only: a failure here is the test's"
+)]
+
 pub mod openssl;
 pub mod outbox;
 pub mod softhsm;

@@ -14,7 +14,7 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -136,10 +136,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         .is_some_and(|v| v.starts_with("text/html"));
     if fresh && is_page {
         let c = cookies::set(COOKIE, &token, "Strict", None, state.secure_cookies);
-        resp.headers_mut().append(
-            axum::http::header::SET_COOKIE,
-            HeaderValue::from_str(&c).expect("ASCII"),
-        );
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
     }
     resp
 }

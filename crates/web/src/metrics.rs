@@ -18,6 +18,10 @@ pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
+            #[expect(
+                clippy::expect_used,
+                reason = "set_buckets fails only for an empty list; ours is a non-empty constant"
+            )]
             let recorder = PrometheusBuilder::new()
                 .set_buckets(&[
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,

@@ -42,6 +42,17 @@ pub struct Session {
     pub data: SessionData,
 }
 
+impl SessionData {
+    /// As the session's row keeps it.
+    #[expect(
+        clippy::expect_used,
+        reason = "derived Serialize of an optional struct of strings and a number: serde_json cannot fail"
+    )]
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("session data serialises")
+    }
+}
+
 fn hash(token: &str) -> String {
     // 256 random bits: a plain hash keeps a database reader from using the token.
     ra::random::hash(token)
@@ -89,7 +100,7 @@ pub async fn start(
         &SessionRow {
             id_hash: hash(&token),
             holder_id: holder_id.map(str::to_string),
-            data: serde_json::to_string(data).expect("session data serialises"),
+            data: data.to_json(),
             created_at: now,
             seen_at: now,
             expires_at: now + LIFETIME_MS,
@@ -103,7 +114,7 @@ pub async fn start(
         Some(LIFETIME_MS / 1000),
         state.secure_cookies,
     );
-    Ok(HeaderValue::from_str(&cookie).expect("cookie is ASCII"))
+    Ok(cookie)
 }
 
 /// Replaces the session's data.
@@ -113,7 +124,7 @@ pub async fn save_data(
     data: &SessionData,
 ) -> Result<(), WebError> {
     if let Some(id) = &session.id_hash {
-        let json = serde_json::to_string(data).expect("session data serialises");
+        let json = data.to_json();
         sessions::set_data(&mut *state.ra.db().conn().await?, id, &json).await?;
     }
     Ok(())
@@ -124,8 +135,13 @@ pub async fn end(state: &AppState, session: &Session) -> Result<HeaderValue, Web
     if let Some(id) = &session.id_hash {
         sessions::delete(&mut *state.ra.db().conn().await?, id).await?;
     }
-    let cookie = cookies::set(COOKIE, "", "Lax", Some(0), state.secure_cookies);
-    Ok(HeaderValue::from_str(&cookie).expect("cookie is ASCII"))
+    Ok(cookies::set(
+        COOKIE,
+        "",
+        "Lax",
+        Some(0),
+        state.secure_cookies,
+    ))
 }
 
 pub fn set_cookie(resp: &mut Response, value: HeaderValue) {

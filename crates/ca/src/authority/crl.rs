@@ -4,7 +4,7 @@
 //! revocation still publish one CRL.
 
 use pki::PkiError;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use bytes::Bytes;
 use serde_json::json;
@@ -59,11 +59,14 @@ impl Authority {
     }
 
     pub(crate) fn cached_crl(&self) -> Option<Arc<PublishedCrl>> {
-        self.crl.read().expect("CRL lock is never poisoned").clone()
+        self.crl
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn cache_crl(&self, crl: Arc<PublishedCrl>) {
-        let mut slot = self.crl.write().expect("CRL lock is never poisoned");
+        let mut slot = self.crl.write().unwrap_or_else(PoisonError::into_inner);
         if slot.as_ref().is_none_or(|c| c.number < crl.number) {
             *slot = Some(crl);
         }

@@ -2,7 +2,7 @@
 //! the OCSP signer's certificate fresh.
 
 use pki::PkiError;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use domain::{Clock, Serial};
@@ -47,7 +47,8 @@ pub fn random_serial() -> Result<Serial, CaError> {
     if b[0] == 0 {
         b[0] = 1;
     }
-    Ok(Serial::from_magnitude(&b).expect("16 non-zero bytes are a valid serial"))
+    // 16 bytes, the first non-zero: always a valid serial.
+    Ok(Serial::from_magnitude(&b)?)
 }
 
 /// Signs a TBSCertificate template with `signer`; returns the certificate DER.
@@ -73,7 +74,10 @@ struct Made {
     signer: Arc<dyn Signer>,
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one CA certificate's parts, each named at the call; a struct would only rename them"
+)]
 fn make_ca_cert(
     keys: &KeyStore,
     algorithm: KeyAlgorithm,
@@ -87,7 +91,7 @@ fn make_ca_cert(
     let id = new_id();
     let label = format!("certhall-{role}-{}", &id[..8]);
     let (signer, record) = keys.generate(algorithm, &id, &label)?;
-    let spki = signer::spki_of(signer.as_ref());
+    let spki = signer::spki_of(signer.as_ref())?;
     let key_id = signer::key_identifier(&spki);
     let serial = random_serial()?;
     let not_before = now_ms - 5 * 60_000;
@@ -97,7 +101,7 @@ fn make_ca_cert(
     };
     let (issuer_signer, issuer_name, issuer_key_id, issuer_id) = match issuer {
         Some((made, name)) => {
-            let ispki = signer::spki_of(made.signer.as_ref());
+            let ispki = signer::spki_of(made.signer.as_ref())?;
             (
                 made.signer.clone(),
                 name.clone(),
@@ -293,7 +297,7 @@ impl Authority {
         *self
             .ocsp_signer
             .write()
-            .expect("OCSP signer lock is never poisoned") = fresh;
+            .unwrap_or_else(PoisonError::into_inner) = fresh;
         self.ocsp_cache.clear();
         tracing::info!(ocsp.signer_serial = %made.row.serial, "renewed the OCSP signing certificate");
         Ok(())

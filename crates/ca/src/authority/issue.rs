@@ -77,7 +77,7 @@ impl Authority {
             self.issuer.algorithm,
             self.settings.allow_sm2_keys_under_non_sm2_ca,
         )?;
-        let spki_der = crate::verify::spki_der(&checked.spki);
+        let spki_der = crate::verify::spki_der(&checked.spki)?;
         let spki_hash = sha256_hex(&spki_der);
 
         let mut conn = self.db.conn().await?;

@@ -20,7 +20,7 @@ mod watch;
 
 use pki::PkiError;
 use std::sync::atomic::AtomicI64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use der::{Decode, Encode};
@@ -226,7 +226,7 @@ impl Authority {
     pub fn ocsp_signer(&self) -> Arc<OcspSigner> {
         self.ocsp_signer
             .read()
-            .expect("OCSP signer lock is never poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 }
@@ -259,7 +259,7 @@ impl Issuer {
 
 impl OcspSigner {
     fn from_row(row: &store::ca_keys::CaKeyRow, signer: Arc<dyn Signer>) -> Result<Self, CaError> {
-        let spki = signer::spki_of(signer.as_ref());
+        let spki = signer::spki_of(signer.as_ref())?;
         Ok(OcspSigner {
             id: row.id.clone(),
             key_id: signer::key_identifier(&spki),
@@ -276,7 +276,8 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        // Base64 is ASCII: each byte is its character.
+        out.extend(chunk.iter().map(|&b| char::from(b)));
         out.push('\n');
     }
     out.push_str(&format!("-----END {label}-----\n"));

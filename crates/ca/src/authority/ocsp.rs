@@ -4,8 +4,8 @@
 
 use pki::PkiError;
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 use bytes::Bytes;
 use der::Encode;
@@ -55,7 +55,7 @@ impl OcspCache {
         cert_id_der: &[u8],
         fresh_after_ms: i64,
     ) -> Option<(Bytes, &'static str)> {
-        let map = self.map.read().expect("OCSP cache lock is never poisoned");
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
         map.get(serial)?
             .iter()
             .find(|c| c.cert_id_der == cert_id_der && c.produced_at_ms > fresh_after_ms)
@@ -66,7 +66,7 @@ impl OcspCache {
         if self.capacity == 0 {
             return;
         }
-        let mut map = self.map.write().expect("OCSP cache lock is never poisoned");
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         if self.generation.load(Ordering::SeqCst) != generation {
             return;
         }
@@ -79,13 +79,13 @@ impl OcspCache {
     }
 
     pub fn evict(&self, serial: &[u8]) {
-        let mut map = self.map.write().expect("OCSP cache lock is never poisoned");
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::SeqCst);
         map.remove(serial);
     }
 
     pub fn clear(&self) {
-        let mut map = self.map.write().expect("OCSP cache lock is never poisoned");
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::SeqCst);
         map.clear();
     }
@@ -93,7 +93,7 @@ impl OcspCache {
     pub fn len(&self) -> usize {
         self.map
             .read()
-            .expect("OCSP cache lock is never poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .len()
     }
 
@@ -182,14 +182,15 @@ impl Authority {
 
         let validity_ms =
             i64::try_from(self.settings.ocsp_validity.as_millis()).unwrap_or(i64::MAX);
-        let singles: Vec<Vec<u8>> = req
+        let singles = req
             .cert_ids
             .iter()
             .zip(&statuses)
             .map(|(id, st)| ocsp::encode_single(id, *st, now, now + validity_ms))
-            .collect();
+            .collect::<Result<Vec<Vec<u8>>, _>>()?;
         let responder = self.ocsp_signer();
-        let data = ocsp::encode_response_data(&responder.key_id, now, &singles, req.nonce.as_ref());
+        let data =
+            ocsp::encode_response_data(&responder.key_id, now, &singles, req.nonce.as_ref())?;
         let signer = responder.signer.clone();
         let alg: KeyAlgorithm = signer.algorithm();
         let signature = tokio::task::spawn_blocking(move || signer.sign(&data).map(|s| (data, s)))

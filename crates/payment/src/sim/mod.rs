@@ -16,7 +16,7 @@ mod notify;
 mod wechat_side;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -93,7 +93,7 @@ impl SimState {
     pub fn trade(&self, channel: Channel, out_trade_no: &str) -> Option<SimTrade> {
         self.trades
             .lock()
-            .expect("trades lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .get(&(channel, out_trade_no.to_string()))
             .cloned()
     }
@@ -104,7 +104,7 @@ impl SimState {
         out_trade_no: &str,
         f: impl FnOnce(&mut SimTrade),
     ) -> Option<SimTrade> {
-        let mut map = self.trades.lock().expect("trades lock");
+        let mut map = self.trades.lock().unwrap_or_else(PoisonError::into_inner);
         let t = map.get_mut(&(channel, out_trade_no.to_string()))?;
         f(t);
         let t = t.clone();
@@ -121,7 +121,7 @@ impl SimState {
         make: impl FnOnce() -> SimTrade,
         check: impl FnOnce(&SimTrade) -> Result<(), E>,
     ) -> Result<SimTrade, E> {
-        let mut map = self.trades.lock().expect("trades lock");
+        let mut map = self.trades.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (channel, out_trade_no.to_string());
         let new = !map.contains_key(&key);
         let t = map.entry(key).or_insert_with(make).clone();
@@ -155,7 +155,7 @@ impl SimState {
         let owed: Vec<SimTrade> = self
             .trades
             .lock()
-            .expect("trades lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .values()
             .filter(|t| t.status == SimStatus::Paid && !t.notified)
             .cloned()

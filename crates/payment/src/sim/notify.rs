@@ -3,7 +3,7 @@
 //! body `success`, WeChat a 2xx.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use super::wechat_side::transaction;
@@ -32,11 +32,11 @@ pub fn spawn(state: Arc<SimState>, t: SimTrade) {
             tracing::info!(out_trade_no = %t.out_trade_no, attempt, acknowledged = ok, "sandbox notify sent");
             if ok {
                 state.update(t.channel, &t.out_trade_no, |t| t.notified = true);
-                state.delivered.lock().expect("delivered lock").push((
-                    t.channel,
-                    t.out_trade_no.clone(),
-                    attempt as u32 + 1,
-                ));
+                state
+                    .delivered
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((t.channel, t.out_trade_no.clone(), attempt as u32 + 1));
                 return;
             }
         }

@@ -24,9 +24,9 @@ pub trait Signer: Send + Sync {
 }
 
 /// The decoded SubjectPublicKeyInfo of a signer.
-pub fn spki_of(signer: &dyn Signer) -> SubjectPublicKeyInfoOwned {
-    SubjectPublicKeyInfoOwned::from_der(signer.spki_der())
-        .expect("signers hold a well-formed SubjectPublicKeyInfo")
+/// (A token's is made from what the token says, so it is checked here.)
+pub fn spki_of(signer: &dyn Signer) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
+    Ok(SubjectPublicKeyInfoOwned::from_der(signer.spki_der())?)
 }
 
 /// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's bits.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -49,7 +49,7 @@ fn context(module: &PathBuf) -> Result<Pkcs11, PkiError> {
     let mut map = CONTEXTS
         .get_or_init(Default::default)
         .lock()
-        .expect("context map mutex is never poisoned");
+        .unwrap_or_else(PoisonError::into_inner);
     if let Some(ctx) = map.get(module) {
         return Ok(ctx.clone());
     }
@@ -215,7 +215,9 @@ impl Token {
         let session = self.session()?;
         // Two instances starting at once may each have made a key: try both.
         for key in self.sealing_keys(&session)? {
-            let mut iv: [u8; 12] = sealed[4..16].try_into().expect("12 bytes");
+            // The length is checked above.
+            let mut iv = [0u8; 12];
+            iv.copy_from_slice(&sealed[4..16]);
             let params = GcmParams::new(&mut iv, aad.as_bytes(), 128.into())?;
             if let Ok(plain) = session.decrypt(&Mechanism::AesGcm(params), key, &sealed[16..]) {
                 return Ok(Zeroizing::new(plain));

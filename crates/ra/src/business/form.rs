@@ -77,6 +77,17 @@ pub struct ApplicationForm {
     pub agent_is_representative: bool,
 }
 
+impl ApplicationForm {
+    /// The form as the application's row keeps it.
+    #[expect(
+        clippy::expect_used,
+        reason = "derived Serialize of strings, numbers, booleans and unit enums: serde_json cannot fail"
+    )]
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("forms serialise")
+    }
+}
+
 /// How the key of a new or reissued certificate reaches the holder.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

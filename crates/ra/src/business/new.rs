@@ -122,13 +122,7 @@ impl Ra {
             store::prices::reviewers(&mut conn, Business::New.key(), cert_type.name()).await?;
         drop(conn);
         let unit = self.price(Business::New, cert_type).await?;
-        let required: Vec<String> = self
-            .current_materials(Business::New, cert_type)
-            .await?
-            .into_iter()
-            .filter(|s| s.required)
-            .map(|s| s.kind)
-            .collect();
+        let required = self.required_now(Business::New, cert_type).await?;
         let form = ApplicationForm {
             fields: SubjectFields {
                 contact_mobile: mobile,
@@ -146,7 +140,7 @@ impl Ra {
             cert_type,
             cert_serial: None,
             state: AppState::Draft,
-            form: serde_json::to_string(&form).expect("forms serialise"),
+            form: form.to_json(),
             price_fen: unit.0,
             open_key: None,
             created_at: now,
@@ -154,7 +148,7 @@ impl Ra {
             submitted_at: None,
             version: 1,
             reviewers,
-            required_materials: Some(serde_json::to_string(&required).expect("a list serialises")),
+            required_materials: Some(required),
             review_round: 0,
         };
         let mut tx = self.db.begin().await?;

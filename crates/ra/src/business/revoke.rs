@@ -121,7 +121,7 @@ impl Ra {
         form.revoke_reason = reason.name().to_string();
         form.fields.reason = note;
         form.complete = true;
-        let json = serde_json::to_string(&form).expect("forms serialise");
+        let json = form.to_json();
         let now = self.now_ms();
         let actor = format!("holder:{holder_id}");
         self.redeem_code(&mobile, PURPOSE, &fields.code, client, async |tx| {

@@ -306,7 +306,10 @@ impl Ra {
 
     /// An operator initialising a key at the counter escrows its SO PIN, with
     /// their name, password and a current code on the same request.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the operator's sign-in (name, password, code, client) and the key's escrow on one request"
+    )]
     pub async fn escrow_by_staff(
         &self,
         name: &str,

@@ -23,6 +23,17 @@ pub struct InvoiceInfo {
     pub email: String,
 }
 
+impl InvoiceInfo {
+    /// The details as the order keeps them.
+    #[expect(
+        clippy::expect_used,
+        reason = "derived Serialize of strings and a unit enum: serde_json cannot fail"
+    )]
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("invoice info serialises")
+    }
+}
+
 /// As typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct InvoiceFields {

@@ -126,7 +126,7 @@ impl Ra {
             return Err(closed(&view));
         }
         let info = fields.validate().map_err(RaError::Form)?;
-        let json = serde_json::to_string(&info).expect("invoice info serialises");
+        let json = info.to_json();
         if !orders::set_invoice(&mut *self.db.conn().await?, order_id, &json, self.now_ms()).await?
         {
             return Err(closed(&view));

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::{AppAction, AppState, Msg};
+use domain::{AppState, Msg};
 use payment::wechat::SignatureHeaders;
 use serde_json::json;
 use store::ledger::LedgerRow;
@@ -279,9 +279,8 @@ impl Ra {
                     &mut tx,
                     &order.application_id,
                     AppState::PendingPayment,
-                    AppState::PendingPayment
-                        .after(AppAction::Paid)
-                        .expect("paid is allowed"),
+                    // PendingPayment.after(Paid), as the event below says.
+                    AppState::PendingReview,
                     false,
                     false,
                     None,

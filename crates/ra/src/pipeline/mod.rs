@@ -129,7 +129,7 @@ impl Ra {
         form: &ApplicationForm,
         price_fen: Option<i64>,
     ) -> Result<(), RaError> {
-        let json = serde_json::to_string(form).expect("forms serialise");
+        let json = form.to_json();
         let editable = [AppState::Draft, AppState::Returned];
         let saved = applications::save_form(
             &mut *self.db.conn().await?,

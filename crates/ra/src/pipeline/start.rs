@@ -131,13 +131,7 @@ impl Ra {
             ..Default::default()
         };
         let price = unit.0 * i64::from(years.max(1));
-        let required: Vec<String> = self
-            .current_materials(business, cert_type)
-            .await?
-            .into_iter()
-            .filter(|s| s.required)
-            .map(|s| s.kind)
-            .collect();
+        let required = self.required_now(business, cert_type).await?;
         let row = ApplicationRow {
             id: new_id(),
             holder_id: holder_id.to_string(),
@@ -145,7 +139,7 @@ impl Ra {
             cert_type,
             cert_serial: Some(cert.serial.clone()),
             state: AppState::Draft,
-            form: serde_json::to_string(&form).expect("forms serialise"),
+            form: form.to_json(),
             price_fen: price,
             open_key: Some(open_key.clone()),
             created_at: now,
@@ -153,7 +147,7 @@ impl Ra {
             submitted_at: None,
             version: 1,
             reviewers,
-            required_materials: Some(serde_json::to_string(&required).expect("a list serialises")),
+            required_materials: Some(required),
             review_round: 0,
         };
         let mut tx = self.db.begin().await?;

@@ -27,7 +27,10 @@ impl Ra {
 
     /// `move_state` inside the caller's transaction, for moves that change
     /// something else at the same time (an order opened, cancelled).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "move_state's arguments plus the caller's transaction"
+    )]
     pub(crate) async fn move_state_in(
         &self,
         tx: &mut store::AnyConnection,

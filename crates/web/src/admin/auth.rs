@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use ra::RaError;
 use serde::Deserialize;
@@ -112,10 +112,7 @@ pub async fn sign_in(
         None,
         state.secure_cookies,
     );
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ASCII"),
-    );
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(resp)
 }
 
@@ -130,10 +127,7 @@ pub async fn sign_out(State(state): State<AppState>, s: Signed) -> Result<Respon
         Some(0),
         state.secure_cookies,
     );
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ASCII"),
-    );
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(resp)
 }
 

@@ -203,10 +203,7 @@ pub async fn switch_language(
                 header::LOCATION,
                 HeaderValue::from_str(&to).unwrap_or(HeaderValue::from_static("/")),
             ),
-            (
-                header::SET_COOKIE,
-                HeaderValue::from_str(&cookie).expect("ASCII"),
-            ),
+            (header::SET_COOKIE, cookie),
         ],
     )
         .into_response()

@@ -7,6 +7,12 @@
 //! ninth connection closed within a second), so it does not share the CPU
 //! with the load tests of the `operations` binary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::time::{Duration, Instant};
 
 use common::TestApp;

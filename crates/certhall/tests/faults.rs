@@ -13,6 +13,12 @@
 //! `CERTHALL_FAULTS_SEED=<seed>` replays one, `CERTHALL_FAULTS=long` runs many
 //! more rounds. docs/RELIABILITY.md lists what is guaranteed and where.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

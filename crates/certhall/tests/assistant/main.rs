@@ -1,4 +1,10 @@
 //! The certificate assistant: its JSON API and its binary against a SoftHSM2 token.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 mod assistant_api;
 mod assistant_token;

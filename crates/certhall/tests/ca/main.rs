@@ -2,6 +2,12 @@
 //! OpenSSL accepts, keys in an HSM, the audit log, several instances on one
 //! database.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 mod audit_log;
 mod cluster;
 mod hsm;

@@ -7,6 +7,12 @@
 //! directory. The timing test of connection limits is a binary of its own
 //! (`tests/connections.rs`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 mod bad_input;
 mod bounded_growth;
 mod duplicates_at_once;

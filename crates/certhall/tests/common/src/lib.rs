@@ -16,6 +16,12 @@
 //!     .await
 //! ```
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failure is the test's (helpers included)"
+)]
+
 pub mod assistant;
 pub mod browser;
 pub mod flow;

@@ -6,10 +6,10 @@
 
 use domain::{AppState, Business, ProfileKind};
 use serde::{Deserialize, Serialize};
-use store::applications::{self, ApplicationRow, EventRow};
+use store::applications::{self, EventRow};
 
 use super::form::{ApplicationForm, DeliveryFields, Medium, ShipTo, SubjectFields, years};
-use crate::pipeline::{Started, actor};
+use crate::pipeline::{Draft, Started, actor, draft_row};
 use crate::{FieldErrors, Msg, Ra, RaError, new_id};
 
 /// 在线新办 applications a holder may have unfinished at once.
@@ -133,24 +133,18 @@ impl Ra {
             ..Default::default()
         };
         let now = self.now_ms();
-        let row = ApplicationRow {
-            id: new_id(),
-            holder_id: holder_id.to_string(),
+        let row = draft_row(Draft {
+            holder_id,
             business: Business::New,
             cert_type,
             cert_serial: None,
-            state: AppState::Draft,
-            form: form.to_json(),
+            form: &form,
             price_fen: unit.0,
             open_key: None,
-            created_at: now,
-            updated_at: now,
-            submitted_at: None,
-            version: 1,
             reviewers,
-            required_materials: Some(required),
-            review_round: 0,
-        };
+            required,
+            now,
+        });
         let mut tx = self.db.begin().await?;
         applications::insert(&mut tx, &row).await?;
         applications::add_event(

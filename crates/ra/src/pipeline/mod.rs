@@ -54,6 +54,45 @@ impl Via {
     }
 }
 
+/// What a new draft application is made of; `draft_row` fills in the rest
+/// (a fresh id, version 1, never submitted).
+pub(crate) struct Draft<'a> {
+    pub holder_id: &'a str,
+    pub business: Business,
+    pub cert_type: ProfileKind,
+    /// The certificate it starts from, if any.
+    pub cert_serial: Option<String>,
+    pub form: &'a ApplicationForm,
+    pub price_fen: i64,
+    /// One unfinished application per certificate and business.
+    pub open_key: Option<String>,
+    pub reviewers: i64,
+    /// JSON list of the material kinds required now.
+    pub required: String,
+    pub now: i64,
+}
+
+pub(crate) fn draft_row(d: Draft<'_>) -> ApplicationRow {
+    ApplicationRow {
+        id: crate::new_id(),
+        holder_id: d.holder_id.to_string(),
+        business: d.business,
+        cert_type: d.cert_type,
+        cert_serial: d.cert_serial,
+        state: AppState::Draft,
+        form: d.form.to_json(),
+        price_fen: d.price_fen,
+        open_key: d.open_key,
+        created_at: d.now,
+        updated_at: d.now,
+        submitted_at: None,
+        version: 1,
+        reviewers: d.reviewers,
+        required_materials: Some(d.required),
+        review_round: 0,
+    }
+}
+
 pub(crate) fn actor(holder_id: &str) -> String {
     format!("holder:{holder_id}")
 }

@@ -4,9 +4,9 @@
 //! certificate.
 
 use domain::{AppState, Business, ProfileKind, Serial};
-use store::applications::{self, ApplicationRow, EventRow};
+use store::applications::{self, EventRow};
 
-use super::{Started, Via, actor};
+use super::{Draft, Started, Via, actor, draft_row};
 use crate::business::{ApplicationForm, OldSubject, SubjectFields};
 use crate::{Msg, Ra, RaError, new_id};
 
@@ -132,24 +132,18 @@ impl Ra {
         };
         let price = unit.0 * i64::from(years.max(1));
         let required = self.required_now(business, cert_type).await?;
-        let row = ApplicationRow {
-            id: new_id(),
-            holder_id: holder_id.to_string(),
+        let row = draft_row(Draft {
+            holder_id,
             business,
             cert_type,
             cert_serial: Some(cert.serial.clone()),
-            state: AppState::Draft,
-            form: form.to_json(),
+            form: &form,
             price_fen: price,
             open_key: Some(open_key.clone()),
-            created_at: now,
-            updated_at: now,
-            submitted_at: None,
-            version: 1,
             reviewers,
-            required_materials: Some(required),
-            review_round: 0,
-        };
+            required,
+            now,
+        });
         let mut tx = self.db.begin().await?;
         match applications::insert(&mut tx, &row).await {
             Ok(()) => {}

@@ -8,7 +8,7 @@ use domain::ProfileKind;
 use ra::business::SubjectFields;
 use ra::pipeline::ApplicationView;
 
-use super::Errors;
+use super::{Errors, FormPage};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
@@ -25,22 +25,10 @@ struct ChangePage {
     steps: Steps,
 }
 
-impl ChangePage {
-    fn error(&self, field: &str) -> String {
-        self.errors.get(field).cloned().unwrap_or_default()
-    }
-
-    /// A change keeps the validity: not shown.
-    fn old_validity(&self) -> Option<&str> {
-        None
-    }
-
-    fn expired(&self) -> bool {
-        false
-    }
-
-    fn hint(&self) -> Option<String> {
-        None
+/// A change keeps the validity: not shown.
+impl FormPage for ChangePage {
+    fn errors(&self) -> &Errors {
+        &self.errors
     }
 }
 

@@ -10,7 +10,7 @@ use domain::calendar::beijing_minutes;
 use ra::business::{DeliveryFields, SubjectFields};
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, TermOption};
+use super::{Errors, FormPage, TermOption};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
@@ -40,23 +40,21 @@ struct IssuePage {
     steps: Steps,
 }
 
-impl IssuePage {
-    fn error(&self, field: &str) -> String {
-        self.errors.get(field).cloned().unwrap_or_default()
+impl FormPage for IssuePage {
+    fn errors(&self) -> &Errors {
+        &self.errors
     }
 
     fn old_validity(&self) -> Option<&str> {
         self.reissue.then_some(self.old_validity.as_str())
     }
 
-    fn expired(&self) -> bool {
-        false
-    }
-
     fn hint(&self) -> Option<String> {
         self.reissue.then(|| self.p.t("reissue.same_subject"))
     }
+}
 
+impl IssuePage {
     fn checked(&self, name: &str, value: &str) -> bool {
         match name {
             "medium" => self.fields.delivery.medium == value,

@@ -33,6 +33,32 @@ use crate::{AppState, WebError};
 /// Field → message, in the page's language.
 type Errors = BTreeMap<&'static str, String>;
 
+/// What the parts every 基本信息 page shares (the certificate box, the field
+/// errors, the hint) ask of the page; a page says only what differs.
+trait FormPage {
+    fn errors(&self) -> &Errors;
+
+    /// The message next to `field`, or nothing.
+    fn error(&self, field: &str) -> String {
+        self.errors().get(field).cloned().unwrap_or_default()
+    }
+
+    /// The old certificate's validity, where the business changes it.
+    fn old_validity(&self) -> Option<&str> {
+        None
+    }
+
+    /// The old certificate has run out (在线延期 counts from the writing).
+    fn expired(&self) -> bool {
+        false
+    }
+
+    /// A line under the heading.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
 /// One term on a form sold by the year: its price and the end it gives.
 pub struct TermOption {
     pub years: u32,

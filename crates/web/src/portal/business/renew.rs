@@ -10,7 +10,7 @@ use domain::calendar::beijing_minutes;
 use ra::business::renew::RenewFields;
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, TermOption};
+use super::{Errors, FormPage, TermOption};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
@@ -32,9 +32,9 @@ struct RenewPage {
     steps: Steps,
 }
 
-impl RenewPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.get(field).cloned().unwrap_or_default()
+impl FormPage for RenewPage {
+    fn errors(&self) -> &Errors {
+        &self.errors
     }
 
     fn old_validity(&self) -> Option<&str> {

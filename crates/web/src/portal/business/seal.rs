@@ -8,7 +8,7 @@ use domain::ProfileKind;
 use ra::business::seal::SealFields;
 use ra::pipeline::ApplicationView;
 
-use super::Errors;
+use super::{Errors, FormPage};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
@@ -28,17 +28,9 @@ struct SealPage {
     steps: Steps,
 }
 
-impl SealPage {
-    fn error(&self, field: &str) -> String {
-        self.errors.get(field).cloned().unwrap_or_default()
-    }
-
-    fn old_validity(&self) -> Option<&str> {
-        None
-    }
-
-    fn expired(&self) -> bool {
-        false
+impl FormPage for SealPage {
+    fn errors(&self) -> &Errors {
+        &self.errors
     }
 
     fn hint(&self) -> Option<String> {

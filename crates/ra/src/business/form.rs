@@ -291,3 +291,8 @@ impl DeliveryFields {
         }
     }
 }
+
+/// A ticked checkbox as a form sends it (`on`), or an unticked one.
+pub(crate) fn checkbox(ticked: bool) -> String {
+    if ticked { "on".into() } else { String::new() }
+}

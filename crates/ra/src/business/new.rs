@@ -6,11 +6,11 @@
 
 use domain::{AppState, Business, ProfileKind};
 use serde::{Deserialize, Serialize};
-use store::applications::{self, EventRow};
+use store::applications;
 
 use super::form::{ApplicationForm, DeliveryFields, Medium, ShipTo, SubjectFields, years};
-use crate::pipeline::{Draft, Started, actor, draft_row};
-use crate::{FieldErrors, Msg, Ra, RaError, new_id};
+use crate::pipeline::{Draft, Started, draft_row, drafted};
+use crate::{FieldErrors, Msg, Ra, RaError};
 
 /// 在线新办 applications a holder may have unfinished at once.
 const MAX_UNFINISHED_NEW: usize = 5;
@@ -66,11 +66,7 @@ impl NewFields {
             subject: form.fields.clone(),
             years: form.years.max(1).to_string(),
             delivery: DeliveryFields::of(form),
-            agent_is_representative: if form.agent_is_representative {
-                "on".into()
-            } else {
-                String::new()
-            },
+            agent_is_representative: super::form::checkbox(form.agent_is_representative),
         }
     }
 }
@@ -147,17 +143,10 @@ impl Ra {
         });
         let mut tx = self.db.begin().await?;
         applications::insert(&mut tx, &row).await?;
-        applications::add_event(
+        drafted(
             &mut tx,
-            &EventRow {
-                id: new_id(),
-                application_id: row.id.clone(),
-                at: now,
-                actor: actor(holder_id),
-                from_state: None,
-                to_state: AppState::Draft,
-                note: format!("发起在线新办（{}）", cert_type.label_zh()),
-            },
+            &row,
+            format!("发起在线新办（{}）", cert_type.label_zh()),
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;

@@ -79,11 +79,7 @@ impl ReissueFields {
             contact_mobile: form.fields.contact_mobile.clone(),
             contact_email: form.fields.contact_email.clone(),
             delivery: DeliveryFields::of(form),
-            agent_is_representative: if form.agent_is_representative {
-                "on".into()
-            } else {
-                String::new()
-            },
+            agent_is_representative: super::form::checkbox(form.agent_is_representative),
         }
     }
 }

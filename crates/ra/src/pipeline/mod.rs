@@ -93,6 +93,29 @@ pub(crate) fn draft_row(d: Draft<'_>) -> ApplicationRow {
     }
 }
 
+/// The event that opens an application's timeline (in the caller's
+/// transaction, right after the row).
+pub(crate) async fn drafted(
+    tx: &mut store::AnyConnection,
+    row: &ApplicationRow,
+    note: String,
+) -> Result<(), RaError> {
+    applications::add_event(
+        tx,
+        &EventRow {
+            id: crate::new_id(),
+            application_id: row.id.clone(),
+            at: row.created_at,
+            actor: actor(&row.holder_id),
+            from_state: None,
+            to_state: AppState::Draft,
+            note,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) fn actor(holder_id: &str) -> String {
     format!("holder:{holder_id}")
 }

@@ -3,12 +3,12 @@
 //! business, one replacing business at a time, the form pre-filled from the
 //! certificate.
 
-use domain::{AppState, Business, ProfileKind, Serial};
-use store::applications::{self, EventRow};
+use domain::{Business, ProfileKind, Serial};
+use store::applications;
 
-use super::{Draft, Started, Via, actor, draft_row};
+use super::{Draft, Started, Via, draft_row};
 use crate::business::{ApplicationForm, OldSubject, SubjectFields};
-use crate::{Msg, Ra, RaError, new_id};
+use crate::{Msg, Ra, RaError};
 
 impl Ra {
     /// Opens the change application for a certificate: the unfinished one if
@@ -158,17 +158,10 @@ impl Ra {
             }
             Err(e) => return Err(e.into()),
         }
-        applications::add_event(
+        super::drafted(
             &mut tx,
-            &EventRow {
-                id: new_id(),
-                application_id: row.id.clone(),
-                at: now,
-                actor: actor(holder_id),
-                from_state: None,
-                to_state: AppState::Draft,
-                note: format!("{}发起{}", via.zh(), business.name_zh()),
-            },
+            &row,
+            format!("{}发起{}", via.zh(), business.name_zh()),
         )
         .await?;
         tx.commit().await.map_err(store::StoreError::from)?;

@@ -11,6 +11,7 @@ mod contact;
 mod credit_code;
 pub mod fault;
 mod id_number;
+mod keyed;
 mod money;
 mod msg;
 mod payment;
@@ -21,6 +22,7 @@ pub mod seal;
 mod serial;
 mod staff;
 mod text;
+mod unlock;
 
 pub use business::{AppAction, AppState, Business};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -29,12 +31,13 @@ pub use credit_code::CreditCode;
 pub use id_number::IdNumber;
 pub use money::Fen;
 pub use msg::Msg;
-pub use payment::{Channel, OrderState, RefundState};
+pub use payment::{Channel, OrderState, RefundState, TransferState};
 pub use profile::{ProfileKind, SubjectInfo};
 pub use revocation::RevocationReason;
 pub use serial::Serial;
 pub use staff::{Perm, Role};
 pub use text::SubjectText;
+pub use unlock::UnlockState;
 
 /// Gregorian leap year.
 pub fn is_leap_year(year: i64) -> bool {

@@ -3,70 +3,7 @@
 //! in `store` and shown with `label_zh`/`label_en`; nothing compares their
 //! strings.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::{Msg, ParseError};
-
-/// An enum kept as a short string: its key in the database, its labels for
-/// people, and parsing back.
-macro_rules! keyed {
-    ($(#[$doc:meta])* $name:ident, $what:literal {
-        $($(#[$vdoc:meta])* $variant:ident => $key:literal, $zh:literal, $en:literal;)*
-    }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// As stored.
-            pub fn key(self) -> &'static str {
-                match self {
-                    $($name::$variant => $key,)*
-                }
-            }
-
-            pub fn label_zh(self) -> &'static str {
-                match self {
-                    $($name::$variant => $zh,)*
-                }
-            }
-
-            pub fn label_en(self) -> &'static str {
-                match self {
-                    $($name::$variant => $en,)*
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.key() == s)
-                    .ok_or_else(|| {
-                        ParseError::invalid(
-                            $what,
-                            Msg::new("unknown value `{value}`").arg("value", s),
-                        )
-                    })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.key())
-            }
-        }
-    };
-}
+use crate::keyed::keyed;
 
 keyed!(
     /// An order of the payment centre.
@@ -101,6 +38,16 @@ keyed!(
 );
 
 keyed!(
+    /// A bank-transfer receipt, as finance decides on it.
+    TransferState, "transfer state" {
+        Submitted => "SUBMITTED", "待确认", "Awaiting confirmation";
+        Confirmed => "CONFIRMED", "已确认", "Confirmed";
+        /// Not a payment we can match: the holder is told and may upload another.
+        Rejected => "REJECTED", "已退回", "Returned";
+    }
+);
+
+keyed!(
     /// The ways to pay.
     Channel, "channel" {
         Alipay => "alipay", "支付宝", "Alipay";
@@ -120,6 +67,9 @@ mod tests {
         }
         for s in RefundState::ALL {
             assert_eq!(s.key().parse::<RefundState>(), Ok(*s));
+        }
+        for t in TransferState::ALL {
+            assert_eq!(t.key().parse::<TransferState>(), Ok(*t));
         }
         for c in Channel::ALL {
             assert_eq!(c.key().parse::<Channel>(), Ok(*c));

@@ -77,7 +77,8 @@ pub async fn released(
 pub struct UnlockRequestRow {
     pub id: String,
     pub token_serial: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: domain::UnlockState,
     pub created_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -96,7 +97,7 @@ pub async fn insert_request(
     )
     .bind(&r.id)
     .bind(&r.token_serial)
-    .bind(&r.state)
+    .bind(r.state.key())
     .bind(r.created_at)
     .bind(&r.decided_by)
     .bind(r.decided_at)
@@ -135,8 +136,8 @@ pub async fn pending_requests(
 pub async fn move_request(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: domain::UnlockState,
+    to: domain::UnlockState,
     by: Option<&str>,
     at: i64,
     reason: Option<&str>,
@@ -146,8 +147,8 @@ pub async fn move_request(
          decided_at = COALESCE(decided_at, $5), reason = COALESCE($6, reason) WHERE id = $1 AND state = $2",
     )
     .bind(id)
-    .bind(from)
-    .bind(to)
+    .bind(from.key())
+    .bind(to.key())
     .bind(by)
     .bind(at)
     .bind(reason)

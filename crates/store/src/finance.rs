@@ -1,7 +1,7 @@
 //! Finance's lists: orders with their invoice and refund, refunds, invoices and
 //! bank-transfer receipts, filtered by state and time.
 
-use domain::{Channel, OrderState, RefundState};
+use domain::{Channel, OrderState, RefundState, TransferState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow, Row};
 
@@ -186,7 +186,8 @@ pub struct FinanceTransfer {
     pub out_trade_no: String,
     pub amount_fen: i64,
     pub file_name: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: TransferState,
     pub uploaded_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,

@@ -161,8 +161,8 @@ pub struct BankTransferRow {
     pub blob_key: String,
     pub file_name: String,
     pub content_type: String,
-    /// SUBMITTED, CONFIRMED or REJECTED.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: domain::TransferState,
     pub uploaded_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -204,7 +204,7 @@ pub async fn transfers_for_order(
 pub async fn decide_transfer(
     conn: &mut AnyConnection,
     id: &str,
-    to: &str,
+    to: domain::TransferState,
     by: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
@@ -212,7 +212,7 @@ pub async fn decide_transfer(
         "UPDATE bank_transfers SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND state = 'SUBMITTED'",
     )
     .bind(id)
-    .bind(to)
+    .bind(to.key())
     .bind(by)
     .bind(now)
     .execute(conn)

@@ -204,18 +204,22 @@ async fn window_under_xvfb() {
     usb.import(&h.key, &h.cert);
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("assistant-window.png");
     let _ = std::fs::remove_file(&shot);
-    // Start the window, then screenshot until the title reads back (or give up).
+    // Start the window, then screenshot until the title and the key's line
+    // (listed by the window's worker once it has asked the server) read back,
+    // or give up: under load the frame is drawn before the list arrives.
     let script = format!(
         r#"{bin} --server {base} --module {MODULE} gui & P=$!
-for i in $(seq 1 20); do
+for i in $(seq 1 30); do
   sleep 1
   timeout 20 import -window root {shot} 2>/dev/null || continue
-  tesseract {shot} - -l chi_sim 2>/dev/null | tr -d ' ' | grep -q 数字证书助手 && break
+  T=$(tesseract {shot} - -l chi_sim 2>/dev/null | tr -d ' \n')
+  case "$T" in *数字证书助手*) case "$T" in *证书介质*{org}*|*{org}*证书介质*) break;; esac;; esac
 done
 kill $P; wait $P 2>/dev/null; exit 0"#,
         bin = assistant_bin().display(),
         base = app.base,
         shot = shot.display(),
+        org = holder::ORG,
     );
     let conf = usb.conf.clone();
     let run = tokio::task::spawn_blocking(move || {

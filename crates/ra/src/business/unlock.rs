@@ -162,10 +162,10 @@ impl Ra {
         let serial = row.token_serial.clone();
         let review = self.settings.unlock_review;
         let latest = escrow::latest_request(&mut *self.db.conn().await?, &serial).await?;
-        let approved = latest.filter(|r| r.state == "APPROVED");
+        let approved = latest.filter(|r| r.state == domain::UnlockState::Approved);
         if review && approved.is_none() {
             if let Some(p) = escrow::latest_request(&mut *self.db.conn().await?, &serial).await?
-                && p.state == "PENDING"
+                && p.state == domain::UnlockState::Pending
             {
                 return Ok(Unlocked::Pending);
             }
@@ -175,7 +175,7 @@ impl Ra {
                     &escrow::UnlockRequestRow {
                         id: crate::new_id(),
                         token_serial: serial.clone(),
-                        state: "PENDING".into(),
+                        state: domain::UnlockState::Pending,
                         created_at: now,
                         decided_by: None,
                         decided_at: None,
@@ -190,7 +190,16 @@ impl Ra {
         }
         self.redeem_code(&mobile, PURPOSE, code, client, async |tx| {
             if let Some(a) = &approved
-                && !escrow::move_request(tx, &a.id, "APPROVED", "USED", None, now, None).await?
+                && !escrow::move_request(
+                    tx,
+                    &a.id,
+                    domain::UnlockState::Approved,
+                    domain::UnlockState::Used,
+                    None,
+                    now,
+                    None,
+                )
+                .await?
             {
                 return Err(RaError::Conflict(Msg::new(
                     "该找回密码申请已使用，请重新申请",
@@ -250,12 +259,16 @@ impl Ra {
             return Err(RaError::Invalid(Msg::new("请填写原因，申请人将看到该原因")));
         }
         let now = self.now_ms();
-        let to = if approve { "APPROVED" } else { "REJECTED" };
+        let to = if approve {
+            domain::UnlockState::Approved
+        } else {
+            domain::UnlockState::Rejected
+        };
         let mut tx = self.db.begin().await?;
         let moved = escrow::move_request(
             &mut tx,
             id,
-            "PENDING",
+            domain::UnlockState::Pending,
             to,
             Some(&who.actor()),
             now,

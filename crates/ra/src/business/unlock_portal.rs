@@ -76,10 +76,9 @@ impl Ra {
         match escrow::latest_request(&mut conn, &row.token_serial)
             .await?
             .map(|r| r.state)
-            .as_deref()
         {
-            Some("PENDING") => return Ok(UnlockStart::Pending),
-            Some("APPROVED") => return Ok(UnlockStart::Ready),
+            Some(domain::UnlockState::Pending) => return Ok(UnlockStart::Pending),
+            Some(domain::UnlockState::Approved) => return Ok(UnlockStart::Ready),
             _ => {}
         }
         drop(conn);
@@ -92,7 +91,11 @@ impl Ra {
             &UnlockRequestRow {
                 id: new_id(),
                 token_serial: row.token_serial.clone(),
-                state: if review { "PENDING" } else { "APPROVED" }.into(),
+                state: if review {
+                    domain::UnlockState::Pending
+                } else {
+                    domain::UnlockState::Approved
+                },
                 created_at: now,
                 decided_by: (!review).then(|| "system:no-review".to_string()),
                 decided_at: (!review).then_some(now),

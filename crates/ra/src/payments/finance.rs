@@ -173,7 +173,7 @@ impl Ra {
                         t.out_trade_no,
                         yuan(t.amount_fen),
                         t.file_name,
-                        t.state,
+                        t.state.key().to_string(),
                         time(Some(t.uploaded_at)),
                         t.decided_by.unwrap_or_default(),
                         time(t.decided_at),
@@ -215,7 +215,7 @@ impl Ra {
         let t = finance::transfer_by_id(&mut *self.db.conn().await?, transfer_id)
             .await?
             .ok_or(RaError::NotFound)?;
-        if t.state != "SUBMITTED" {
+        if t.state != domain::TransferState::Submitted {
             return Err(RaError::Conflict(Msg::new("该转账凭证已处理")));
         }
         self.confirm_transfer(&t, &who.actor()).await
@@ -239,7 +239,15 @@ impl Ra {
             .ok_or(RaError::NotFound)?;
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;
-        if !store::invoices::decide_transfer(&mut tx, &t.id, "REJECTED", &who.actor(), now).await? {
+        if !store::invoices::decide_transfer(
+            &mut tx,
+            &t.id,
+            domain::TransferState::Rejected,
+            &who.actor(),
+            now,
+        )
+        .await?
+        {
             return Err(RaError::Conflict(Msg::new("该转账凭证已处理")));
         }
         store::audit::append(

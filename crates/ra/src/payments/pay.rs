@@ -107,7 +107,7 @@ impl Ra {
                     .take(100)
                     .collect(),
                 content_type: content_type.into(),
-                state: "SUBMITTED".into(),
+                state: domain::TransferState::Submitted,
                 uploaded_at: self.now_ms(),
                 decided_by: None,
                 decided_at: None,

@@ -206,7 +206,7 @@ impl Ra {
         let transfer = store::invoices::transfers_for_order(&mut *self.db.conn().await?, order_id)
             .await?
             .into_iter()
-            .find(|t| t.state == "SUBMITTED")
+            .find(|t| t.state == domain::TransferState::Submitted)
             .ok_or_else(|| refused("没有待确认的转账凭证"))?;
         self.confirm_transfer(&transfer, staff).await
     }
@@ -224,7 +224,7 @@ impl Ra {
         if !store::invoices::decide_transfer(
             &mut conn,
             &transfer.id,
-            "CONFIRMED",
+            domain::TransferState::Confirmed,
             staff,
             self.now_ms(),
         )

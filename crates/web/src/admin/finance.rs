@@ -218,12 +218,8 @@ impl From<FinanceInvoice> for InvoiceLine {
 impl From<FinanceTransfer> for TransferLine {
     fn from(x: FinanceTransfer) -> Self {
         TransferLine {
-            pending: x.state == "SUBMITTED",
-            state: match x.state.as_str() {
-                "SUBMITTED" => "待确认",
-                "CONFIRMED" => "已确认",
-                _ => "已退回",
-            },
+            pending: x.state == domain::TransferState::Submitted,
+            state: x.state.label_zh(),
             id: x.id,
             order: x.out_trade_no,
             amount: money(x.amount_fen),

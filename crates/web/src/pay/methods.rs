@@ -143,7 +143,10 @@ struct BankPage {
 
 fn bank_page(s: &AppState, p: Page, view: OrderView, error: Option<String>) -> BankPage {
     let acct = s.ra.payments().bank.clone();
-    let submitted = view.transfers.iter().any(|t| t.state == "SUBMITTED");
+    let submitted = view
+        .transfers
+        .iter()
+        .any(|t| t.state == domain::TransferState::Submitted);
     BankPage {
         line: OrderLine::new(&p, &view),
         p: p.with_nav("me"),

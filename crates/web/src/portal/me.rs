@@ -39,17 +39,15 @@ struct TokenLine {
 
 impl TokenLine {
     fn new(p: &Page, t: &ra::business::unlock_portal::HolderToken) -> Self {
-        let state = t.latest.as_ref().map(|r| r.state.as_str());
+        use domain::UnlockState as U;
+        let state = t.latest.as_ref().map(|r| r.state);
         let (zh, en, tone) = match state {
-            Some("PENDING") => ("待审核", "Under review", "info"),
-            Some("APPROVED") => ("已批准", "Approved", "ok"),
-            Some("REJECTED") => ("未通过审核", "Refused", "bad"),
-            Some("USED") => ("已完成", "Done", "ok"),
-            _ => ("—", "—", "info"),
+            Some(s) => (s.label_zh(), s.label_en(), s.tone()),
+            None => ("—", "—", "info"),
         };
         let note = match (state, &t.latest) {
-            (Some("REJECTED"), Some(r)) => r.reason.clone().unwrap_or_default(),
-            (Some("APPROVED"), _) => {
+            (Some(U::Rejected), Some(r)) => r.reason.clone().unwrap_or_default(),
+            (Some(U::Approved), _) => {
                 p.tr.pick(
                     "请插入 U 盾，在证书助手中点击“找回密码”完成",
                     "Insert the key and click PIN recovery in the assistant",
@@ -73,7 +71,7 @@ impl TokenLine {
             state: p.tr.pick(zh, en).to_string(),
             tone,
             note,
-            may_start: !matches!(state, Some("PENDING" | "APPROVED")),
+            may_start: !matches!(state, Some(U::Pending | U::Approved)),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use domain::{Business, ProfileKind, Serial};
 use store::applications;
+use store::certificates::CertificateRow;
 
 use super::{Draft, Started, Via, draft_row};
 use crate::business::{ApplicationForm, OldSubject, SubjectFields};
@@ -67,35 +68,7 @@ impl Ra {
             .await?
             .filter(|c| c.state == store::certificates::STATE_ISSUED)
             .ok_or(RaError::NotFound)?;
-        if cert.revoked_at.is_some() {
-            return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
-        }
-        // A change, a renewal and a reissue each replace the certificate: one
-        // at a time.
-        if business.replaces_certificate()
-            && let Some(other) = applications::for_certificate(&mut conn, &cert.serial)
-                .await?
-                .into_iter()
-                .find(|a| {
-                    a.business != business
-                        && a.business.replaces_certificate()
-                        && a.state.unfinished()
-                })
-        {
-            let name = other.business.name_zh();
-            return Err(RaError::Conflict(
-                Msg::new("该证书有正在办理中的{other}，请办结或撤销后再申请{this}")
-                    .arg("other", name)
-                    .arg("this", business.name_zh()),
-            ));
-        }
-        match business {
-            Business::Renew => self.renewal_of(&cert, now).map_err(RaError::Invalid)?,
-            _ if cert.not_after <= now => {
-                return Err(RaError::Handoff(Msg::new("该证书不在有效期内")));
-            }
-            _ => {}
-        }
+        self.startable(&mut conn, &cert, business, now).await?;
         let cert_type: ProfileKind = cert
             .profile
             .parse()
@@ -108,27 +81,9 @@ impl Ra {
         let unit = self.price(business, cert_type).await?;
         let years = u32::from(business == Business::Renew);
         let form = ApplicationForm {
-            old: OldSubject {
-                serial: cert.serial.clone(),
-                common_name: cert.common_name.clone(),
-                organization: cert.organization.clone().unwrap_or_default(),
-                credit_code: cert.credit_code.clone().unwrap_or_default(),
-                id_number_masked: cert.id_number_masked.clone().unwrap_or_default(),
-            },
-            fields: SubjectFields {
-                common_name: cert.common_name.clone(),
-                organization: cert.organization.clone().unwrap_or_default(),
-                credit_code: cert.credit_code.clone().unwrap_or_default(),
-                id_number: id_number.unwrap_or_default(),
-                contact_mobile: holder_mobile,
-                ..Default::default()
-            },
-            complete: false,
             years,
             unit_fen: unit.0,
-            old_not_before: cert.not_before,
-            old_not_after: cert.not_after,
-            ..Default::default()
+            ..prefilled(&cert, id_number.unwrap_or_default(), holder_mobile)
         };
         let price = unit.0 * i64::from(years.max(1));
         let required = self.required_now(business, cert_type).await?;
@@ -172,6 +127,43 @@ impl Ra {
         })
     }
 
+    /// Whether `business` may start from `cert` now: not revoked, no other
+    /// business replacing it under way (a change, a renewal and a reissue each
+    /// replace the certificate: one at a time), and within its validity (or,
+    /// for 在线延期, its renewal window).
+    async fn startable(
+        &self,
+        conn: &mut store::AnyConnection,
+        cert: &CertificateRow,
+        business: Business,
+        now: i64,
+    ) -> Result<(), RaError> {
+        if cert.revoked_at.is_some() {
+            return Err(RaError::Handoff(Msg::new("该证书已被吊销，不能办理此业务")));
+        }
+        if business.replaces_certificate()
+            && let Some(other) = applications::for_certificate(conn, &cert.serial)
+                .await?
+                .into_iter()
+                .find(|a| {
+                    a.business != business
+                        && a.business.replaces_certificate()
+                        && a.state.unfinished()
+                })
+        {
+            return Err(RaError::Conflict(
+                Msg::new("该证书有正在办理中的{other}，请办结或撤销后再申请{this}")
+                    .arg("other", other.business.name_zh())
+                    .arg("this", business.name_zh()),
+            ));
+        }
+        match business {
+            Business::Renew => self.renewal_of(cert, now).map_err(RaError::Invalid),
+            _ if cert.not_after <= now => Err(RaError::Handoff(Msg::new("该证书不在有效期内"))),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) async fn existing(
         &self,
         conn: &mut store::AnyConnection,
@@ -188,5 +180,34 @@ impl Ra {
             ))),
             None => Ok(None),
         }
+    }
+}
+
+/// The form of a business that starts from `cert`: the certificate as it is,
+/// and the fields pre-filled from it (the full ID number read from the
+/// certificate itself) and the holder's mobile.
+fn prefilled(cert: &CertificateRow, id_number: String, mobile: String) -> ApplicationForm {
+    let organization = cert.organization.clone().unwrap_or_default();
+    let credit_code = cert.credit_code.clone().unwrap_or_default();
+    ApplicationForm {
+        old: OldSubject {
+            serial: cert.serial.clone(),
+            common_name: cert.common_name.clone(),
+            organization: organization.clone(),
+            credit_code: credit_code.clone(),
+            id_number_masked: cert.id_number_masked.clone().unwrap_or_default(),
+        },
+        fields: SubjectFields {
+            common_name: cert.common_name.clone(),
+            organization,
+            credit_code,
+            id_number,
+            contact_mobile: mobile,
+            ..Default::default()
+        },
+        complete: false,
+        old_not_before: cert.not_before,
+        old_not_after: cert.not_after,
+        ..Default::default()
     }
 }

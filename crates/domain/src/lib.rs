@@ -5,6 +5,7 @@
 //! …). Deeper layers take these types and never re-validate. No I/O lives here.
 
 mod business;
+mod businesses;
 pub mod calendar;
 mod clock;
 mod contact;
@@ -24,7 +25,8 @@ mod staff;
 mod text;
 mod unlock;
 
-pub use business::{AppAction, AppState, Business};
+pub use business::{AppAction, AppState};
+pub use businesses::Business;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use contact::{Email, Mobile};
 pub use credit_code::CreditCode;

@@ -95,17 +95,26 @@ impl Album {
         let reads: Vec<String> = reads.iter().map(|s| s.to_string()).collect();
         let figure = figure.to_string();
         self.reads.push(tokio::task::spawn_blocking(move || {
-            let text = ocr(&file);
-            for words in &reads {
-                let want: String = words.chars().filter(|c| !c.is_whitespace()).collect();
-                if !text.contains(&want) {
-                    return Err(format!(
-                        "图 {figure}: `{words}` not legible in {}; Tesseract read:\n{text}",
-                        file.display()
-                    ));
-                }
+            let mut text = ocr(&file);
+            let missing = |text: &str| {
+                reads.iter().find(|words| {
+                    let want: String = words.chars().filter(|c| !c.is_whitespace()).collect();
+                    !text.contains(&want)
+                })
+            };
+            if missing(&text).is_some() {
+                // Tesseract's default layout analysis sometimes drops a small
+                // block standing alone (a state badge beside a heading); its
+                // sparse-text mode looks for every word wherever it is.
+                text.push_str(&ocr_with(&file, &["--psm", "11"]));
             }
-            Ok(())
+            match missing(&text) {
+                Some(words) => Err(format!(
+                    "图 {figure}: `{words}` not legible in {}; Tesseract read:\n{text}",
+                    file.display()
+                )),
+                None => Ok(()),
+            }
         }));
     }
 
@@ -133,9 +142,15 @@ impl Album {
 
 /// What Tesseract reads in a picture, whitespace removed (it spaces out CJK).
 pub fn ocr(file: &Path) -> String {
+    ocr_with(file, &[])
+}
+
+/// [`ocr`] with Tesseract's `options` (e.g. a page segmentation mode).
+fn ocr_with(file: &Path, options: &[&str]) -> String {
     let out = Command::new("tesseract")
         .arg(file)
         .args(["-", "-l", "chi_sim+eng"])
+        .args(options)
         .output()
         .expect("tesseract is installed (scripts/test installs tesseract-ocr)");
     String::from_utf8_lossy(&out.stdout)

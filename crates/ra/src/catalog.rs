@@ -36,146 +36,33 @@ pub struct Catalog {
     pub prices: Vec<PriceSpec>,
 }
 
-fn m(b: Business, t: ProfileKind, kind: &str, zh: &str, en: &str, required: bool) -> MaterialSpec {
-    MaterialSpec {
-        business: b,
-        cert_type: t,
-        kind: kind.into(),
-        label_zh: zh.into(),
-        label_en: en.into(),
-        required,
-    }
-}
-
 impl Catalog {
-    /// Materials and prices of a typical provincial CA (research/domain-notes.md).
+    /// The materials and prices each business's module gives by default
+    /// (`crate::business`, those of a typical provincial CA).
     pub fn defaults() -> Self {
-        use Business as B;
-        use ProfileKind::{Enterprise as E, Individual as I};
-        let mut materials = vec![
-            m(
-                B::Change,
-                E,
-                "business_license",
-                "营业执照副本",
-                "Business licence (copy)",
-                true,
-            ),
-            m(
-                B::Change,
-                E,
-                "change_notice",
-                "工商变更通知书",
-                "Registration change notice",
-                true,
-            ),
-            m(
-                B::Change,
-                E,
-                "agent_id",
-                "经办人身份证",
-                "Agent's ID card",
-                true,
-            ),
-            m(
-                B::Change,
-                E,
-                "authorization",
-                "授权委托书（经办人非法定代表人时提供）",
-                "Letter of authorisation (if the agent is not the legal representative)",
-                false,
-            ),
-            m(
-                B::Change,
-                I,
-                "id_card",
-                "身份证（正反面）",
-                "ID card (both sides)",
-                true,
-            ),
-            m(
-                B::Change,
-                I,
-                "change_proof",
-                "变更证明材料",
-                "Proof of the change",
-                false,
-            ),
-        ];
-        // 在线新办 and 在线补办 prove the same identity: the organisation (营业执照)
-        // and whoever acts for it, or the person.
-        for b in [B::New, B::Reissue] {
-            materials.extend([
-                m(
-                    b,
-                    E,
-                    "business_license",
-                    "营业执照副本",
-                    "Business licence (copy)",
-                    true,
-                ),
-                m(b, E, "agent_id", "经办人身份证", "Agent's ID card", true),
-                m(
-                    b,
-                    E,
-                    AUTHORIZATION,
-                    "授权委托书（经办人非法定代表人时提供）",
-                    "Letter of authorisation (if the agent is not the legal representative)",
-                    false,
-                ),
-                m(
-                    b,
-                    I,
-                    "id_card",
-                    "身份证（正反面）",
-                    "ID card (both sides)",
-                    true,
-                ),
-            ]);
+        let mut materials = Vec::new();
+        let mut prices = Vec::new();
+        for business in Business::ALL {
+            let (specs, price) = crate::business::defaults(business);
+            materials.extend(specs.iter().map(|m| MaterialSpec {
+                business,
+                cert_type: m.cert_type,
+                kind: m.kind.into(),
+                label_zh: m.label_zh.into(),
+                label_en: m.label_en.into(),
+                required: m.required,
+            }));
+            for (cert_type, amount) in [
+                (ProfileKind::Enterprise, price.enterprise),
+                (ProfileKind::Individual, price.individual),
+            ] {
+                prices.push(PriceSpec {
+                    business,
+                    cert_type,
+                    amount,
+                });
+            }
         }
-        // 签章变更: the new seal and the signed 《电子印章采样表》.
-        for t in [E, I] {
-            materials.extend([
-                m(
-                    B::SealChange,
-                    t,
-                    crate::materials::SEAL_IMAGE,
-                    "电子印章图片（透明背景 PNG）",
-                    "E-seal image (PNG with transparency)",
-                    true,
-                ),
-                m(
-                    B::SealChange,
-                    t,
-                    "seal_sample_form",
-                    "《电子印章采样表》（签字盖章）",
-                    "E-seal sample form (signed and stamped)",
-                    true,
-                ),
-            ]);
-        }
-        let y = |yuan: i64| Fen(yuan * 100);
-        let p = |b, t, amount| PriceSpec {
-            business: b,
-            cert_type: t,
-            amount,
-        };
-        let prices = vec![
-            p(B::New, E, y(300)),
-            p(B::New, I, y(100)),
-            p(B::Renew, E, y(300)),
-            p(B::Renew, I, y(100)),
-            p(B::Reissue, E, y(100)),
-            p(B::Reissue, I, y(80)),
-            p(B::SealChange, E, y(50)),
-            p(B::SealChange, I, y(50)),
-            p(B::Unlock, E, Fen::ZERO),
-            p(B::Unlock, I, Fen::ZERO),
-            p(B::Change, E, Fen::ZERO),
-            p(B::Change, I, Fen::ZERO),
-            p(B::Revoke, E, Fen::ZERO),
-            p(B::Revoke, I, Fen::ZERO),
-        ];
         Catalog { materials, prices }
     }
 

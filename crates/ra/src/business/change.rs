@@ -4,9 +4,12 @@
 //! holder's key, through the assistant) replaces the old one, which is revoked
 //! as superseded (`crate::issuance`).
 
+use domain::ProfileKind::{Enterprise as E, Individual as I};
 use domain::{IdNumber, ProfileKind};
+use store::applications::ApplicationRow;
 
 use super::form::{ApplicationForm, OldSubject, SubjectFields};
+use super::{Material, Prices};
 use crate::{FieldErrors, Msg, Ra, RaError};
 use domain::Business;
 
@@ -56,26 +59,55 @@ impl SubjectFields {
     }
 }
 
-impl Ra {
-    /// Checks and saves the 证书变更 基本信息 form. On errors nothing is saved.
-    pub(crate) async fn save_change_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        fields: &SubjectFields,
-    ) -> Result<(), RaError> {
-        let app = self.editable(holder_id, id, &[Business::Change]).await?;
-        let clean = fields
-            .validate_change(app.cert_type, &app.form.old)
-            .map_err(RaError::Form)?;
-        let form = ApplicationForm {
-            fields: clean,
-            complete: true,
-            ..app.form.clone()
-        };
-        self.store_form(id, &form, None).await
-    }
+/// Checks and saves the 证书变更 基本信息 form. On errors nothing is saved.
+pub(crate) async fn save(
+    ra: &Ra,
+    holder_id: &str,
+    id: &str,
+    fields: &SubjectFields,
+) -> Result<(), RaError> {
+    let app = ra.editable(holder_id, id, &[Business::Change]).await?;
+    let clean = fields
+        .validate_change(app.cert_type, &app.form.old)
+        .map_err(RaError::Form)?;
+    let form = ApplicationForm {
+        fields: clean,
+        complete: true,
+        ..app.form.clone()
+    };
+    ra.store_form(id, &form, None).await
 }
+
+/// 证书变更's 基本信息 form: the new subject, the contacts and the reason.
+pub type Form = SubjectFields;
+
+/// The form as last saved (pre-filled from the certificate at the start).
+pub(crate) fn stored(form: &ApplicationForm) -> Option<Form> {
+    Some(form.fields.clone())
+}
+
+/// Approved: the holder writes the new certificate with the assistant.
+pub(crate) async fn approved(ra: &Ra, _row: &ApplicationRow, mobile: &str) {
+    ra.notify_holder(mobile, super::WRITE_IN_ASSISTANT).await;
+}
+
+/// The materials of a typical provincial CA (research/domain-notes.md).
+pub(crate) const MATERIALS: &[Material] = &[
+    Material::required(E, "business_license", "营业执照副本", "Business licence (copy)"),
+    Material::required(E, "change_notice", "工商变更通知书", "Registration change notice"),
+    Material::required(E, "agent_id", "经办人身份证", "Agent's ID card"),
+    Material::optional(
+        E,
+        crate::catalog::AUTHORIZATION,
+        "授权委托书（经办人非法定代表人时提供）",
+        "Letter of authorisation (if the agent is not the legal representative)",
+    ),
+    Material::required(I, "id_card", "身份证（正反面）", "ID card (both sides)"),
+    Material::optional(I, "change_proof", "变更证明材料", "Proof of the change"),
+];
+
+/// Free.
+pub(crate) const PRICES: Prices = Prices::FREE;
 
 #[cfg(test)]
 mod tests {

@@ -8,21 +8,17 @@
 //! in `crate::pipeline` and the shared modules, which the business modules
 //! call.
 //!
-//! A business's form is a typed value ([`BusinessForm`]) parsed once at the
-//! edge; [`Ra::save_form`] checks it and saves it or says what is wrong with
-//! each field, saving nothing.
+//! The modules are those of the business list (`domain::business_list!`), and
+//! the dispatch to them is built from it (`business_modules!` below), so a new
+//! business is its entry in the list and its module here. A business's form
+//! is a typed value ([`BusinessForm`]) parsed once at the edge;
+//! [`Ra::save_form`] checks it and saves it or says what is wrong with each
+//! field, saving nothing.
 
-pub mod change;
 mod form;
-pub mod new;
-pub mod reissue;
-pub mod renew;
-pub mod revoke;
-pub mod seal;
-pub mod unlock;
 pub mod unlock_portal;
 
-use domain::Business;
+use domain::{Business, Fen, ProfileKind};
 use store::applications::ApplicationRow;
 
 pub use form::{
@@ -31,96 +27,148 @@ pub use form::{
 
 use crate::{Ra, RaError};
 
-/// The 基本信息 form of an application, as the holder sent it, by business.
-/// 注销 is confirmed with an SMS code in one step (`revoke`), 找回密码 has no
-/// application form (`unlock`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BusinessForm {
-    /// 证书变更: the new subject, the contacts and the reason.
-    Change(SubjectFields),
-    Renew(renew::RenewFields),
-    New(new::NewFields),
-    Reissue(reissue::ReissueFields),
-    Seal(seal::SealFields),
+/// The form of a business that has none (找回密码): no value can be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub enum NoForm {}
+
+/// A material a business asks for by default, per certificate type (the back
+/// office may make a configured one optional, `crate::catalog`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Material {
+    pub cert_type: ProfileKind,
+    /// Stable key, e.g. `business_license`.
+    pub kind: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub required: bool,
 }
 
-impl BusinessForm {
-    pub fn business(&self) -> Business {
-        match self {
-            BusinessForm::Change(_) => Business::Change,
-            BusinessForm::Renew(_) => Business::Renew,
-            BusinessForm::New(_) => Business::New,
-            BusinessForm::Reissue(_) => Business::Reissue,
-            BusinessForm::Seal(_) => Business::SealChange,
+impl Material {
+    const fn required(
+        cert_type: ProfileKind,
+        kind: &'static str,
+        label_zh: &'static str,
+        label_en: &'static str,
+    ) -> Self {
+        Material {
+            cert_type,
+            kind,
+            label_zh,
+            label_en,
+            required: true,
         }
     }
 
-    /// The form of `business` as the holder last saved it (or as it was
-    /// pre-filled), to show again; `None` for a business without one.
-    pub fn stored(business: Business, form: &ApplicationForm) -> Option<BusinessForm> {
-        let f = &form.fields;
-        Some(match business {
-            Business::Change => BusinessForm::Change(f.clone()),
-            Business::Renew => BusinessForm::Renew(renew::RenewFields {
-                years: form.years.max(1).to_string(),
-                contact_mobile: f.contact_mobile.clone(),
-                contact_email: f.contact_email.clone(),
-            }),
-            Business::New => BusinessForm::New(new::NewFields::of(form)),
-            Business::Reissue => BusinessForm::Reissue(reissue::ReissueFields::of(form)),
-            Business::SealChange => BusinessForm::Seal(seal::SealFields {
-                contact_mobile: f.contact_mobile.clone(),
-                contact_email: f.contact_email.clone(),
-            }),
-            Business::Revoke | Business::Unlock => return None,
-        })
+    const fn optional(
+        cert_type: ProfileKind,
+        kind: &'static str,
+        label_zh: &'static str,
+        label_en: &'static str,
+    ) -> Self {
+        Material {
+            required: false,
+            ..Material::required(cert_type, kind, label_zh, label_en)
+        }
     }
 }
 
-impl Ra {
-    /// What happens once an application is approved (by reviewers or
-    /// automatically), by business; `mobile` is the holder's. Failures are
-    /// logged and retried where the business keeps state for it (a revocation,
-    /// a replaced certificate); the approval itself stands.
-    pub(crate) async fn approved(&self, row: &ApplicationRow, mobile: &str) {
-        match row.business {
-            // Revoked at once; the holder hears of it from there.
-            Business::Revoke => self.carry_out_revocation(&row.id).await,
-            Business::New | Business::Reissue => self.issue_approved(row, mobile).await,
-            Business::SealChange => {
-                self.notify_holder(
-                    mobile,
-                    "您的签章变更申请已审核通过，请插入证书介质，在数字证书助手中运行签章变更，写入新印章。",
-                )
-                .await;
+/// A business's default price (copied into the database on first start, then
+/// the back office's).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prices {
+    pub enterprise: Fen,
+    pub individual: Fen,
+}
+
+impl Prices {
+    const FREE: Prices = Prices::yuan(0, 0);
+
+    const fn yuan(enterprise: i64, individual: i64) -> Self {
+        Prices {
+            enterprise: Fen(enterprise * 100),
+            individual: Fen(individual * 100),
+        }
+    }
+}
+
+/// What the holder is told when a business that writes into their key with
+/// the assistant is approved.
+const WRITE_IN_ASSISTANT: &str =
+    "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。";
+
+/// Declares the module of every business of the list and dispatches to it.
+/// Each module provides:
+/// - `pub type Form`: its 基本信息 form as typed (`NoForm` when it has none);
+/// - `fn stored(&ApplicationForm) -> Option<Form>`: the form as last saved
+///   (or pre-filled), to show again;
+/// - `async fn save(&Ra, holder_id, id, &Form) -> Result<(), RaError>`: checks
+///   it and saves it, or reports every wrong field and saves nothing;
+/// - `async fn approved(&Ra, &ApplicationRow, mobile)`: what happens once an
+///   application is approved;
+/// - `const MATERIALS: &[Material]` and `const PRICES: Prices`: the defaults
+///   of a typical provincial CA (research/domain-notes.md).
+macro_rules! business_modules {
+    ($( $(#[$doc:meta])* $V:ident => $m:ident { $($facts:tt)* } ),* $(,)?) => {
+        $( pub mod $m; )*
+
+        /// The 基本信息 form of an application, as the holder sent it, by
+        /// business: parsed once at the edge, checked by [`Ra::save_form`].
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum BusinessForm {
+            $( $(#[$doc])* $V($m::Form), )*
+        }
+
+        impl BusinessForm {
+            pub fn business(&self) -> Business {
+                match self {
+                    $( BusinessForm::$V(_) => Business::$V, )*
+                }
             }
-            Business::Change | Business::Renew => {
-                self.notify_holder(
-                    mobile,
-                    "您的证书业务申请已审核通过，请插入证书介质，打开数字证书助手完成证书更新。",
-                )
-                .await;
-            }
-            // 找回密码 has no application.
-            Business::Unlock => {}
-        }
-    }
 
-    /// Checks and saves the form of the holder's application `id`: every wrong
-    /// field is reported (`RaError::Form`) and nothing is saved. A form of
-    /// another business than the application's is `NotFound`.
-    pub async fn save_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        form: &BusinessForm,
-    ) -> Result<(), RaError> {
-        match form {
-            BusinessForm::Change(f) => self.save_change_form(holder_id, id, f).await,
-            BusinessForm::Renew(f) => self.save_renew_form(holder_id, id, f).await,
-            BusinessForm::New(f) => self.save_new_form(holder_id, id, f).await,
-            BusinessForm::Reissue(f) => self.save_reissue_form(holder_id, id, f).await,
-            BusinessForm::Seal(f) => self.save_seal_form(holder_id, id, f).await,
+            /// The form of `business` as the holder last saved it (or as it
+            /// was pre-filled), to show again; `None` for a business without
+            /// one.
+            pub fn stored(business: Business, form: &ApplicationForm) -> Option<BusinessForm> {
+                match business {
+                    $( Business::$V => $m::stored(form).map(BusinessForm::$V), )*
+                }
+            }
         }
-    }
+
+        impl Ra {
+            /// What happens once an application is approved (by reviewers or
+            /// automatically), by business; `mobile` is the holder's. Failures
+            /// are logged and retried where the business keeps state for it (a
+            /// revocation, a replaced certificate); the approval itself stands.
+            pub(crate) async fn approved(&self, row: &ApplicationRow, mobile: &str) {
+                match row.business {
+                    $( Business::$V => $m::approved(self, row, mobile).await, )*
+                }
+            }
+
+            /// Checks and saves the form of the holder's application `id`:
+            /// every wrong field is reported (`RaError::Form`) and nothing is
+            /// saved. A form of another business than the application's is
+            /// `NotFound`.
+            pub async fn save_form(
+                &self,
+                holder_id: &str,
+                id: &str,
+                form: &BusinessForm,
+            ) -> Result<(), RaError> {
+                match form {
+                    $( BusinessForm::$V(f) => $m::save(self, holder_id, id, f).await, )*
+                }
+            }
+        }
+
+        /// The default materials and prices of `business`.
+        pub(crate) fn defaults(business: Business) -> (&'static [Material], Prices) {
+            match business {
+                $( Business::$V => ($m::MATERIALS, $m::PRICES), )*
+            }
+        }
+    };
 }
+
+domain::business_list!(business_modules);

@@ -6,9 +6,11 @@
 
 use domain::{AppState, Business, ProfileKind};
 use serde::{Deserialize, Serialize};
-use store::applications;
+use domain::ProfileKind::{Enterprise as E, Individual as I};
+use store::applications::{self, ApplicationRow};
 
 use super::form::{ApplicationForm, DeliveryFields, Medium, ShipTo, SubjectFields, years};
+use super::{Material, Prices};
 use crate::pipeline::{Draft, Started, draft_row, drafted};
 use crate::{FieldErrors, Msg, Ra, RaError};
 
@@ -157,35 +159,66 @@ impl Ra {
         })
     }
 
-    /// Checks and saves the 在线新办 form. On errors nothing is saved.
-    pub(crate) async fn save_new_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        typed: &NewFields,
-    ) -> Result<(), RaError> {
-        let app = self.editable(holder_id, id, &[Business::New]).await?;
-        let choice = typed.validate(app.cert_type).map_err(RaError::Form)?;
-        if app.state == AppState::Returned && choice.years != app.form.years {
-            return Err(RaError::Form(
-                [(
-                    "years",
-                    Msg::new("已支付的申请不能更改有效期年限，如需更改请撤销后重新申请"),
-                )]
-                .into_iter()
-                .collect(),
-            ));
-        }
-        let mut form = app.form.clone();
-        form.fields = choice.subject;
-        form.years = choice.years;
-        form.medium = choice.medium;
-        form.ship_to = choice.ship_to;
-        form.agent_is_representative = choice.agent_is_representative;
-        form.complete = true;
-        // The price of a new certificate is per year; a returned application
-        // keeps the price it was paid at.
-        let price = (app.state == AppState::Draft).then(|| form.unit_fen * i64::from(form.years));
-        self.store_form(id, &form, price).await
-    }
 }
+
+/// Checks and saves the 在线新办 form. On errors nothing is saved.
+pub(crate) async fn save(
+    ra: &Ra,
+    holder_id: &str,
+    id: &str,
+    typed: &NewFields,
+) -> Result<(), RaError> {
+    let app = ra.editable(holder_id, id, &[Business::New]).await?;
+    let choice = typed.validate(app.cert_type).map_err(RaError::Form)?;
+    if app.state == AppState::Returned && choice.years != app.form.years {
+        return Err(RaError::Form(
+            [(
+                "years",
+                Msg::new("已支付的申请不能更改有效期年限，如需更改请撤销后重新申请"),
+            )]
+            .into_iter()
+            .collect(),
+        ));
+    }
+    let mut form = app.form.clone();
+    form.fields = choice.subject;
+    form.years = choice.years;
+    form.medium = choice.medium;
+    form.ship_to = choice.ship_to;
+    form.agent_is_representative = choice.agent_is_representative;
+    form.complete = true;
+    // The price of a new certificate is per year; a returned application
+    // keeps the price it was paid at.
+    let price = (app.state == AppState::Draft).then(|| form.unit_fen * i64::from(form.years));
+    ra.store_form(id, &form, price).await
+}
+
+/// 在线新办's form.
+pub type Form = NewFields;
+
+/// The form as last saved.
+pub(crate) fn stored(form: &ApplicationForm) -> Option<Form> {
+    Some(NewFields::of(form))
+}
+
+/// Approved: issued, to be picked up with a 写入码 or mailed.
+pub(crate) async fn approved(ra: &Ra, row: &ApplicationRow, mobile: &str) {
+    ra.issue_approved(row, mobile).await;
+}
+
+/// The identity of the organisation (营业执照) and whoever acts for it, or of
+/// the person; 在线补办 proves the same.
+pub(crate) const MATERIALS: &[Material] = &[
+    Material::required(E, "business_license", "营业执照副本", "Business licence (copy)"),
+    Material::required(E, "agent_id", "经办人身份证", "Agent's ID card"),
+    Material::optional(
+        E,
+        crate::catalog::AUTHORIZATION,
+        "授权委托书（经办人非法定代表人时提供）",
+        "Letter of authorisation (if the agent is not the legal representative)",
+    ),
+    Material::required(I, "id_card", "身份证（正反面）", "ID card (both sides)"),
+];
+
+/// Per year of validity.
+pub(crate) const PRICES: Prices = Prices::yuan(300, 100);

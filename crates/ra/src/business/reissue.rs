@@ -5,8 +5,10 @@
 
 use domain::{Business, ProfileKind, RevocationReason};
 use serde::{Deserialize, Serialize};
+use store::applications::ApplicationRow;
 
-use super::form::{DeliveryFields, Medium, ShipTo, contacts};
+use super::form::{ApplicationForm, DeliveryFields, Medium, ShipTo, contacts};
+use super::{Material, Prices};
 use crate::{FieldErrors, Msg, Ra, RaError};
 
 /// What 在线补办 may give as the old certificate's revocation reason: the key
@@ -73,7 +75,7 @@ impl ReissueFields {
     }
 
     /// As typed, from what was stored (the form shown again).
-    pub fn of(form: &super::form::ApplicationForm) -> Self {
+    pub fn of(form: &ApplicationForm) -> Self {
         ReissueFields {
             revoke_reason: form.revoke_reason.clone(),
             contact_mobile: form.fields.contact_mobile.clone(),
@@ -84,24 +86,41 @@ impl ReissueFields {
     }
 }
 
-impl Ra {
-    /// Checks and saves the 在线补办 form. On errors nothing is saved.
-    pub(crate) async fn save_reissue_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        typed: &ReissueFields,
-    ) -> Result<(), RaError> {
-        let app = self.editable(holder_id, id, &[Business::Reissue]).await?;
-        let choice = typed.validate(app.cert_type).map_err(RaError::Form)?;
-        let mut form = app.form.clone();
-        form.fields.contact_mobile = choice.contact_mobile;
-        form.fields.contact_email = choice.contact_email;
-        form.revoke_reason = choice.revoke_reason.name().to_string();
-        form.medium = choice.medium;
-        form.ship_to = choice.ship_to;
-        form.agent_is_representative = choice.agent_is_representative;
-        form.complete = true;
-        self.store_form(id, &form, None).await
-    }
+/// Checks and saves the 在线补办 form. On errors nothing is saved.
+pub(crate) async fn save(
+    ra: &Ra,
+    holder_id: &str,
+    id: &str,
+    typed: &ReissueFields,
+) -> Result<(), RaError> {
+    let app = ra.editable(holder_id, id, &[Business::Reissue]).await?;
+    let choice = typed.validate(app.cert_type).map_err(RaError::Form)?;
+    let mut form = app.form.clone();
+    form.fields.contact_mobile = choice.contact_mobile;
+    form.fields.contact_email = choice.contact_email;
+    form.revoke_reason = choice.revoke_reason.name().to_string();
+    form.medium = choice.medium;
+    form.ship_to = choice.ship_to;
+    form.agent_is_representative = choice.agent_is_representative;
+    form.complete = true;
+    ra.store_form(id, &form, None).await
 }
+
+/// 在线补办's form.
+pub type Form = ReissueFields;
+
+/// The form as last saved.
+pub(crate) fn stored(form: &ApplicationForm) -> Option<Form> {
+    Some(ReissueFields::of(form))
+}
+
+/// Approved: the old certificate goes, the new one is issued to be picked
+/// up with a 写入码 or mailed.
+pub(crate) async fn approved(ra: &Ra, row: &ApplicationRow, mobile: &str) {
+    ra.issue_approved(row, mobile).await;
+}
+
+/// The same identity as 在线新办: the lost key proves nothing.
+pub(crate) const MATERIALS: &[Material] = super::new::MATERIALS;
+
+pub(crate) const PRICES: Prices = Prices::yuan(100, 80);

@@ -7,9 +7,11 @@
 //! expired); after, the certificate's own.
 
 use domain::{AppState, Business};
+use store::applications::ApplicationRow;
 use serde::{Deserialize, Serialize};
 
-use super::form::{contacts, years};
+use super::form::{ApplicationForm, contacts, years};
+use super::{Material, Prices};
 use crate::pipeline::ApplicationView;
 use crate::{FieldErrors, Msg, Ra, RaError};
 
@@ -83,38 +85,59 @@ impl Ra {
     }
 }
 
-impl Ra {
-    /// Checks and saves the 在线延期 form: the term (which sets the price: the
-    /// price per year the application was created with, times the years) and
-    /// the contacts. On errors nothing is saved.
-    pub(crate) async fn save_renew_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        fields: &RenewFields,
-    ) -> Result<(), RaError> {
-        let app = self.editable(holder_id, id, &[Business::Renew]).await?;
-        let (years, mobile, email) = fields.validate().map_err(RaError::Form)?;
-        let mut form = app.form.clone();
-        form.years = years;
-        form.fields.contact_mobile = mobile;
-        form.fields.contact_email = email;
-        form.complete = true;
-        // A returned application keeps the price it was paid at.
-        let price = (app.state == AppState::Draft).then(|| form.unit_fen * i64::from(years));
-        if app.state == AppState::Returned && years != app.form.years {
-            return Err(RaError::Form(
-                [(
-                    "years",
-                    Msg::new("已支付的申请不能更改延期年限，如需更改请撤销后重新申请"),
-                )]
-                .into_iter()
-                .collect(),
-            ));
-        }
-        self.store_form(id, &form, price).await
+/// Checks and saves the 在线延期 form: the term (which sets the price: the
+/// price per year the application was created with, times the years) and
+/// the contacts. On errors nothing is saved.
+pub(crate) async fn save(
+    ra: &Ra,
+    holder_id: &str,
+    id: &str,
+    fields: &RenewFields,
+) -> Result<(), RaError> {
+    let app = ra.editable(holder_id, id, &[Business::Renew]).await?;
+    let (years, mobile, email) = fields.validate().map_err(RaError::Form)?;
+    let mut form = app.form.clone();
+    form.years = years;
+    form.fields.contact_mobile = mobile;
+    form.fields.contact_email = email;
+    form.complete = true;
+    // A returned application keeps the price it was paid at.
+    let price = (app.state == AppState::Draft).then(|| form.unit_fen * i64::from(years));
+    if app.state == AppState::Returned && years != app.form.years {
+        return Err(RaError::Form(
+            [(
+                "years",
+                Msg::new("已支付的申请不能更改延期年限，如需更改请撤销后重新申请"),
+            )]
+            .into_iter()
+            .collect(),
+        ));
     }
+    ra.store_form(id, &form, price).await
 }
+
+/// 在线延期's form: the term and the contacts.
+pub type Form = RenewFields;
+
+/// The form as last saved.
+pub(crate) fn stored(form: &ApplicationForm) -> Option<Form> {
+    Some(RenewFields {
+        years: form.years.max(1).to_string(),
+        contact_mobile: form.fields.contact_mobile.clone(),
+        contact_email: form.fields.contact_email.clone(),
+    })
+}
+
+/// Approved: the holder writes the new certificate with the assistant.
+pub(crate) async fn approved(ra: &Ra, _row: &ApplicationRow, mobile: &str) {
+    ra.notify_holder(mobile, super::WRITE_IN_ASSISTANT).await;
+}
+
+/// Nothing to prove: the old certificate's key proved the holder.
+pub(crate) const MATERIALS: &[Material] = &[];
+
+/// Per year of the term.
+pub(crate) const PRICES: Prices = Prices::yuan(300, 100);
 
 #[cfg(test)]
 mod tests {

@@ -9,8 +9,9 @@
 
 use domain::{AppAction, AppState, Business, Mobile, RevocationReason, Serial};
 use serde::{Deserialize, Serialize};
-use store::applications;
+use store::applications::{self, ApplicationRow};
 
+use super::{ApplicationForm, Material, Prices};
 use crate::{FieldErrors, Msg, Ra, RaError};
 
 const PURPOSE: &str = "revoke";
@@ -197,6 +198,30 @@ impl Ra {
         Ok(())
     }
 }
+
+/// 注销's form: the reason and the SMS code, confirmed in one step at
+/// `/apply/{id}/revoke` ([`Ra::confirm_revoke`]), never saved alone.
+pub type Form = RevokeFields;
+
+/// Shown blank: the reason is chosen when confirming.
+pub(crate) fn stored(_form: &ApplicationForm) -> Option<Form> {
+    Some(RevokeFields::default())
+}
+
+/// Saved only with its SMS code (see [`Form`]): there is no form to save
+/// alone.
+pub(crate) async fn save(_ra: &Ra, _holder_id: &str, _id: &str, _f: &Form) -> Result<(), RaError> {
+    Err(RaError::NotFound)
+}
+
+/// Approved: revoked at once; the holder hears of it from there.
+pub(crate) async fn approved(ra: &Ra, row: &ApplicationRow, _mobile: &str) {
+    ra.carry_out_revocation(&row.id).await;
+}
+
+pub(crate) const MATERIALS: &[Material] = &[];
+
+pub(crate) const PRICES: Prices = Prices::FREE;
 
 #[cfg(test)]
 mod tests {

@@ -6,13 +6,15 @@
 //! is reported is what was approved): 已完成. 个人中心 and the review desk show a
 //! certificate's current seal: the image of its latest completed seal change.
 
+use domain::ProfileKind::{Enterprise as E, Individual as I};
 use domain::{AppAction, AppState, Business};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::applications::{self, ApplicationRow};
 use store::materials::MaterialRow;
 
-use super::form::contacts;
+use super::form::{ApplicationForm, contacts};
+use super::{Material, Prices};
 use crate::materials::SEAL_IMAGE;
 use crate::proof::Accept;
 use crate::{FieldErrors, Msg, Ra, RaError};
@@ -55,27 +57,6 @@ impl SealFields {
         } else {
             Err(errors)
         }
-    }
-}
-
-impl Ra {
-    /// Checks and saves the 签章变更 form: the contacts (the seal itself is a
-    /// material). On errors nothing is saved.
-    pub(crate) async fn save_seal_form(
-        &self,
-        holder_id: &str,
-        id: &str,
-        fields: &SealFields,
-    ) -> Result<(), RaError> {
-        let app = self
-            .editable(holder_id, id, &[Business::SealChange])
-            .await?;
-        let (mobile, email) = fields.validate().map_err(RaError::Form)?;
-        let mut form = app.form.clone();
-        form.fields.contact_mobile = mobile;
-        form.fields.contact_email = email;
-        form.complete = true;
-        self.store_form(id, &form, None).await
     }
 }
 
@@ -234,3 +215,56 @@ impl Ra {
         Ok(rows.into_iter().collect())
     }
 }
+
+/// Checks and saves the 签章变更 form: the contacts (the seal itself is a
+/// material). On errors nothing is saved.
+pub(crate) async fn save(
+    ra: &Ra,
+    holder_id: &str,
+    id: &str,
+    fields: &SealFields,
+) -> Result<(), RaError> {
+    let app = ra
+        .editable(holder_id, id, &[Business::SealChange])
+        .await?;
+    let (mobile, email) = fields.validate().map_err(RaError::Form)?;
+    let mut form = app.form.clone();
+    form.fields.contact_mobile = mobile;
+    form.fields.contact_email = email;
+    form.complete = true;
+    ra.store_form(id, &form, None).await
+}
+
+/// 签章变更's form: the contacts (the seal itself is a material).
+pub type Form = SealFields;
+
+/// The form as last saved.
+pub(crate) fn stored(form: &ApplicationForm) -> Option<Form> {
+    Some(SealFields {
+        contact_mobile: form.fields.contact_mobile.clone(),
+        contact_email: form.fields.contact_email.clone(),
+    })
+}
+
+/// Approved: the holder writes the new seal with the assistant.
+pub(crate) async fn approved(ra: &Ra, _row: &ApplicationRow, mobile: &str) {
+    ra.notify_holder(
+        mobile,
+        "您的签章变更申请已审核通过，请插入证书介质，在数字证书助手中运行签章变更，写入新印章。",
+    )
+    .await;
+}
+
+/// The new seal and the signed 《电子印章采样表》.
+pub(crate) const MATERIALS: &[Material] = &[
+    Material::required(E, SEAL_IMAGE, SEAL_IMAGE_ZH, SEAL_IMAGE_EN),
+    Material::required(E, "seal_sample_form", SAMPLE_FORM_ZH, SAMPLE_FORM_EN),
+    Material::required(I, SEAL_IMAGE, SEAL_IMAGE_ZH, SEAL_IMAGE_EN),
+    Material::required(I, "seal_sample_form", SAMPLE_FORM_ZH, SAMPLE_FORM_EN),
+];
+const SEAL_IMAGE_ZH: &str = "电子印章图片（透明背景 PNG）";
+const SEAL_IMAGE_EN: &str = "E-seal image (PNG with transparency)";
+const SAMPLE_FORM_ZH: &str = "《电子印章采样表》（签字盖章）";
+const SAMPLE_FORM_EN: &str = "E-seal sample form (signed and stamped)";
+
+pub(crate) const PRICES: Prices = Prices::yuan(50, 50);

@@ -11,6 +11,9 @@ use serde_json::json;
 use store::escrow::{self, EscrowRow};
 use store::{Db, audit};
 
+use store::applications::ApplicationRow;
+
+use super::{ApplicationForm, Material, NoForm, Prices};
 use crate::{Msg, Ra, RaError};
 
 const PURPOSE: &str = "unlock";
@@ -349,3 +352,22 @@ impl Ra {
         .await
     }
 }
+
+/// 找回密码 has no application, so no form: a request is its own record
+/// (`unlock_requests`).
+pub type Form = NoForm;
+
+pub(crate) fn stored(_form: &ApplicationForm) -> Option<Form> {
+    None
+}
+
+pub(crate) async fn save(_ra: &Ra, _holder_id: &str, _id: &str, f: &Form) -> Result<(), RaError> {
+    match *f {}
+}
+
+/// No application is ever approved: requests have their own review.
+pub(crate) async fn approved(_ra: &Ra, _row: &ApplicationRow, _mobile: &str) {}
+
+pub(crate) const MATERIALS: &[Material] = &[];
+
+pub(crate) const PRICES: Prices = Prices::FREE;

@@ -64,6 +64,8 @@ pub struct ReviewDetail {
     pub orders: Vec<orders::OrderRow>,
     pub refunds: Vec<store::refunds::RefundRow>,
     pub shipment: Option<store::shipments::ShipmentRow>,
+    /// The terms of an 在线延期 (`None` for the other businesses).
+    pub renewal: Option<crate::business::renew::RenewalTerms>,
 }
 
 /// What an approval led to.
@@ -194,8 +196,10 @@ impl Ra {
         let mine = reviewing
             && who.role.may(Perm::Review)
             && claim.as_ref().is_some_and(|c| c.staff_id == who.id);
+        let app = self.view_of(row).await?;
         Ok(ReviewDetail {
-            app: self.view_of(row).await?,
+            renewal: self.renewal_terms(&app).await?,
+            app,
             holder_mobile,
             claim,
             mine,

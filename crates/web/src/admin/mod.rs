@@ -14,7 +14,6 @@ mod certs;
 mod finance;
 mod products;
 mod review;
-mod unlocks;
 
 use askama::Template;
 use axum::Router;
@@ -192,9 +191,9 @@ pub fn routes() -> Router<AppState> {
             "/admin/applications/{id}/pickup-code",
             post(review::pickup_code),
         )
-        .route("/admin/unlocks", get(unlocks::page))
-        .route("/admin/unlocks/{id}/approve", post(unlocks::approve))
-        .route("/admin/unlocks/{id}/reject", post(unlocks::reject))
+        .route("/admin/unlocks", get(review::unlock::page))
+        .route("/admin/unlocks/{id}/approve", post(review::unlock::approve))
+        .route("/admin/unlocks/{id}/reject", post(review::unlock::reject))
         .route("/admin/certificates", get(certs::list))
         .route("/admin/certificates/{serial}", get(certs::detail))
         .route("/admin/certificates/{serial}/revoke", post(certs::revoke))

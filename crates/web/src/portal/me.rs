@@ -21,59 +21,7 @@ struct Center {
     mobile: String,
     lines: Vec<ApplicationLine>,
     certs: Vec<CertLine>,
-    tokens: Vec<TokenLine>,
-}
-
-/// One of the holder's USB keys (找回密码), with its latest PIN reset request.
-struct TokenLine {
-    serial: String,
-    mobile: String,
-    /// The latest request, in the reader's language, and its tone.
-    state: String,
-    tone: &'static str,
-    /// Why a reviewer refused, or when the PIN was last reset.
-    note: String,
-    /// No request open: 找回密码 may start.
-    may_start: bool,
-}
-
-impl TokenLine {
-    fn new(p: &Page, t: &ra::business::unlock_portal::HolderToken) -> Self {
-        use domain::UnlockState as U;
-        let state = t.latest.as_ref().map(|r| r.state);
-        let (zh, en, tone) = match state {
-            Some(s) => (s.label_zh(), s.label_en(), s.tone()),
-            None => ("—", "—", "info"),
-        };
-        let note = match (state, &t.latest) {
-            (Some(U::Rejected), Some(r)) => r.reason.clone().unwrap_or_default(),
-            (Some(U::Approved), _) => {
-                p.tr.pick(
-                    "请插入 U 盾，在证书助手中点击“找回密码”完成",
-                    "Insert the key and click PIN recovery in the assistant",
-                )
-                .to_string()
-            }
-            _ => t
-                .released_at
-                .map(|at| {
-                    format!(
-                        "{}{}",
-                        p.tr.pick("最近一次找回密码：", "Last PIN reset: "),
-                        ca::asn1time::beijing_minutes(at)
-                    )
-                })
-                .unwrap_or_default(),
-        };
-        TokenLine {
-            serial: t.serial.clone(),
-            mobile: t.mobile_masked.clone(),
-            state: p.tr.pick(zh, en).to_string(),
-            tone,
-            note,
-            may_start: !matches!(state, Some(U::Pending | U::Approved)),
-        }
-    }
+    tokens: Vec<super::business::unlock::TokenLine>,
 }
 
 /// One of the holder's certificates, with whether 在线延期 is open for it.
@@ -146,7 +94,7 @@ pub async fn center(
         .tokens_of(&holder)
         .await?
         .iter()
-        .map(|t| TokenLine::new(&p, t))
+        .map(|t| super::business::unlock::TokenLine::new(&p, t))
         .collect();
     let mobile = domain::Mobile::parse(&holder.mobile)
         .map(|m| m.masked())
@@ -419,15 +367,4 @@ pub async fn received(
 ) -> Result<Response, WebError> {
     state.ra.confirm_receipt(&holder.id, &id).await?;
     Ok(see_other(&format!("/me/applications/{id}")))
-}
-
-/// 找回密码 for one of the holder's keys: filed (for review, or approved at
-/// once), then back to 个人中心 where the key's line says what to do next.
-pub async fn unlock(
-    State(state): State<AppState>,
-    SignedIn(holder): SignedIn,
-    Path(serial): Path<String>,
-) -> Result<Response, WebError> {
-    state.ra.portal_unlock(&holder.id, &serial).await?;
-    Ok(see_other("/me#tokens"))
 }

@@ -8,7 +8,6 @@ mod business;
 mod files;
 mod handoff;
 mod me;
-mod revoke;
 mod selfservice;
 
 use askama::Template;
@@ -55,8 +54,8 @@ pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
             post(apply::upload).layer(DefaultBodyLimit::max(upload_limit + 64 * 1024)),
         )
         .route("/apply/{id}/submit", post(apply::submit))
-        .route("/apply/{id}/revoke-code", post(revoke::send_code))
-        .route("/apply/{id}/revoke", post(revoke::confirm))
+        .route("/apply/{id}/revoke-code", post(business::revoke::send_code))
+        .route("/apply/{id}/revoke", post(business::revoke::confirm))
         .route("/apply/{id}/done", get(apply::done))
         .route("/me", get(me::center))
         .route("/me/applications/{id}", get(me::detail))
@@ -64,7 +63,7 @@ pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
         .route("/me/applications/{id}/pickup-code", post(me::pickup_code))
         .route("/me/applications/{id}/received", post(me::received))
         .route("/me/certificates/{serial}/{business}", post(me::start))
-        .route("/me/tokens/{serial}/unlock", post(me::unlock))
+        .route("/me/tokens/{serial}/unlock", post(business::unlock::unlock))
         .route("/materials/{id}", get(files::material))
         .layer(middleware::from_fn_with_state(state, page_errors))
 }

@@ -27,8 +27,7 @@ struct Hall {
 }
 
 pub async fn hall(p: Page) -> Response {
-    let entries = Business::SELF_SERVICE
-        .iter()
+    let entries = Business::self_service()
         .map(|b| Entry {
             key: b.key(),
             name: p.tr.pick(b.entry_zh(), b.name_en()).to_string(),
@@ -47,10 +46,6 @@ struct BusinessPage {
     p: Page,
     key: &'static str,
     name: String,
-    blurb: String,
-    /// The businesses open online (证书变更, 在线延期) show how to start them;
-    /// the others say they are coming.
-    open: bool,
     /// The steps of an open business, in the reader's language.
     lead: String,
     steps: Vec<String>,
@@ -62,18 +57,7 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Result<Response, WebE
         .map_err(|_| WebError::from(RaError::NotFound))?;
     let page = BusinessPage {
         name: p.tr.pick(b.name_zh(), b.name_en()).to_string(),
-        blurb: p.t(&format!("ss.blurb.{}", b.key())),
         key: b.key(),
-        open: matches!(
-            b,
-            Business::Change
-                | Business::Renew
-                | Business::Revoke
-                | Business::New
-                | Business::Reissue
-                | Business::SealChange
-                | Business::Unlock
-        ),
         lead: p.t(&format!("biz.{}.lead", b.key())),
         steps: (1..=3)
             .map(|n| p.t(&format!("biz.{}.step{n}", b.key())))

@@ -10,7 +10,8 @@ use domain::{AppState, Business};
 use ra::review::ReviewDetail;
 use serde::Deserialize;
 
-use super::compare::{Compare, compare};
+use super::compare::Compare;
+use super::comparison;
 use crate::AppState as Web;
 use crate::WebError;
 use crate::admin::{Frame, Signed, money, when};
@@ -111,11 +112,10 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     let d = state.ra.review_detail(&s.who, &id).await?;
-    let renewal = state.ra.renewal_terms(&d.app).await?;
     let medium = medium_of(&state, &d).await?;
     let seal = seals_of(&state, &d).await?;
     let (materials, missing) = materials_of(&d);
-    let (headings, compare) = compare(&d, renewal.as_ref());
+    let (headings, compare) = comparison(&d);
     let approved = d.app.state == AppState::Approved;
     let page = DetailPage {
         seal,

@@ -2,25 +2,37 @@
 //! materials (`detail`, each business's comparison in the module of its name),
 //! the decisions, and shipping of mailed keys.
 
-mod change;
 mod compare;
 mod detail;
-mod new;
 mod queue;
-mod reissue;
-mod renew;
-mod revoke;
-mod seal;
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use ra::review::Approval;
+use domain::Business;
+use ra::review::{Approval, ReviewDetail};
 use serde::Deserialize;
 
 pub use detail::detail;
+
+/// Declares the review desk's module of every business of the list (each
+/// has its comparison's `HEADINGS` and `rows`) and dispatches to it.
+macro_rules! desk_parts {
+    ($( $(#[$doc:meta])* $V:ident => $m:ident { $($facts:tt)* } ),* $(,)?) => {
+        $( pub(super) mod $m; )*
+
+        /// The comparison of the application's business and its headings.
+        fn comparison(d: &ReviewDetail) -> (compare::Headings, Vec<compare::Compare>) {
+            match d.app.business {
+                $( Business::$V => ($m::HEADINGS, $m::rows(d)), )*
+            }
+        }
+    };
+}
+
+domain::business_list!(desk_parts);
 pub use queue::{home, queue};
 
 use super::{Frame, Signed, when};

@@ -4,7 +4,6 @@ use ra::review::ReviewDetail;
 
 use super::compare::{Compare, Headings, subject};
 use crate::admin::when;
-use ra::business::renew::RenewalTerms;
 
 pub(super) const HEADINGS: Headings = Headings {
     title: "延期前后对比",
@@ -13,8 +12,11 @@ pub(super) const HEADINGS: Headings = Headings {
 };
 
 /// 在线延期: the subject stays; the old validity against the new one.
-pub(super) fn rows(t: &RenewalTerms, d: &ReviewDetail) -> Vec<Compare> {
+pub(super) fn rows(d: &ReviewDetail) -> Vec<Compare> {
     let mut rows = subject(d, true);
+    let Some(t) = &d.renewal else {
+        return rows;
+    };
     let issued = if t.issued {
         "（已签发）"
     } else {

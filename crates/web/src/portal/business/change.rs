@@ -2,16 +2,16 @@
 //! contacts and the reason.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::ProfileKind;
 use ra::business::SubjectFields;
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, FormPage};
+use super::{Errors, FormPage, Shown};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
+use crate::WebError;
 
 #[derive(Template)]
 #[template(path = "portal/business/change.html")]
@@ -32,15 +32,16 @@ impl FormPage for ChangePage {
     }
 }
 
-pub(super) fn page(
-    status: StatusCode,
-    p: Page,
-    app: ApplicationView,
-    fields: SubjectFields,
-    errors: Errors,
-    existing: bool,
-) -> Response {
-    render(
+pub(super) async fn page(shown: Shown<'_>, fields: SubjectFields) -> Result<Response, WebError> {
+    let Shown {
+        status,
+        p,
+        app,
+        errors,
+        existing,
+        ..
+    } = shown;
+    Ok(render(
         status,
         &ChangePage {
             enterprise: app.cert_type == ProfileKind::Enterprise,
@@ -51,5 +52,5 @@ pub(super) fn page(
             errors,
             existing,
         },
-    )
+    ))
 }

@@ -3,14 +3,13 @@
 //! page's fields from its own typed form.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::ProfileKind;
 use domain::calendar::beijing_minutes;
 use ra::business::{DeliveryFields, SubjectFields};
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, FormPage, TermOption};
+use super::{Errors, FormPage, Shown, TermOption};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
@@ -67,15 +66,15 @@ impl IssuePage {
 
 /// The page; `now` gives the terms' ends for 在线新办 (`None` for 在线补办,
 /// which keeps the old end).
-pub(super) fn page(
-    status: StatusCode,
-    p: Page,
-    app: ApplicationView,
-    fields: IssueView,
-    errors: Errors,
-    existing: bool,
-    now: Option<i64>,
-) -> Response {
+pub(super) fn page(shown: Shown<'_>, fields: IssueView, now: Option<i64>) -> Response {
+    let Shown {
+        status,
+        p,
+        app,
+        errors,
+        existing,
+        ..
+    } = shown;
     let f = &app.form;
     let terms = match now {
         None => Vec::new(),

@@ -1,15 +1,12 @@
 //! 基本信息 (图 2.8) of every business: the page shows the form of the
 //! application's business, and saving parses the body once into that
 //! business's typed form (`ra::business::BusinessForm`) for the RA to check.
-//! One module per business holds its page (`change`, `renew`, `new`,
-//! `reissue`, `seal`; 注销 is `super::revoke`, confirmed with an SMS code).
+//! One module per business of the list (`domain::business_list!`) holds its
+//! page, with the dispatch to them built from the list (`form_pages!` below):
+//! 注销's form is confirmed with an SMS code (`revoke`), and 找回密码, which
+//! has no application, holds the keys' lines of 个人中心 (`unlock`).
 
-mod change;
 mod issue_page;
-mod new;
-mod reissue;
-mod renew;
-mod seal;
 
 use std::collections::BTreeMap;
 
@@ -59,6 +56,17 @@ trait FormPage {
     }
 }
 
+/// What every 基本信息 page is drawn with, besides its business's form.
+struct Shown<'a> {
+    state: &'a AppState,
+    status: StatusCode,
+    p: Page,
+    app: ApplicationView,
+    errors: Errors,
+    /// The holder was sent back to the application they already had.
+    existing: bool,
+}
+
 /// One term on a form sold by the year: its price and the end it gives.
 pub struct TermOption {
     pub years: u32,
@@ -78,26 +86,19 @@ pub async fn form(
     if !app.state.editable() {
         return Ok(see_other(&format!("/me/applications/{id}")));
     }
+    // 找回密码 has no application (and no form).
     let Some(typed) = BusinessForm::stored(app.business, &app.form) else {
-        return Ok(super::revoke::form(
-            p,
-            app,
-            Default::default(),
-            BTreeMap::new(),
-            None,
-        ));
+        return Err(RaError::NotFound.into());
     };
-    let existing = q.existing.is_some();
-    page(
-        &state,
+    let shown = Shown {
+        state: &state,
+        status: StatusCode::OK,
         p,
         app,
-        typed,
-        Errors::new(),
-        existing,
-        StatusCode::OK,
-    )
-    .await
+        errors: Errors::new(),
+        existing: q.existing.is_some(),
+    };
+    page(shown, typed).await
 }
 
 /// `POST /apply/{id}/form`: saves 基本信息, or shows the form again with the
@@ -115,54 +116,47 @@ pub async fn save_form(
         Ok(()) => Ok(see_other(&format!("/apply/{id}/materials"))),
         Err(RaError::Form(errors)) => {
             let errors = errors.iter().map(|(k, m)| (*k, p.msg(m))).collect();
-            page(
-                &state,
+            let shown = Shown {
+                state: &state,
+                status: StatusCode::BAD_REQUEST,
                 p,
                 app,
-                typed,
                 errors,
-                false,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+                existing: false,
+            };
+            page(shown, typed).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// The body as the typed form of `business`. Fields left out are empty (and
-/// reported by the checks); a business without a 基本信息 form is not found.
-fn parse(business: Business, body: &[u8]) -> Result<BusinessForm, WebError> {
-    fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
-        serde_urlencoded::from_bytes(body)
-            .map_err(|e| WebError::BadRequest(format!("表单格式不正确：{e}")))
-    }
-    Ok(match business {
-        Business::Change => BusinessForm::Change(typed(body)?),
-        Business::Renew => BusinessForm::Renew(typed(body)?),
-        Business::New => BusinessForm::New(typed(body)?),
-        Business::Reissue => BusinessForm::Reissue(typed(body)?),
-        Business::SealChange => BusinessForm::Seal(typed(body)?),
-        Business::Revoke | Business::Unlock => return Err(RaError::NotFound.into()),
-    })
+/// The body as the typed form `T`. Fields left out are empty (and reported
+/// by the checks).
+fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| WebError::BadRequest(format!("表单格式不正确：{e}")))
 }
 
-/// The page of the application's business with `typed` in its fields.
-async fn page(
-    state: &AppState,
-    p: Page,
-    app: ApplicationView,
-    typed: BusinessForm,
-    errors: Errors,
-    existing: bool,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let now = state.ra.now_ms();
-    Ok(match typed {
-        BusinessForm::Change(f) => change::page(status, p, app, f, errors, existing),
-        BusinessForm::Renew(f) => renew::page(status, p, app, f, errors, existing, now),
-        BusinessForm::New(f) => new::page(status, p, app, f, errors, existing, now),
-        BusinessForm::Reissue(f) => reissue::page(status, p, app, f, errors, existing),
-        BusinessForm::Seal(f) => seal::page(state, status, p, app, f, errors, existing).await?,
-    })
+/// Declares the page module of every business of the list and dispatches to
+/// it: each has `async fn page(Shown, its ra::business::<name>::Form)`.
+macro_rules! form_pages {
+    ($( $(#[$doc:meta])* $V:ident => $m:ident { $($facts:tt)* } ),* $(,)?) => {
+        $( pub(super) mod $m; )*
+
+        /// The body as the typed form of `business`.
+        fn parse(business: Business, body: &[u8]) -> Result<BusinessForm, WebError> {
+            Ok(match business {
+                $( Business::$V => BusinessForm::$V(typed(body)?), )*
+            })
+        }
+
+        /// The page of the application's business with `typed` in its fields.
+        async fn page(shown: Shown<'_>, typed: BusinessForm) -> Result<Response, WebError> {
+            match typed {
+                $( BusinessForm::$V(f) => $m::page(shown, f).await, )*
+            }
+        }
+    };
 }
+
+domain::business_list!(form_pages);

@@ -3,30 +3,20 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{Msg, ProfileKind};
 use ra::RaError;
 use ra::business::new::NewFields;
-use ra::pipeline::ApplicationView;
 use serde::Deserialize;
 
-use super::Errors;
+use super::Shown;
 use super::issue_page::{self, IssueView};
-use crate::page::Page;
 use crate::portal::SignedIn;
 use crate::respond::see_other;
 use crate::{AppState, WebError};
 
-pub(super) fn page(
-    status: StatusCode,
-    p: Page,
-    app: ApplicationView,
-    fields: NewFields,
-    errors: Errors,
-    existing: bool,
-    now: i64,
-) -> Response {
+pub(super) async fn page(shown: Shown<'_>, fields: NewFields) -> Result<Response, WebError> {
+    let now = shown.state.ra.now_ms();
     let view = IssueView {
         subject: fields.subject,
         years: fields.years,
@@ -34,7 +24,7 @@ pub(super) fn page(
         agent_is_representative: fields.agent_is_representative,
         revoke_reason: String::new(),
     };
-    issue_page::page(status, p, app, view, errors, existing, Some(now))
+    Ok(issue_page::page(shown, view, Some(now)))
 }
 
 #[derive(Debug, Deserialize)]

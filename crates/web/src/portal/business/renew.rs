@@ -3,16 +3,16 @@
 //! cannot change here.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::ProfileKind;
 use domain::calendar::beijing_minutes;
 use ra::business::renew::RenewFields;
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, FormPage, TermOption};
+use super::{Errors, FormPage, Shown, TermOption};
 use crate::page::Page;
 use crate::respond::render;
+use crate::WebError;
 use crate::view::Steps;
 
 #[derive(Template)]
@@ -50,15 +50,16 @@ impl FormPage for RenewPage {
     }
 }
 
-pub(super) fn page(
-    status: StatusCode,
-    p: Page,
-    app: ApplicationView,
-    fields: RenewFields,
-    errors: Errors,
-    existing: bool,
-    now: i64,
-) -> Response {
+pub(super) async fn page(shown: Shown<'_>, fields: RenewFields) -> Result<Response, WebError> {
+    let Shown {
+        state,
+        status,
+        p,
+        app,
+        errors,
+        existing,
+    } = shown;
+    let now = state.ra.now_ms();
     let f = &app.form;
     let terms = (1..=ra::business::MAX_YEARS)
         .map(|years| TermOption {
@@ -87,5 +88,5 @@ pub(super) fn page(
         errors,
         existing,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }

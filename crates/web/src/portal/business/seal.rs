@@ -2,17 +2,16 @@
 //! new seal and the 采样表 are uploaded next, as materials).
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::ProfileKind;
 use ra::business::seal::SealFields;
 use ra::pipeline::ApplicationView;
 
-use super::{Errors, FormPage};
+use super::{Errors, FormPage, Shown};
 use crate::page::Page;
 use crate::respond::render;
 use crate::view::Steps;
-use crate::{AppState, WebError};
+use crate::WebError;
 
 #[derive(Template)]
 #[template(path = "portal/business/seal.html")]
@@ -38,15 +37,15 @@ impl FormPage for SealPage {
     }
 }
 
-pub(super) async fn page(
-    state: &AppState,
-    status: StatusCode,
-    p: Page,
-    app: ApplicationView,
-    fields: SealFields,
-    errors: Errors,
-    existing: bool,
-) -> Result<Response, WebError> {
+pub(super) async fn page(shown: Shown<'_>, fields: SealFields) -> Result<Response, WebError> {
+    let Shown {
+        state,
+        status,
+        p,
+        app,
+        errors,
+        existing,
+    } = shown;
     let current_seal = state.ra.current_seal(&app.form.old.serial).await?;
     let page = SealPage {
         enterprise: app.cert_type == ProfileKind::Enterprise,

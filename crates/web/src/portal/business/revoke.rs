@@ -14,7 +14,8 @@ use ra::RaError;
 use ra::business::revoke::{HOLDER_REASONS, RevokeFields};
 use ra::pipeline::ApplicationView;
 
-use super::SignedIn;
+use super::Shown;
+use crate::portal::SignedIn;
 use crate::AppState;
 use crate::WebError;
 use crate::page::Page;
@@ -27,7 +28,7 @@ pub struct ReasonOption {
 }
 
 #[derive(Template)]
-#[template(path = "portal/revoke_form.html")]
+#[template(path = "portal/business/revoke.html")]
 struct RevokeFormPage {
     p: Page,
     app: ApplicationView,
@@ -63,7 +64,7 @@ fn reason_label(p: &Page, r: domain::RevocationReason) -> String {
 }
 
 /// The 注销 form of `app`.
-pub(crate) fn form(
+fn form(
     p: Page,
     app: ApplicationView,
     fields: RevokeFields,
@@ -172,4 +173,9 @@ pub async fn confirm(
             again(&state, p, &holder.id, &id, fields, e).await
         }
     }
+}
+
+/// The 注销 form: the reason is chosen again when confirming.
+pub(super) async fn page(shown: Shown<'_>, fields: RevokeFields) -> Result<Response, WebError> {
+    Ok(form(shown.p, shown.app, fields, shown.errors, None))
 }

@@ -341,6 +341,79 @@ async fn handoff_from_the_command_line(backend: Backend) {
     app.server.stop().await;
 }
 
+/// 个人中心 › 我的证书 › 证书变更 (and 签章变更) start the business for that
+/// certificate: the change is the very application the assistant's hand-off
+/// opened, not a second one; someone else's certificate is not found.
+async fn change_from_my_certificates(backend: Backend) {
+    let app = TestApp::new().backend(backend).spawn().await;
+    let data = app.settings.data_dir.clone();
+    let holder = holder::enterprise(&app, "holder", KeyKind::P256).await;
+    let b = Browser::new(&app.base);
+    b.get(&holder::handoff_link(&app, &holder).await).await;
+    let form = b.sign_in(&data, MOBILE, "/handoff/continue").await;
+    let handed_off = form.path().split('/').nth(2).unwrap().to_string();
+
+    let me = b.get("/me").await;
+    assert_eq!(me.text(&format!("#change-{}", holder.serial)), "证书变更");
+    let again = b
+        .post(
+            &me,
+            &format!("/me/certificates/{}/change", holder.serial),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.html);
+    assert_eq!(
+        again.path(),
+        format!("/apply/{handed_off}/form?existing=1"),
+        "the hand-off's application, said to be the one already open"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM applications WHERE business = 'change'"
+        )
+        .await,
+        1
+    );
+
+    let me = b.get("/me").await;
+    let seal = b
+        .post(
+            &me,
+            &format!("/me/certificates/{}/seal", holder.serial),
+            &[],
+        )
+        .await;
+    assert_eq!(seal.status, 200, "{}", seal.html);
+    assert!(seal.path().ends_with("/form"), "{}", seal.url);
+    assert_eq!(seal.text("h1"), "签章变更");
+    seal.assert_reads(".facts dd", &holder.serial);
+
+    // Another holder: not found, nothing opened.
+    let other = Browser::new(&app.base);
+    let theirs = other.sign_in(&data, "13912345678", "/me").await;
+    let before = count(&app, "SELECT COUNT(*) FROM applications").await;
+    let r = other
+        .post(
+            &theirs,
+            &format!("/me/certificates/{}/change", holder.serial),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.html);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM applications").await,
+        before
+    );
+    app.server.stop().await;
+}
+
+mod my_certificates {
+    use super::*;
+    on_both_databases!(change_from_my_certificates);
+}
+
 mod cli_handoff {
     use super::*;
     on_both_databases!(handoff_from_the_command_line);

@@ -21,6 +21,7 @@ use store::{applications, audit};
 
 use super::Channel;
 use super::jobs::retry_delay;
+use crate::pipeline::states::{Step, moved_in};
 use crate::{Ra, RaError, new_id, random};
 
 /// After this many refused tries the refund is left to finance (FAILED).
@@ -287,32 +288,14 @@ impl Ra {
             .any(RefundRow::live);
         let net = store::ledger::net_for_application(&mut tx, &order.application_id).await?;
         if !owed && net == 0 {
-            let moved = applications::transition(
-                &mut tx,
-                &order.application_id,
-                AppState::Refunding,
-                AppState::Refunded,
-                true,
-                false,
-                None,
-                now,
-            )
-            .await?;
-            if moved.is_some() {
-                applications::add_event(
-                    &mut tx,
-                    &applications::EventRow {
-                        id: new_id(),
-                        application_id: order.application_id.clone(),
-                        at: now,
-                        actor: actor.to_string(),
-                        from_state: Some(AppState::Refunding),
-                        to_state: AppState::Refunded,
-                        note: format!("已退款 {}", domain::Fen(r.amount_fen)),
-                    },
-                )
-                .await?;
-            }
+            let step = Step {
+                application_id: &order.application_id,
+                from: AppState::Refunding,
+                action: AppAction::Refunded,
+                actor,
+                note: &format!("已退款 {}", domain::Fen(r.amount_fen)),
+            };
+            moved_in(&mut tx, step, None, now).await?;
         }
         audit::append(
             &mut tx,

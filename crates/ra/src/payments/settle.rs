@@ -6,14 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use domain::{AppState, Msg};
+use domain::{AppAction, AppState, Msg};
 use payment::wechat::SignatureHeaders;
 use serde_json::json;
+use store::audit;
 use store::ledger::LedgerRow;
 use store::orders::{self, OrderRow};
-use store::{applications, audit};
 
 use super::Channel;
+use crate::pipeline::states::{Step, moved_in};
 use crate::{Ra, RaError, new_id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,33 +276,14 @@ impl Ra {
         let outcome = match orders::mark_paid(&mut tx, &order.id, channel, gateway_ref, now).await?
         {
             Some(_) => {
-                let moved = applications::transition(
-                    &mut tx,
-                    &order.application_id,
-                    AppState::PendingPayment,
-                    // PendingPayment.after(Paid), as the event below says.
-                    AppState::PendingReview,
-                    false,
-                    false,
-                    None,
-                    now,
-                )
-                .await?;
-                if moved.is_some() {
-                    applications::add_event(
-                        &mut tx,
-                        &applications::EventRow {
-                            id: new_id(),
-                            application_id: order.application_id.clone(),
-                            at: now,
-                            actor: "system".into(),
-                            from_state: Some(AppState::PendingPayment),
-                            to_state: AppState::PendingReview,
-                            note: format!("支付成功（{}）", channel.label_zh()),
-                        },
-                    )
-                    .await?;
-                }
+                let step = Step {
+                    application_id: &order.application_id,
+                    from: AppState::PendingPayment,
+                    action: AppAction::Paid,
+                    actor: "system",
+                    note: &format!("支付成功（{}）", channel.label_zh()),
+                };
+                moved_in(&mut tx, step, None, now).await?;
                 Settled::Paid
             }
             None => {

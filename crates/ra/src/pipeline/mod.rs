@@ -5,7 +5,7 @@
 //! and note, in one transaction. The businesses (`crate::business`) call these.
 
 mod start;
-mod states;
+pub(crate) mod states;
 
 use domain::{AppAction, AppState, Business, ProfileKind};
 use store::applications::{self, ApplicationRow, EventRow};

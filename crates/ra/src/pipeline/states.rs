@@ -41,42 +41,80 @@ impl Ra {
         note: &str,
         price_fen: Option<i64>,
     ) -> Result<AppState, RaError> {
-        let to = from
-            .after(action)
-            .ok_or_else(|| RaError::Conflict(Msg::new("申请当前状态不能进行此操作")))?;
-        let now = self.now_ms();
-        let submitted = matches!(
-            action,
-            AppAction::SubmitForReview | AppAction::SubmitForPayment
-        );
-        let moved = applications::transition(
-            tx,
-            &row.id,
+        let step = Step {
+            application_id: &row.id,
             from,
-            to,
-            !to.unfinished(),
-            submitted,
-            price_fen,
-            now,
-        )
-        .await?;
-        if moved.is_none() {
-            return Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面")));
+            action,
+            actor,
+            note,
+        };
+        match moved_in(tx, step, price_fen, self.now_ms()).await? {
+            Some(to) => Ok(to),
+            None => Err(RaError::Conflict(Msg::new("申请状态已变化，请刷新页面"))),
         }
-        applications::add_event(
-            tx,
-            &EventRow {
-                id: new_id(),
-                application_id: row.id.clone(),
-                at: now,
-                actor: actor.to_string(),
-                from_state: Some(from),
-                to_state: to,
-                note: note.to_string(),
-            },
-        )
-        .await?;
-        tracing::info!(application.id = %row.id, from = from.key(), to = to.key(), actor, "application moved");
-        Ok(to)
     }
+}
+
+/// One move of an application: from the state its mover saw, by an action.
+pub(crate) struct Step<'a> {
+    pub application_id: &'a str,
+    pub from: AppState,
+    pub action: AppAction,
+    pub actor: &'a str,
+    pub note: &'a str,
+}
+
+/// Moves the application if it is still in `step.from` (compare-and-set),
+/// with its event, in the caller's transaction: the new state, or `None` if
+/// it had moved on. For movers that find an application by what happened to
+/// it (a payment settled, the last refund done) rather than from a page.
+pub(crate) async fn moved_in(
+    tx: &mut store::AnyConnection,
+    step: Step<'_>,
+    price_fen: Option<i64>,
+    now: i64,
+) -> Result<Option<AppState>, RaError> {
+    let Step {
+        application_id,
+        from,
+        action,
+        actor,
+        note,
+    } = step;
+    let to = from
+        .after(action)
+        .ok_or_else(|| RaError::Conflict(Msg::new("申请当前状态不能进行此操作")))?;
+    let submitted = matches!(
+        action,
+        AppAction::SubmitForReview | AppAction::SubmitForPayment
+    );
+    let moved = applications::transition(
+        tx,
+        application_id,
+        from,
+        to,
+        !to.unfinished(),
+        submitted,
+        price_fen,
+        now,
+    )
+    .await?;
+    if moved.is_none() {
+        return Ok(None);
+    }
+    applications::add_event(
+        tx,
+        &EventRow {
+            id: new_id(),
+            application_id: application_id.to_string(),
+            at: now,
+            actor: actor.to_string(),
+            from_state: Some(from),
+            to_state: to,
+            note: note.to_string(),
+        },
+    )
+    .await?;
+    tracing::info!(application.id = %application_id, from = from.key(), to = to.key(), actor, "application moved");
+    Ok(Some(to))
 }

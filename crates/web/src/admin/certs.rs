@@ -10,7 +10,7 @@ use ra::certificates::CertFilter;
 use serde::Deserialize;
 use store::certificates::CertificateRow;
 
-use super::{Frame, Signed, when};
+use super::{Done, Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
@@ -138,17 +138,12 @@ struct DetailPage {
     notice: Option<&'static str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct DetailQuery {
-    done: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<Web>,
     f: Frame,
     s: Signed,
     Path(serial): Path<String>,
-    Query(q): Query<DetailQuery>,
+    Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
     let c = state.ra.certificate_for_staff(&s.who, &serial).await?;
     let now = state.ra.now_ms();

@@ -329,6 +329,12 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
+/// `?done=1` after a change redirected back: the page says it was done.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// The frame of every back-office page.
 pub struct Frame {
     pub who: Option<StaffMember>,

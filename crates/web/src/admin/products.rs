@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Frame, Signed, when};
+use super::{Done, Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
@@ -40,16 +40,11 @@ struct ProductsPage {
     notice: Option<&'static str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct PageQuery {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(state): State<Web>,
     f: Frame,
     s: Signed,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
     let products = state.ra.products(&s.who).await?;
     Ok(page_ok(&ProductsPage {

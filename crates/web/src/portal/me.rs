@@ -303,19 +303,20 @@ pub async fn cancel(
     Ok(see_other(&format!("/me/applications/{id}")))
 }
 
-/// 在线延期, 在线补办 or 注销 from 我的证书: opens (or reopens) the business for one of
-/// the holder's own certificates; anyone else's is not found.
+/// A business from 我的证书 (证书变更, 在线延期, 签章变更, 在线补办, 注销): opens
+/// (or reopens: the same application the assistant's hand-off opens) the
+/// business for one of the holder's own certificates; anyone else's is not
+/// found, as is a business that does not start from a certificate.
 pub async fn start(
     State(state): State<AppState>,
     SignedIn(holder): SignedIn,
     Path((serial, business)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let business = match business.parse::<domain::Business>() {
-        Ok(
-            b @ (domain::Business::Renew | domain::Business::Revoke | domain::Business::Reissue),
-        ) => b,
-        _ => return Err(ra::RaError::NotFound.into()),
-    };
+    let business = business
+        .parse::<domain::Business>()
+        .ok()
+        .filter(|b| b.starts_from_certificate())
+        .ok_or(ra::RaError::NotFound)?;
     let serial = domain::Serial::parse(&serial).map_err(|_| ra::RaError::NotFound)?;
     let started = state.ra.start_owned(&holder.id, &serial, business).await?;
     Ok(if started.existing {

@@ -8,13 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use domain::{AppState, Business};
 use ra::review::ReviewDetail;
-use serde::Deserialize;
 
 use super::compare::Compare;
 use super::comparison;
 use crate::AppState as Web;
 use crate::WebError;
-use crate::admin::{Frame, Signed, money, when};
+use crate::admin::{Done, Frame, Signed, money, when};
 use crate::respond::page_ok;
 
 struct Material {
@@ -89,11 +88,6 @@ pub struct MediumLine {
     pub may_make_code: bool,
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct DetailQuery {
-    done: Option<String>,
-}
-
 fn actor_label(actor: &str) -> String {
     if let Some(name) = actor.strip_prefix("staff:") {
         format!("工作人员 {name}")
@@ -109,7 +103,7 @@ pub async fn detail(
     f: Frame,
     s: Signed,
     Path(id): Path<String>,
-    Query(q): Query<DetailQuery>,
+    Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
     let d = state.ra.review_detail(&s.who, &id).await?;
     let medium = medium_of(&state, &d).await?;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use ra::review::ReviewDetail;
 
 use super::compare::{Compare, Headings};
-use crate::admin::{Frame, Signed, when};
+use crate::admin::{Done, Frame, Signed, when};
 use crate::AppState as Web;
 use crate::WebError;
 use crate::respond::{page_ok, see_other};
@@ -29,16 +29,11 @@ struct UnlocksPage {
     notice: Option<&'static str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct PageQuery {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(state): State<Web>,
     f: Frame,
     s: Signed,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
     let rows = state.ra.unlock_requests(&s.who).await?;
     Ok(page_ok(&UnlocksPage {

@@ -11,9 +11,40 @@ use crate::error::Error;
 pub fn desktop_entry(exe: &str, server: &str) -> String {
     format!(
         "[Desktop Entry]\nType=Application\nName=数字证书助手\nName[en]=certhall certificate assistant\n\
-         Comment=证书介质（USB Key）与网上业务\nExec=\"{exe}\" --server {server} open %u\n\
-         Terminal=false\nCategories=Utility;Security;\nMimeType=x-scheme-handler/certhall;\n"
+         Comment=证书介质（USB Key）与网上业务\nExec={} --server {} open %u\n\
+         Terminal=false\nCategories=Utility;Security;\nMimeType=x-scheme-handler/certhall;\n",
+        exec_word(exe),
+        exec_word(server),
     )
+}
+
+/// Characters the Desktop Entry spec ("The Exec key") reserves: an argument
+/// holding one must be quoted.
+const RESERVED: &[char] = &[
+    ' ', '\t', '\n', '"', '\'', '\\', '>', '<', '~', '|', '&', ';', '$', '*', '?', '#', '(', ')',
+    '`',
+];
+
+/// One argument of `Exec`. Bare when it needs no quoting: the only form
+/// Debian's generic `xdg-open` (no desktop environment set) understands, as it
+/// splits the line on spaces and keeps quotes as part of the word. Otherwise
+/// quoted as the spec says (`"`, `` ` ``, `$`, `\` escaped inside the quotes,
+/// then every `\` doubled as in any string value), which gio and kde-open
+/// follow. A literal `%` is `%%` either way.
+fn exec_word(arg: &str) -> String {
+    let arg = arg.replace('%', "%%");
+    if !arg.is_empty() && !arg.contains(RESERVED) {
+        return arg;
+    }
+    let mut quoted = String::from("\"");
+    for c in arg.chars() {
+        if matches!(c, '"' | '`' | '$' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted.replace('\\', "\\\\")
 }
 
 /// Installs; returns what was done, line by line, for the holder.
@@ -55,4 +86,26 @@ pub fn install(server: &str) -> Result<Vec<String>, Error> {
         "未找到 xdg-mime：请在桌面环境中将 certhall:// 链接关联到“数字证书助手”".into()
     });
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_path_is_bare_and_others_are_quoted_as_the_spec_says() {
+        assert_eq!(
+            exec_word("/usr/bin/certhall-assistant"),
+            "/usr/bin/certhall-assistant"
+        );
+        assert_eq!(
+            exec_word("https://ca.example.cn:8443"),
+            "https://ca.example.cn:8443"
+        );
+        assert_eq!(exec_word("/home/张 三/bin/a"), "\"/home/张 三/bin/a\"");
+        // `$` escaped inside the quotes (\$), then the backslash doubled.
+        assert_eq!(exec_word("/opt/a$b"), "\"/opt/a\\\\$b\"");
+        assert_eq!(exec_word("http://h/?a=50%"), "\"http://h/?a=50%%\"");
+        assert_eq!(exec_word(""), "\"\"");
+    }
 }

@@ -52,3 +52,75 @@ fn an_unreachable_server_is_reported() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("无法连接服务器"), "{text}");
 }
+
+/// 打开证书助手 on a desktop with no environment set (Debian 12's generic
+/// `xdg-open`, which splits the entry's `Exec` line on spaces): the installed
+/// entry is found by the `certhall://` scheme and runs the assistant with the
+/// link, each argument as written.
+#[test]
+fn the_generic_xdg_open_runs_the_installed_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = (dir.path().join("data"), dir.path().join("config"));
+    std::fs::create_dir_all(data.join("applications")).unwrap();
+    std::fs::create_dir_all(&config).unwrap();
+    // Stands in for the installed program: records what it was run with.
+    let exe = dir.path().join("certhall-assistant");
+    let said = dir.path().join("args");
+    std::fs::write(
+        &exe,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", said.display()),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&exe).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&exe, perms).unwrap();
+    std::fs::write(
+        data.join("applications/certhall-assistant.desktop"),
+        certhall_assistant::install::desktop_entry(
+            &exe.display().to_string(),
+            "https://ca.example.cn:8443",
+        ),
+    )
+    .unwrap();
+    let xdg = |program: &str, args: &[&str]| {
+        let out = Command::new(program)
+            .args(args)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_DIRS", &data)
+            // A display, but no desktop environment: the generic path.
+            .env("DISPLAY", ":99")
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .env_remove("DESKTOP_SESSION")
+            .env_remove("KDE_FULL_SESSION")
+            .env_remove("GNOME_DESKTOP_SESSION_ID")
+            .env_remove("BROWSER")
+            .output()
+            .unwrap_or_else(|e| panic!("{program} runs (xdg-utils): {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    xdg(
+        "xdg-mime",
+        &[
+            "default",
+            "certhall-assistant.desktop",
+            "x-scheme-handler/certhall",
+        ],
+    );
+    xdg("xdg-open", &["certhall://open?business=change"]);
+    let args = std::fs::read_to_string(&said).expect("xdg-open ran the entry's program");
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "--server",
+            "https://ca.example.cn:8443",
+            "open",
+            "certhall://open?business=change"
+        ]
+    );
+}

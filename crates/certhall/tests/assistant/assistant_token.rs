@@ -352,9 +352,10 @@ fn install_registers_the_link_handler() {
         entry.contains("MimeType=x-scheme-handler/certhall;"),
         "{entry}"
     );
+    // Bare (the path needs no quoting): Debian's generic xdg-open keeps quotes.
     assert!(
         entry.contains(&format!(
-            "Exec=\"{}\" --server https://ca.example.cn open %u",
+            "Exec={} --server https://ca.example.cn open %u",
             bin.display()
         )),
         "{entry}"

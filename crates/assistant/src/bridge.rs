@@ -6,6 +6,10 @@
 //! is answered so a public page may call a loopback address. It tells whether a
 //! key is present and how many certificates it holds, nothing more: no serial,
 //! no name, nothing that identifies the holder to a page that asks.
+//!
+//! One bridge runs per machine user: the window starts one, the autostart
+//! entry starts one at login, and whichever comes second finds the port held
+//! by a bridge of ours (its `X-Certhall-Assistant` header) and leaves it be.
 
 use std::io::Cursor;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -63,10 +67,12 @@ pub fn answer(
     let Some(allow_origin) = allow_origin else {
         return Response::from_string("{\"error\":\"origin not allowed\"}")
             .with_status_code(403)
+            .with_header(header(OURS, env!("CARGO_PKG_VERSION")))
             .with_header(header("Content-Type", "application/json"));
     };
     let cors = |r: Response<Cursor<Vec<u8>>>| {
         r.with_header(allow_origin)
+            .with_header(header(OURS, env!("CARGO_PKG_VERSION")))
             .with_header(header("Vary", "Origin"))
             .with_header(header("Cache-Control", "no-store"))
     };
@@ -101,21 +107,66 @@ pub fn status_of(module: &Module) -> serde_json::Value {
     })
 }
 
-/// Serves until the process ends.
+/// The header every answer of the bridge carries: how a second assistant
+/// knows the port is held by the first, not by another program.
+const OURS: &str = "X-Certhall-Assistant";
+
+/// The bridge's port, unless another bridge of ours already holds it
+/// (`Ok(None)`: nothing to do, the page finds that one).
+pub fn bind(port: u16) -> Result<Option<Server>, Error> {
+    let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    match Server::http(addr) {
+        Ok(server) => Ok(Some(server)),
+        Err(_) if is_ours(addr) => Ok(None),
+        Err(e) => Err(Error::Usage(format!(
+            "无法在 127.0.0.1:{port} 上启动本地服务（端口被其他程序占用）：{e}"
+        ))),
+    }
+}
+
+/// Whether what listens on `addr` is a bridge of ours.
+fn is_ours(addr: SocketAddrV4) -> bool {
+    let http = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build();
+    http.ok()
+        .and_then(|c| c.get(format!("http://{addr}/v1/status")).send().ok())
+        .is_some_and(|r| r.headers().contains_key(OURS))
+}
+
+/// `certhall-assistant bridge`: serves until the process ends, or says that
+/// a bridge already runs and returns.
 pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Error> {
-    let server = Server::http(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).map_err(|e| {
-        Error::Usage(format!(
-            "无法在 127.0.0.1:{port} 上启动本地服务（是否已有助手在运行？）：{e}"
-        ))
-    })?;
+    let Some(server) = bind(port)? else {
+        println!("证书助手的本地服务已在运行：http://127.0.0.1:{port}");
+        return Ok(());
+    };
     println!(
         "本地服务已启动：http://127.0.0.1:{port}（允许：{}）",
         allowed.join("，")
     );
-    for req in server.incoming_requests() {
-        respond(req, &allowed, || status_of(&module));
-    }
+    answer_all(&server, &module, &allowed);
     Ok(())
+}
+
+/// The window's bridge: on a thread of its own for as long as the window is
+/// open, unless one already runs (the autostart's, or another window's).
+/// Failing to bind only costs the page its 已检测到, so it is said on stderr
+/// and the window opens anyway.
+pub fn serve_in_background(module: Module, port: u16, allowed: Vec<String>) {
+    match bind(port) {
+        Ok(Some(server)) => {
+            std::thread::spawn(move || answer_all(&server, &module, &allowed));
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("{e}"),
+    }
+}
+
+fn answer_all(server: &Server, module: &Module, allowed: &[String]) {
+    for req in server.incoming_requests() {
+        respond(req, allowed, || status_of(module));
+    }
 }
 
 /// Answers one request as it came off the wire (what a page, or anyone on

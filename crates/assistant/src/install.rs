@@ -1,9 +1,13 @@
-//! Installing for the signed-in user on Linux: the program goes to
-//! `~/.local/bin`, a desktop entry to `~/.local/share/applications` that handles
-//! `certhall://` links (so the portal's 打开证书助手 opens the assistant), and the
-//! handler is registered with `xdg-mime` where it exists. Nothing needs root.
+//! Installing for the signed-in user on Linux (the plain download; the `.deb`
+//! puts the same entries under `/usr` and `/etc/xdg`): the program goes to
+//! `~/.local/bin`, a desktop entry to `~/.local/share/applications` that
+//! handles `certhall://` links (so the portal's 打开证书助手 opens the
+//! assistant), an autostart entry that runs the local bridge at login (so the
+//! 证书变更 page finds the assistant), and the icon; the handler is registered
+//! with `xdg-mime` where it exists. Nothing needs root.
 
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
@@ -12,11 +16,28 @@ pub fn desktop_entry(exe: &str, server: &str) -> String {
     format!(
         "[Desktop Entry]\nType=Application\nName=数字证书助手\nName[en]=certhall certificate assistant\n\
          Comment=证书介质（USB Key）与网上业务\nExec={} --server {} open %u\n\
-         Terminal=false\nCategories=Utility;Security;\nMimeType=x-scheme-handler/certhall;\n",
+         Icon=certhall-assistant\nTerminal=false\nCategories=Utility;Security;\n\
+         MimeType=x-scheme-handler/certhall;\n",
         exec_word(exe),
         exec_word(server),
     )
 }
+
+/// The autostart entry (XDG Autostart spec): the local bridge at login, in
+/// the background, no window and no menu item.
+pub fn autostart_entry(exe: &str, server: &str) -> String {
+    format!(
+        "[Desktop Entry]\nType=Application\nName=数字证书助手（本地服务）\n\
+         Name[en]=certhall certificate assistant (local service)\n\
+         Comment=让证书网上服务平台的网页检测到证书助手\nExec={} --server {} bridge\n\
+         Icon=certhall-assistant\nTerminal=false\nNoDisplay=true\nX-GNOME-Autostart-enabled=true\n",
+        exec_word(exe),
+        exec_word(server),
+    )
+}
+
+/// The icon (hicolor theme, scalable).
+pub const ICON_SVG: &str = include_str!("../assets/certhall-assistant.svg");
 
 /// Characters the Desktop Entry spec ("The Exec key") reserves: an argument
 /// holding one must be quoted.
@@ -52,25 +73,33 @@ pub fn install(server: &str) -> Result<Vec<String>, Error> {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .ok_or_else(|| Error::Usage("找不到用户主目录（HOME）".into()))?;
-    let fail = |what: &str, e: std::io::Error| Error::Usage(format!("{what}：{e}"));
-    let bin_dir = home.join(".local/bin");
-    let apps = home.join(".local/share/applications");
-    std::fs::create_dir_all(&bin_dir).map_err(|e| fail("无法创建目录", e))?;
-    std::fs::create_dir_all(&apps).map_err(|e| fail("无法创建目录", e))?;
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".config"));
     let me = std::env::current_exe().map_err(|e| fail("找不到本程序", e))?;
-    let target = bin_dir.join("certhall-assistant");
+    let target = installed_exe()?;
+    let exe = target.display().to_string();
     if me != target {
-        std::fs::copy(&me, &target).map_err(|e| fail("无法复制程序", e))?;
+        write(
+            &target,
+            &std::fs::read(&me).map_err(|e| fail("无法读取本程序", e))?,
+        )?;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| fail("无法设置程序权限", e))?;
     }
-    let desktop = apps.join("certhall-assistant.desktop");
-    std::fs::write(
-        &desktop,
-        desktop_entry(&target.display().to_string(), server),
-    )
-    .map_err(|e| fail("无法写入桌面项", e))?;
+    let desktop = home.join(".local/share/applications/certhall-assistant.desktop");
+    write(&desktop, desktop_entry(&exe, server).as_bytes())?;
+    let autostart = config.join("autostart/certhall-assistant-bridge.desktop");
+    write(&autostart, autostart_entry(&exe, server).as_bytes())?;
+    write(
+        &home.join(".local/share/icons/hicolor/scalable/apps/certhall-assistant.svg"),
+        ICON_SVG.as_bytes(),
+    )?;
     let mut done = vec![
         format!("已安装：{}", target.display()),
         format!("桌面项：{}", desktop.display()),
+        format!("开机自动运行本地服务：{}", autostart.display()),
     ];
     let registered = std::process::Command::new("xdg-mime")
         .args([
@@ -86,6 +115,29 @@ pub fn install(server: &str) -> Result<Vec<String>, Error> {
         "未找到 xdg-mime：请在桌面环境中将 certhall:// 链接关联到“数字证书助手”".into()
     });
     Ok(done)
+}
+
+/// Where `install` puts the program: `~/.local/bin/certhall-assistant`.
+pub fn installed_exe() -> Result<PathBuf, Error> {
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".local/bin/certhall-assistant"))
+        .ok_or_else(|| Error::Usage("找不到用户主目录（HOME）".into()))
+}
+
+fn fail(what: &str, e: std::io::Error) -> Error {
+    Error::Usage(format!("{what}：{e}"))
+}
+
+/// Writes a file of the install, its folder made first; a program being
+/// replaced while it runs is written beside and renamed over.
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail("无法创建目录", e))?;
+    }
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| fail(&format!("无法写入 {}", path.display()), e))
 }
 
 #[cfg(test)]

@@ -168,4 +168,45 @@ exit 0"#,
             said(&out)
         );
     }
+
+    /// The window left open on a virtual screen, as a holder leaves it:
+    /// closed (with its bridge) when the returned guard drops.
+    pub fn keep_window_open(&self, conf: &Path) -> Running {
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1600x1200x24"])
+            .arg(&self.bin)
+            .args(["--server", &self.server, "--module", MODULE, "gui"])
+            .env("HOME", &self.home)
+            .env("SOFTHSM2_CONF", conf);
+        Running::spawn(&mut cmd)
+    }
+
+    /// `certhall-assistant bridge` as the autostart entry runs it at login,
+    /// until the returned guard drops.
+    pub fn bridge_alone(&self, conf: &Path) -> Running {
+        Running::spawn(self.command(conf).arg("bridge"))
+    }
+}
+
+/// A program of the holder's that runs until dropped (then killed with its
+/// children: xvfb-run's X server and the window).
+pub struct Running(std::process::Child);
+
+impl Running {
+    fn spawn(cmd: &mut Command) -> Running {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the assistant starts (xvfb-run is installed: scripts/test installs xvfb)");
+        Running(child)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        crate::chrome::kill_tree(self.0.id());
+        let _ = self.0.wait();
+    }
 }

@@ -376,7 +376,7 @@ impl Walk {
         std::fs::create_dir_all(&home).unwrap();
         let out = std::process::Command::new(file)
             .env("HOME", &home)
-            .args(["--server", &self.platform.base, "install"])
+            .args(["--server", &self.platform.base, "install", "--no-window"])
             .output()
             .unwrap();
         assert!(

@@ -12,20 +12,29 @@
     update();
   });
   // 证书变更 (图 2.3): ask the assistant's local bridge whether it runs and a
-  // key is in. It answers only pages of this platform.
+  // key is in. It answers only pages of this platform. The bridge is on the
+  // loopback address: Chromium's Local Network Access fails a request whose
+  // declared target space is not the one it reaches ('local' is the LAN), so
+  // 'loopback' it is (other browsers ignore the option).
   var bridge = document.getElementById('assistant-status');
   if (bridge) {
     var en = document.documentElement.lang === 'en';
-    fetch(bridge.getAttribute('data-bridge'), { mode: 'cors', targetAddressSpace: 'local' })
-      .then(function (r) { return r.json(); })
+    fetch(bridge.getAttribute('data-bridge'), { mode: 'cors', targetAddressSpace: 'loopback' })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (j) {
-        bridge.textContent = j.tokens > 0
-          ? (en ? 'The assistant is running and a key is inserted.' : '证书助手已运行，已检测到证书介质。')
-          : (en ? 'The assistant is running; insert your key.' : '证书助手已运行，请插入证书介质（USB Key）。');
+        var version = String(j.assistant || '');
+        var keys = Number(j.tokens) || 0;
+        bridge.className = 'found';
+        bridge.textContent = en
+          ? 'Assistant found (version ' + version + '): ' +
+            (keys > 0 ? keys + ' key(s) inserted.' : 'insert your key.')
+          : '已检测到证书助手（版本 ' + version + '）：' +
+            (keys > 0 ? '已插入 ' + keys + ' 个证书介质。' : '请插入证书介质（USB Key）。');
       })
       .catch(function () {
+        bridge.className = 'missing';
         bridge.textContent = en
-          ? 'The assistant is not running: install it, or click “Open the assistant”.'
+          ? 'Assistant not found: install it, or click “Open the assistant”.'
           : '未检测到证书助手：请先“下载并安装”，或点击“打开证书助手”。';
       });
   }

@@ -120,8 +120,13 @@ pub enum Command {
         allow_origin: Vec<String>,
     },
     /// Installs for this user: the program in ~/.local/bin, a desktop entry,
-    /// and the handler of `certhall://` links.
-    Install,
+    /// the handler of `certhall://` links and the bridge at login; then opens
+    /// the window.
+    Install {
+        /// Do not open the window at the end (scripts, tests).
+        #[arg(long)]
+        no_window: bool,
+    },
     /// For CA operators: USB keys handed out to holders.
     #[command(subcommand)]
     Token(TokenCmd),

@@ -2,6 +2,7 @@
 //! portal), `bridge` (what the portal's page asks on 127.0.0.1) and `install`.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 
 use crate::error::Error;
 use crate::gui::{self, Page};
@@ -44,11 +45,30 @@ pub(super) fn bridge(cli: &Cli, port: u16, allow_origin: &[String]) -> Result<()
     crate::bridge::serve(module, port, allowed)
 }
 
-/// `install`: the program, a desktop entry and the `certhall://` handler.
-pub(super) fn install(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
+/// `install`: the program, a desktop entry, the `certhall://` handler and
+/// the bridge at login; then the window (图 2.5), as a graphical installer
+/// ends, when there is a display to open it on.
+pub(super) fn install(cli: &Cli, no_window: bool, out: &mut dyn Write) -> Result<(), Error> {
     let done = crate::install::install(&cli.server)?;
     for line in done {
         writeln!(out, "{line}").map_err(io)?;
+    }
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !no_window && display {
+        let installed = crate::install::installed_exe()?;
+        let opened = std::process::Command::new(installed)
+            .args(["--server", &cli.server, "gui"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .is_ok();
+        if opened {
+            writeln!(out, "已打开数字证书助手").map_err(io)?;
+        }
     }
     Ok(())
 }

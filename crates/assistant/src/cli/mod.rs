@@ -57,7 +57,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             mobile,
             operator,
         }) => operator::init(&cli, label, mobile, operator, pins, out),
-        Command::Install => desktop::install(&cli, out),
+        Command::Install { no_window } => desktop::install(&cli, *no_window, out),
         Command::Gui { page } => desktop::gui(&cli, *page),
         Command::Unlock => pin::unlock(&cli, pins, out),
         Command::Pin => pin::change(&cli, pins, out),

@@ -1,5 +1,6 @@
-//! Opening the window: its size and title, the CJK font, the zoom asked for
-//! by `CERTHALL_ASSISTANT_ZOOM`, the light theme.
+//! Opening the window: the local bridge beside it (so the portal's page finds
+//! the assistant while the window is open), its size and title, the CJK font,
+//! the zoom asked for by `CERTHALL_ASSISTANT_ZOOM`, the light theme.
 
 use eframe::egui;
 
@@ -13,6 +14,11 @@ use crate::token::Module;
 /// Opens the window on `page` (blocks until it is closed).
 pub fn run(module: Module, server: &str, page: Page) -> Result<(), Error> {
     let client = Client::new(server)?;
+    crate::bridge::serve_in_background(
+        module.clone(),
+        crate::bridge::DEFAULT_PORT,
+        crate::bridge::origin_of(server).into_iter().collect(),
+    );
     let font = cjk_font();
     let server = server.to_string();
     let options = eframe::NativeOptions {

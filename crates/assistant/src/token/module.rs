@@ -22,7 +22,9 @@ pub fn default_module() -> Option<PathBuf> {
     p.exists().then(|| p.to_path_buf())
 }
 
-/// A loaded PKCS#11 module.
+/// A loaded PKCS#11 module. A clone shares it (cryptoki's context is
+/// reference-counted): the window's bridge asks the same module as its worker.
+#[derive(Clone)]
 pub struct Module {
     ctx: Pkcs11,
     path: PathBuf,

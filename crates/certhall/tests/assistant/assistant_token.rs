@@ -324,8 +324,36 @@ async fn local_bridge() {
         assert_eq!(r.status(), 403, "{origin}");
         assert!(r.headers().get("access-control-allow-origin").is_none());
     }
+    // Every answer says it is ours; a second bridge (the autostart's while
+    // the window's runs) leaves the first be and ends quietly.
+    let r = http.get(&url).send().await.unwrap();
+    assert!(r.headers().contains_key("x-certhall-assistant"));
+    let second = Command::new(assistant_bin())
+        .env("SOFTHSM2_CONF", &usb.conf)
+        .args(["--server", &app.base, "--module", MODULE, "bridge"])
+        .args(["--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", out(&second));
+    assert!(
+        out(&second).contains("本地服务已在运行"),
+        "{}",
+        out(&second)
+    );
     let _ = child.kill();
     let _ = child.wait();
+    // A port held by another program is said, not mistaken for ours.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = other.local_addr().unwrap().port().to_string();
+    let o = Command::new(assistant_bin())
+        .env("SOFTHSM2_CONF", &usb.conf)
+        .args([
+            "--server", &app.base, "--module", MODULE, "bridge", "--port", &taken,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("端口被其他程序占用"), "{}", out(&o));
     app.server.stop().await;
 }
 
@@ -336,7 +364,12 @@ fn install_registers_the_link_handler() {
     let home = testkit::temp_dir();
     let o = Command::new(assistant_bin())
         .env("HOME", home.path())
-        .args(["--server", "https://ca.example.cn", "install"])
+        .args([
+            "--server",
+            "https://ca.example.cn",
+            "install",
+            "--no-window",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", out(&o));
@@ -359,6 +392,28 @@ fn install_registers_the_link_handler() {
             bin.display()
         )),
         "{entry}"
+    );
+    // The bridge at login, so the 证书变更 page finds the assistant.
+    let autostart = std::fs::read_to_string(
+        home.path()
+            .join(".config/autostart/certhall-assistant-bridge.desktop"),
+    )
+    .unwrap();
+    assert!(
+        autostart.contains(&format!(
+            "Exec={} --server https://ca.example.cn bridge",
+            bin.display()
+        )) && autostart.contains("NoDisplay=true"),
+        "{autostart}"
+    );
+    let icon = home
+        .path()
+        .join(".local/share/icons/hicolor/scalable/apps/certhall-assistant.svg");
+    assert!(std::fs::read_to_string(icon).unwrap().contains("<svg"));
+    assert!(
+        !out(&o).contains("已打开数字证书助手"),
+        "--no-window: {}",
+        out(&o)
     );
 }
 

@@ -17,6 +17,7 @@ pub fn desktop_entry(exe: &str, server: &str) -> String {
         "[Desktop Entry]\nType=Application\nName=数字证书助手\nName[en]=certhall certificate assistant\n\
          Comment=证书介质（USB Key）与网上业务\nExec={} --server {} open %u\n\
          Icon=certhall-assistant\nTerminal=false\nCategories=Utility;Security;\n\
+         Keywords=证书;数字证书;USBKey;UKey;certificate;\n\
          MimeType=x-scheme-handler/certhall;\n",
         exec_word(exe),
         exec_word(server),
@@ -115,6 +116,20 @@ pub fn install(server: &str) -> Result<Vec<String>, Error> {
         "未找到 xdg-mime：请在桌面环境中将 certhall:// 链接关联到“数字证书助手”".into()
     });
     Ok(done)
+}
+
+/// The package's entries under `root` (`/usr/share/applications`,
+/// `/etc/xdg/autostart`): the program by name, found on PATH.
+pub fn write_system_entries(root: &Path, server: &str) -> Result<(), Error> {
+    const EXE: &str = "certhall-assistant";
+    write(
+        &root.join("usr/share/applications/certhall-assistant.desktop"),
+        desktop_entry(EXE, server).as_bytes(),
+    )?;
+    write(
+        &root.join("etc/xdg/autostart/certhall-assistant-bridge.desktop"),
+        autostart_entry(EXE, server).as_bytes(),
+    )
 }
 
 /// Where `install` puts the program: `~/.local/bin/certhall-assistant`.

@@ -17,6 +17,9 @@ pub struct Branding {
     pub logo: Option<Arc<(String, Vec<u8>)>>,
     /// The assistant's build served at /download/certhall-assistant.
     pub assistant_build: Option<std::path::PathBuf>,
+    /// The assistant's Debian package (`scripts/package-assistant`) served
+    /// at /download/certhall-assistant.deb under its own file name.
+    pub assistant_package: Option<std::path::PathBuf>,
 }
 
 /// What every handler and middleware gets. Cloned several times per request

@@ -127,6 +127,11 @@ pub enum Command {
         #[arg(long)]
         no_window: bool,
     },
+    /// For packaging (scripts/package-assistant): writes the desktop entry
+    /// and the autostart entry under ROOT's /usr/share and /etc/xdg, for the
+    /// program installed as /usr/bin/certhall-assistant.
+    #[command(hide = true)]
+    DesktopEntries { root: PathBuf },
     /// For CA operators: USB keys handed out to holders.
     #[command(subcommand)]
     Token(TokenCmd),

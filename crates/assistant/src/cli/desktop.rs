@@ -72,3 +72,9 @@ pub(super) fn install(cli: &Cli, no_window: bool, out: &mut dyn Write) -> Result
     }
     Ok(())
 }
+
+/// `desktop-entries ROOT`: the package's entries, the program found on PATH
+/// as `/usr/bin/certhall-assistant` is.
+pub(super) fn entries(cli: &Cli, root: &std::path::Path) -> Result<(), Error> {
+    crate::install::write_system_entries(root, &cli.server)
+}

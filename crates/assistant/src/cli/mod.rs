@@ -58,6 +58,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             operator,
         }) => operator::init(&cli, label, mobile, operator, pins, out),
         Command::Install { no_window } => desktop::install(&cli, *no_window, out),
+        Command::DesktopEntries { root } => desktop::entries(&cli, root),
         Command::Gui { page } => desktop::gui(&cli, *page),
         Command::Unlock => pin::unlock(&cli, pins, out),
         Command::Pin => pin::change(&cli, pins, out),

@@ -21,6 +21,11 @@ pub struct BrandingConfig {
     /// The certificate assistant's build that 下载并安装 serves. Default:
     /// `certhall-assistant` next to the `certhall` program, if it is there.
     pub assistant_build: Option<PathBuf>,
+    /// The assistant's Debian package (`scripts/package-assistant`), which
+    /// 下载并安装 offers first. Default: `certhall-assistant_<version>_amd64.deb`
+    /// next to the `certhall` program, if it is there (where the script puts
+    /// it by default).
+    pub assistant_package: Option<PathBuf>,
 }
 
 impl Default for BrandingConfig {
@@ -31,6 +36,7 @@ impl Default for BrandingConfig {
             hotline: "400-000-0000".into(),
             logo: None,
             assistant_build: None,
+            assistant_package: None,
         }
     }
 }
@@ -52,17 +58,52 @@ impl BrandingConfig {
                 Some(path) => Some(std::sync::Arc::new(logo(&path)?)),
                 None => None,
             },
-            assistant_build: b.assistant_build.or_else(|| {
-                std::env::current_exe()
-                    .ok()
-                    .map(|e| e.with_file_name("certhall-assistant"))
-                    .filter(|p| p.is_file())
-            }),
+            assistant_build: b
+                .assistant_build
+                .or_else(|| beside_certhall("certhall-assistant")),
+            assistant_package: match b.assistant_package {
+                Some(path) => Some(package(path)?),
+                None => beside_certhall(&format!(
+                    "certhall-assistant_{}_amd64.deb",
+                    env!("CARGO_PKG_VERSION")
+                )),
+            },
             platform_name: b.platform_name,
             operator: b.operator,
             hotline: b.hotline,
         })
     }
+}
+
+/// A file of that name next to the `certhall` program, if there is one.
+fn beside_certhall(name: &str) -> Option<PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .map(|e| e.with_file_name(name))
+        .filter(|p| p.is_file())
+}
+
+/// The configured package, checked to be one (a Debian package is an `ar`
+/// archive whose first member is `debian-binary`), so a wrong path is said
+/// at start-up rather than served to holders.
+fn package(path: PathBuf) -> Result<PathBuf, ConfigError> {
+    use std::io::Read;
+    let mut head = [0u8; 21];
+    std::fs::File::open(&path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map_err(|e| {
+            bad(
+                "branding.assistant_package",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+    if &head[..8] != b"!<arch>\n" || &head[8..21] != b"debian-binary" {
+        return Err(bad(
+            "branding.assistant_package",
+            format!("{} is not a Debian package (.deb)", path.display()),
+        ));
+    }
+    Ok(path)
 }
 
 /// The logo's content type and bytes, checked by content.

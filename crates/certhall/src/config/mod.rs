@@ -214,6 +214,36 @@ mod tests {
         let e = parse("[ca]\nkey_passphrase = \"short\"\n").unwrap_err();
         assert_eq!(e.field, "ca.key_passphrase");
     }
+
+    /// 下载并安装 never offers holders a file that is not a Debian package:
+    /// a wrong path is said at start-up, naming the field and the file.
+    #[test]
+    fn the_assistant_package_must_be_a_deb() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_deb = dir.path().join("certhall-assistant_0.1.0_amd64.deb");
+        std::fs::write(&not_deb, b"#!/bin/sh\necho not a package, a script\n").unwrap();
+        for path in [not_deb, dir.path().join("missing.deb")] {
+            let e = parse(&format!(
+                "[branding]\nassistant_package = \"{}\"\n",
+                path.display()
+            ))
+            .unwrap_err();
+            assert_eq!(e.field, "branding.assistant_package");
+            assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        }
+        let deb = dir.path().join("ok.deb");
+        std::fs::write(
+            &deb,
+            b"!<arch>\ndebian-binary   1733500000  0     0     100644  4         `\n2.0\n",
+        )
+        .unwrap();
+        let s = parse(&format!(
+            "[branding]\nassistant_package = \"{}\"\n",
+            deb.display()
+        ))
+        .unwrap();
+        assert_eq!(s.branding.assistant_package, Some(deb));
+    }
 }
 
 #[cfg(test)]

@@ -457,6 +457,59 @@ async fn download_and_install() {
         r.bytes().await.unwrap().len() as u64,
         std::fs::metadata(assistant_bin()).unwrap().len()
     );
+    app.server.stop().await;
+
+    // With the package too: it comes first, in words a holder follows; the
+    // plain build stays as the second choice.
+    let deb = tiny_package();
+    let package = deb.path().join("certhall-assistant_0.1.0_amd64.deb");
+    let app = TestApp::new()
+        .configure(move |s| {
+            s.branding.assistant_build = Some(assistant_bin());
+            s.branding.assistant_package = Some(package);
+        })
+        .spawn()
+        .await;
+    let page = common::browser::Browser::new(&app.base)
+        .get("/download")
+        .await;
+    assert_eq!(
+        page.attr("#download-package", "href"),
+        "/download/certhall-assistant.deb"
+    );
+    assert!(
+        page.text("#package-steps").contains("双击安装包"),
+        "{}",
+        page.html
+    );
+    assert_eq!(
+        page.text("#package-command"),
+        "sudo apt install ./certhall-assistant_0.1.0_amd64.deb"
+    );
+    assert!(page.shows("#download-assistant"), "the plain build stays");
+    let r = app.get("/download/certhall-assistant.deb").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.debian.binary-package"
+    );
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"certhall-assistant_0.1.0_amd64.deb\""
+    );
+    let saved = deb.path().join("downloaded.deb");
+    std::fs::write(&saved, r.bytes().await.unwrap()).unwrap();
+    let info = Command::new("dpkg-deb")
+        .args(["-f"])
+        .arg(&saved)
+        .arg("Package")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&info.stdout).trim(),
+        "certhall-assistant"
+    );
+
     // The 证书变更 page asks the bridge, which CSP allows.
     let change = common::browser::Browser::new(&app.base)
         .get("/selfservice/change")
@@ -474,6 +527,28 @@ async fn download_and_install() {
         "{csp}"
     );
     app.server.stop().await;
+}
+
+/// A Debian package named as scripts/package-assistant names it, holding
+/// only its control file (dpkg-deb builds it in a moment).
+fn tiny_package() -> tempfile::TempDir {
+    let dir = testkit::temp_dir();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        "Package: certhall-assistant\nVersion: 0.1.0\nArchitecture: amd64\n\
+         Maintainer: t <t@example.org>\nDescription: test\n",
+    )
+    .unwrap();
+    let o = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(&root)
+        .arg(dir.path().join("certhall-assistant_0.1.0_amd64.deb"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    dir
 }
 
 /// 找回密码: the CA holds the key's SO PIN in escrow; the holder who forgot the

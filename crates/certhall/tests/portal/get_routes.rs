@@ -136,6 +136,7 @@ async fn every_get_changes_nothing(backend: Backend) {
         "/selfservice/revoke",
         "/download",
         "/download/certhall-assistant",
+        "/download/certhall-assistant.deb",
         "/help",
         "/handoff/continue",
         "/handoff/not-a-link",

@@ -39,6 +39,10 @@ pub fn routes(state: AppState, upload_limit: usize) -> Router<AppState> {
             "/download/certhall-assistant",
             get(selfservice::assistant_build),
         )
+        .route(
+            "/download/certhall-assistant.deb",
+            get(selfservice::assistant_package),
+        )
         .route("/help", get(selfservice::help))
         .route("/handoff/continue", get(handoff::resume))
         .route("/handoff/{token}", get(handoff::open))

@@ -71,18 +71,35 @@ pub async fn business(p: Page, Path(key): Path<String>) -> Result<Response, WebE
 #[template(path = "portal/download.html")]
 struct Download {
     p: Page,
-    /// The assistant's build is there to download.
-    available: bool,
+    /// The assistant's package, by its file name, if there is one.
+    package: Option<String>,
+    /// The assistant's plain build is there to download.
+    build: bool,
     /// This platform, for the install command.
     server: String,
 }
 
 pub async fn download(State(state): State<AppState>, p: Page) -> Response {
     page_ok(&Download {
-        available: p.branding.assistant_build.is_some(),
+        package: p.branding.assistant_package.as_deref().map(package_name),
+        build: p.branding.assistant_build.is_some(),
         server: state.origin.clone(),
         p: p.with_nav("download"),
     })
+}
+
+/// The name the package is saved under: its own (`certhall-assistant_<version>_amd64.deb`,
+/// what `apt install ./…` is then typed with), when it is a plain one.
+fn package_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| {
+            n.ends_with(".deb")
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '~'))
+        })
+        .unwrap_or("certhall-assistant_amd64.deb")
+        .to_string()
 }
 
 /// 下载并安装: the assistant's build (Linux, x86-64), as an attachment.
@@ -92,19 +109,37 @@ pub async fn assistant_build(p: Page) -> Result<Response, WebError> {
         .assistant_build
         .clone()
         .ok_or(RaError::NotFound)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    attachment(&path, "application/octet-stream", "certhall-assistant").await
+}
+
+/// 下载并安装: the assistant's Debian package, under its own name.
+pub async fn assistant_package(p: Page) -> Result<Response, WebError> {
+    let path = p
+        .branding
+        .assistant_package
+        .clone()
+        .ok_or(RaError::NotFound)?;
+    let name = package_name(&path);
+    attachment(&path, "application/vnd.debian.binary-package", &name).await
+}
+
+/// An operator's file as a download named `name` (plain ASCII, checked).
+async fn attachment(
+    path: &std::path::Path,
+    content_type: &'static str,
+    name: &str,
+) -> Result<Response, WebError> {
+    let bytes = tokio::fs::read(path).await.map_err(|e| {
         // The operator's file, not the database: logged for them, and the
         // holder told there is nothing to download.
-        tracing::error!(error = %e, path = %path.display(), "the assistant's build cannot be read");
+        tracing::error!(error = %e, path = %path.display(), "a download cannot be read");
         RaError::NotFound
     })?;
+    let disposition = format!("attachment; filename=\"{name}\"");
     Ok((
         [
-            (header::CONTENT_TYPE, "application/octet-stream"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"certhall-assistant\"",
-            ),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )

@@ -11,7 +11,8 @@
 //!    superseded; a retry gets the same certificate);
 //! 3. the certificate is checked against the new key and written next to it;
 //! 4. the new objects get their final label;
-//! 5. the old certificate and key are removed;
+//! 5. the e-seal of the old certificate, if any, is carried to the new one's
+//!    id; the old certificate and key are removed;
 //! 6. completion is reported, proved by the new key: 已完成.
 //!
 //! Stopped anywhere (crash, unplugged key, lost network), running it again
@@ -253,6 +254,8 @@ fn renew(
     let issued = client.issue(&old, &csr)?;
     checkpoint("issue");
     let new = write_issued(token, &key, &issued)?;
+    token.carry_seal(&old.cert.id, &new.cert.id)?;
+    checkpoint("seal");
     token.delete_id(&old.cert.id)?;
     checkpoint("delete");
     client.complete(&new)?;
@@ -317,6 +320,8 @@ fn finish(
     if let Some(from) = app.from_serial.as_deref() {
         for (h, st) in others {
             if st.serial == from {
+                token.carry_seal(&h.cert.id, &new.cert.id)?;
+                checkpoint("seal");
                 token.delete_id(&h.cert.id)?;
             }
         }

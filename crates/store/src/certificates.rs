@@ -130,6 +130,33 @@ pub async fn by_request_id(
         .await?)
 }
 
+/// The certificate each of `serials` replaced, for those issued to an
+/// application that started from one (证书变更, 在线延期, 在线补办): (serial,
+/// replaced serial).
+pub async fn predecessors(
+    conn: &mut AnyConnection,
+    serials: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if serials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=serials.len()).map(|i| format!("${i}")).collect();
+    // Issued to application X means request id `application:X` (12
+    // characters, then the id): joined on the application's key.
+    let sql = format!(
+        "SELECT c.serial, a.cert_serial FROM certificates c \
+         JOIN applications a ON a.id = substr(c.request_id, 13) \
+         WHERE c.serial IN ({}) AND c.request_id LIKE 'application:%' \
+         AND a.cert_serial IS NOT NULL AND a.cert_serial <> c.serial",
+        list.join(", ")
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for s in serials {
+        q = q.bind(s);
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
 /// A holder's certificates: those their applications started from (each
 /// proved by the key at the hand-off) and those issued for their
 /// applications; newest first.

@@ -1,5 +1,6 @@
 //! The e-seal image: a data object bound by its label to the certificate
-//! under one CKA_ID, written (replacing an earlier one) and read back.
+//! under one CKA_ID, written (replacing an earlier one), read back, and
+//! carried to the new certificate's id when a re-key replaces the old one.
 
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 
@@ -52,6 +53,24 @@ impl Token {
             Attribute::Value(v) => Some(v),
             _ => None,
         }))
+    }
+
+    /// Carries the e-seal of the certificate under `from` to the one under
+    /// `to`, when a re-key replaces the one by the other (证书变更, 在线延期):
+    /// written under the new id first and removed from the old after, so a
+    /// stop in between leaves the seal in the token and a rerun finishes.
+    /// A seal the new certificate already has is kept.
+    pub fn carry_seal(&self, from: &[u8], to: &[u8]) -> Result<(), Error> {
+        let Some(png) = self.read_seal(from)? else {
+            return Ok(());
+        };
+        if self.seal_handles(to)?.is_empty() {
+            self.write_seal(to, &png)?;
+        }
+        for h in self.seal_handles(from)? {
+            self.session.destroy_object(h).map_err(ck)?;
+        }
+        Ok(())
     }
 
     fn seal_handles(&self, id: &[u8]) -> Result<Vec<ObjectHandle>, Error> {

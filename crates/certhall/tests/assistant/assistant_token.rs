@@ -105,7 +105,7 @@ async fn interrupted_anywhere(backend: Backend) {
     let app = TestApp::new().backend(backend).spawn().await;
     let (usb, _, app_id, old_serial) = submitted(&app, "13812345678").await;
     common::staff::approve(&app, "wang.reviewer", &app_id).await;
-    for step in ["keygen", "issue", "write", "relabel"] {
+    for step in ["keygen", "issue", "write", "relabel", "seal"] {
         let o = run(&usb, &app, &["change", "--no-browser"], Some(step)).await;
         assert_eq!(
             o.status.code(),

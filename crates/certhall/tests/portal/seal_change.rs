@@ -252,8 +252,71 @@ async fn seal_change(backend: Backend) {
     // current one.
     let again = b.get(&seal_link(&usb, &app).await).await;
     assert_eq!(again.attr("#current-seal img.seal", "src"), src);
+
+    // 证书变更 re-keys: the seal follows the key in the token (the object
+    // under the new certificate's id, none left under the old) and in
+    // 个人中心 (shown for the new certificate).
+    let change_id = rekeyed_by_change(&app, &b, &usb, &reviewer).await;
+    let objects = usb.objects();
+    let labels: Vec<&str> = objects
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("label:"))
+        .map(|l| l.trim().trim_matches('\''))
+        .filter(|l| l.starts_with("certhall-seal "))
+        .collect();
+    assert_eq!(labels.len(), 1, "{objects}");
+    assert_ne!(labels[0], "certhall-seal 01", "{objects}");
+    usb.p11(&[
+        "--read-object",
+        "--type",
+        "data",
+        "--label",
+        labels[0],
+        "--output-file",
+        read.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&read).unwrap(), seal, "the seal, carried");
+    let me = b.get("/me").await;
+    let new_serial = app
+        .text(&format!(
+            "SELECT serial FROM certificates WHERE request_id = 'application:{change_id}'"
+        ))
+        .await;
+    assert_eq!(
+        me.attr(&format!("#cert-{new_serial} img#seal-{new_serial}"), "src"),
+        src,
+        "个人中心 shows the seal for the new certificate: {}",
+        me.html
+    );
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
+}
+
+/// 证书变更 of the token's certificate from the assistant: hand-off, form,
+/// materials, approval, the new key written. Returns the application's id.
+async fn rekeyed_by_change(
+    app: &TestApp,
+    b: &Browser,
+    usb: &Usb,
+    reviewer: &common::staff::Staff,
+) -> String {
+    let o = run(usb, app, &["change", "--no-browser"], None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains("/handoff/"))
+        .expect("the assistant printed the form's link");
+    let link = &url[url.find("/handoff/").unwrap()..];
+    // The holder is still signed in: the link opens the form.
+    let form = b.get(link).await;
+    let (id, page) = common::flow::change_form_and_materials(b, &form, MOBILE).await;
+    let done = b.post(&page, &format!("/apply/{id}/submit"), &[]).await;
+    assert_eq!(done.text("#result"), "申请成功，等待审核");
+    common::staff::approve_by(app, reviewer, &id).await;
+    let o = run(usb, app, &["change"], None).await;
+    assert!(out(&o).contains("已完成"), "{}", out(&o));
+    id
 }
 
 on_both_databases!(seal_change);

@@ -197,22 +197,56 @@ impl Ra {
             .remove(serial_hex))
     }
 
-    /// [`Self::current_seal`] of several certificates in one query: serial →
-    /// material id, for those that have a seal.
+    /// [`Self::current_seal`] of several certificates: serial → material id,
+    /// for those that have a seal. A certificate with no 签章变更 of its own
+    /// has the seal of the one it replaced (证书变更, 在线延期, 在线补办 carry
+    /// the seal to the new key, as the assistant carries it in the token),
+    /// followed back a few generations, one query per generation.
     pub async fn current_seals(
         &self,
         serials: &[String],
     ) -> Result<std::collections::HashMap<String, String>, RaError> {
-        let rows = store::applications::latest_material_of(
-            &mut *self.db.conn().await?,
-            serials,
-            Business::SealChange,
-            AppState::Completed,
-            SEAL_IMAGE,
-        )
-        .await?;
-        // Oldest first: a later seal change replaces an earlier one.
-        Ok(rows.into_iter().collect())
+        /// Re-keys followed back: far more than a certificate's life sees.
+        const GENERATIONS: usize = 16;
+        let mut conn = self.db.conn().await?;
+        let mut found = std::collections::HashMap::new();
+        // (the certificate asked about, the one whose seal is looked for now)
+        let mut looking: Vec<(String, String)> =
+            serials.iter().map(|s| (s.clone(), s.clone())).collect();
+        for _ in 0..GENERATIONS {
+            let at: Vec<String> = looking.iter().map(|(_, at)| at.clone()).collect();
+            // Oldest first: a later seal change replaces an earlier one.
+            let seals: std::collections::HashMap<String, String> =
+                store::applications::latest_material_of(
+                    &mut conn,
+                    &at,
+                    Business::SealChange,
+                    AppState::Completed,
+                    SEAL_IMAGE,
+                )
+                .await?
+                .into_iter()
+                .collect();
+            let (sealed, rest): (Vec<_>, Vec<_>) =
+                looking.into_iter().partition(|(_, at)| seals.contains_key(at));
+            for (asked, at) in sealed {
+                found.insert(asked, seals[&at].clone());
+            }
+            let at: Vec<String> = rest.iter().map(|(_, at)| at.clone()).collect();
+            let before: std::collections::HashMap<String, String> =
+                store::certificates::predecessors(&mut conn, &at)
+                    .await?
+                    .into_iter()
+                    .collect();
+            looking = rest
+                .into_iter()
+                .filter_map(|(asked, at)| before.get(&at).map(|b| (asked, b.clone())))
+                .collect();
+            if looking.is_empty() {
+                break;
+            }
+        }
+        Ok(found)
     }
 }
 

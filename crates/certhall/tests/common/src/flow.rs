@@ -26,6 +26,13 @@ pub async fn materials_from_link(
     let form = b
         .sign_in(&app.settings.data_dir, mobile, "/handoff/continue")
         .await;
+    let (app_id, page) = change_form_and_materials(&b, &form, mobile).await;
+    (b, app_id, page)
+}
+
+/// On 证书变更's 基本信息 `form`: the new details and the three required
+/// materials; returns (application id, the materials page).
+pub async fn change_form_and_materials(b: &Browser, form: &Page, mobile: &str) -> (String, Page) {
     assert_eq!(
         form.attr("#contact_mobile", "value"),
         mobile,
@@ -34,7 +41,7 @@ pub async fn materials_from_link(
     let app_id = form.path().split('/').nth(2).unwrap().to_string();
     let mut page = b
         .post(
-            &form,
+            form,
             &format!("/apply/{app_id}/form"),
             &[
                 ("organization", "合肥新名科技有限公司"),
@@ -56,7 +63,7 @@ pub async fn materials_from_link(
             )
             .await;
     }
-    (b, app_id, page)
+    (app_id, page)
 }
 
 /// Up to 图 2.13: submitted, 电子发票 saved, both agreements ticked. Returns

@@ -10,7 +10,9 @@
 //! - `pickup`, `seal`: 在线新办/补办's 写入码 and 签章变更's seal image.
 //! - `cli`: the command line; `gui`: the window (eframe/egui) over the same
 //!   calls; `browser`: the holder's browser, which both open.
-//! - `bridge`, `install`: how the portal finds and opens the assistant.
+//! - `bridge`, `install`, `link`: how the portal finds and opens the
+//!   assistant (the local bridge; the desktop entries; the `certhall://`
+//!   links, read strictly).
 //! - `error`: what can go wrong, in words for the holder.
 
 pub mod bridge;
@@ -25,6 +27,7 @@ pub mod error;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod install;
+pub mod link;
 pub mod pickup;
 pub mod seal;
 pub mod token;

@@ -124,3 +124,32 @@ fn the_generic_xdg_open_runs_the_installed_entry() {
         ]
     );
 }
+
+/// A `certhall://` link any web page could make, but the portal does not:
+/// refused with what was wrong, before anything else is done.
+#[test]
+fn a_link_the_portal_would_not_make_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    for (link, says) in [
+        (
+            "certhall://open?business=change&pin=123456",
+            "链接中有无法识别的参数：pin=123456",
+        ),
+        (
+            "certhall://open?business=wipe",
+            "链接中的业务无法识别：wipe",
+        ),
+        ("certhall://reset", "链接中的操作无法识别：reset"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_certhall-assistant"))
+            .args(["--module", "/nonexistent/libp11.so", "open", link])
+            .env("HOME", home.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{text}");
+        assert!(text.contains(says), "{link}: {text}");
+    }
+}

@@ -4,6 +4,8 @@
 //! once it is closed, and 已检测到 with the autostart's background bridge
 //! alone. The page's words are shot under `target/e2e/assistant/detect/`.
 //!
+//! A second start while the window is open hands over to it.
+//!
 //! Its own test binary, so no other test's window holds the bridge's port
 //! (cargo runs test binaries one after the other).
 
@@ -91,6 +93,21 @@ async fn the_change_page_finds_the_running_assistant() {
             line.contains(&format!("版本 {version}")) && line.contains("已插入 1 个证书介质"),
             "{line}"
         );
+        // 打开证书助手 clicked again, or the menu entry: the open window
+        // takes the page, no second one starts (this one has no screen to
+        // open a window on, so it could only succeed by handing over).
+        for args in [
+            &["open", "certhall://open?business=change"][..],
+            &["gui", "--page", "pin"][..],
+        ] {
+            let o = assistant.run(&usb.conf, args, "").await;
+            assert!(o.status.success(), "{args:?}: {}", e2e::usb::said(&o));
+            assert!(
+                e2e::usb::said(&o).contains("证书助手已在运行，已切换到它的窗口"),
+                "{}",
+                e2e::usb::said(&o)
+            );
+        }
         album
             .page(
                 &chrome,

@@ -14,22 +14,23 @@ use super::term::io;
 /// `gui`: the window on `page`.
 pub(super) fn gui(cli: &Cli, page: Page) -> Result<(), Error> {
     let module = module(cli)?;
-    gui::run(module, &cli.server, page)
+    gui::run(module, &cli.server, page, None)
 }
 
-/// `open`: certhall://open?business=change opens the window, where the holder
-/// goes on; a business named in the link opens 办事大厅, where its button is.
+/// `open`: what a `certhall://` link opens (打开证书助手): the window, on
+/// 办事大厅 when the link names a business. A link the portal would not make
+/// is refused, said on stderr and at the top of the window's first page.
 pub(super) fn open(cli: &Cli, url: &str) -> Result<(), Error> {
-    if !url.starts_with("certhall:") {
-        return Err(Error::Usage(format!("不是证书助手的链接：{url}")));
-    }
-    let page = if url.contains("business=") {
-        Page::Hall
-    } else {
-        Page::Keys
+    let (page, notice) = match crate::link::parse(url) {
+        Ok(link) if link.business.is_some() => (Page::Hall, None),
+        Ok(_) => (Page::Keys, None),
+        Err(why) => {
+            eprintln!("错误：{why}");
+            (Page::Keys, Some(why))
+        }
     };
     let module = module(cli)?;
-    gui::run(module, &cli.server, page)
+    gui::run(module, &cli.server, page, notice)
 }
 
 /// `bridge`: answers the pages of `allow_origin` (default: the server's).

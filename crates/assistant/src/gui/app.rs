@@ -17,6 +17,8 @@ pub struct App {
     pub view: View,
     jobs: Sender<Job>,
     updates: Receiver<Update>,
+    /// Pages handed over by a second start (打开证书助手 clicked again).
+    raised: Option<Receiver<Page>>,
 }
 
 impl App {
@@ -45,6 +47,28 @@ impl App {
             view,
             jobs,
             updates,
+            raised: None,
+        }
+    }
+
+    /// Later starts hand their page over through `pages`.
+    pub fn raised_by(mut self, pages: Receiver<Page>) -> App {
+        self.raised = Some(pages);
+        self
+    }
+
+    /// A page handed over: shown, and the window brought to the front.
+    fn raise(&mut self, ctx: &egui::Context) {
+        let Some(pages) = &self.raised else {
+            return;
+        };
+        while let Ok(page) = pages.try_recv() {
+            self.view.page = page;
+            if page == Page::Hall {
+                self.view.actions.push(Action::ShowHall);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
     }
 
@@ -83,6 +107,7 @@ impl App {
 
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.raise(ui.ctx());
         self.pump();
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| draw(ui, &mut self.view));

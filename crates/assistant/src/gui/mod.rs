@@ -14,7 +14,8 @@
 //! - `worker`: the thread that owns the token and the network; `lines`:
 //!   what it reads from the keys and the server, as the window lists it;
 //! - `app`: the window's state between the view and the worker;
-//! - `window`: opening the window.
+//! - `window`: opening the window; `single`: one window per user and
+//!   platform, a second start handing its page to the first.
 
 mod app;
 mod draw;
@@ -23,6 +24,7 @@ mod hall;
 mod keys;
 mod lines;
 mod pin;
+mod single;
 mod view;
 mod widgets;
 mod window;

@@ -1,4 +1,4 @@
-//! Opening the window: the local bridge beside it (so the portal's page finds
+//! Opening the window (one per user and platform: `single`): the local bridge beside it (so the portal's page finds
 //! the assistant while the window is open), its size and title, the CJK font,
 //! the zoom asked for by `CERTHALL_ASSISTANT_ZOOM`, the light theme.
 
@@ -6,13 +6,23 @@ use eframe::egui;
 
 use super::app::App;
 use super::fonts::{cjk_font, install_cjk_font};
+use super::single::{self, Claim};
 use super::view::Page;
 use crate::client::Client;
 use crate::error::Error;
 use crate::token::Module;
 
-/// Opens the window on `page` (blocks until it is closed).
-pub fn run(module: Module, server: &str, page: Page) -> Result<(), Error> {
+/// Opens the window on `page` (blocks until it is closed), with `notice`
+/// shown at the top; or, when this user's window for `server` is open
+/// already, hands it `page` and returns.
+pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> Result<(), Error> {
+    let listener = match single::claim(server, page)? {
+        Claim::First(listener) => listener,
+        Claim::Handed => {
+            println!("证书助手已在运行，已切换到它的窗口");
+            return Ok(());
+        }
+    };
     let client = Client::new(server)?;
     crate::bridge::serve_in_background(
         module.clone(),
@@ -41,13 +51,11 @@ pub fn run(module: Module, server: &str, page: Page) -> Result<(), Error> {
                 cc.egui_ctx.set_zoom_factor(z);
             }
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            Ok(Box::new(App::new(
-                &cc.egui_ctx,
-                module,
-                client,
-                &server,
-                page,
-            )))
+            let (raise, raised) = std::sync::mpsc::channel();
+            single::listen(listener, raise, cc.egui_ctx.clone());
+            let mut app = App::new(&cc.egui_ctx, module, client, &server, page).raised_by(raised);
+            app.view.message = notice;
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| Error::Usage(format!("无法打开窗口：{e}")))

@@ -303,7 +303,7 @@ impl Walk {
             &conf,
             "hall",
             "点击办事大厅",
-            &["办事大厅", "证书变更", "其他业务"],
+            &["办事大厅", "证书变更", "找回密码", "证书注销"],
         )
         .await;
         // (八) 证书变更 opens 基本信息 in the browser (the holder is signed in).

@@ -36,7 +36,7 @@ pub(super) fn rekey(
             .map_err(io)?;
             writeln!(out, "{url}").map_err(io)?;
             if !no_browser {
-                crate::browser::open(&url);
+                super::term::open_browser(&url, out)?;
             }
         }
         Outcome::Pending {

@@ -28,7 +28,7 @@ pub(super) fn revoke(
     .map_err(io)?;
     writeln!(out, "{url}").map_err(io)?;
     if !no_browser {
-        crate::browser::open(&url);
+        super::term::open_browser(&url, out)?;
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ pub(super) fn seal(
             .map_err(io)?;
             writeln!(out, "{url}").map_err(io)?;
             if !no_browser {
-                crate::browser::open(&url);
+                super::term::open_browser(&url, out)?;
             }
         }
         SealOutcome::Pending { state_label } => {

@@ -1,7 +1,7 @@
 //! The terminal: PINs and codes read from it (or from standard input with
 //! `--pin-stdin`), and what is written out.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use secrecy::SecretString;
 
@@ -41,4 +41,13 @@ impl Pins {
 /// A failure to write out, as an error.
 pub(super) fn io(e: std::io::Error) -> Error {
     Error::Usage(e.to_string())
+}
+
+/// Opens the browser on `url` (printed just before); says so when it could
+/// not, so the holder copies the link instead of waiting.
+pub(super) fn open_browser(url: &str, out: &mut dyn Write) -> Result<(), Error> {
+    if !crate::browser::open(url) {
+        writeln!(out, "无法自动打开浏览器，请复制上面的链接，在浏览器中打开").map_err(io)?;
+    }
+    Ok(())
 }

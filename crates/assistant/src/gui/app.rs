@@ -78,7 +78,9 @@ impl App {
             match u {
                 Update::Tokens(t) => self.view.tokens = t,
                 Update::Hall(h) => self.view.hall = h,
-                Update::SignedIn(s) => self.view.signed_in = s,
+                Update::SignedIn(true) => self.view.signed_in_now(),
+                Update::SignedIn(false) => self.view.signed_in = false,
+                Update::Link(link) => self.view.link = link,
                 Update::Done(m) => {
                     self.view.busy = false;
                     self.view.message = Some(m);
@@ -96,9 +98,21 @@ impl App {
                     SecretString::from(std::mem::take(&mut self.view.old_pin)),
                     SecretString::from(std::mem::take(&mut self.view.new_pin)),
                 ),
+                Action::Pickup => Job::Pickup(std::mem::take(&mut self.view.code)),
+                Action::Seal => Job::Seal,
+                Action::Revoke => Job::Revoke,
+                Action::UnlockStart => Job::UnlockStart,
+                Action::UnlockFinish => {
+                    self.view.new_pin2.clear();
+                    Job::UnlockFinish(
+                        SecretString::from(std::mem::take(&mut self.view.sms)),
+                        SecretString::from(std::mem::take(&mut self.view.new_pin)),
+                    )
+                }
             };
             if a != Action::ShowHall {
                 self.view.busy = true;
+                self.view.link = None;
             }
             let _ = self.jobs.send(job);
         }

@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::view::{Action, View};
+use super::view::View;
 use super::widgets::{cert_table, secret_field};
 
 pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
@@ -22,9 +22,11 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     }
     if !v.signed_in {
         ui.horizontal(|ui| {
-            secret_field(ui, "PIN：", &mut v.pin);
-            if ui.add_enabled(!v.busy, egui::Button::new("登录")).clicked() {
-                v.actions.push(Action::SignIn);
+            let field = secret_field(ui, "PIN：", &mut v.pin);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let clicked = ui.add_enabled(!v.busy, egui::Button::new("登录")).clicked();
+            if (clicked || enter) && !v.busy {
+                v.submit_pin();
             }
         });
     }

@@ -5,7 +5,7 @@ use crate::change;
 use crate::client::{self, CertStatus, Client};
 use crate::token::{Module, Token};
 
-use super::view::{CertLine, TokenLine};
+use super::view::{CertLine, HallEntry, TokenLine};
 
 /// A certificate's fields; its status waits for the login.
 fn cert_line(der: &[u8]) -> CertLine {
@@ -14,16 +14,85 @@ fn cert_line(der: &[u8]) -> CertLine {
         return CertLine::default();
     };
     let tbs = cert.tbs_certificate();
+    let ms = |t: x509_cert::time::Time| {
+        i64::try_from(t.to_unix_duration().as_millis()).unwrap_or(i64::MAX)
+    };
+    let (from, to) = (ms(tbs.validity().not_before), ms(tbs.validity().not_after));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let left = (to - now).div_euclid(86_400_000);
     CertLine {
-        holder: tbs.subject().to_string(),
+        holder: holder_name(tbs.subject()),
         serial: change::serial_of(der).unwrap_or_default(),
-        issuer: tbs.issuer().to_string(),
+        issuer: attribute(tbs.issuer(), CN).unwrap_or_else(|| tbs.issuer().to_string()),
         validity: format!(
-            "{} 至 {}",
-            tbs.validity().not_before,
-            tbs.validity().not_after
+            "{} 至 {}（北京时间；{}）",
+            domain::calendar::beijing_minutes(from),
+            domain::calendar::beijing_minutes(to),
+            if left >= 0 {
+                format!("剩余 {left} 天")
+            } else {
+                "已过期".to_string()
+            }
         ),
         status: "登录后显示".into(),
+    }
+}
+
+const CN: &str = "2.5.4.3";
+const O: &str = "2.5.4.10";
+
+/// The holder as a person reads it: 张三（合肥某某科技有限公司）, or the
+/// raw name when it has no common name.
+fn holder_name(name: &x509_cert::name::Name) -> String {
+    match (attribute(name, CN), attribute(name, O)) {
+        (Some(cn), Some(o)) => format!("{cn}（{o}）"),
+        (Some(cn), None) => cn,
+        _ => name.to_string(),
+    }
+}
+
+/// The first value of the attribute `oid` in a name, as text.
+fn attribute(name: &x509_cert::name::Name, oid: &str) -> Option<String> {
+    name.iter_rdn()
+        .flat_map(|rdn| rdn.iter())
+        .find(|atv| atv.oid.to_string() == oid)
+        .map(|atv| String::from_utf8_lossy(atv.value.value()).into_owned())
+}
+
+/// A business of 办事大厅 with its price: 免费 when nothing is charged for
+/// any certificate type, else the price (per type where they differ).
+pub(super) fn hall_entry(b: &api::Business) -> HallEntry {
+    let prices: Vec<(&str, &str)> = b
+        .prices
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|p| (k.as_str(), p)))
+        .collect();
+    let free = |p: &str| {
+        p.trim_start_matches('¥')
+            .parse::<f64>()
+            .is_ok_and(|y| y == 0.0)
+    };
+    let price = if prices.iter().all(|(_, p)| free(p)) {
+        "免费".to_string()
+    } else if prices.windows(2).all(|w| w[0].1 == w[1].1) {
+        prices[0].1.to_string()
+    } else {
+        prices
+            .iter()
+            .map(|(k, p)| match *k {
+                "enterprise" => format!("机构 {p}"),
+                "individual" => format!("个人 {p}"),
+                other => format!("{other} {p}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    HallEntry {
+        key: b.key.clone(),
+        name: b.name.clone(),
+        price,
     }
 }
 
@@ -56,6 +125,7 @@ pub(super) fn token_lines(
         let mut line = TokenLine {
             label: info.label.clone(),
             warning: info.pin_warning().map(str::to_string),
+            pin_min: info.pin_min,
             certs: Vec::new(),
         };
         match (token, module.open(info.slot)) {

@@ -8,10 +8,12 @@
 //!
 //! - `view`: what the window shows and what was clicked;
 //! - `draw`: the frame around the pages (title, tabs, message);
-//! - `keys`, `hall`, `pin`: the pages 我的证书, 办事大厅, 修改 PIN;
+//! - `keys`, `hall`, `pin`, `pickup`, `unlock`: the pages 我的证书, 办事大厅,
+//!   修改 PIN, 写入证书 (写入码), 找回密码;
 //! - `widgets`: what the pages share (a certificate's table, a PIN field);
 //! - `fonts`: the CJK font, so Chinese is drawn;
-//! - `worker`: the thread that owns the token and the network; `lines`:
+//! - `worker`: the thread that owns the token and the network (`jobs`: its
+//!   businesses beyond the re-keys); `lines`:
 //!   what it reads from the keys and the server, as the window lists it;
 //! - `app`: the window's state between the view and the worker;
 //! - `window`: opening the window; `single`: one window per user and
@@ -21,10 +23,13 @@ mod app;
 mod draw;
 mod fonts;
 mod hall;
+mod jobs;
 mod keys;
 mod lines;
+mod pickup;
 mod pin;
 mod single;
+mod unlock;
 mod view;
 mod widgets;
 mod window;
@@ -34,5 +39,5 @@ pub use app::App;
 pub use draw::draw;
 pub use eframe::egui;
 pub use fonts::{CJK_FONTS, cjk_font, install_cjk_font};
-pub use view::{Action, CertLine, Page, TokenLine, View};
+pub use view::{Action, CertLine, HallEntry, Page, TokenLine, View};
 pub use window::run;

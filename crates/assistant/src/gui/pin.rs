@@ -7,9 +7,9 @@ use super::widgets::secret_field;
 
 pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     egui::Grid::new("pin").num_columns(2).show(ui, |ui| {
-        secret_field(ui, "当前 PIN", &mut v.old_pin);
+        let _ = secret_field(ui, "当前 PIN", &mut v.old_pin);
         ui.end_row();
-        secret_field(ui, "新 PIN（6–16 位）", &mut v.new_pin);
+        let _ = secret_field(ui, "新 PIN（6–16 位）", &mut v.new_pin);
         ui.end_row();
     });
     if ui

@@ -72,6 +72,8 @@ pub fn listen(listener: UnixListener, pages: Sender<Page>, ctx: egui::Context) {
             let page = match line.trim() {
                 "hall" => Page::Hall,
                 "pin" => Page::Pin,
+                "pickup" => Page::Pickup,
+                "unlock" => Page::Unlock,
                 _ => Page::Keys,
             };
             if pages.send(page).is_err() {
@@ -87,5 +89,7 @@ fn page_name(page: Page) -> &'static str {
         Page::Keys => "keys",
         Page::Hall => "hall",
         Page::Pin => "pin",
+        Page::Pickup => "pickup",
+        Page::Unlock => "unlock",
     }
 }

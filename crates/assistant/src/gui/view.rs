@@ -16,7 +16,18 @@ pub struct CertLine {
 pub struct TokenLine {
     pub label: String,
     pub warning: Option<String>,
+    /// The shortest PIN it takes.
+    pub pin_min: usize,
     pub certs: Vec<CertLine>,
+}
+
+/// A business of 办事大厅: its key, its name and its price (免费, or per
+/// certificate type).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HallEntry {
+    pub key: String,
+    pub name: String,
+    pub price: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -25,6 +36,10 @@ pub enum Page {
     Keys,
     Hall,
     Pin,
+    /// 在线新办 / 在线补办: the 写入码.
+    Pickup,
+    /// 找回密码: SMS code and the new PIN twice.
+    Unlock,
 }
 
 /// What the holder asked for.
@@ -35,6 +50,16 @@ pub enum Action {
     /// 证书变更 or 在线延期 (`change::REKEYED`).
     Rekey(&'static str),
     ChangePin,
+    /// 在线新办 / 在线补办 with the 写入码 typed (`View::code`).
+    Pickup,
+    /// 签章变更.
+    Seal,
+    /// 注销: the form, in the browser.
+    Revoke,
+    /// 找回密码: the SMS code sent.
+    UnlockStart,
+    /// 找回密码: the code and the new PIN.
+    UnlockFinish,
 }
 
 /// Everything the window shows.
@@ -42,14 +67,99 @@ pub enum Action {
 pub struct View {
     pub server: String,
     pub tokens: Vec<TokenLine>,
-    pub hall: Vec<(String, String)>,
+    pub hall: Vec<HallEntry>,
     pub page: Page,
     pub pin: String,
     pub old_pin: String,
     pub new_pin: String,
+    /// The new PIN typed again (找回密码).
+    pub new_pin2: String,
+    /// The 写入码 (在线新办, 在线补办).
+    pub code: String,
+    /// The SMS code (找回密码).
+    pub sms: String,
     pub signed_in: bool,
     pub busy: bool,
     pub message: Option<String>,
+    /// A form's link the browser could not be opened on: shown with a copy
+    /// button.
+    pub link: Option<String>,
+    /// What the holder chose before signing in: carried out once signed in.
+    pub pending: Option<Action>,
     /// Clicks not yet handed to the worker.
     pub actions: Vec<Action>,
+}
+
+impl View {
+    /// 登录 (or Enter in the PIN field): an empty PIN, or one shorter than
+    /// the key takes, is refused here, so it costs no try on the key.
+    pub fn submit_pin(&mut self) {
+        let min = self.tokens.first().map_or(0, |t| t.pin_min).max(1);
+        let len = self.pin.chars().count();
+        if len == 0 {
+            self.message = Some("请输入 PIN".into());
+        } else if len < min {
+            self.message = Some(format!("PIN 至少 {min} 位，请重新输入"));
+        } else {
+            self.actions.push(Action::SignIn);
+        }
+    }
+
+    /// `action` needs the key's PIN first: asks for it, and remembers the
+    /// action for [`View::signed_in_now`].
+    pub fn after_sign_in(&mut self, action: Action, what: &str) {
+        self.pending = Some(action);
+        self.page = Page::Keys;
+        self.message = Some(format!("请输入 PIN 登录，登录后将继续办理{what}"));
+    }
+
+    /// 写入证书: a 写入码 that cannot be one is said here (20 letters and
+    /// digits, dashes and spaces as typed); the server judges the rest
+    /// (unknown, expired, used).
+    pub fn submit_code(&mut self) {
+        let n = self
+            .code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .count();
+        let clean = self
+            .code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ');
+        if n != 20 || !clean {
+            self.message = Some("写入码应为 20 位字母和数字（如 ABCD-EFGH-JKMN-PQRS-TVWX）".into());
+        } else if self.signed_in {
+            self.actions.push(Action::Pickup);
+        } else {
+            self.after_sign_in(Action::Pickup, "证书写入");
+        }
+    }
+
+    /// 找回密码: the SMS code and the new PIN, typed twice, checked before
+    /// anything is sent.
+    pub fn submit_unlock(&mut self) {
+        let n = self.new_pin.chars().count();
+        self.message = Some(if self.sms.trim().is_empty() {
+            "请输入短信验证码".into()
+        } else if !(6..=16).contains(&n) {
+            "新 PIN 应为 6–16 位".into()
+        } else if self.new_pin != self.new_pin2 {
+            "两次输入的新 PIN 不一致".into()
+        } else {
+            self.actions.push(Action::UnlockFinish);
+            return;
+        });
+    }
+
+    /// Signed in: the action chosen before goes on by itself.
+    pub fn signed_in_now(&mut self) {
+        self.signed_in = true;
+        if let Some(a) = self.pending.take() {
+            self.page = match a {
+                Action::Pickup => Page::Pickup,
+                _ => Page::Hall,
+            };
+            self.actions.push(a);
+        }
+    }
 }

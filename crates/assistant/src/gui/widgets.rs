@@ -18,15 +18,16 @@ pub(super) fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
                 ("状态", &c.status),
             ] {
                 ui.label(k);
-                ui.label(val.as_str());
+                // Long lines (the status) wrap at the window's edge.
+                ui.add(egui::Label::new(val.as_str()).wrap());
                 ui.end_row();
             }
         });
 }
 
 /// A label and a password field it names (for screen readers and tests).
-pub(super) fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut String) {
+pub(super) fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Response {
     let label = ui.label(label);
     ui.add(egui::TextEdit::singleline(value).password(true))
-        .labelled_by(label.id);
+        .labelled_by(label.id)
 }

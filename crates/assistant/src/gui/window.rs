@@ -34,7 +34,8 @@ pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> 
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("数字证书助手")
-            .with_inner_size([760.0, 560.0]),
+            .with_inner_size([880.0, 640.0])
+            .with_min_inner_size([560.0, 420.0]),
         ..Default::default()
     };
     eframe::run_native(

@@ -7,8 +7,8 @@ use std::time::Duration;
 use eframe::egui;
 use secrecy::SecretString;
 
-use super::lines::token_lines;
-use super::view::TokenLine;
+use super::lines::{hall_entry, token_lines};
+use super::view::{HallEntry, TokenLine};
 use crate::change::{self, Outcome};
 use crate::client::Client;
 use crate::token::{KeyKind, Module, Token};
@@ -19,19 +19,26 @@ pub(super) enum Job {
     Hall,
     Rekey(&'static str),
     ChangePin(SecretString, SecretString),
+    Pickup(String),
+    Seal,
+    Revoke,
+    UnlockStart,
+    UnlockFinish(SecretString, SecretString),
 }
 
 /// What the worker tells the window.
 pub(super) enum Update {
     Tokens(Vec<TokenLine>),
-    Hall(Vec<(String, String)>),
+    Hall(Vec<HallEntry>),
     SignedIn(bool),
+    /// The link of a form the browser could not be opened on (None: it was).
+    Link(Option<String>),
     Done(String),
 }
 
 pub(super) struct Worker {
     module: Module,
-    client: Client,
+    pub(super) client: Client,
     token: Option<Token>,
     tx: Sender<Update>,
     ctx: egui::Context,
@@ -55,7 +62,7 @@ impl Worker {
         }
     }
 
-    fn send(&self, u: Update) {
+    pub(super) fn send(&self, u: Update) {
         let _ = self.tx.send(u);
         self.ctx.request_repaint();
     }
@@ -103,7 +110,64 @@ impl Worker {
             Job::Hall => self.hall(),
             Job::Rekey(business) => self.rekey(business),
             Job::ChangePin(old, new) => self.change_pin(&old, &new),
+            Job::Pickup(code) => self.pickup(&code),
+            Job::Seal => self.seal(),
+            Job::Revoke => self.revoke(),
+            Job::UnlockStart => self.unlock_start(),
+            Job::UnlockFinish(code, new) => self.unlock_finish(&code, &new),
         }
+    }
+
+    /// The key signed in, or the window told to sign in first.
+    pub(super) fn signed_in(&self) -> Option<&Token> {
+        if self.token.is_none() {
+            self.send(Update::Done("请先输入 PIN 登录".into()));
+        }
+        self.token.as_ref()
+    }
+
+    /// The serial of the first key present (找回密码 works without a login).
+    pub(super) fn first_serial(&self) -> Result<String, String> {
+        self.module
+            .tokens()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .map(|t| t.serial)
+            .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())
+    }
+
+    /// A session on the first key present, not logged in.
+    pub(super) fn first_session(&self) -> Result<Token, String> {
+        let info = self
+            .module
+            .tokens()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())?;
+        self.module.open(info.slot).map_err(|e| e.to_string())
+    }
+
+    /// A form's link opened in the browser; or, when it could not be, shown
+    /// with a copy button.
+    pub(super) fn opened(&self, url: String, what: &str) -> String {
+        if crate::browser::open(&url) {
+            self.send(Update::Link(None));
+            format!("已在浏览器中打开{what}，请在浏览器中继续")
+        } else {
+            self.send(Update::Link(Some(url)));
+            format!(
+                "无法自动打开浏览器，请复制下面的链接，在浏览器中打开{what}（5 分钟内有效，仅可使用一次）"
+            )
+        }
+    }
+
+    /// The keys listed again, then `text` said.
+    pub(super) fn refresh_and_say(&self, text: String) {
+        let t = self.tokens();
+        self.send(Update::Tokens(t));
+        self.send(Update::Done(text));
     }
 
     /// Logs in to the first key present and lists its certificates with the
@@ -135,9 +199,7 @@ impl Worker {
     /// 办事大厅: the businesses the server offers.
     fn hall(&self) {
         match self.client.businesses() {
-            Ok(b) => self.send(Update::Hall(
-                b.into_iter().map(|b| (b.key, b.name)).collect(),
-            )),
+            Ok(b) => self.send(Update::Hall(b.iter().map(hall_entry).collect())),
             Err(e) => self.send(Update::Done(e.to_string())),
         }
     }
@@ -149,10 +211,7 @@ impl Worker {
             return;
         };
         let text = match change::run(token, &self.client, None, KeyKind::P256, business) {
-            Ok(Outcome::Opened { url }) => {
-                crate::browser::open(&url);
-                format!("已在浏览器中打开基本信息表单：{url}")
-            }
+            Ok(Outcome::Opened { url }) => self.opened(url, "基本信息表单"),
             Ok(Outcome::Pending {
                 business,
                 state_label,
@@ -164,9 +223,7 @@ impl Worker {
             }
             Err(e) => e.to_string(),
         };
-        let t = self.tokens();
-        self.send(Update::Tokens(t));
-        self.send(Update::Done(text));
+        self.refresh_and_say(text);
     }
 
     /// 修改 PIN on the first key present.

@@ -43,6 +43,9 @@ pub struct TokenInfo {
     /// One more wrong PIN locks it.
     pub pin_final_try: bool,
     pub pin_locked: bool,
+    /// The shortest user PIN the key takes (refused before a login that
+    /// would only cost a try).
+    pub pin_min: usize,
 }
 
 impl TokenInfo {
@@ -93,6 +96,7 @@ impl Module {
                 pin_count_low: t.user_pin_count_low(),
                 pin_final_try: t.user_pin_final_try(),
                 pin_locked: t.user_pin_locked(),
+                pin_min: t.min_pin_length(),
             });
         }
         Ok(out)

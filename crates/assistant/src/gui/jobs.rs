@@ -1,0 +1,97 @@
+//! The worker's businesses beyond 证书变更 and 在线延期: 在线新办 and 在线补办
+//! (the 写入码), 签章变更, 注销 (the form opened in the browser) and 找回密码
+//! (SMS code, new PIN). Each ends in one sentence for the window, in the
+//! portal's words.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::worker::{Update, Worker};
+use crate::seal::SealOutcome;
+use crate::token::KeyKind;
+
+impl Worker {
+    /// 在线新办 / 在线补办: the key pair made in the key signed in, the
+    /// certificate of the application the 写入码 names written.
+    pub(super) fn pickup(&self, code: &str) {
+        let Some(token) = self.signed_in() else {
+            return;
+        };
+        let text = match crate::pickup::run(token, &self.client, code, KeyKind::P256) {
+            Ok(p) if p.state == "COMPLETED" => {
+                format!("证书已写入证书介质（序列号 {}），业务办理完成", p.serial)
+            }
+            Ok(p) => format!(
+                "证书已写入证书介质（序列号 {}），证书介质将由 CA 寄出",
+                p.serial
+            ),
+            Err(e) => e.to_string(),
+        };
+        self.refresh_and_say(text);
+    }
+
+    /// 签章变更: the form opened; or where it stands; or, once approved, the
+    /// seal written into the key.
+    pub(super) fn seal(&self) {
+        let Some(token) = self.signed_in() else {
+            return;
+        };
+        let text = match crate::seal::run(token, &self.client, None) {
+            Ok(SealOutcome::Opened { url }) => self.opened(url, "签章变更表单"),
+            Ok(SealOutcome::Pending { state_label }) => {
+                format!("签章变更申请状态：{state_label}")
+            }
+            Ok(SealOutcome::Written { .. }) => "签章变更已完成：新印章已写入证书介质".to_string(),
+            Err(e) => e.to_string(),
+        };
+        self.refresh_and_say(text);
+    }
+
+    /// 注销: the key proved, the revocation form (reason, SMS code, the
+    /// confirmation that it cannot be undone) opened in the browser.
+    pub(super) fn revoke(&self) {
+        let Some(token) = self.signed_in() else {
+            return;
+        };
+        let text = match crate::change::open_form(token, &self.client, None, "revoke") {
+            Ok(url) => self.opened(
+                url,
+                "证书注销表单（选择原因并以短信验证码确认，注销后不可恢复）",
+            ),
+            Err(e) => e.to_string(),
+        };
+        self.send(Update::Done(text));
+    }
+
+    /// 找回密码, first step: an SMS code to the mobile reserved for the key.
+    pub(super) fn unlock_start(&self) {
+        let text = match self.first_serial() {
+            Ok(serial) => self
+                .client
+                .unlock_start(&serial)
+                .unwrap_or_else(|e| e.to_string()),
+            Err(e) => e,
+        };
+        self.send(Update::Done(text));
+    }
+
+    /// 找回密码, second step: with the code, the platform hands over the
+    /// key's SO PIN (or says the request waits for review), which sets the
+    /// new PIN.
+    pub(super) fn unlock_finish(&self, code: &SecretString, new: &SecretString) {
+        let text = match self.first_serial() {
+            Err(e) => e,
+            Ok(serial) => match self.client.unlock_finish(&serial, code.expose_secret()) {
+                Ok(Ok(so_pin)) => match self.first_session() {
+                    Ok(t) => match t.reset_user_pin(&so_pin, new) {
+                        Ok(()) => "PIN 已重置，请使用新 PIN 登录".to_string(),
+                        Err(e) => e.to_string(),
+                    },
+                    Err(e) => e,
+                },
+                Ok(Err(waiting)) => waiting,
+                Err(e) => e.to_string(),
+            },
+        };
+        self.refresh_and_say(text);
+    }
+}

@@ -26,14 +26,9 @@ async fn submitted(app: &TestApp, mobile: &str) -> (Usb, common::browser::Browse
     usb.import(&h.key, &h.cert);
     let o = run(&usb, app, &["change", "--no-browser"], None).await;
     assert!(o.status.success(), "{}", out(&o));
-    let text = out(&o);
-    assert!(text.contains("请在浏览器中填写基本信息"), "{text}");
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains("/handoff/"))
-        .expect("the assistant printed the form's link");
-    let link = &url[url.find("/handoff/").unwrap()..];
-    let (b, app_id, page) = materials_from_link(app, link, mobile).await;
+    assert!(out(&o).contains("请在浏览器中填写基本信息"), "{}", out(&o));
+    let (b, app_id, page) =
+        materials_from_link(app, &common::assistant::printed_link(&o), mobile).await;
     let done = b.post(&page, &format!("/apply/{app_id}/submit"), &[]).await;
     assert_eq!(done.text("#result"), "申请成功，等待审核");
     (usb, b, app_id, h.serial)

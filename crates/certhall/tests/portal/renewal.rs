@@ -61,12 +61,7 @@ impl Setup {
 async fn assistant_form(usb: &Usb, app: &TestApp, mobile: &str) -> (Browser, Page) {
     let o = run(usb, app, &["renew", "--no-browser"], None).await;
     assert!(o.status.success(), "{}", out(&o));
-    let text = out(&o);
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains("/handoff/"))
-        .expect("the assistant printed the form's link");
-    open_link(app, &url[url.find("/handoff/").unwrap()..], mobile).await
+    open_link(app, &common::assistant::printed_link(&o), mobile).await
 }
 
 fn iso(ms: i64) -> String {

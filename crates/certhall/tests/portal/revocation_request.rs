@@ -231,11 +231,8 @@ async fn revoked_at_once() {
         o.status.success() && said.contains("请在浏览器中选择注销原因"),
         "{said}"
     );
-    let url = said
-        .split_whitespace()
-        .find(|w| w.contains("/handoff/"))
-        .expect("the assistant printed the form's link");
-    let (b, id, form) = form_from(&app, &url[url.find("/handoff/").unwrap()..]).await;
+    let link = common::assistant::printed_link(&o);
+    let (b, id, form) = form_from(&app, &link).await;
     a_minute_later(&clock);
     let done = confirm(&app, &b, &id, &form, "cessationOfOperation").await;
     assert_eq!(done.status(), "已完成");

@@ -41,12 +41,7 @@ async fn seal_form(usb: &Usb, app: &TestApp) -> (Browser, Page) {
 async fn seal_link(usb: &Usb, app: &TestApp) -> String {
     let o = run(usb, app, &["seal", "--no-browser"], None).await;
     assert!(o.status.success(), "{}", out(&o));
-    let text = out(&o);
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains("/handoff/"))
-        .expect("the assistant printed the form's link");
-    url[url.find("/handoff/").unwrap()..].to_string()
+    common::assistant::printed_link(&o)
 }
 
 /// The material upload's result page for `kind`.
@@ -302,14 +297,8 @@ async fn rekeyed_by_change(
 ) -> String {
     let o = run(usb, app, &["change", "--no-browser"], None).await;
     assert!(o.status.success(), "{}", out(&o));
-    let text = out(&o);
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains("/handoff/"))
-        .expect("the assistant printed the form's link");
-    let link = &url[url.find("/handoff/").unwrap()..];
     // The holder is still signed in: the link opens the form.
-    let form = b.get(link).await;
+    let form = b.get(&common::assistant::printed_link(&o)).await;
     let (id, page) = common::flow::change_form_and_materials(b, &form, MOBILE).await;
     let done = b.post(&page, &format!("/apply/{id}/submit"), &[]).await;
     assert_eq!(done.text("#result"), "申请成功，等待审核");

@@ -89,6 +89,17 @@ pub async fn run(usb: &Usb, app: &TestApp, args: &[&str], stop: Option<&str>) ->
     run_with(usb, app, args, &format!("{PIN}\n"), stop).await
 }
 
+/// The single-use form link (`/handoff/…`, as a path) the assistant printed
+/// (run with `--no-browser`).
+pub fn printed_link(o: &Output) -> String {
+    let text = out(o);
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains("/handoff/"))
+        .unwrap_or_else(|| panic!("the assistant printed no form's link: {text}"));
+    url[url.find("/handoff/").unwrap()..].to_string()
+}
+
 /// The token after the assistant replaced its certificate: exactly one
 /// certificate (not `old_serial`) and one private key, generated inside and
 /// never extractable, the old pair and any pending key gone. Returns the

@@ -16,11 +16,17 @@ use crate::token::Module;
 /// shown at the top; or, when this user's window for `server` is open
 /// already, hands it `page` and returns.
 pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> Result<(), Error> {
-    let listener = match single::claim(server, page)? {
-        Claim::First(listener) => listener,
-        Claim::Handed => {
+    // Without a place for the socket (a home that cannot be written) the
+    // window still opens, only without the hand-over.
+    let listener = match single::claim(server, page) {
+        Ok(Claim::First(listener)) => Some(listener),
+        Ok(Claim::Handed) => {
             println!("证书助手已在运行，已切换到它的窗口");
             return Ok(());
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            None
         }
     };
     let client = Client::new(server)?;
@@ -53,7 +59,9 @@ pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> 
             }
             cc.egui_ctx.set_theme(egui::Theme::Light);
             let (raise, raised) = std::sync::mpsc::channel();
-            single::listen(listener, raise, cc.egui_ctx.clone());
+            if let Some(listener) = listener {
+                single::listen(listener, raise, cc.egui_ctx.clone());
+            }
             let mut app = App::new(&cc.egui_ctx, module, client, &server, page).raised_by(raised);
             app.view.message = notice;
             Ok(Box::new(app))

@@ -28,6 +28,7 @@ fn view(signed_in: bool) -> View {
                 issuer: "CN=certhall Issuing CA,O=certhall,C=CN".into(),
                 validity: "2026-11-30 至 2027-11-30".into(),
                 status: "有效；证书变更：审核通过".into(),
+                unavailable: Vec::new(),
             }],
         }],
         hall: [
@@ -260,4 +261,23 @@ fn unlock_checks_the_code_and_the_new_pin_twice() {
         h.state().actions,
         vec![Action::UnlockStart, Action::UnlockFinish]
     );
+}
+
+/// A business the key's certificate may not start now says why, under its
+/// button, which does nothing.
+#[test]
+fn a_business_not_open_now_says_why() {
+    let mut v = view(true);
+    v.tokens[0].certs[0].unavailable = vec![(
+        "renew".into(),
+        "证书有效期至 2027-06-30 16:00，在线延期自到期前 90 天（2027-04-01 16:00）起可办理".into(),
+    )];
+    v.page = Page::Hall;
+    let mut h = harness(v);
+    h.get_by_label(
+        "在线延期：证书有效期至 2027-06-30 16:00，在线延期自到期前 90 天（2027-04-01 16:00）起可办理",
+    );
+    h.get_by_label("在线延期").click();
+    h.run();
+    assert!(h.state().actions.is_empty(), "{:?}", h.state().actions);
 }

@@ -17,6 +17,7 @@
 )]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -51,20 +52,40 @@ struct Screen {
 
 impl Screen {
     fn start() -> Screen {
-        let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-ac", "-nolisten", "tcp"])
-            .args(["-screen", "0", "1280x1024x24"])
+        // xvfb-run picks a free display (`-a`), as the other window suites
+        // do; the program it runs names it and waits.
+        let mut xvfb = Command::new("xvfb-run")
+            .args(["-a", "-s", "-ac -nolisten tcp -screen 0 1280x1024x24"])
+            .args(["sh", "-c", "echo \"$DISPLAY\"; exec sleep 600"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
-            .expect("Xvfb runs (scripts/test installs xvfb)");
+            .expect("xvfb-run runs (scripts/test installs xvfb)");
         let mut line = String::new();
         BufReader::new(xvfb.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let display = format!(":{}", line.trim());
-        assert!(display.len() > 1, "Xvfb named no display");
-        Screen { xvfb, display }
+        let display = line.trim().to_string();
+        assert!(
+            display.starts_with(':'),
+            "xvfb-run named no display: {line:?}"
+        );
+        let screen = Screen { xvfb, display };
+        let started = Instant::now();
+        while !Command::new("xwininfo")
+            .args(["-root", "-display", &screen.display])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the virtual screen {} never answered",
+                screen.display
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        screen
     }
 
     /// How many windows of the assistant are on the screen.
@@ -102,7 +123,11 @@ impl Screen {
 impl Drop for Screen {
     fn drop(&mut self) {
         close_windows();
-        let _ = self.xvfb.kill();
+        // The whole group: xvfb-run, its Xvfb and the sleeping shell; TERM,
+        // so Xvfb removes its lock and socket.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.xvfb.id())])
+            .status();
         let _ = self.xvfb.wait();
     }
 }

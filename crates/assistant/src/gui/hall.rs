@@ -6,7 +6,7 @@
 
 use eframe::egui;
 
-use super::view::{Action, Page, View};
+use super::view::{Action, HallEntry, Page, View};
 use crate::change;
 
 /// What a business's button does in the window.
@@ -28,6 +28,30 @@ fn does(key: &str) -> Option<Does> {
         "unlock" => Some(Does::Open(Page::Unlock)),
         _ => None,
     }
+}
+
+/// One business: its button, its price, and why it is not open now.
+fn cell(ui: &mut egui::Ui, entry: &HallEntry, enabled: bool, why: Option<String>) -> bool {
+    let button = egui::Button::new(entry.name.as_str()).min_size(egui::vec2(150.0, 30.0));
+    let clicked = ui.add_enabled(enabled, button).clicked();
+    ui.label(egui::RichText::new(entry.price.as_str()).small());
+    if let Some(why) = why {
+        let text = egui::RichText::new(format!("{}：{why}", entry.name))
+            .small()
+            .color(egui::Color32::from_rgb(0xb0, 0x3a, 0x2e));
+        ui.add(egui::Label::new(text).wrap());
+    }
+    clicked
+}
+
+/// Why the inserted key's certificate may not start `key` now, once the
+/// server has said (after the PIN login).
+fn not_now(v: &View, key: &str) -> Option<String> {
+    v.tokens
+        .first()
+        .and_then(|t| t.certs.first())
+        .and_then(|c| c.unavailable.iter().find(|(k, _)| k == key))
+        .map(|(_, why)| why.clone())
 }
 
 /// A business's button pressed.
@@ -56,17 +80,9 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
         .show(ui, |ui| {
             for (i, entry) in v.hall.clone().into_iter().enumerate() {
                 let does = does(&entry.key);
-                let clicked = ui
-                    .vertical(|ui| {
-                        let b = ui.add_enabled(
-                            !v.busy && does.is_some(),
-                            egui::Button::new(entry.name.as_str())
-                                .min_size(egui::vec2(150.0, 30.0)),
-                        );
-                        ui.label(egui::RichText::new(entry.price.as_str()).small());
-                        b.clicked()
-                    })
-                    .inner;
+                let why = not_now(v, &entry.key);
+                let enabled = !v.busy && does.is_some() && why.is_none();
+                let clicked = ui.vertical(|ui| cell(ui, &entry, enabled, why)).inner;
                 if i % 2 == 1 {
                     ui.end_row();
                 }

@@ -37,6 +37,7 @@ fn cert_line(der: &[u8]) -> CertLine {
             }
         ),
         status: "登录后显示".into(),
+        unavailable: Vec::new(),
     }
 }
 
@@ -110,6 +111,28 @@ fn status_text(st: &CertStatus) -> String {
     s
 }
 
+/// The businesses a certificate may not start now, and why, as the server
+/// says (its state; the renewal window).
+fn unavailable(st: &CertStatus) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if st.status != "valid" {
+        let why = format!("证书{}，不能办理", client::status_label(st));
+        for key in ["change", "seal"] {
+            out.push((key.to_string(), why.clone()));
+        }
+    }
+    if st.status == "revoked" {
+        out.push(("revoke".to_string(), "证书已吊销".to_string()));
+    }
+    if let Some(r) = &st.renewal
+        && !r.available
+    {
+        let why = r.reason.clone().unwrap_or_else(|| "不在可办理期间".into());
+        out.push(("renew".to_string(), why));
+    }
+    out
+}
+
 /// The keys present, with the server's word on each certificate once signed
 /// in (`token` is the session logged in).
 pub(super) fn token_lines(
@@ -133,7 +156,10 @@ pub(super) fn token_lines(
                 for h in change::holders(t).unwrap_or_default() {
                     let mut c = cert_line(&h.cert.der);
                     c.status = match client.status(&h) {
-                        Ok(st) => status_text(&st),
+                        Ok(st) => {
+                            c.unavailable = unavailable(&st);
+                            status_text(&st)
+                        }
                         Err(e) => e.to_string(),
                     };
                     line.certs.push(c);

@@ -9,6 +9,9 @@ pub struct CertLine {
     pub validity: String,
     /// From the server once signed in: 有效 / 已吊销 / 已过期, and applications.
     pub status: String,
+    /// From the server once signed in: the businesses this certificate may
+    /// not start now, each with why (business key, reason).
+    pub unavailable: Vec<(String, String)>,
 }
 
 /// One inserted key.

@@ -142,16 +142,19 @@ impl View {
     /// anything is sent.
     pub fn submit_unlock(&mut self) {
         let n = self.new_pin.chars().count();
-        self.message = Some(if self.sms.trim().is_empty() {
-            "请输入短信验证码".into()
+        let refused = if self.sms.trim().is_empty() {
+            Some("请输入短信验证码")
         } else if !(6..=16).contains(&n) {
-            "新 PIN 应为 6–16 位".into()
+            Some("新 PIN 应为 6–16 位")
         } else if self.new_pin != self.new_pin2 {
-            "两次输入的新 PIN 不一致".into()
+            Some("两次输入的新 PIN 不一致")
         } else {
-            self.actions.push(Action::UnlockFinish);
-            return;
-        });
+            None
+        };
+        match refused {
+            Some(why) => self.message = Some(why.into()),
+            None => self.actions.push(Action::UnlockFinish),
+        }
     }
 
     /// Signed in: the action chosen before goes on by itself.

@@ -11,7 +11,7 @@ use super::lines::{hall_entry, token_lines};
 use super::view::{HallEntry, TokenLine};
 use crate::change::{self, Outcome};
 use crate::client::Client;
-use crate::token::{KeyKind, Module, Token};
+use crate::token::{KeyKind, Module, Token, TokenInfo};
 
 /// Work for the worker thread. PINs travel as secrets and are dropped after use.
 pub(super) enum Job {
@@ -126,26 +126,24 @@ impl Worker {
         self.token.as_ref()
     }
 
-    /// The serial of the first key present (找回密码 works without a login).
-    pub(super) fn first_serial(&self) -> Result<String, String> {
+    /// The first key present, as the window lists it.
+    fn first_key(&self) -> Result<TokenInfo, String> {
         self.module
             .tokens()
             .map_err(|e| e.to_string())?
             .into_iter()
             .next()
-            .map(|t| t.serial)
             .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())
+    }
+
+    /// The serial of the first key present (找回密码 works without a login).
+    pub(super) fn first_serial(&self) -> Result<String, String> {
+        self.first_key().map(|info| info.serial)
     }
 
     /// A session on the first key present, not logged in.
     pub(super) fn first_session(&self) -> Result<Token, String> {
-        let info = self
-            .module
-            .tokens()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .next()
-            .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())?;
+        let info = self.first_key()?;
         self.module.open(info.slot).map_err(|e| e.to_string())
     }
 
@@ -174,15 +172,7 @@ impl Worker {
     /// server's word on each.
     fn sign_in(&mut self, pin: &SecretString) {
         let result = self
-            .module
-            .tokens()
-            .map_err(|e| e.to_string())
-            .and_then(|ts| {
-                ts.into_iter()
-                    .next()
-                    .ok_or_else(|| "未检测到证书介质，请插入 USB Key".to_string())
-            })
-            .and_then(|info| self.module.open(info.slot).map_err(|e| e.to_string()))
+            .first_session()
             .and_then(|t| t.login(pin).map(|()| t).map_err(|e| e.to_string()));
         match result {
             Ok(t) => {
@@ -206,8 +196,7 @@ impl Worker {
 
     /// 证书变更 or 在线延期: the change flow, on the key signed in.
     fn rekey(&self, business: &'static str) {
-        let Some(token) = &self.token else {
-            self.send(Update::Done("请先输入 PIN 登录".into()));
+        let Some(token) = self.signed_in() else {
             return;
         };
         let text = match change::run(token, &self.client, None, KeyKind::P256, business) {
@@ -228,17 +217,9 @@ impl Worker {
 
     /// 修改 PIN on the first key present.
     fn change_pin(&self, old: &SecretString, new: &SecretString) {
-        let text = match self
-            .module
-            .tokens()
-            .ok()
-            .and_then(|ts| ts.into_iter().next())
-        {
-            None => "未检测到证书介质，请插入 USB Key".to_string(),
-            Some(info) => match self.module.open(info.slot).and_then(|t| {
-                t.login(old)?;
-                t.change_pin(old, new)
-            }) {
+        let text = match self.first_session() {
+            Err(e) => e,
+            Ok(t) => match t.login(old).and_then(|()| t.change_pin(old, new)) {
                 Ok(()) => "PIN 已修改".to_string(),
                 Err(e) => e.to_string(),
             },

@@ -8,6 +8,8 @@
 //! - [`album`]: a screenshot per figure of the manual and an HTML index.
 //! - [`usb`]: the holder's USB key (a SoftHSM2 token) and the assistant's CLI
 //!   and window (under Xvfb).
+//! - [`desk`]: the window driven as a holder drives it (mouse on the words of
+//!   a button, keyboard for PINs and codes), shot per state.
 //! - [`portal`]: signing in and paying, as every business does.
 //! - [`backoffice`]: a reviewer set up and approving in the back office.
 
@@ -21,6 +23,7 @@ pub mod album;
 pub mod backoffice;
 pub mod bins;
 pub mod chrome;
+pub mod desk;
 pub mod platform;
 pub mod portal;
 pub mod usb;

@@ -9,6 +9,23 @@ use std::process::{Command, Output, Stdio};
 
 pub use testkit::softhsm::{MODULE, PIN, Token as Usb};
 
+/// The serial (as `openssl x509 -serial` prints it) of the certificate the
+/// assistant wrote into `usb` (labelled `certhall …`). Read from the key, not
+/// from the window: Tesseract may misread hex.
+pub fn written_serial(usb: &Usb) -> String {
+    let objects = usb.objects();
+    let label = objects
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("label:"))
+        .map(|s| s.trim().to_string())
+        .filter(|l| l.starts_with("certhall "))
+        .unwrap_or_else(|| panic!("no certificate of the assistant's in the key:\n{objects}"));
+    let tmp = tempfile::tempdir().unwrap();
+    let pem = tmp.path().join("written.pem");
+    usb.read_certificate(&label, &pem);
+    testkit::openssl::serial_of(&pem)
+}
+
 /// The assistant as installed in the holder's home.
 pub struct Assistant {
     pub bin: PathBuf,
@@ -26,7 +43,9 @@ pub fn said(o: &Output) -> String {
 }
 
 impl Assistant {
-    fn command(&self, conf: &Path) -> Command {
+    /// The assistant with the holder's environment (home, key, the desktop's
+    /// `xdg-open`), on the suite's server and module.
+    pub(crate) fn command(&self, conf: &Path) -> Command {
         let mut cmd = Command::new(&self.bin);
         let path = format!(
             "{}:{}",
@@ -193,7 +212,7 @@ exit 0"#,
 pub struct Running(std::process::Child);
 
 impl Running {
-    fn spawn(cmd: &mut Command) -> Running {
+    pub(crate) fn spawn(cmd: &mut Command) -> Running {
         let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -16,9 +16,10 @@ use e2e::album::Album;
 use e2e::backoffice;
 use e2e::bins;
 use e2e::chrome::Chrome;
+use e2e::desk::Desk;
 use e2e::platform::Platform;
 use e2e::portal;
-use e2e::usb::{Assistant, Usb};
+use e2e::usb::{Assistant, PIN, Usb};
 use testkit::Backend;
 use testkit::openssl::{self, KeyKind};
 
@@ -96,26 +97,19 @@ async fn renew_on_sqlite() {
         )
         .await;
 
-    // The assistant: the key's certificate may be renewed now.
-    let online = assistant.ok(&conf, &["status", "--online"]).await;
-    assert!(online.contains("在线延期：可办理"), "{online}");
-    assistant
-        .window(
-            &conf,
-            "hall",
-            &album.file("renew.02"),
-            &["办事大厅", "在线延期"],
-        )
-        .await;
+    // The assistant's window, left open as a holder leaves it: the PIN, 办事大厅
+    // (在线延期 open to this key, no reason under it), 在线延期.
+    let mut desk = Desk::open_signed_in(&assistant, &conf, "renew").await;
+    let hall = desk.shot("hall", &["办事大厅", "在线延期"]).await;
+    std::fs::copy(&hall, album.file("renew.02")).unwrap();
     album.add(
         "renew.02",
         "证书助手的办事大厅：点击在线延期",
         &["办事大厅", "在线延期"],
     );
-
-    // 在线延期 opens the form in the browser.
-    let said = assistant.ok(&conf, &["renew"]).await;
-    assert!(said.contains("请在浏览器中填写基本信息"), "{said}");
+    desk.click("在线延期").await;
+    desk.shot("form-opened", &["已在浏览器中打开基本信息表单"])
+        .await;
     let link = assistant.opened().await;
     chrome.goto(&link).await;
     chrome.wait_text("延期年限").await;
@@ -196,12 +190,14 @@ async fn renew_on_sqlite() {
     )
     .await;
 
-    // Approved: the assistant writes the renewed certificate into the key.
-    let said = assistant.ok(&conf, &["renew"]).await;
-    assert!(said.contains("在线延期已完成"), "{said}");
-    assistant
-        .window(&conf, "keys", &album.file("renew.13"), &["证书介质", ORG])
-        .await;
+    // Approved: 在线延期 again in the window writes the renewed certificate
+    // into the key.
+    desk.click("在线延期").await;
+    desk.shot("written", &["在线延期已完成"]).await;
+    desk.click("我的证书").await;
+    let keys = desk.shot("new-certificate", &["证书介质", ORG]).await;
+    drop(desk);
+    std::fs::copy(&keys, album.file("renew.13")).unwrap();
     album.add(
         "renew.13",
         "审核通过后，在证书助手中再次点击在线延期：新证书写入原 U 盾",
@@ -275,8 +271,12 @@ async fn revoke_on_sqlite() {
         )
         .await;
 
-    let said = assistant.ok(&conf, &["revoke"]).await;
-    assert!(said.contains("请在浏览器中选择注销原因"), "{said}");
+    // 证书注销 in the window: the key proved, the form opened in the browser.
+    let mut desk = Desk::open_signed_in(&assistant, &conf, "revoke").await;
+    desk.click("证书注销").await;
+    desk.shot("form-opened", &["已在浏览器中打开证书注销表单"])
+        .await;
+    drop(desk);
     chrome.goto(&assistant.opened().await).await;
     chrome.wait_text("注销原因").await;
     album
@@ -372,17 +372,25 @@ fn pdf(platform: &Platform, name: &str) -> PathBuf {
 
 /// The 写入码 on the page the holder is on, and the serial the assistant
 /// wrote with it into `usb`.
-async fn pick_up(chrome: &Chrome, assistant: &Assistant, usb: &Usb) -> String {
+async fn pick_up(chrome: &Chrome, assistant: &Assistant, usb: &Usb, business: &str) -> String {
     let code = chrome.find("#pickup-code").await.text().await.unwrap();
-    let said = assistant
-        .ok(&usb.conf, &["pickup", "--code", code.trim()])
-        .await;
-    assert!(said.contains("业务已办理完成"), "{said}");
-    said.split("序列号 ")
-        .nth(1)
-        .and_then(|rest| rest.split('）').next())
-        .expect("the assistant names the serial it wrote")
-        .to_string()
+    // The blank key in, the window open: 办事大厅 › the business, the code,
+    // 写入证书, the PIN it then asks for; the write goes on by itself.
+    let mut desk = Desk::open(assistant, &usb.conf, business).await;
+    desk.click("办事大厅").await;
+    desk.click(if business == "new" {
+        "在线新办"
+    } else {
+        "在线补办"
+    })
+    .await;
+    desk.shot("code", &["写入码"]).await;
+    desk.type_text(code.trim(), &["Return"]);
+    desk.shot("pin-asked", &["登录后将继续办理证书写入"]).await;
+    desk.type_text(PIN, &["Return"]);
+    desk.shot("written", &["业务办理完成"]).await;
+    drop(desk);
+    e2e::usb::written_serial(usb)
 }
 
 /// 在线新办 of a 机构证书 on the holder's own blank key (two years at ¥300.00,
@@ -510,7 +518,7 @@ async fn new_and_reissue_on_sqlite() {
         )
         .await;
     let own = Usb::new("own-key");
-    let serial = pick_up(&chrome, &assistant, &own).await;
+    let serial = pick_up(&chrome, &assistant, &own, "new").await;
     assistant
         .window(&own.conf, "keys", &album.file("new.12"), &["证书介质", ORG])
         .await;
@@ -613,7 +621,7 @@ async fn new_and_reissue_on_sqlite() {
         )
         .await;
     let new_key = Usb::new("new-key");
-    let new_serial = pick_up(&chrome, &assistant, &new_key).await;
+    let new_serial = pick_up(&chrome, &assistant, &new_key, "reissue").await;
     assert_ne!(new_serial, serial);
     assert!(openssl::ocsp_by_serial(&issuing, &chain, &ocsp_url, &new_serial).contains(": good"));
     chrome.goto(&format!("/me/applications/{app_id}")).await;
@@ -681,8 +689,11 @@ async fn seal_on_sqlite() {
             &["签章变更", "打开证书助手"],
         )
         .await;
-    let said = assistant.ok(&conf, &["seal"]).await;
-    assert!(said.contains("请在浏览器中上传新印章"), "{said}");
+    // 签章变更 in the window (left open until the seal is written).
+    let mut desk = Desk::open_signed_in(&assistant, &conf, "seal").await;
+    desk.click("签章变更").await;
+    desk.shot("form-opened", &["已在浏览器中打开签章变更表单"])
+        .await;
     chrome.goto(&assistant.opened().await).await;
     chrome.wait_text("当前印章").await;
     let path = chrome.path().await;
@@ -743,8 +754,9 @@ async fn seal_on_sqlite() {
         },
     )
     .await;
-    let said = assistant.ok(&conf, &["seal"]).await;
-    assert!(said.contains("签章变更已完成"), "{said}");
+    desk.click("签章变更").await;
+    desk.shot("written", &["签章变更已完成"]).await;
+    drop(desk);
     assert!(usb.objects().contains("certhall-seal 01"));
     chrome.goto("/me").await;
     chrome.wait_text("已完成").await;
@@ -820,21 +832,24 @@ async fn unlock_on_sqlite() {
     if let Some(wait) = Duration::from_secs(61).checked_sub(signed_in.elapsed()) {
         tokio::time::sleep(wait).await;
     }
-    let first = assistant.run(&conf, &["unlock"], "000000\n654321\n").await;
-    assert!(
-        e2e::usb::said(&first).contains("验证码不正确"),
-        "{}",
-        e2e::usb::said(&first)
-    );
+    // 找回密码 needs no PIN: 办事大厅 › 找回密码, the code, a wrong code
+    // first, then the right one with the new PIN twice.
+    let mut desk = Desk::open(&assistant, &conf, "unlock").await;
+    desk.shot("key", &["证书介质", "登录"]).await;
+    desk.click("办事大厅").await;
+    desk.click("找回密码").await;
+    desk.click("发送短信验证码").await;
+    desk.shot("code-sent", &["验证码已发送"]).await;
+    desk.type_text("000000", &["Tab"]);
+    desk.type_text("654321", &["Tab"]);
+    desk.type_text("654321", &["Return"]);
+    desk.shot("wrong-code", &["验证码不正确"]).await;
     let code = platform.sms_code(MOBILE);
-    let done = assistant
-        .run(&conf, &["unlock"], &format!("{code}\n654321\n"))
-        .await;
-    assert!(
-        e2e::usb::said(&done).contains("PIN 已重置"),
-        "{}",
-        e2e::usb::said(&done)
-    );
+    desk.type_text(&code, &["Tab"]);
+    desk.type_text("654321", &["Tab"]);
+    desk.type_text("654321", &["Return"]);
+    desk.shot("reset", &["PIN已重置"]).await;
+    drop(desk);
     let new_pin = assistant
         .run(&conf, &["status", "--online"], "654321\n")
         .await;

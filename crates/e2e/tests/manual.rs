@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use e2e::album::Album;
 use e2e::backoffice;
 use e2e::chrome::Chrome;
+use e2e::desk::Desk;
 use e2e::platform::Platform;
 use e2e::portal;
 use e2e::usb::{Assistant, Usb};
@@ -131,6 +132,10 @@ struct Walk {
     album: Album,
     usb: Usb,
     assistant: Option<Assistant>,
+    /// The assistant's window, open from 办事大厅 (七) to the final write.
+    desk: Option<Desk>,
+    /// Where the window's shots go: `target/e2e/assistant/<this>/`.
+    business: String,
     chapter: u8,
     app_id: String,
     old_serial: String,
@@ -177,6 +182,12 @@ impl Walk {
             platform,
             usb,
             assistant: None,
+            desk: None,
+            business: match (chapter, sub) {
+                (3, _) => "change-free".to_string(),
+                (_, "") => "change".to_string(),
+                (_, sub) => format!("change-{sub}"),
+            },
             chapter,
             app_id: String::new(),
             files,
@@ -298,22 +309,21 @@ impl Walk {
         if self.chapter == 2 {
             assert!(hall.contains("机构 ¥100.00"), "{hall}");
         }
-        self.window(
-            7,
-            &conf,
-            "hall",
-            "点击办事大厅",
-            &["办事大厅", "证书变更", "找回密码", "证书注销"],
-        )
-        .await;
+        // The window, as the holder uses it from here to the end: the PIN,
+        // 办事大厅.
+        let mut desk = Desk::open_signed_in(self.assistant(), &conf, &self.business).await;
+        let reads = ["办事大厅", "证书变更", "找回密码", "证书注销"];
+        let hall = desk.shot("hall", &reads).await;
+        let figure = self.figure(7);
+        std::fs::copy(&hall, self.album.file(&figure)).unwrap();
+        self.album.add(&figure, "点击办事大厅", &reads);
         // (八) 证书变更 opens 基本信息 in the browser (the holder is signed in).
-        let said = self.assistant().ok(&conf, &["change"]).await;
-        assert!(said.contains("请在浏览器中填写基本信息"), "{said}");
+        desk.click("证书变更").await;
+        desk.shot("form-opened", &["已在浏览器中打开基本信息表单"])
+            .await;
+        self.desk = Some(desk);
         let link = self.assistant().opened().await;
-        assert!(
-            link.contains("/handoff/") && said.contains(&link),
-            "opened {link}, said {said}"
-        );
+        assert!(link.contains("/handoff/"), "opened {link}");
         self.chrome.goto(&link).await;
         self.chrome.wait_text("基本信息").await;
         let path = self.chrome.path().await;
@@ -431,24 +441,22 @@ impl Walk {
             },
         )
         .await;
-        let conf = self.usb.conf.clone();
-        let said = self.assistant().ok(&conf, &["change"]).await;
-        assert!(said.contains("证书变更已完成"), "{said}");
-        let new_serial = said
-            .split("序列号 ")
-            .nth(1)
-            .and_then(|s| s.split('）').next())
-            .expect("the assistant names the new certificate")
-            .trim()
-            .to_string();
-        self.window(
-            step,
-            &conf,
-            "keys",
+        // 证书变更 again in the window writes the new certificate.
+        let mut desk = self.desk.take().expect("the window is open since 办事大厅");
+        desk.click("证书变更").await;
+        desk.shot("written", &["证书变更已完成"]).await;
+        desk.click("我的证书").await;
+        let reads = ["证书介质", NEW_ORG];
+        let keys = desk.shot("new-certificate", &reads).await;
+        drop(desk);
+        let figure = self.figure(step);
+        std::fs::copy(&keys, self.album.file(&figure)).unwrap();
+        self.album.add(
+            &figure,
             "审核通过后，打开数字证书助手再次点击证书变更：新证书已写入 U 盾",
-            &["证书介质", NEW_ORG],
-        )
-        .await;
+            &reads,
+        );
+        let new_serial = e2e::usb::written_serial(&self.usb);
         self.check_token(&new_serial).await;
         self.chrome.goto("/me").await;
         self.chrome.wait_text("已完成").await;

@@ -3,7 +3,7 @@
 use eframe::egui;
 
 use super::view::View;
-use super::widgets::{cert_table, secret_field};
+use super::widgets::{cert_table, keyboard_here, secret_field};
 
 pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     if v.tokens.is_empty() {
@@ -23,7 +23,9 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     if !v.signed_in {
         ui.horizontal(|ui| {
             let field = secret_field(ui, "PIN：", &mut v.pin);
+            // (Enter read before the field takes the keyboard back.)
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            keyboard_here(ui, &field);
             let clicked = ui.add_enabled(!v.busy, egui::Button::new("登录")).clicked();
             if (clicked || enter) && !v.busy {
                 v.submit_pin();

@@ -5,6 +5,7 @@
 use eframe::egui;
 
 use super::view::View;
+use super::widgets::keyboard_here;
 
 pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     ui.heading("在线新办 / 在线补办：写入证书");
@@ -13,7 +14,9 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     let field = ui
         .add(egui::TextEdit::singleline(&mut v.code).hint_text("ABCD-EFGH-JKMN-PQRS-TVWX"))
         .labelled_by(label.id);
+    // (Enter read before the field takes the keyboard back.)
     let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    keyboard_here(ui, &field);
     let clicked = ui
         .add_enabled(!v.busy, egui::Button::new("写入证书"))
         .clicked();

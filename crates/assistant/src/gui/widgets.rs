@@ -31,3 +31,13 @@ pub(super) fn secret_field(ui: &mut egui::Ui, label: &str, value: &mut String) -
     ui.add(egui::TextEdit::singleline(value).password(true))
         .labelled_by(label.id)
 }
+
+/// The page's first field takes the keyboard when no widget has it, so the
+/// holder types the PIN or code straight away (and again after Enter or a
+/// click elsewhere); Tab still moves on. Call it after reading the field's
+/// `lost_focus` (egui answers that from the focus as it is when asked).
+pub(super) fn keyboard_here(ui: &egui::Ui, field: &egui::Response) {
+    if ui.memory(|m| m.focused().is_none()) {
+        field.request_focus();
+    }
+}

@@ -1,0 +1,379 @@
+//! The holder's desktop: a virtual screen (Xvfb) with the assistant's window
+//! open, driven as a holder drives it. Buttons are found by their words on
+//! the screen (Tesseract's word boxes) and clicked with the mouse; the PIN
+//! and codes are typed on the keyboard (xdotool, through the X server, so
+//! the window gets the same events as from a real mouse and keyboard). Each
+//! state the test waits for is shot under `target/e2e/assistant/<business>/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::bins;
+use crate::usb::{Assistant, PIN, Running, said};
+
+/// How long the window may take to show what a step expects (the worker
+/// talks to the server and the key; Tesseract reads a full window).
+const WINDOW_WAIT: Duration = Duration::from_secs(60);
+
+/// One recognised character and its box on the screen.
+#[derive(Debug, Clone, Copy)]
+struct Glyph {
+    c: char,
+    x0: i32,
+    x1: i32,
+    y0: i32,
+    y1: i32,
+}
+
+/// A line of text as Tesseract read it, spaces dropped.
+#[derive(Debug, Clone, Default)]
+struct Line {
+    glyphs: Vec<Glyph>,
+}
+
+impl Line {
+    fn text(&self) -> String {
+        self.glyphs.iter().map(|g| g.c).collect()
+    }
+
+    /// The centre of `words` (spaces dropped) in this line.
+    fn find(&self, words: &[char]) -> Option<(i32, i32)> {
+        if words.is_empty() || words.len() > self.glyphs.len() {
+            return None;
+        }
+        let at = self
+            .glyphs
+            .windows(words.len())
+            .position(|w| w.iter().zip(words).all(|(g, c)| g.c == *c))?;
+        let span = &self.glyphs[at..at + words.len()];
+        let x0 = span.iter().map(|g| g.x0).min()?;
+        let x1 = span.iter().map(|g| g.x1).max()?;
+        let y0 = span.iter().map(|g| g.y0).min()?;
+        let y1 = span.iter().map(|g| g.y1).max()?;
+        Some(((x0 + x1) / 2, (y0 + y1) / 2))
+    }
+}
+
+/// Tesseract's TSV (level 5 rows are words) as lines of glyphs: a word's box
+/// shared evenly among its characters.
+fn lines_of(tsv: &str) -> Vec<Line> {
+    let mut lines: Vec<((u32, u32, u32, u32), Line)> = Vec::new();
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 || f[0] != "5" {
+            continue;
+        }
+        let n = |i: usize| f[i].parse::<i32>().unwrap_or(0);
+        let key = (
+            n(1) as u32, // page
+            n(2) as u32, // block
+            n(3) as u32, // paragraph
+            n(4) as u32, // line
+        );
+        let chars: Vec<char> = f[11].chars().filter(|c| !c.is_whitespace()).collect();
+        if chars.is_empty() {
+            continue;
+        }
+        let (left, top, width, height) = (n(6), n(7), n(8), n(9));
+        let each = width / chars.len() as i32;
+        let glyphs = chars.iter().enumerate().map(|(i, c)| Glyph {
+            c: *c,
+            x0: left + each * i as i32,
+            x1: left + each * (i as i32 + 1),
+            y0: top,
+            y1: top + height,
+        });
+        match lines.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, line)) => line.glyphs.extend(glyphs),
+            None => lines.push((
+                key,
+                Line {
+                    glyphs: glyphs.collect(),
+                },
+            )),
+        }
+    }
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// The screen with the window on it.
+pub struct Desk {
+    display: String,
+    xauthority: String,
+    window: Option<Running>,
+    /// The window's X id.
+    id: String,
+    /// (xvfb-run and its X server; dropped last.)
+    _screen: Running,
+    dir: PathBuf,
+    shots: u32,
+    work: tempfile::TempDir,
+}
+
+impl Desk {
+    /// A screen of its own with the assistant's window open on it (the
+    /// holder double-clicked it, or 打开证书助手 opened it), on the key of
+    /// `conf`; shots go to `target/e2e/assistant/<business>/`, old ones
+    /// removed.
+    pub async fn open(assistant: &Assistant, conf: &Path, business: &str) -> Desk {
+        let work = tempfile::tempdir().unwrap();
+        let said_at = work.path().join("display");
+        let script = format!(
+            "printf '%s %s\\n' \"$DISPLAY\" \"$XAUTHORITY\" > '{}.part' && mv '{0}.part' '{0}'; exec sleep 86400",
+            said_at.display()
+        );
+        let mut xvfb = Command::new("xvfb-run");
+        xvfb.args(["-a", "-s", "-screen 0 1600x1200x24", "sh", "-c", &script]);
+        let screen = Running::spawn(&mut xvfb);
+        let started = Instant::now();
+        let line = loop {
+            if let Ok(s) = std::fs::read_to_string(&said_at) {
+                break s;
+            }
+            assert!(
+                started.elapsed() < WINDOW_WAIT,
+                "xvfb-run gave no screen (scripts/test installs xvfb)"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let mut parts = line.split_whitespace();
+        let display = parts.next().unwrap().to_string();
+        let xauthority = parts.next().unwrap_or_default().to_string();
+        let dir = bins::target_dir().join("e2e/assistant").join(business);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut desk = Desk {
+            display,
+            xauthority,
+            window: None,
+            id: String::new(),
+            _screen: screen,
+            dir,
+            shots: 0,
+            work,
+        };
+        // The X server answers before anything is drawn on it.
+        desk.until("the X server answers", |d| {
+            d.x(&["getdisplaygeometry"]).status.success()
+        })
+        .await;
+        let mut window = assistant.command(conf);
+        window
+            .env("DISPLAY", &desk.display)
+            .env("XAUTHORITY", &desk.xauthority)
+            .env("CERTHALL_ASSISTANT_ZOOM", "2")
+            .arg("gui");
+        desk.window = Some(Running::spawn(&mut window));
+        // The keyboard goes to the window (no window manager here to give it
+        // focus on a click).
+        desk.id = desk.window_id().await;
+        let focused = desk.x(&["windowfocus", "--sync", &desk.id]);
+        assert!(focused.status.success(), "{}", said(&focused));
+        desk
+    }
+
+    /// [`Desk::open`], then the PIN typed as the holder types it (the field
+    /// has the keyboard), then 办事大厅.
+    pub async fn open_signed_in(assistant: &Assistant, conf: &Path, business: &str) -> Desk {
+        let mut desk = Desk::open(assistant, conf, business).await;
+        desk.shot("key", &["证书介质", "登录"]).await;
+        desk.type_text(PIN, &["Return"]);
+        desk.shot("signed-in", &["已登录"]).await;
+        desk.click("办事大厅").await;
+        desk
+    }
+
+    /// `xdotool ARGS` on this screen.
+    fn x(&self, args: &[&str]) -> std::process::Output {
+        self.on_screen("xdotool")
+            .args(args)
+            .output()
+            .expect("xdotool is installed (scripts/test installs it)")
+    }
+
+    fn on_screen(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("DISPLAY", &self.display)
+            .env("XAUTHORITY", &self.xauthority);
+        cmd
+    }
+
+    /// Waits (up to [`WINDOW_WAIT`]) until `ok` holds.
+    async fn until(&mut self, what: &str, mut ok: impl FnMut(&mut Desk) -> bool) {
+        let started = Instant::now();
+        while !ok(self) {
+            assert!(started.elapsed() < WINDOW_WAIT, "timed out: {what}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// The X id of the assistant's window, once it is mapped.
+    async fn window_id(&mut self) -> String {
+        let mut id = String::new();
+        self.until("the assistant's window appears", |d| {
+            let o = d.x(&["search", "--onlyvisible", "--class", "certhall-assistant"]);
+            id = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            !id.is_empty()
+        })
+        .await;
+        id
+    }
+
+    /// Where the window's top left corner is on the screen.
+    fn origin(&self) -> (i32, i32) {
+        let o = self.x(&["getwindowgeometry", "--shell", &self.id]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        let at = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (at("X="), at("Y="))
+    }
+
+    /// The window shot now, and the lines Tesseract reads in it, placed on
+    /// the screen. (The window alone: Tesseract reads a page of text, and
+    /// misses much of it beside the screen's empty black.)
+    fn read(&self, file: &Path) -> Option<Vec<Line>> {
+        let shot = self
+            .on_screen("import")
+            .args(["-window", &self.id])
+            .arg(file)
+            .output()
+            .ok()?;
+        if !shot.status.success() {
+            return None;
+        }
+        let (dx, dy) = self.origin();
+        let tsv = Command::new("tesseract")
+            .arg(file)
+            .args(["-", "-l", "chi_sim+eng", "tsv"])
+            .output()
+            .ok()?;
+        let mut lines = lines_of(&String::from_utf8_lossy(&tsv.stdout));
+        for g in lines.iter_mut().flat_map(|l| l.glyphs.iter_mut()) {
+            g.x0 += dx;
+            g.x1 += dx;
+            g.y0 += dy;
+            g.y1 += dy;
+        }
+        tsv.status.success().then_some(lines)
+    }
+
+    /// Reads the screen until every one of `words` is on it; the lines read.
+    async fn wait_for(&mut self, words: &[&str]) -> Vec<Line> {
+        let raw = self.work.path().join("screen.png");
+        let want: Vec<String> = words
+            .iter()
+            .map(|w| w.chars().filter(|c| !c.is_whitespace()).collect())
+            .collect();
+        let started = Instant::now();
+        let mut last = String::new();
+        loop {
+            if let Some(lines) = self.read(&raw) {
+                let all: String = lines.iter().map(Line::text).collect::<Vec<_>>().join("\n");
+                if want.iter().all(|w| all.contains(w.as_str())) {
+                    return lines;
+                }
+                last = all;
+            }
+            if started.elapsed() > WINDOW_WAIT {
+                // The screen as it was, beside the shots, for whoever reads
+                // the failure.
+                let kept = self.dir.join(format!("{:02}-failed.png", self.shots + 1));
+                let _ = std::fs::copy(&raw, &kept);
+                panic!(
+                    "the window never showed {words:?} (screen kept as {}); it read:\n{last}",
+                    kept.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Waits until the window shows every one of `words`, then keeps that
+    /// screen as the next shot, `NN-<name>.png`; its path.
+    pub async fn shot(&mut self, name: &str, words: &[&str]) -> PathBuf {
+        self.wait_for(words).await;
+        self.shots += 1;
+        let file = self.dir.join(format!("{:02}-{name}.png", self.shots));
+        let raw = self.work.path().join("screen.png");
+        std::fs::copy(&raw, &file).unwrap();
+        file
+    }
+
+    /// Clicks the button that says `label`, once the window shows it. Where
+    /// the words appear more than once (a message naming the business, the
+    /// reason under its button), the shortest line is the button's.
+    pub async fn click(&mut self, label: &str) {
+        let words: Vec<char> = label.chars().filter(|c| !c.is_whitespace()).collect();
+        let lines = self.wait_for(&[label]).await;
+        let (x, y) = lines
+            .iter()
+            .filter_map(|l| l.find(&words).map(|at| (l.glyphs.len(), at)))
+            .min_by_key(|(len, (_, y))| (*len, *y))
+            .map(|(_, at)| at)
+            .expect("wait_for found the words");
+        let (x, y) = (x.to_string(), y.to_string());
+        let o = self.x(&[
+            "mousemove",
+            "--sync",
+            &x,
+            &y,
+            "sleep",
+            "0.2",
+            "mousedown",
+            "1",
+            "sleep",
+            "0.1",
+            "mouseup",
+            "1",
+        ]);
+        assert!(o.status.success(), "{}", said(&o));
+    }
+
+    /// Types `text` into the field that has the keyboard, then `keys` (such
+    /// as `Tab` or `Return`).
+    pub fn type_text(&self, text: &str, keys: &[&str]) {
+        let o = self.x(&["type", "--delay", "60", "--", text]);
+        assert!(o.status.success(), "{}", said(&o));
+        for key in keys {
+            let o = self.x(&["key", "--delay", "60", key]);
+            assert!(o.status.success(), "{}", said(&o));
+        }
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        // The window before its screen.
+        self.window.take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_is_found_across_words_of_a_line() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+                   5\t1\t1\t1\t1\t1\t100\t50\t40\t20\t90\t证书\n\
+                   5\t1\t1\t1\t1\t2\t140\t50\t40\t20\t90\t变更\n\
+                   5\t1\t1\t1\t2\t1\t100\t90\t80\t20\t90\t在线延期\n";
+        let lines = lines_of(tsv);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text(), "证书变更");
+        let want: Vec<char> = "书变".chars().collect();
+        assert_eq!(lines[0].find(&want), Some((140, 60)));
+        let want: Vec<char> = "延期".chars().collect();
+        assert_eq!(lines[1].find(&want), Some((160, 100)));
+        assert_eq!(lines[1].find(&['证']), None);
+    }
+}

@@ -37,21 +37,40 @@ impl Line {
         self.glyphs.iter().map(|g| g.c).collect()
     }
 
-    /// The centre of `words` (spaces dropped) in this line.
-    fn find(&self, words: &[char]) -> Option<(i32, i32)> {
+    /// The centre of `words` (spaces dropped) in this line, and whether
+    /// they stand apart there, with space on both sides, as a button's label
+    /// does (not inside a sentence, where characters touch).
+    fn find(&self, words: &[char]) -> Option<((i32, i32), bool)> {
         if words.is_empty() || words.len() > self.glyphs.len() {
             return None;
         }
-        let at = self
+        let matches = |w: &[Glyph]| w.iter().zip(words).all(|(g, c)| g.c == *c);
+        let n = words.len();
+        let apart = |i: usize| {
+            let (first, last) = (self.glyphs[i], self.glyphs[i + n - 1]);
+            let gap = (first.y1 - first.y0) / 2;
+            let before = i == 0 || self.glyphs[i - 1].x1 + gap < first.x0;
+            let after = i + n == self.glyphs.len() || last.x1 + gap < self.glyphs[i + n].x0;
+            before && after
+        };
+        let windows: Vec<usize> = self
             .glyphs
-            .windows(words.len())
-            .position(|w| w.iter().zip(words).all(|(g, c)| g.c == *c))?;
-        let span = &self.glyphs[at..at + words.len()];
+            .windows(n)
+            .enumerate()
+            .filter(|(_, w)| matches(w))
+            .map(|(i, _)| i)
+            .collect();
+        let at = windows
+            .iter()
+            .copied()
+            .find(|&i| apart(i))
+            .or_else(|| windows.first().copied())?;
+        let span = &self.glyphs[at..at + n];
         let x0 = span.iter().map(|g| g.x0).min()?;
         let x1 = span.iter().map(|g| g.x1).max()?;
         let y0 = span.iter().map(|g| g.y0).min()?;
         let y1 = span.iter().map(|g| g.y1).max()?;
-        Some(((x0 + x1) / 2, (y0 + y1) / 2))
+        Some((((x0 + x1) / 2, (y0 + y1) / 2), apart(at)))
     }
 }
 
@@ -104,6 +123,8 @@ pub struct Desk {
     window: Option<Running>,
     /// The window's X id.
     id: String,
+    /// The links the window opened in the browser (told when a step fails).
+    opened: PathBuf,
     /// (xvfb-run and its X server; dropped last.)
     _screen: Running,
     dir: PathBuf,
@@ -123,8 +144,8 @@ impl Desk {
             "printf '%s %s\\n' \"$DISPLAY\" \"$XAUTHORITY\" > '{}.part' && mv '{0}.part' '{0}'; exec sleep 86400",
             said_at.display()
         );
-        let mut xvfb = Command::new("xvfb-run");
-        xvfb.args(["-a", "-s", "-screen 0 1600x1200x24", "sh", "-c", &script]);
+        let mut xvfb = crate::usb::xvfb_run();
+        xvfb.args(["sh", "-c", &script]);
         let screen = Running::spawn(&mut xvfb);
         let started = Instant::now();
         let line = loop {
@@ -148,6 +169,7 @@ impl Desk {
             xauthority,
             window: None,
             id: String::new(),
+            opened: assistant.opened_log(),
             _screen: screen,
             dir,
             shots: 0,
@@ -170,18 +192,28 @@ impl Desk {
         desk.id = desk.window_id().await;
         let focused = desk.x(&["windowfocus", "--sync", &desk.id]);
         assert!(focused.status.success(), "{}", said(&focused));
+        // Made as large as a holder with a large zoom would make it, so all
+        // of 办事大厅 shows without scrolling.
+        let sized = desk.x(&["windowsize", &desk.id, "1280", "1150"]);
+        assert!(sized.status.success(), "{}", said(&sized));
         desk
     }
 
     /// [`Desk::open`], then the PIN typed as the holder types it (the field
-    /// has the keyboard), then 办事大厅.
-    pub async fn open_signed_in(assistant: &Assistant, conf: &Path, business: &str) -> Desk {
+    /// has the keyboard), then 办事大厅 (shot).
+    /// Returns the window and the shot of 办事大厅.
+    pub async fn open_signed_in(
+        assistant: &Assistant,
+        conf: &Path,
+        business: &str,
+    ) -> (Desk, PathBuf) {
         let mut desk = Desk::open(assistant, conf, business).await;
         desk.shot("key", &["证书介质", "登录"]).await;
         desk.type_text(PIN, &["Return"]);
         desk.shot("signed-in", &["已登录"]).await;
         desk.click("办事大厅").await;
-        desk
+        let hall = desk.shot("hall", &["在线新办", "证书注销"]).await;
+        (desk, hall)
     }
 
     /// `xdotool ARGS` on this screen.
@@ -251,19 +283,38 @@ impl Desk {
             return None;
         }
         let (dx, dy) = self.origin();
-        let tsv = Command::new("tesseract")
+        // Read twice: as drawn, and black on white (where a selected tab's
+        // blue or a button's grey costs Tesseract whole lines; the plain
+        // picture loses a short line the coloured one keeps).
+        let plain = file.with_extension("ocr.png");
+        let made = Command::new("convert")
             .arg(file)
-            .args(["-", "-l", "chi_sim+eng", "tsv"])
+            .args(["-colorspace", "Gray", "-threshold", "60%"])
+            .arg(&plain)
             .output()
             .ok()?;
-        let mut lines = lines_of(&String::from_utf8_lossy(&tsv.stdout));
+        if !made.status.success() {
+            return None;
+        }
+        let mut lines = Vec::new();
+        for picture in [file, plain.as_path()] {
+            let tsv = Command::new("tesseract")
+                .arg(picture)
+                .args(["-", "-l", "chi_sim+eng", "tsv"])
+                .output()
+                .ok()?;
+            if !tsv.status.success() {
+                return None;
+            }
+            lines.extend(lines_of(&String::from_utf8_lossy(&tsv.stdout)));
+        }
         for g in lines.iter_mut().flat_map(|l| l.glyphs.iter_mut()) {
             g.x0 += dx;
             g.x1 += dx;
             g.y0 += dy;
             g.y1 += dy;
         }
-        tsv.status.success().then_some(lines)
+        Some(lines)
     }
 
     /// Reads the screen until every one of `words` is on it; the lines read.
@@ -289,8 +340,10 @@ impl Desk {
                 let kept = self.dir.join(format!("{:02}-failed.png", self.shots + 1));
                 let _ = std::fs::copy(&raw, &kept);
                 panic!(
-                    "the window never showed {words:?} (screen kept as {}); it read:\n{last}",
-                    kept.display()
+                    "the window never showed {words:?} (screen kept as {}); it read:\n{last}\n\
+                     links it opened in the browser:\n{}",
+                    kept.display(),
+                    std::fs::read_to_string(&self.opened).unwrap_or_default()
                 );
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -310,16 +363,23 @@ impl Desk {
 
     /// Clicks the button that says `label`, once the window shows it. Where
     /// the words appear more than once (a message naming the business, the
-    /// reason under its button), the shortest line is the button's.
+    /// reason under its button), the button's stand apart as whole words,
+    /// on the shortest line. The mouse then leaves the window, as a
+    /// holder's hand leaves the mouse: a hovered button is drawn darker, and
+    /// Tesseract then misses its row.
     pub async fn click(&mut self, label: &str) {
         let words: Vec<char> = label.chars().filter(|c| !c.is_whitespace()).collect();
         let lines = self.wait_for(&[label]).await;
-        let (x, y) = lines
+        let (x, y, line) = lines
             .iter()
-            .filter_map(|l| l.find(&words).map(|at| (l.glyphs.len(), at)))
-            .min_by_key(|(len, (_, y))| (*len, *y))
+            .filter_map(|l| {
+                l.find(&words)
+                    .map(|(at, apart)| ((l.glyphs.len(), !apart, at.1), (at.0, at.1, l.text())))
+            })
+            .min_by_key(|(rank, _)| *rank)
             .map(|(_, at)| at)
             .expect("wait_for found the words");
+        eprintln!("[desk] {label}: clicked at {x},{y} on the line {line}");
         let (x, y) = (x.to_string(), y.to_string());
         let o = self.x(&[
             "mousemove",
@@ -334,6 +394,11 @@ impl Desk {
             "0.1",
             "mouseup",
             "1",
+            "sleep",
+            "0.2",
+            "mousemove",
+            "1590",
+            "1190",
         ]);
         assert!(o.status.success(), "{}", said(&o));
     }
@@ -365,15 +430,18 @@ mod tests {
     fn a_label_is_found_across_words_of_a_line() {
         let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
                    5\t1\t1\t1\t1\t1\t100\t50\t40\t20\t90\t证书\n\
-                   5\t1\t1\t1\t1\t2\t140\t50\t40\t20\t90\t变更\n\
+                   5\t1\t1\t1\t1\t2\t200\t50\t40\t20\t90\t变更\n\
                    5\t1\t1\t1\t2\t1\t100\t90\t80\t20\t90\t在线延期\n";
         let lines = lines_of(tsv);
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].text(), "证书变更");
-        let want: Vec<char> = "书变".chars().collect();
-        assert_eq!(lines[0].find(&want), Some((140, 60)));
+        // 证书 and 变更 stand 60 pixels apart, as two buttons do.
+        assert_eq!(lines[0].find(&['证', '书']), Some(((120, 60), true)));
+        assert_eq!(lines[0].find(&['变', '更']), Some(((220, 60), true)));
+        // 书 touches 证: not apart.
+        assert_eq!(lines[0].find(&['书', '变']), Some(((170, 60), false)));
         let want: Vec<char> = "延期".chars().collect();
-        assert_eq!(lines[1].find(&want), Some((160, 100)));
+        assert_eq!(lines[1].find(&want), Some(((160, 100), false)));
         assert_eq!(lines[1].find(&['证']), None);
     }
 }

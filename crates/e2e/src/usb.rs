@@ -9,6 +9,25 @@ use std::process::{Command, Output, Stdio};
 
 pub use testkit::softhsm::{MODULE, PIN, Token as Usb};
 
+/// `xvfb-run` on a 1600×1200 screen of its own. (Not `-a`: two started at
+/// once, as the suite's tests do, may both pick the first free display, and
+/// the second window then finds no screen it may draw on.)
+pub fn xvfb_run() -> Command {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(300);
+    let n = loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let taken = Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists();
+        if !taken {
+            break n;
+        }
+    };
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-n", &n.to_string(), "-s", "-screen 0 1600x1200x24"]);
+    cmd
+}
+
 /// The serial (as `openssl x509 -serial` prints it) of the certificate the
 /// assistant wrote into `usb` (labelled `certhall …`). Read from the key, not
 /// from the window: Tesseract may misread hex.
@@ -83,7 +102,7 @@ impl Assistant {
         dir
     }
 
-    fn opened_log(&self) -> PathBuf {
+    pub(crate) fn opened_log(&self) -> PathBuf {
         self.home.join("opened.log")
     }
 
@@ -169,8 +188,8 @@ exit 0"#,
             raw = shot.with_extension("raw.png").display(),
             shot = shot.display(),
         );
-        let mut cmd = Command::new("xvfb-run");
-        cmd.args(["-a", "-s", "-screen 0 1600x1200x24", "bash", "-c", &script])
+        let mut cmd = xvfb_run();
+        cmd.args(["bash", "-c", &script])
             .env("HOME", &self.home)
             .env("SOFTHSM2_CONF", conf)
             .env("CERTHALL_ASSISTANT_ZOOM", "2");
@@ -191,9 +210,8 @@ exit 0"#,
     /// The window left open on a virtual screen, as a holder leaves it:
     /// closed (with its bridge) when the returned guard drops.
     pub fn keep_window_open(&self, conf: &Path) -> Running {
-        let mut cmd = Command::new("xvfb-run");
-        cmd.args(["-a", "-s", "-screen 0 1600x1200x24"])
-            .arg(&self.bin)
+        let mut cmd = xvfb_run();
+        cmd.arg(&self.bin)
             .args(["--server", &self.server, "--module", MODULE, "gui"])
             .env("HOME", &self.home)
             .env("SOFTHSM2_CONF", conf);

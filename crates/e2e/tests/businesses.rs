@@ -99,8 +99,7 @@ async fn renew_on_sqlite() {
 
     // The assistant's window, left open as a holder leaves it: the PIN, 办事大厅
     // (在线延期 open to this key, no reason under it), 在线延期.
-    let mut desk = Desk::open_signed_in(&assistant, &conf, "renew").await;
-    let hall = desk.shot("hall", &["办事大厅", "在线延期"]).await;
+    let (mut desk, hall) = Desk::open_signed_in(&assistant, &conf, "renew").await;
     std::fs::copy(&hall, album.file("renew.02")).unwrap();
     album.add(
         "renew.02",
@@ -272,7 +271,7 @@ async fn revoke_on_sqlite() {
         .await;
 
     // 证书注销 in the window: the key proved, the form opened in the browser.
-    let mut desk = Desk::open_signed_in(&assistant, &conf, "revoke").await;
+    let (mut desk, _) = Desk::open_signed_in(&assistant, &conf, "revoke").await;
     desk.click("证书注销").await;
     desk.shot("form-opened", &["已在浏览器中打开证书注销表单"])
         .await;
@@ -690,7 +689,7 @@ async fn seal_on_sqlite() {
         )
         .await;
     // 签章变更 in the window (left open until the seal is written).
-    let mut desk = Desk::open_signed_in(&assistant, &conf, "seal").await;
+    let (mut desk, _) = Desk::open_signed_in(&assistant, &conf, "seal").await;
     desk.click("签章变更").await;
     desk.shot("form-opened", &["已在浏览器中打开签章变更表单"])
         .await;

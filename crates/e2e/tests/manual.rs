@@ -311,9 +311,8 @@ impl Walk {
         }
         // The window, as the holder uses it from here to the end: the PIN,
         // 办事大厅.
-        let mut desk = Desk::open_signed_in(self.assistant(), &conf, &self.business).await;
+        let (mut desk, hall) = Desk::open_signed_in(self.assistant(), &conf, &self.business).await;
         let reads = ["办事大厅", "证书变更", "找回密码", "证书注销"];
-        let hall = desk.shot("hall", &reads).await;
         let figure = self.figure(7);
         std::fs::copy(&hall, self.album.file(&figure)).unwrap();
         self.album.add(&figure, "点击办事大厅", &reads);

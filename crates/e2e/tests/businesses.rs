@@ -835,6 +835,9 @@ async fn unlock_on_sqlite() {
     // first, then the right one with the new PIN twice.
     let mut desk = Desk::open(&assistant, &conf, "unlock").await;
     desk.shot("key", &["证书介质", "登录"]).await;
+    // The PIN forgotten: a wrong one is answered as such.
+    desk.type_text("000000", &["Return"]);
+    desk.shot("wrong-pin", &["PIN不正确"]).await;
     desk.click("办事大厅").await;
     desk.click("找回密码").await;
     desk.click("发送短信验证码").await;

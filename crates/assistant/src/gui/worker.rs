@@ -182,7 +182,16 @@ impl Worker {
                 self.send(Update::Tokens(t));
                 self.send(Update::Done("已登录".into()));
             }
-            Err(e) => self.send(Update::Done(e)),
+            Err(e) => {
+                // The key's own word on the tries left (few, the last one,
+                // locked) beside the error, and the list read again for it.
+                let left = self.first_key().ok().and_then(|i| i.pin_warning());
+                let text = match left {
+                    Some(w) => format!("{e}：{w}"),
+                    None => e,
+                };
+                self.refresh_and_say(text);
+            }
         }
     }
 

@@ -53,7 +53,12 @@ pub fn parse_yuan(s: &str) -> Option<i64> {
     {
         return None;
     }
-    Some(int.parse::<i64>().ok()? * 100 + frac.parse::<i64>().ok()?)
+    // Checked: an amount past i64's fen (found by the fuzzer) is not an
+    // amount, and must not wrap round to one that matches an order.
+    int.parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(frac.parse::<i64>().ok()?)
 }
 
 #[cfg(test)]
@@ -65,5 +70,13 @@ mod tests {
         assert_eq!(super::parse_yuan("100.00"), Some(10_000));
         assert_eq!(super::parse_yuan("100.0"), None);
         assert_eq!(super::parse_yuan("1e2"), None);
+    }
+
+    /// fuzz/artifacts: `total_amount=1000210000000000000` overflowed the fen.
+    #[test]
+    fn an_amount_past_the_largest_fen_is_refused() {
+        assert_eq!(super::parse_yuan("1000210000000000000"), None);
+        assert_eq!(super::parse_yuan("92233720368547758.07"), Some(i64::MAX));
+        assert_eq!(super::parse_yuan("92233720368547758.08"), None);
     }
 }

@@ -125,7 +125,8 @@ pub struct Desk {
     id: String,
     /// The links the window opened in the browser (told when a step fails).
     opened: PathBuf,
-    /// (xvfb-run and its X server; dropped last.)
+    /// (xvfb-run and its X server: declared after the window, so dropped
+    /// after it.)
     _screen: Running,
     dir: PathBuf,
     shots: u32,
@@ -412,13 +413,6 @@ impl Desk {
             let o = self.x(&["key", "--delay", "60", key]);
             assert!(o.status.success(), "{}", said(&o));
         }
-    }
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        // The window before its screen.
-        self.window.take();
     }
 }
 

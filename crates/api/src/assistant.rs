@@ -144,6 +144,12 @@ pub struct Seal {
     pub png: String,
 }
 
+/// `seal/current`: the seal the proving certificate carries, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentSeal {
+    pub seal: Option<Seal>,
+}
+
 /// `POST /api/v1/assistant/pickup`: a 写入码 and the CSR made in the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PickupRequest {
@@ -195,4 +201,27 @@ pub struct EscrowRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escrowed {
     pub escrowed: String,
+}
+
+/// `POST /api/v1/assistant/revoke`: besides the proof (which signs the
+/// reason), the 注销 as the portal's form has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeRequest {
+    /// `keyCompromise`, `affiliationChanged` or `cessationOfOperation`.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+    /// The SMS code.
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `POST /api/v1/assistant/revoke/code`: the code was texted to the
+/// certificate's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeCodeSent {
+    pub application_id: String,
+    /// 138****1234
+    pub mobile: String,
 }

@@ -96,25 +96,26 @@ impl Client {
         self.get("/api/v1/businesses")
     }
 
-    /// A signed call: `message(nonce)` is what the token signs.
-    fn proved<T: for<'de> Deserialize<'de>>(
+    /// A signed call: `message(nonce)` is what the token signs; `body` makes
+    /// the request from the proof (the proof alone, or with the call's own
+    /// fields).
+    fn proved<T: for<'de> Deserialize<'de>, B: serde::Serialize>(
         &self,
         path: &str,
         prover: &dyn Prover,
         message: impl Fn(&str) -> String,
-        with: impl FnOnce(&mut api::Proof),
+        body: impl FnOnce(api::Proof) -> B,
     ) -> Result<T, Error> {
         let nonce = self.nonce()?;
         let signature = prover.sign(message(&nonce).as_bytes())?;
-        let mut proof = api::Proof {
+        let proof = api::Proof {
             certificate: b64(prover.certificate_der()),
             nonce,
             signature: b64(&signature),
             csr: None,
             sha256: None,
         };
-        with(&mut proof);
-        self.post(path, &proof)
+        self.post(path, &body(proof))
     }
 
     pub fn status(&self, prover: &dyn Prover) -> Result<CertStatus, Error> {
@@ -122,7 +123,7 @@ impl Client {
             "/api/v1/assistant/status",
             prover,
             |n| format!("certhall-status:{n}"),
-            |_| {},
+            |p| p,
         )
     }
 
@@ -150,7 +151,10 @@ impl Client {
             "/api/v1/assistant/issue",
             old,
             |n| format!("certhall-issue:{n}:{hash}"),
-            |p| p.csr = Some(b64(csr_der)),
+            |p| api::Proof {
+                csr: Some(b64(csr_der)),
+                ..p
+            },
         )
     }
 
@@ -162,7 +166,7 @@ impl Client {
             "/api/v1/assistant/complete",
             new,
             |n| format!("certhall-complete:{n}"),
-            |_| {},
+            |p| p,
         )?;
         Ok(done.state)
     }
@@ -173,8 +177,20 @@ impl Client {
             "/api/v1/assistant/seal",
             prover,
             |n| format!("certhall-seal:{n}"),
-            |_| {},
+            |p| p,
         )
+    }
+
+    /// 在线补办: the seal the proving certificate (just written) carries
+    /// over from the one it replaced, if any.
+    pub fn current_seal(&self, prover: &dyn Prover) -> Result<Option<Seal>, Error> {
+        let current: api::CurrentSeal = self.proved(
+            "/api/v1/assistant/seal/current",
+            prover,
+            |n| format!("certhall-seal-current:{n}"),
+            |p| p,
+        )?;
+        Ok(current.seal)
     }
 
     /// 签章变更: the seal with this SHA-256 (hex) is in the token.
@@ -183,9 +199,47 @@ impl Client {
             "/api/v1/assistant/seal/written",
             prover,
             |n| format!("certhall-seal-written:{n}:{sha256}"),
-            |p| p.sha256 = Some(sha256.to_string()),
+            |p| api::Proof {
+                sha256: Some(sha256.to_string()),
+                ..p
+            },
         )?;
         Ok(())
+    }
+
+    /// 注销, step 1: proved by the key, the code texted to the mobile of the
+    /// certificate's account; returns that mobile, masked.
+    pub fn revoke_code(&self, prover: &dyn Prover) -> Result<String, Error> {
+        let sent: api::RevokeCodeSent = self.proved(
+            "/api/v1/assistant/revoke/code",
+            prover,
+            |n| format!("certhall-revoke-code:{n}"),
+            |p| p,
+        )?;
+        Ok(sent.mobile)
+    }
+
+    /// 注销, step 2: the reason (signed), a note and the code; returns where
+    /// the application stands (`COMPLETED`: revoked; else waiting review).
+    pub fn revoke(
+        &self,
+        prover: &dyn Prover,
+        form: &api::RevokeRequest,
+    ) -> Result<api::Completed, Error> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            #[serde(flatten)]
+            proof: api::Proof,
+            #[serde(flatten)]
+            form: &'a api::RevokeRequest,
+        }
+        let reason = form.reason.clone();
+        self.proved(
+            "/api/v1/assistant/revoke",
+            prover,
+            move |n| format!("certhall-revoke:{n}:{reason}"),
+            |proof| Body { proof, form },
+        )
     }
 
     /// 在线新办, 在线补办: the certificate for `csr_der` of the application the

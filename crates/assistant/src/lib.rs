@@ -7,7 +7,8 @@
 //! - `csr`: PKCS#10 requests signed inside the token.
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
-//! - `pickup`, `seal`: 在线新办/补办's 写入码 and 签章变更's seal image.
+//! - `pickup`, `seal`, `revoke`: 在线新办/补办's 写入码, 签章变更's seal image,
+//!   注销's reason and SMS code.
 //! - `cli`: the command line; `gui`: the window (eframe/egui) over the same
 //!   calls; `browser`: the holder's browser, which both open.
 //! - `bridge`, `install`, `link`: how the portal finds and opens the
@@ -29,6 +30,7 @@ pub mod gui;
 pub mod install;
 pub mod link;
 pub mod pickup;
+pub mod revoke;
 pub mod seal;
 pub mod token;
 

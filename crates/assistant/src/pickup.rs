@@ -8,7 +8,8 @@
 //!    the same certificate);
 //! 2. a CSR signed by it, sent with the code;
 //! 3. the certificate, checked against the key, written next to it;
-//! 4. completion reported, proved by the new key.
+//! 4. 在线补办: the seal the lost key held, fetched with the new key's proof;
+//! 5. completion reported, proved by the new key.
 
 use crate::change::{PENDING_PREFIX, checkpoint, key_id_for, write_issued};
 use crate::client::Client;
@@ -64,6 +65,10 @@ pub fn run(token: &Token, client: &Client, code: &str, kind: KeyKind) -> Result<
     };
     checkpoint("issue");
     let new = write_issued(token, &key, &issued)?;
+    // 在线补办: the seal of the lost key, before completion, so a stop in
+    // between is finished by a rerun with the same code.
+    crate::seal::carry_current(token, client, &new)?;
+    checkpoint("seal");
     let state = client.complete(&new)?;
     Ok(PickedUp {
         application_id: issued.application_id,

@@ -56,17 +56,35 @@ pub fn run(token: &Token, client: &Client, serial: Option<&str>) -> Result<SealO
     })
 }
 
-fn write(token: &Token, client: &Client, h: &Holder<'_>) -> Result<SealOutcome, Error> {
-    let seal = client.seal(h)?;
+/// The seal's PNG, checked against the SHA-256 it was approved with: what is
+/// written is what was approved, byte for byte.
+fn checked_png(seal: &crate::client::Seal) -> Result<Vec<u8>, Error> {
     let png = base64::engine::general_purpose::STANDARD
         .decode(seal.png.trim())
         .map_err(|_| Error::Server("服务器返回的印章格式不正确".into()))?;
-    // What is written is what was approved, byte for byte.
     if hex::encode(Sha256::digest(&png)) != seal.sha256 || !png.starts_with(b"\x89PNG") {
         return Err(Error::Server(
             "服务器返回的印章与审核通过的印章不一致，未写入".into(),
         ));
     }
+    Ok(png)
+}
+
+/// 在线补办: the new key, whose certificate was just written, receives the
+/// seal the lost key held (the platform keeps the current seal of every
+/// certificate and carries it to the one that replaces it). Returns whether
+/// there was one. Run again, it writes the same seal again.
+pub fn carry_current(token: &Token, client: &Client, new: &Holder<'_>) -> Result<bool, Error> {
+    let Some(seal) = client.current_seal(new)? else {
+        return Ok(false);
+    };
+    token.write_seal(&new.cert.id, &checked_png(&seal)?)?;
+    Ok(true)
+}
+
+fn write(token: &Token, client: &Client, h: &Holder<'_>) -> Result<SealOutcome, Error> {
+    let seal = client.seal(h)?;
+    let png = checked_png(&seal)?;
     token.write_seal(&h.cert.id, &png)?;
     crate::change::checkpoint("seal");
     client.seal_written(h, &seal.sha256)?;

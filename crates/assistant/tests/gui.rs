@@ -29,6 +29,7 @@ fn view(signed_in: bool) -> View {
                 validity: "2026-11-30 至 2027-11-30".into(),
                 status: "有效；证书变更：审核通过".into(),
                 unavailable: Vec::new(),
+                seal: None,
             }],
         }],
         hall: [
@@ -172,8 +173,8 @@ fn a_link_not_opened_can_be_copied() {
     );
 }
 
-/// Every business of 办事大厅 has its button: the 写入码 page for 在线新办,
-/// 签章变更 and 注销 on the key, 找回密码's page.
+/// Every business of 办事大厅 has its button: 签章变更 on the key, the pages
+/// of 注销, 在线新办 (the 写入码) and 找回密码.
 #[test]
 fn every_business_has_its_button() {
     let mut h = harness(view(true));
@@ -181,12 +182,12 @@ fn every_business_has_its_button() {
     h.run();
     h.get_by_label("签章变更").click();
     h.run();
+    assert_eq!(h.state().actions, vec![Action::ShowHall, Action::Seal]);
     h.get_by_label("证书注销").click();
     h.run();
-    assert_eq!(
-        h.state().actions,
-        vec![Action::ShowHall, Action::Seal, Action::Revoke]
-    );
+    assert_eq!(h.state().page, Page::Revoke);
+    h.state_mut().page = Page::Hall;
+    h.run();
     h.get_by_label("在线新办").click();
     h.run();
     assert_eq!(h.state().page, Page::Pickup);
@@ -280,4 +281,67 @@ fn a_business_not_open_now_says_why() {
     h.get_by_label("在线延期").click();
     h.run();
     assert!(h.state().actions.is_empty(), "{:?}", h.state().actions);
+}
+
+/// 注销: nothing is sent until a reason, the code and the box that says it
+/// cannot be undone are all there; the code asked before the login is sent
+/// after it.
+#[test]
+fn revoke_asks_reason_code_and_the_cannot_be_undone_box() {
+    let mut v = view(false);
+    v.page = Page::Revoke;
+    let mut h = harness(v);
+    h.get_by_label(
+        "注销后证书立即失效（证书吊销列表与在线状态查询同步更新），且不可恢复；注销不退还已缴费用。",
+    );
+    h.get_by_label("发送短信验证码").click();
+    h.run();
+    assert_eq!(
+        h.state().message.as_deref(),
+        Some("请输入 PIN 登录，登录后将继续办理证书注销")
+    );
+    h.state_mut().signed_in_now();
+    h.run();
+    assert_eq!(h.state().page, Page::Revoke);
+    assert_eq!(h.state().actions, vec![Action::RevokeCode]);
+    h.state_mut().actions.clear();
+    let refused = |h: &mut Harness<'static, View>, why: &str| {
+        h.get_by_label("确认注销").click();
+        h.run();
+        assert_eq!(h.state().message.as_deref(), Some(why));
+        assert!(h.state().actions.is_empty(), "{why}");
+    };
+    refused(&mut h, "请选择注销原因");
+    h.get_by_label("不再使用").click();
+    h.run();
+    assert_eq!(h.state().revoke_reason, Some("cessationOfOperation"));
+    refused(&mut h, "请输入短信验证码");
+    h.state_mut().sms = "123456".into();
+    refused(&mut h, "请勾选“我已知晓注销后不可恢复”");
+    h.get_by_label("我已知晓注销后不可恢复").click();
+    h.run();
+    h.get_by_label("确认注销").click();
+    h.run();
+    assert_eq!(h.state().actions, vec![Action::RevokeConfirm]);
+}
+
+/// The e-seal written in the key shows under its certificate on 我的证书; a
+/// PNG the window cannot read is said in words, not drawn as garbage.
+#[test]
+fn the_seal_in_the_key_is_shown_under_its_certificate() {
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(8, 8, image::Rgba([0xc8, 0x10, 0x2e, 0xff]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let mut v = view(true);
+    v.tokens[0].certs[0].seal = Some(png);
+    let h = harness(v);
+    h.get_by_label("电子印章");
+    assert!(h.query_by_label("印章图像无法显示").is_none());
+
+    let mut v = view(true);
+    v.tokens[0].certs[0].seal = Some(b"\x89PNG not really".to_vec());
+    let h = harness(v);
+    h.get_by_label("电子印章");
+    h.get_by_label("印章图像无法显示");
 }

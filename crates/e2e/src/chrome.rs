@@ -139,6 +139,17 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
     }
 
+    /// The `id` of the first element matching `css` whose text has `words`.
+    pub async fn id_of(&self, css: &str, words: &str) -> String {
+        self.find(css).await;
+        for e in self.driver.find_all(By::Css(css)).await.unwrap() {
+            if e.text().await.unwrap().contains(words) {
+                return e.attr("id").await.unwrap().unwrap_or_default();
+            }
+        }
+        panic!("no `{css}` reads {words}");
+    }
+
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }

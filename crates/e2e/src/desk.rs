@@ -284,9 +284,11 @@ impl Desk {
             return None;
         }
         let (dx, dy) = self.origin();
-        // Read twice: as drawn, and black on white (where a selected tab's
-        // blue or a button's grey costs Tesseract whole lines; the plain
-        // picture loses a short line the coloured one keeps).
+        // Read three times: as drawn, and black on white (where a selected
+        // tab's blue or a button's grey costs Tesseract whole lines; the plain
+        // picture loses a short line the coloured one keeps), the latter also
+        // with the Chinese model alone (the English one, beside it, once read
+        // the tab 办事大厅 as "DBAT").
         let plain = file.with_extension("ocr.png");
         let made = Command::new("convert")
             .arg(file)
@@ -298,10 +300,14 @@ impl Desk {
             return None;
         }
         let mut lines = Vec::new();
-        for picture in [file, plain.as_path()] {
+        for (picture, models) in [
+            (file, "chi_sim+eng"),
+            (plain.as_path(), "chi_sim+eng"),
+            (plain.as_path(), "chi_sim"),
+        ] {
             let tsv = Command::new("tesseract")
                 .arg(picture)
-                .args(["-", "-l", "chi_sim+eng", "tsv"])
+                .args(["-", "-l", models, "tsv"])
                 .output()
                 .ok()?;
             if !tsv.status.success() {

@@ -75,8 +75,11 @@ async fn holder(platform: &Platform, extra: &[&str]) -> (Usb, PathBuf, Assistant
 /// 在线延期 of a certificate 30 days from its end, for two years at ¥300.00 a
 /// year, paid with 支付宝, approved in the back office, written by the
 /// assistant into the same key: the new end is the old end plus two years.
+/// Then 证书注销 of the renewed certificate, all in the window (it belongs to
+/// this account now): reason, SMS code, the box that says it cannot be
+/// undone; a reviewer approves and OCSP says revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn renew_on_sqlite() {
+async fn renew_then_revoke_in_the_window_on_sqlite() {
     let platform = Platform::start(Backend::Sqlite, None).await;
     let (usb, old, assistant) = holder(&platform, &["--days", "30"]).await;
     let conf = usb.conf.clone();
@@ -85,6 +88,7 @@ async fn renew_on_sqlite() {
 
     // The business page.
     portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    let signed_in = Instant::now();
     chrome.goto("/selfservice").await;
     chrome.click("#entry-renew").await;
     chrome.wait_text("打开证书助手").await;
@@ -240,6 +244,11 @@ async fn renew_on_sqlite() {
             &["已完成", "我的证书"],
         )
         .await;
+
+    revoke_in_the_window(
+        &platform, &assistant, &conf, &chrome, &mut album, signed_in, &renewed,
+    )
+    .await;
     chrome.quit().await;
     let index = album.finish().await;
     eprintln!("screenshots: {}", index.display());
@@ -270,9 +279,14 @@ async fn revoke_on_sqlite() {
         )
         .await;
 
-    // 证书注销 in the window: the key proved, the form opened in the browser.
-    let (mut desk, _) = Desk::open_signed_in(&assistant, &conf, "revoke").await;
+    // 证书注销 in the window: a certificate issued at the counter has no
+    // account to text, so 在浏览器中办理 proves the key and opens the
+    // portal's form, where the holder signs in.
+    let (mut desk, _) = Desk::open_signed_in(&assistant, &conf, "revoke-counter").await;
     desk.click("证书注销").await;
+    desk.shot("revoke-page", &["注销原因", "确认注销", "在浏览器中办理"])
+        .await;
+    desk.click("在浏览器中办理").await;
     desk.shot("form-opened", &["已在浏览器中打开证书注销表单"])
         .await;
     drop(desk);
@@ -354,6 +368,77 @@ async fn revoke_on_sqlite() {
     chrome.quit().await;
     let index = album.finish().await;
     eprintln!("screenshots: {}", index.display());
+}
+
+/// 证书注销 of the certificate in the key, in the window alone: 办事大厅 ›
+/// 证书注销, a reason, 发送短信验证码 (a minute after the sign-in code, as the
+/// platform sends at most one a minute to a number), the code typed, the box
+/// ticked, 确认注销; the reviewer approves and OCSP says revoked.
+async fn revoke_in_the_window(
+    platform: &Platform,
+    assistant: &Assistant,
+    conf: &Path,
+    chrome: &Chrome,
+    album: &mut Album,
+    signed_in: Instant,
+    cert: &Path,
+) {
+    let (mut desk, _) = Desk::open_signed_in(assistant, conf, "revoke").await;
+    desk.click("证书注销").await;
+    desk.shot("page", &["注销原因", "确认注销", "不可恢复"])
+        .await;
+    desk.click("不再使用").await;
+    desk.click("确认注销").await;
+    desk.shot("no-code", &["请输入短信验证码"]).await;
+    if let Some(wait) = Duration::from_secs(61).checked_sub(signed_in.elapsed()) {
+        tokio::time::sleep(wait).await;
+    }
+    desk.click("发送短信验证码").await;
+    desk.shot("code-sent", &["短信验证码已发送至"]).await;
+    desk.type_text(&platform.sms_code(MOBILE), &[]);
+    desk.click("我已知晓注销后不可恢复").await;
+    let filled = desk.shot("filled", &["确认注销"]).await;
+    std::fs::copy(&filled, album.file("renew.15")).unwrap();
+    album.add(
+        "renew.15",
+        "证书助手 › 办事大厅 › 证书注销：选择原因，填写短信验证码，勾选不可恢复",
+        &["注销原因", "确认注销"],
+    );
+    desk.click("确认注销").await;
+    desk.shot("submitted", &["注销申请已提交", "待审核"]).await;
+    drop(desk);
+
+    chrome.goto("/me").await;
+    chrome.wait_text("证书注销").await;
+    let app_id = chrome
+        .id_of("table.applications tbody tr", "证书注销")
+        .await
+        .trim_start_matches("app-")
+        .to_string();
+    backoffice::approve_as(
+        platform,
+        album,
+        "renew.16",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台打开证书助手提交的注销申请",
+            reads: &["注销申请", "cessationOfOperation"],
+            approved: "审核通过：证书随即注销，申请人收到短信通知",
+        },
+        "zhao",
+    )
+    .await;
+    let (chain, issuing) = platform.ca_files().await;
+    let answer = openssl::ocsp_by_serial(
+        &issuing,
+        &chain,
+        &format!("{}/pki/ocsp", platform.base),
+        &openssl::serial_of(cert),
+    );
+    assert!(
+        answer.contains(": revoked") && answer.contains("cessationOfOperation"),
+        "{answer}"
+    );
 }
 
 /// A blank PDF named `name` under the platform's directory, to upload.
@@ -755,6 +840,9 @@ async fn seal_on_sqlite() {
     .await;
     desk.click("签章变更").await;
     desk.shot("written", &["签章变更已完成"]).await;
+    // 我的证书 shows the seal now in the key under its certificate.
+    desk.click("我的证书").await;
+    desk.shot("seal-shown", &["电子印章", "序列号"]).await;
     drop(desk);
     assert!(usb.objects().contains("certhall-seal 01"));
     chrome.goto("/me").await;

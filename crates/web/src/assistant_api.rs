@@ -11,6 +11,9 @@
 //! | `POST /api/v1/assistant/complete` | `certhall-complete:<nonce>` (with the new key) |
 //! | `POST /api/v1/assistant/seal` | `certhall-seal:<nonce>` |
 //! | `POST /api/v1/assistant/seal/written` | `certhall-seal-written:<nonce>:<hex SHA-256 of the seal>` |
+//! | `POST /api/v1/assistant/seal/current` | `certhall-seal-current:<nonce>` (with a key just written) |
+//! | `POST /api/v1/assistant/revoke/code` | `certhall-revoke-code:<nonce>` |
+//! | `POST /api/v1/assistant/revoke` | `certhall-revoke:<nonce>:<reason>` (with `reason`, `note`, `code`) |
 //!
 //! `POST /api/v1/assistant/pickup` is the one call without a proof: 在线新办 and
 //! 在线补办 write into a key with no certificate of ours, so it carries the
@@ -41,6 +44,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assistant/pickup", post(pickup))
         .route("/api/v1/assistant/seal", post(seal))
         .route("/api/v1/assistant/seal/written", post(seal_written))
+        .route("/api/v1/assistant/seal/current", post(seal_current))
+        .route("/api/v1/assistant/revoke/code", post(revoke_code))
+        .route("/api/v1/assistant/revoke", post(revoke))
         .route("/api/v1/unlock/start", post(unlock_start))
         .route("/api/v1/unlock/finish", post(unlock_finish))
         .route("/api/v1/tokens/escrow", post(escrow))
@@ -301,6 +307,25 @@ async fn seal(
     }))
 }
 
+/// 在线补办: the seal the proving certificate carries over (`seal: null`
+/// when it has none).
+async fn seal_current(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::CurrentSeal>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let seal =
+        s.ra.assistant_current_seal(&p.certificate, &p.nonce, &p.signature)
+            .await?;
+    Ok(Json(::api::CurrentSeal {
+        seal: seal.map(|seal| ::api::Seal {
+            application_id: seal.application_id,
+            sha256: seal.sha256,
+            png: base64::engine::general_purpose::STANDARD.encode(&seal.png),
+        }),
+    }))
+}
+
 /// 签章变更: the seal is in the token: 已完成.
 async fn seal_written(
     State(s): State<AppState>,
@@ -315,5 +340,57 @@ async fn seal_written(
         application_id: id,
         state: domain::AppState::Completed.key().into(),
         state_label: domain::AppState::Completed.label_zh().into(),
+    }))
+}
+
+/// 注销 in the window, step 1: the code to the certificate's account.
+async fn revoke_code(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::RevokeCodeSent>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let sent =
+        s.ra.assistant_revoke_code(
+            &p.certificate,
+            &p.nonce,
+            &p.signature,
+            &peer.ip().to_string(),
+        )
+        .await?;
+    Ok(Json(::api::RevokeCodeSent {
+        application_id: sent.application_id,
+        mobile: sent.mobile_masked,
+    }))
+}
+
+/// 注销 in the window, step 2: the reason and the code; 已完成 when the
+/// product revokes at once, else 待审核.
+async fn revoke(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::Completed>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let req = serde_json::from_slice::<::api::RevokeRequest>(&body)
+        .map_err(|_| bad("请求格式不正确：需要 JSON 字段 reason、code"))?;
+    let fields = ra::business::revoke::RevokeFields {
+        reason: req.reason,
+        note: req.note,
+        code: req.code,
+    };
+    let (id, state) =
+        s.ra.assistant_revoke_confirm(
+            &p.certificate,
+            &p.nonce,
+            &p.signature,
+            &fields,
+            &peer.ip().to_string(),
+        )
+        .await?;
+    Ok(Json(::api::Completed {
+        application_id: id,
+        state: state.key().into(),
+        state_label: state.label_zh().into(),
     }))
 }

@@ -100,7 +100,13 @@ impl App {
                 ),
                 Action::Pickup => Job::Pickup(std::mem::take(&mut self.view.code)),
                 Action::Seal => Job::Seal,
-                Action::Revoke => Job::Revoke,
+                Action::RevokeCode => Job::RevokeCode,
+                Action::RevokeInBrowser => Job::RevokeInBrowser,
+                Action::RevokeConfirm => Job::RevokeConfirm(crate::revoke::RevokeRequest {
+                    reason: self.view.revoke_reason.unwrap_or_default().to_string(),
+                    note: self.view.revoke_note.trim().to_string(),
+                    code: std::mem::take(&mut self.view.sms).trim().to_string(),
+                }),
                 Action::UnlockStart => Job::UnlockStart,
                 Action::UnlockFinish => {
                     self.view.new_pin2.clear();

@@ -4,7 +4,7 @@
 use eframe::egui;
 
 use super::view::{Action, Page, View};
-use super::{hall, keys, pickup, pin, unlock};
+use super::{hall, keys, pickup, pin, revoke, unlock};
 
 /// Paints the window and records clicks in `view.actions`.
 pub fn draw(ui: &mut egui::Ui, v: &mut View) {
@@ -46,6 +46,7 @@ pub fn draw(ui: &mut egui::Ui, v: &mut View) {
         Page::Pin => pin::page(ui, v),
         Page::Pickup => pickup::page(ui, v),
         Page::Unlock => unlock::page(ui, v),
+        Page::Revoke => revoke::page(ui, v),
     }
     if v.busy {
         ui.label("正在处理，请勿拔出证书介质……");

@@ -1,7 +1,7 @@
 //! 办事大厅: the businesses the server offers, each with its price and what
 //! its button does here: 证书变更 and 在线延期 renew the key's certificate,
 //! 在线新办 and 在线补办 take the 写入码, 签章变更 writes the approved seal,
-//! 注销 opens its form, 找回密码 resets the PIN. One chosen before the PIN
+//! 注销 asks the reason and the SMS code, 找回密码 resets the PIN. One chosen before the PIN
 //! login goes on by itself after it.
 
 use eframe::egui;
@@ -13,7 +13,7 @@ use crate::change;
 enum Does {
     /// An action on the key signed in.
     Act(Action),
-    /// A page of its own (写入码, 找回密码).
+    /// A page of its own (写入码, 注销, 找回密码).
     Open(Page),
 }
 
@@ -24,7 +24,7 @@ fn does(key: &str) -> Option<Does> {
     match key {
         "new" | "reissue" => Some(Does::Open(Page::Pickup)),
         "seal" => Some(Does::Act(Action::Seal)),
-        "revoke" => Some(Does::Act(Action::Revoke)),
+        "revoke" => Some(Does::Open(Page::Revoke)),
         "unlock" => Some(Does::Open(Page::Unlock)),
         _ => None,
     }

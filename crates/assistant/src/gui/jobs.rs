@@ -1,11 +1,12 @@
 //! The worker's businesses beyond 证书变更 and 在线延期: 在线新办 and 在线补办
-//! (the 写入码), 签章变更, 注销 (the form opened in the browser) and 找回密码
+//! (the 写入码), 签章变更, 注销 (reason and SMS code) and 找回密码
 //! (SMS code, new PIN). Each ends in one sentence for the window, in the
 //! portal's words.
 
 use secrecy::{ExposeSecret, SecretString};
 
 use super::worker::{Update, Worker};
+use crate::revoke::Revoked;
 use crate::seal::SealOutcome;
 use crate::token::KeyKind;
 
@@ -46,20 +47,46 @@ impl Worker {
         self.refresh_and_say(text);
     }
 
-    /// 注销: the key proved, the revocation form (reason, SMS code, the
-    /// confirmation that it cannot be undone) opened in the browser.
-    pub(super) fn revoke(&self) {
+    /// 注销, first step: the key proved, the code texted to the mobile of
+    /// the certificate's account.
+    pub(super) fn revoke_code(&self) {
+        let Some(token) = self.signed_in() else {
+            return;
+        };
+        let text = match crate::revoke::send_code(token, &self.client) {
+            Ok(mobile) => format!("短信验证码已发送至 {mobile}，请在下方输入"),
+            Err(e) => e.to_string(),
+        };
+        self.send(Update::Done(text));
+    }
+
+    /// 注销 in the browser: the key proved, the portal's form (reason, SMS
+    /// code to the account signed in there) opened.
+    pub(super) fn revoke_in_browser(&self) {
         let Some(token) = self.signed_in() else {
             return;
         };
         let text = match crate::change::open_form(token, &self.client, None, "revoke") {
-            Ok(url) => self.opened(
-                url,
-                "证书注销表单（选择原因并以短信验证码确认，注销后不可恢复）",
-            ),
+            Ok(url) => self.opened(url, "证书注销表单"),
             Err(e) => e.to_string(),
         };
         self.send(Update::Done(text));
+    }
+
+    /// 注销, second step: the reason and the code; the key's certificate
+    /// listed again with its new status.
+    pub(super) fn revoke_confirm(&self, form: &crate::revoke::RevokeRequest) {
+        let Some(token) = self.signed_in() else {
+            return;
+        };
+        let text = match crate::revoke::confirm(token, &self.client, form) {
+            Ok(Revoked::Now) => "证书已注销，即时失效且不可恢复".to_string(),
+            Ok(Revoked::Waiting { state_label }) => {
+                format!("注销申请已提交（{state_label}），审核通过后证书即失效，届时将短信通知您")
+            }
+            Err(e) => e.to_string(),
+        };
+        self.refresh_and_say(text);
     }
 
     /// 找回密码, first step: an SMS code to the mobile reserved for the key.

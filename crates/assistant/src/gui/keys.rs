@@ -3,7 +3,7 @@
 use eframe::egui;
 
 use super::view::View;
-use super::widgets::{cert_table, keyboard_here, secret_field};
+use super::widgets::{cert_card, keyboard_here, secret_field};
 
 pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
     if v.tokens.is_empty() {
@@ -16,8 +16,8 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
             ui.colored_label(egui::Color32::from_rgb(0xb0, 0x3a, 0x2e), w.as_str());
         }
         for c in &t.certs {
-            cert_table(ui, c);
-            ui.separator();
+            cert_card(ui, c);
+            ui.add_space(8.0);
         }
     }
     if !v.signed_in {

@@ -38,6 +38,7 @@ fn cert_line(der: &[u8]) -> CertLine {
         ),
         status: "登录后显示".into(),
         unavailable: Vec::new(),
+        seal: None,
     }
 }
 
@@ -155,6 +156,7 @@ pub(super) fn token_lines(
             (Some(t), _) => {
                 for h in change::holders(t).unwrap_or_default() {
                     let mut c = cert_line(&h.cert.der);
+                    c.seal = t.read_seal(&h.cert.id).ok().flatten();
                     c.status = match client.status(&h) {
                         Ok(st) => {
                             c.unavailable = unavailable(&st);
@@ -167,7 +169,9 @@ pub(super) fn token_lines(
             }
             (None, Ok(t)) => {
                 for c in t.certificates().unwrap_or_default() {
-                    line.certs.push(cert_line(&c.der));
+                    let mut line_of = cert_line(&c.der);
+                    line_of.seal = t.read_seal(&c.id).ok().flatten();
+                    line.certs.push(line_of);
                 }
             }
             (None, Err(_)) => {}

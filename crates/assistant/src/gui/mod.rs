@@ -28,6 +28,8 @@ mod keys;
 mod lines;
 mod pickup;
 mod pin;
+mod revoke;
+mod seal_image;
 mod single;
 mod unlock;
 mod view;

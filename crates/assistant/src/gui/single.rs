@@ -74,6 +74,7 @@ pub fn listen(listener: UnixListener, pages: Sender<Page>, ctx: egui::Context) {
                 "pin" => Page::Pin,
                 "pickup" => Page::Pickup,
                 "unlock" => Page::Unlock,
+                "revoke" => Page::Revoke,
                 _ => Page::Keys,
             };
             if pages.send(page).is_err() {
@@ -91,5 +92,6 @@ fn page_name(page: Page) -> &'static str {
         Page::Pin => "pin",
         Page::Pickup => "pickup",
         Page::Unlock => "unlock",
+        Page::Revoke => "revoke",
     }
 }

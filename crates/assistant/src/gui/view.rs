@@ -12,6 +12,8 @@ pub struct CertLine {
     /// From the server once signed in: the businesses this certificate may
     /// not start now, each with why (business key, reason).
     pub unavailable: Vec<(String, String)>,
+    /// The e-seal image written in the key for it (PNG), if any.
+    pub seal: Option<Vec<u8>>,
 }
 
 /// One inserted key.
@@ -43,6 +45,8 @@ pub enum Page {
     Pickup,
     /// 找回密码: SMS code and the new PIN twice.
     Unlock,
+    /// 注销: reason, SMS code, the confirmation that it cannot be undone.
+    Revoke,
 }
 
 /// What the holder asked for.
@@ -57,8 +61,13 @@ pub enum Action {
     Pickup,
     /// 签章变更.
     Seal,
-    /// 注销: the form, in the browser.
-    Revoke,
+    /// 注销: the code texted to the certificate's account.
+    RevokeCode,
+    /// 注销: the reason and the code, confirmed.
+    RevokeConfirm,
+    /// 注销 in the browser instead: for a certificate no account holds (one
+    /// issued at the counter), whose holder signs in there first.
+    RevokeInBrowser,
     /// 找回密码: the SMS code sent.
     UnlockStart,
     /// 找回密码: the code and the new PIN.
@@ -79,8 +88,13 @@ pub struct View {
     pub new_pin2: String,
     /// The 写入码 (在线新办, 在线补办).
     pub code: String,
-    /// The SMS code (找回密码).
+    /// The SMS code (找回密码, 注销).
     pub sms: String,
+    /// 注销's reason (`revoke::REASONS`), note, and the box ticked that says
+    /// it cannot be undone.
+    pub revoke_reason: Option<&'static str>,
+    pub revoke_note: String,
+    pub revoke_sure: bool,
     pub signed_in: bool,
     pub busy: bool,
     pub message: Option<String>,
@@ -157,12 +171,33 @@ impl View {
         }
     }
 
+    /// 确认注销: a reason, the code and the box ticked, else what is missing;
+    /// nothing is sent until all three are there.
+    pub fn submit_revoke(&mut self) {
+        let refused = if self.revoke_reason.is_none() {
+            Some("请选择注销原因")
+        } else if self.sms.trim().is_empty() {
+            Some("请输入短信验证码")
+        } else if !self.revoke_sure {
+            Some("请勾选“我已知晓注销后不可恢复”")
+        } else {
+            None
+        };
+        match refused {
+            Some(why) => self.message = Some(why.into()),
+            None => self.actions.push(Action::RevokeConfirm),
+        }
+    }
+
     /// Signed in: the action chosen before goes on by itself.
     pub fn signed_in_now(&mut self) {
         self.signed_in = true;
         if let Some(a) = self.pending.take() {
             self.page = match a {
                 Action::Pickup => Page::Pickup,
+                Action::RevokeCode | Action::RevokeConfirm | Action::RevokeInBrowser => {
+                    Page::Revoke
+                }
                 _ => Page::Hall,
             };
             self.actions.push(a);

@@ -5,13 +5,25 @@ use eframe::egui;
 
 use super::view::CertLine;
 
+/// The certificate as a card: who holds it, large, over its fields (one row
+/// each) and the seal written for it.
+pub(super) fn cert_card(ui: &mut egui::Ui, c: &CertLine) {
+    egui::Frame::group(ui.style())
+        .inner_margin(12.0)
+        .corner_radius(6.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(egui::RichText::new(c.holder.as_str()).heading());
+            cert_table(ui, c);
+        });
+}
+
 /// The certificate's fields, one row each.
-pub(super) fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
+fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
     egui::Grid::new(("cert", c.serial.as_str()))
         .num_columns(2)
         .show(ui, |ui| {
             for (k, val) in [
-                ("持有人", &c.holder),
                 ("序列号", &c.serial),
                 ("颁发者", &c.issuer),
                 ("有效期", &c.validity),
@@ -20,6 +32,11 @@ pub(super) fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
                 ui.label(k);
                 // Long lines (the status) wrap at the window's edge.
                 ui.add(egui::Label::new(val.as_str()).wrap());
+                ui.end_row();
+            }
+            if let Some(png) = &c.seal {
+                ui.label("电子印章");
+                super::seal_image::seal_image(ui, png);
                 ui.end_row();
             }
         });

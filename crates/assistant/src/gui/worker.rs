@@ -21,7 +21,9 @@ pub(super) enum Job {
     ChangePin(SecretString, SecretString),
     Pickup(String),
     Seal,
-    Revoke,
+    RevokeCode,
+    RevokeInBrowser,
+    RevokeConfirm(crate::revoke::RevokeRequest),
     UnlockStart,
     UnlockFinish(SecretString, SecretString),
 }
@@ -112,7 +114,9 @@ impl Worker {
             Job::ChangePin(old, new) => self.change_pin(&old, &new),
             Job::Pickup(code) => self.pickup(&code),
             Job::Seal => self.seal(),
-            Job::Revoke => self.revoke(),
+            Job::RevokeCode => self.revoke_code(),
+            Job::RevokeInBrowser => self.revoke_in_browser(),
+            Job::RevokeConfirm(form) => self.revoke_confirm(&form),
             Job::UnlockStart => self.unlock_start(),
             Job::UnlockFinish(code, new) => self.unlock_finish(&code, &new),
         }

@@ -20,24 +20,11 @@ async fn call(
     message: impl Fn(&str) -> String,
     csr: Option<&str>,
 ) -> (u16, serde_json::Value) {
-    let (nonce, _) = holder::challenge(app).await;
-    let sig = sign(app.dir.path(), key, KeyKind::P256, &message(&nonce));
-    let mut body = serde_json::json!({
-        "certificate": std::fs::read_to_string(cert).unwrap(),
-        "nonce": nonce,
-        "signature": sig,
-    });
-    if let Some(c) = csr {
-        body["csr"] = c.into();
-    }
-    let r = app
-        .http
-        .post(format!("{}/api/v1/assistant/{what}", app.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
+    let fields = match csr {
+        Some(c) => serde_json::json!({ "csr": c }),
+        None => serde_json::json!({}),
+    };
+    holder::proved_call(app, what, (cert, key), message, fields).await
 }
 
 fn csr_hash(csr_pem: &Path) -> String {

@@ -8,3 +8,4 @@
 
 mod assistant_api;
 mod assistant_token;
+mod revoke_api;

@@ -18,7 +18,7 @@
 use common::TestApp;
 use common::assistant::{out, run, run_with, token_certificate};
 use common::browser::{Browser, Page};
-use common::flow::pay_with_alipay;
+use common::flow::{holder_code, submit_and_pay};
 use common::holder;
 use domain::calendar::{add_years, civil};
 use testkit::openssl;
@@ -63,33 +63,6 @@ async fn start_new(app: &TestApp, mobile: &str, cert_type: &str) -> (Browser, St
     assert!(form.path().ends_with("/form"), "{}", form.url);
     let id = form.path().split('/').nth(2).unwrap().to_string();
     (b, id, form)
-}
-
-/// Submits, pays with 支付宝 and has a reviewer approve.
-async fn pay_and_approve(
-    app: &TestApp,
-    b: &Browser,
-    id: &str,
-    materials: &Page,
-    title: &str,
-    amount: &str,
-) {
-    let order = b.post(materials, &format!("/apply/{id}/submit"), &[]).await;
-    assert!(order.path().starts_with("/pay/"), "{}", order.html);
-    let order_id = order.path().split('/').nth(2).unwrap().to_string();
-    pay_with_alipay(app, b, &order_id, title, amount).await;
-    assert_eq!(state_of(app, id).await, "PENDING_REVIEW");
-}
-
-/// The 写入码 the holder gets in 个人中心.
-async fn holder_code(b: &Browser, id: &str) -> String {
-    let detail = b.get(&format!("/me/applications/{id}")).await;
-    assert_eq!(detail.text("#get-code"), "获取证书写入码");
-    let page = b
-        .post(&detail, &format!("/me/applications/{id}/pickup-code"), &[])
-        .await;
-    assert_eq!(page.status, 200, "{}", page.html);
-    page.text("#pickup-code")
 }
 
 /// A new 机构证书 on the holder's own key; returns the browser, the
@@ -193,7 +166,7 @@ async fn new_on_own_key(app: &TestApp, mobile: &str) -> (Browser, String, Usb) {
             holder::pdf(),
         )
         .await;
-    pay_and_approve(app, &b, &id, &page, ORG, "¥600.00").await;
+    submit_and_pay(app, &b, &id, &page, ORG, "¥600.00").await;
 
     // The desk shows what is asked for.
     let reviewer = common::staff::staff(app, &format!("r{mobile}"), "reviewer", &[]).await;
@@ -355,7 +328,7 @@ async fn new_then_reissue(backend: Backend) {
             .await;
     }
     // The 经办人 is the 法定代表人: no 授权委托书 needed.
-    pay_and_approve(&app, &b, &id, &page, ORG, "¥100.00").await;
+    submit_and_pay(&app, &b, &id, &page, ORG, "¥100.00").await;
 
     let (chain, issuing) = (app.chain_file().await, app.issuing_file().await);
     let url = format!("{}/pki/ocsp", app.base);
@@ -438,7 +411,7 @@ async fn new_by_post(backend: Backend) {
             holder::png(),
         )
         .await;
-    pay_and_approve(&app, &b, &id, &page, "王五", "¥100.00").await;
+    submit_and_pay(&app, &b, &id, &page, "王五", "¥100.00").await;
     common::staff::approve(&app, "post.reviewer", &id).await;
 
     // A mailed key: the holder gets no code.

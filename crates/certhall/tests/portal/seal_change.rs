@@ -199,19 +199,9 @@ async fn seal_change(backend: Backend) {
         objects.contains("certhall-seal 01") && objects.contains("application:    'certhall-seal'"),
         "{objects}"
     );
-    let read = app.path("seal-from-token.png");
-    usb.p11(&[
-        "--read-object",
-        "--type",
-        "data",
-        "--label",
-        "certhall-seal 01",
-        "--output-file",
-        read.to_str().unwrap(),
-    ]);
     assert_eq!(
-        std::fs::read(&read).unwrap(),
-        seal,
+        the_seal_in(&app, &usb),
+        ("certhall-seal 01".to_string(), seal.clone()),
         "the approved seal, byte for byte"
     );
     assert_eq!(
@@ -252,25 +242,9 @@ async fn seal_change(backend: Backend) {
     // under the new certificate's id, none left under the old) and in
     // 个人中心 (shown for the new certificate).
     let change_id = rekeyed_by_change(&app, &b, &usb, &reviewer).await;
-    let objects = usb.objects();
-    let labels: Vec<&str> = objects
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("label:"))
-        .map(|l| l.trim().trim_matches('\''))
-        .filter(|l| l.starts_with("certhall-seal "))
-        .collect();
-    assert_eq!(labels.len(), 1, "{objects}");
-    assert_ne!(labels[0], "certhall-seal 01", "{objects}");
-    usb.p11(&[
-        "--read-object",
-        "--type",
-        "data",
-        "--label",
-        labels[0],
-        "--output-file",
-        read.to_str().unwrap(),
-    ]);
-    assert_eq!(std::fs::read(&read).unwrap(), seal, "the seal, carried");
+    let (label, carried) = the_seal_in(&app, &usb);
+    assert_ne!(label, "certhall-seal 01");
+    assert_eq!(carried, seal, "the seal, carried");
     let me = b.get("/me").await;
     let new_serial = app
         .text(&format!(
@@ -283,8 +257,80 @@ async fn seal_change(backend: Backend) {
         "个人中心 shows the seal for the new certificate: {}",
         me.html
     );
+
+    // The key is lost: 在线补办 of the new certificate puts the same seal,
+    // byte for byte, into the blank key that receives its replacement.
+    let blank = reissued_on_a_new_key(&app, &b, &new_serial, &reviewer).await;
+    assert_eq!(
+        the_seal_in(&app, &blank).1,
+        seal,
+        "the seal, on the new key"
+    );
     common::ledger::assert_invariant(&app).await;
     app.server.stop().await;
+}
+
+/// The one seal object in `usb` (read with `pkcs11-tool`): its label and
+/// bytes.
+fn the_seal_in(app: &TestApp, usb: &Usb) -> (String, Vec<u8>) {
+    let objects = usb.objects();
+    let labels: Vec<&str> = objects
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("label:"))
+        .map(|l| l.trim().trim_matches('\''))
+        .filter(|l| l.starts_with("certhall-seal "))
+        .collect();
+    assert_eq!(labels.len(), 1, "{objects}");
+    let read = app.path("seal-object.png");
+    usb.p11(&[
+        "--read-object",
+        "--type",
+        "data",
+        "--label",
+        labels[0],
+        "--output-file",
+        read.to_str().unwrap(),
+    ]);
+    (labels[0].to_string(), std::fs::read(&read).unwrap())
+}
+
+/// 在线补办 of `serial` from 我的证书 (own key, 经办人 the 法定代表人), paid,
+/// approved, and written with the 写入码 into a blank key, which is returned.
+async fn reissued_on_a_new_key(
+    app: &TestApp,
+    b: &Browser,
+    serial: &str,
+    reviewer: &common::staff::Staff,
+) -> Usb {
+    let me = b.get("/me").await;
+    let form = b
+        .post(&me, &format!("/me/certificates/{serial}/reissue"), &[])
+        .await;
+    assert!(form.path().ends_with("/form"), "{}", form.html);
+    let id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{id}/form"),
+            &[
+                ("revoke_reason", "keyCompromise"),
+                ("medium", "own"),
+                ("agent_is_representative", "on"),
+                ("contact_mobile", MOBILE),
+            ],
+        )
+        .await;
+    assert!(page.path().ends_with("/materials"), "{}", page.html);
+    for kind in ["business_license", "agent_id"] {
+        page = upload(b, &page, &id, kind, "f.pdf", holder::pdf()).await;
+    }
+    common::flow::submit_and_pay(app, b, &id, &page, holder::ORG, "¥100.00").await;
+    common::staff::approve_by(app, reviewer, &id).await;
+    let blank = Usb::new("replacement-key");
+    let code = common::flow::holder_code(b, &id).await;
+    let done = run(&blank, app, &["pickup", "--code", &code], None).await;
+    assert!(done.status.success(), "{}", out(&done));
+    blank
 }
 
 /// 证书变更 of the token's certificate from the assistant: hand-off, form,

@@ -16,6 +16,7 @@
 //! field, saving nothing.
 
 mod form;
+pub mod revoke_assistant;
 pub mod unlock_portal;
 
 use domain::{Business, Fen, ProfileKind};

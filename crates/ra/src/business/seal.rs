@@ -29,6 +29,12 @@ pub fn written_message(nonce: &str, sha256_hex: &str) -> Vec<u8> {
     format!("certhall-seal-written:{nonce}:{sha256_hex}").into_bytes()
 }
 
+/// What the assistant signs, with a key just written, to fetch the seal its
+/// certificate carries over from the one it replaced.
+pub fn current_message(nonce: &str) -> Vec<u8> {
+    format!("certhall-seal-current:{nonce}").into_bytes()
+}
+
 /// The approved seal of a certificate, for the assistant.
 #[derive(Debug, Clone)]
 pub struct ApprovedSeal {
@@ -105,6 +111,40 @@ impl Ra {
             sha256: m.sha256,
             application_id: app.id,
         })
+    }
+
+    /// The current seal of the proving certificate ([`Self::current_seals`]:
+    /// its own, or the one it carries over from the certificate it replaced),
+    /// if it has one: what 在线补办 writes into the new key, whose old key,
+    /// and the seal object in it, are lost. `application_id` names the
+    /// 签章变更 that approved it.
+    pub async fn assistant_current_seal(
+        &self,
+        certificate: &[u8],
+        nonce: &str,
+        signature: &[u8],
+    ) -> Result<Option<ApprovedSeal>, RaError> {
+        let cert = self
+            .prove(
+                certificate,
+                nonce,
+                &current_message(nonce),
+                signature,
+                Accept::Valid,
+            )
+            .await?;
+        let Some(material) = self.current_seal(&cert.serial).await? else {
+            return Ok(None);
+        };
+        let found = store::materials::with_owner(&mut *self.db.conn().await?, &material)
+            .await?
+            .ok_or(RaError::NotFound)?;
+        let m = found.material;
+        Ok(Some(ApprovedSeal {
+            png: self.blobs.get(&m.blob_key).await?,
+            sha256: m.sha256,
+            application_id: m.application_id,
+        }))
     }
 
     /// The seal `sha256_hex` is in the token next to the proving certificate:

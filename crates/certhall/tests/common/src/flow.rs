@@ -166,3 +166,33 @@ pub async fn open_link(app: &TestApp, link: &str, mobile: &str) -> (Browser, Pag
         .await;
     (b, page)
 }
+
+/// Submits and pays with 支付宝: the application waits for its reviewer.
+pub async fn submit_and_pay(
+    app: &TestApp,
+    b: &Browser,
+    id: &str,
+    materials: &Page,
+    title: &str,
+    amount: &str,
+) {
+    let order = b.post(materials, &format!("/apply/{id}/submit"), &[]).await;
+    assert!(order.path().starts_with("/pay/"), "{}", order.html);
+    let order_id = order.path().split('/').nth(2).unwrap().to_string();
+    pay_with_alipay(app, b, &order_id, title, amount).await;
+    let state = app
+        .text(&format!("SELECT state FROM applications WHERE id = '{id}'"))
+        .await;
+    assert_eq!(state, "PENDING_REVIEW");
+}
+
+/// The 写入码 the holder gets in 个人中心.
+pub async fn holder_code(b: &Browser, id: &str) -> String {
+    let detail = b.get(&format!("/me/applications/{id}")).await;
+    assert_eq!(detail.text("#get-code"), "获取证书写入码");
+    let page = b
+        .post(&detail, &format!("/me/applications/{id}/pickup-code"), &[])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    page.text("#pickup-code")
+}

@@ -193,3 +193,28 @@ pub fn jpeg() -> Vec<u8> {
     v.extend([0xFF, 0xD9]);
     v
 }
+
+/// Posts a call of the assistant's API (`/api/v1/assistant/{what}`) proved
+/// by the P-256 key of `cert`: the key signs `message(nonce)`; `fields` go
+/// beside the proof. Returns (status, JSON).
+pub async fn proved_call(
+    app: &TestApp,
+    what: &str,
+    (cert, key): (&Path, &Path),
+    message: impl Fn(&str) -> String,
+    fields: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let (nonce, _) = challenge(app).await;
+    let mut body = fields;
+    body["certificate"] = std::fs::read_to_string(cert).unwrap().into();
+    body["signature"] = sign(app.dir.path(), key, KeyKind::P256, &message(&nonce)).into();
+    body["nonce"] = nonce.into();
+    let r = app
+        .http
+        .post(format!("{}/api/v1/assistant/{what}", app.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}

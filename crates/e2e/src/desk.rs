@@ -187,10 +187,9 @@ impl Desk {
             .env("XAUTHORITY", &desk.xauthority)
             .env("CERTHALL_ASSISTANT_ZOOM", "2")
             .arg("gui");
-        desk.window = Some(Running::spawn(&mut window));
         // The keyboard goes to the window (no window manager here to give it
         // focus on a click).
-        desk.id = desk.window_id().await;
+        desk.id = desk.start_window(&mut window).await;
         let focused = desk.x(&["windowfocus", "--sync", &desk.id]);
         assert!(focused.status.success(), "{}", said(&focused));
         // Made as large as a holder with a large zoom would make it, so all
@@ -241,20 +240,43 @@ impl Desk {
         }
     }
 
-    /// The X id of the assistant's window, once it is mapped.
-    async fn window_id(&mut self) -> String {
-        let mut id = String::new();
-        self.until("the assistant's window appears", |d| {
-            let o = d.x(&["search", "--onlyvisible", "--class", "certhall-assistant"]);
-            id = String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            !id.is_empty()
-        })
-        .await;
-        id
+    /// Starts the window and returns its X id once it is mapped. A window
+    /// that ends before it shows (it happened once in CI, under load, with
+    /// nothing said) is started once more, as a holder would double-click
+    /// again; what it printed is shown either way, and a second failure, or
+    /// a window that runs but never shows, fails the test with it.
+    async fn start_window(&mut self, window: &mut Command) -> String {
+        let log = self.work.path().join("window.log");
+        for attempt in 1..=2 {
+            self.window = Some(Running::spawn_logged(window, &log));
+            let started = Instant::now();
+            loop {
+                let o = self.x(&["search", "--onlyvisible", "--class", "certhall-assistant"]);
+                let id = String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if !id.is_empty() {
+                    return id;
+                }
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                if let Some(status) = self.window.as_mut().and_then(Running::ended) {
+                    eprintln!("[desk] the window ended before it showed ({status}):\n{said}");
+                    assert!(
+                        attempt < 2,
+                        "the assistant's window ended twice before it showed"
+                    );
+                    break;
+                }
+                assert!(
+                    started.elapsed() < WINDOW_WAIT,
+                    "timed out: the assistant's window appears; it said:\n{said}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        unreachable!("the second attempt returns or fails")
     }
 
     /// Where the window's top left corner is on the screen.

@@ -230,6 +230,23 @@ exit 0"#,
 pub struct Running(std::process::Child);
 
 impl Running {
+    /// [`Running::spawn`] with the program's stderr kept in `log`.
+    pub(crate) fn spawn_logged(cmd: &mut Command, log: &Path) -> Running {
+        let file = std::fs::File::create(log).unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("the assistant starts");
+        Running(child)
+    }
+
+    /// How it ended, if it has.
+    pub(crate) fn ended(&mut self) -> Option<std::process::ExitStatus> {
+        self.0.try_wait().ok().flatten()
+    }
+
     pub(crate) fn spawn(cmd: &mut Command) -> Running {
         let child = cmd
             .stdin(Stdio::null())

@@ -139,6 +139,15 @@ async fn revoke_in_the_window(backend: Backend) {
     assert_eq!(body["state_label"], "待审核");
     let id = body["application_id"].as_str().unwrap().to_string();
     assert!(ocsp(&serial).contains(": good"), "not before the review");
+    // Asked again while it waits: said so, nothing sent or changed.
+    let before = state(&app).await;
+    let (st, body) = send_code(&app, me).await;
+    assert_eq!(st, 409, "{body}");
+    assert_eq!(
+        error(&body),
+        "注销申请已提交，等待审核；审核通过后证书即失效"
+    );
+    assert_eq!(state(&app).await, before);
     let reviewer = common::staff::staff_at(&app, "wang.reviewer", "reviewer", clock.now_ms()).await;
     common::staff::approve_by(&app, &reviewer, &id).await;
     let answer = ocsp(&serial);

@@ -70,6 +70,12 @@ impl Ra {
         if app.business != Business::Revoke {
             return Err(RaError::NotFound);
         }
+        if app.state == AppState::PendingReview {
+            // Asked again from the window (or a second tab) once submitted.
+            return Err(RaError::Conflict(Msg::new(
+                "注销申请已提交，等待审核；审核通过后证书即失效",
+            )));
+        }
         if !app.state.editable() {
             return Err(RaError::Conflict(Msg::new("申请当前状态不能修改")));
         }

@@ -9,7 +9,8 @@
 )]
 
 use certhall_assistant::gui::{
-    Action, CertLine, HallEntry, Page, TokenLine, View, cjk_font, draw, egui, install_cjk_font,
+    Action, CertLine, HallEntry, Page, SealPng, TokenLine, View, cjk_font, draw, egui,
+    install_cjk_font,
 };
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -334,13 +335,13 @@ fn the_seal_in_the_key_is_shown_under_its_certificate() {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     let mut v = view(true);
-    v.tokens[0].certs[0].seal = Some(png);
+    v.tokens[0].certs[0].seal = Some(SealPng::new(png));
     let h = harness(v);
     h.get_by_label("电子印章");
     assert!(h.query_by_label("印章图像无法显示").is_none());
 
     let mut v = view(true);
-    v.tokens[0].certs[0].seal = Some(b"\x89PNG not really".to_vec());
+    v.tokens[0].certs[0].seal = Some(SealPng::new(b"\x89PNG not really".to_vec()));
     let h = harness(v);
     h.get_by_label("电子印章");
     h.get_by_label("印章图像无法显示");

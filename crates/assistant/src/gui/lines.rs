@@ -5,7 +5,7 @@ use crate::change;
 use crate::client::{self, CertStatus, Client};
 use crate::token::{Module, Token};
 
-use super::view::{CertLine, HallEntry, TokenLine};
+use super::view::{CertLine, HallEntry, SealPng, TokenLine};
 
 /// A certificate's fields; its status waits for the login.
 fn cert_line(der: &[u8]) -> CertLine {
@@ -156,7 +156,7 @@ pub(super) fn token_lines(
             (Some(t), _) => {
                 for h in change::holders(t).unwrap_or_default() {
                     let mut c = cert_line(&h.cert.der);
-                    c.seal = t.read_seal(&h.cert.id).ok().flatten();
+                    c.seal = t.read_seal(&h.cert.id).ok().flatten().map(SealPng::new);
                     c.status = match client.status(&h) {
                         Ok(st) => {
                             c.unavailable = unavailable(&st);
@@ -170,7 +170,7 @@ pub(super) fn token_lines(
             (None, Ok(t)) => {
                 for c in t.certificates().unwrap_or_default() {
                     let mut line_of = cert_line(&c.der);
-                    line_of.seal = t.read_seal(&c.id).ok().flatten();
+                    line_of.seal = t.read_seal(&c.id).ok().flatten().map(SealPng::new);
                     line.certs.push(line_of);
                 }
             }

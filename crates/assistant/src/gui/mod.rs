@@ -41,5 +41,5 @@ pub use app::App;
 pub use draw::draw;
 pub use eframe::egui;
 pub use fonts::{CJK_FONTS, cjk_font, install_cjk_font};
-pub use view::{Action, CertLine, HallEntry, Page, TokenLine, View};
+pub use view::{Action, CertLine, HallEntry, Page, SealPng, TokenLine, View};
 pub use window::run;

@@ -1,14 +1,16 @@
 //! The e-seal written in the key, drawn under its certificate on 我的证书:
-//! decoded once per image (by its digest) and kept as a texture, so a frame
-//! costs no PNG decoding.
+//! decoded once per image (by the digest taken when it was read) and kept
+//! as a texture, so a frame costs no PNG decoding and no hashing.
 
 use eframe::egui;
-use sha2::{Digest, Sha256};
+
+use super::view::SealPng;
 
 /// The seal as a picture at most 140 points a side; a PNG the window cannot
 /// read is said in words.
-pub(super) fn seal_image(ui: &mut egui::Ui, png: &[u8]) {
-    let id = ui.scope_id().with(("seal", Sha256::digest(png).to_vec()));
+pub(super) fn seal_image(ui: &mut egui::Ui, seal: &SealPng) {
+    let png = seal.png.as_slice();
+    let id = ui.scope_id().with(("seal", seal.sha256));
     let cached = ui.data(|d| d.get_temp::<Option<egui::TextureHandle>>(id));
     let texture = cached.unwrap_or_else(|| {
         let t = decode(png).map(|img| ui.ctx().load_texture("seal", img, Default::default()));

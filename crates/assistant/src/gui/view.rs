@@ -12,8 +12,24 @@ pub struct CertLine {
     /// From the server once signed in: the businesses this certificate may
     /// not start now, each with why (business key, reason).
     pub unavailable: Vec<(String, String)>,
-    /// The e-seal image written in the key for it (PNG), if any.
-    pub seal: Option<Vec<u8>>,
+    /// The e-seal image written in the key for it, if any.
+    pub seal: Option<SealPng>,
+}
+
+/// An e-seal image as read from the key, with its digest taken once when
+/// read (the window keys its texture by it, and draws many frames).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealPng {
+    pub png: Vec<u8>,
+    pub sha256: [u8; 32],
+}
+
+impl SealPng {
+    pub fn new(png: Vec<u8>) -> SealPng {
+        use sha2::Digest;
+        let sha256 = sha2::Sha256::digest(&png).into();
+        SealPng { png, sha256 }
+    }
 }
 
 /// One inserted key.

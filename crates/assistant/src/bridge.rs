@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use crate::error::Error;
-use crate::token::Module;
+use crate::token::Drivers;
 
 /// The port the portal's page looks for the assistant on.
 pub const DEFAULT_PORT: u16 = 47391;
@@ -93,11 +93,11 @@ pub fn answer(
 }
 
 /// What the page may know: the assistant runs, and whether a key is in.
-pub fn status_of(module: &Module) -> serde_json::Value {
-    let tokens = module.tokens().unwrap_or_default();
+pub fn status_of(drivers: &Drivers) -> serde_json::Value {
+    let tokens = drivers.tokens().unwrap_or_default();
     let certificates: usize = tokens
         .iter()
-        .filter_map(|t| module.open(t.slot).ok())
+        .filter_map(|t| drivers.open(&t.slot).ok())
         .map(|t| t.certificates().map(|c| c.len()).unwrap_or(0))
         .sum();
     serde_json::json!({
@@ -136,7 +136,7 @@ fn is_ours(addr: SocketAddrV4) -> bool {
 
 /// `certhall-assistant bridge`: serves until the process ends, or says that
 /// a bridge already runs and returns.
-pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Error> {
+pub fn serve(drivers: Drivers, port: u16, allowed: Vec<String>) -> Result<(), Error> {
     let Some(server) = bind(port)? else {
         println!("证书助手的本地服务已在运行：http://127.0.0.1:{port}");
         return Ok(());
@@ -145,7 +145,7 @@ pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Erro
         "本地服务已启动：http://127.0.0.1:{port}（允许：{}）",
         allowed.join("，")
     );
-    answer_all(&server, &module, &allowed);
+    answer_all(&server, &drivers, &allowed);
     Ok(())
 }
 
@@ -153,19 +153,19 @@ pub fn serve(module: Module, port: u16, allowed: Vec<String>) -> Result<(), Erro
 /// open, unless one already runs (the autostart's, or another window's).
 /// Failing to bind only costs the page its 已检测到, so it is said on stderr
 /// and the window opens anyway.
-pub fn serve_in_background(module: Module, port: u16, allowed: Vec<String>) {
+pub fn serve_in_background(drivers: Drivers, port: u16, allowed: Vec<String>) {
     match bind(port) {
         Ok(Some(server)) => {
-            std::thread::spawn(move || answer_all(&server, &module, &allowed));
+            std::thread::spawn(move || answer_all(&server, &drivers, &allowed));
         }
         Ok(None) => {}
         Err(e) => eprintln!("{e}"),
     }
 }
 
-fn answer_all(server: &Server, module: &Module, allowed: &[String]) {
+fn answer_all(server: &Server, drivers: &Drivers, allowed: &[String]) {
     for req in server.incoming_requests() {
-        respond(req, allowed, || status_of(module));
+        respond(req, allowed, || status_of(drivers));
     }
 }
 

@@ -22,6 +22,11 @@ pub fn signature_algorithm(kind: KeyKind) -> Vec<u8> {
             ]
             .concat(),
         ),
+        // SM3withSM2, no parameters (GM/T 0015).
+        KeyKind::Sm2 => derw::wrap(
+            SEQUENCE,
+            &derw::wrap(0x06, pki::oids::SM3_WITH_SM2.as_bytes()),
+        ),
     }
 }
 

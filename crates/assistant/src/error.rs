@@ -5,6 +5,8 @@
 pub enum Error {
     #[error("PIN 不正确")]
     WrongPin,
+    #[error("PIN 不正确，还可尝试 {0} 次")]
+    WrongPinLeft(u32),
     #[error("PIN 已锁定，请使用“找回密码”解锁")]
     PinLocked,
     #[error("证书介质已被拔出，请插入后重试")]

@@ -2,8 +2,9 @@
 //! holder's USB key. One library, two faces: the command line (`cli`) and, on
 //! the desktop, a window over the same calls.
 //!
-//! - `token`: the key over PKCS#11 — certificates, signing, key generation,
-//!   writing and removing objects.
+//! - `token`: the key over PKCS#11 or SKF (GM/T 0016) — certificates,
+//!   signing, key generation, writing and removing objects; `settings`: the
+//!   drivers the holder's settings file names.
 //! - `csr`: PKCS#10 requests signed inside the token.
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
@@ -32,6 +33,7 @@ pub mod link;
 pub mod pickup;
 pub mod revoke;
 pub mod seal;
+pub mod settings;
 pub mod token;
 
 pub use error::Error;

@@ -52,7 +52,7 @@ pub fn check(
         )));
     }
     Ok(CheckedCsr {
-        spki: req.info.public_key,
+        spki: verify::canonical(req.info.public_key)?,
         kind,
     })
 }

@@ -62,6 +62,11 @@ pub fn classify(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKeyKind, PkiEr
         }
         return Ok(PublicKeyKind::Rsa { bits });
     }
+    // GM/T 0015-2023 names an SM2 key by the curve's OID alone; the 2012
+    // edition (and every checker) by id-ecPublicKey with the SM2 curve.
+    if alg.oid == oids::CURVE_SM2 {
+        return Ok(PublicKeyKind::Sm2);
+    }
     if alg.oid == oids::EC_PUBLIC_KEY {
         let curve = alg
             .parameters
@@ -154,6 +159,25 @@ pub fn verify(
         .map_err(|_| PkiError::CsrSignature)
 }
 
+/// An SM2 key in the form certificates carry: id-ecPublicKey with the SM2
+/// curve, whichever of GM/T 0015's forms it came in (OpenSSL and the other
+/// checkers read only this one). Other keys are returned as they are.
+pub fn canonical(spki: SubjectPublicKeyInfoOwned) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
+    if spki.algorithm.oid != oids::CURVE_SM2 {
+        return Ok(spki);
+    }
+    let point = spki
+        .subject_public_key
+        .as_bytes()
+        .filter(|p| p.len() == 65 && p[0] == 0x04)
+        .ok_or_else(|| {
+            PkiError::KeyPolicy("the SM2 public key is not an uncompressed point".into())
+        })?;
+    Ok(SubjectPublicKeyInfoOwned::from_der(
+        &crate::signer::sm2_spki(point),
+    )?)
+}
+
 /// The SubjectPublicKeyInfo's DER, for hashing and storage.
 pub fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<u8>, PkiError> {
     Ok(spki.to_der()?)
@@ -182,6 +206,25 @@ mod tests {
         modulus.extend(std::iter::repeat_n(0x11, 255));
         let key = crate::signer::rsa_spki(&modulus[1..], exponent);
         SubjectPublicKeyInfoOwned::from_der(&key).unwrap()
+    }
+
+    #[test]
+    fn sm2_keys_in_the_2023_form_are_taken_and_certified_in_the_2012_form() {
+        use crate::derw::{self, SEQUENCE};
+        let point = [[0x04].as_slice(), &[0x11; 64]].concat();
+        let new_form = derw::wrap(
+            SEQUENCE,
+            &[
+                derw::wrap(SEQUENCE, &derw::wrap(0x06, oids::CURVE_SM2.as_bytes())),
+                derw::bit_string(&point),
+            ]
+            .concat(),
+        );
+        let spki = SubjectPublicKeyInfoOwned::from_der(&new_form).unwrap();
+        assert_eq!(classify(&spki).unwrap(), PublicKeyKind::Sm2);
+        let canonical = canonical(spki).unwrap();
+        assert_eq!(canonical.to_der().unwrap(), crate::signer::sm2_spki(&point));
+        assert_eq!(classify(&canonical).unwrap(), PublicKeyKind::Sm2);
     }
 
     #[test]

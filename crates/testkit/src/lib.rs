@@ -5,8 +5,9 @@
 //!   `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards).
 //! - [`openssl`]: the `openssl` command line as the outside checker.
 //! - [`on_both_databases!`]: runs a test function once per backend.
-//! - [`softhsm`]: a SoftHSM2 token as a holder's USB key; [`outbox`]: the SMS
-//!   outbox as the holder's phone.
+//! - [`softhsm`]: a SoftHSM2 token as a holder's USB key; [`softskf`]: a
+//!   software SKF key (GM/T 0016) as an SM2 one; [`outbox`]: the SMS outbox as
+//!   the holder's phone.
 //!
 //! PostgreSQL is not optional: if it cannot be reached the test fails and says
 //! how to start it. Nothing is skipped silently.
@@ -20,6 +21,7 @@
 pub mod openssl;
 pub mod outbox;
 pub mod softhsm;
+pub mod softskf;
 
 use std::path::PathBuf;
 

@@ -26,6 +26,16 @@ pub struct Cli {
     /// The PKCS#11 module of the USB key (default: SoftHSM2's, if installed).
     #[arg(long, env = "CERTHALL_PKCS11_MODULE", global = true)]
     pub module: Option<PathBuf>,
+    /// A USB key vendor's SKF library (GM/T 0016), e.g.
+    /// /usr/lib/x86_64-linux-gnu/libskf.so; may be given several times.
+    /// Libraries listed in ~/.config/certhall-assistant/drivers are loaded too.
+    #[arg(
+        long,
+        env = "CERTHALL_SKF_LIBRARY",
+        value_delimiter = ':',
+        global = true
+    )]
+    pub skf: Vec<PathBuf>,
     /// The token's label, when several are inserted.
     #[arg(long, global = true)]
     pub token: Option<String>,
@@ -43,8 +53,9 @@ pub struct RekeyArgs {
     /// key holds several.
     #[arg(long)]
     pub(super) serial: Option<String>,
-    /// The new key pair: p256 or rsa2048.
-    #[arg(long, default_value = "p256")]
+    /// The new key pair: auto (SM2 in an SKF key, P-256 in a PKCS#11 one),
+    /// p256, rsa2048 or sm2.
+    #[arg(long, default_value = "auto")]
     pub(super) key_type: String,
     /// Print the form's link instead of opening the browser.
     #[arg(long)]
@@ -83,8 +94,8 @@ pub enum Command {
         /// The 写入码, e.g. ABCD-EFGH-JKMN-PQRS-TVWX.
         #[arg(long)]
         code: String,
-        /// The key pair: p256 or rsa2048.
-        #[arg(long, default_value = "p256")]
+        /// The key pair: auto, p256, rsa2048 or sm2 (as for `change`).
+        #[arg(long, default_value = "auto")]
         key_type: String,
     },
     /// 签章变更: opens the form (new seal image and 采样表), shows the
@@ -154,13 +165,15 @@ pub enum TokenCmd {
     },
 }
 
-/// The key pair named by `--key-type`.
-pub(super) fn key_kind(name: &str) -> Result<KeyKind, Error> {
+/// The key pair named by `--key-type` (`None`: the key's own kind).
+pub(super) fn key_kind(name: &str) -> Result<Option<KeyKind>, Error> {
     match name {
-        "p256" => Ok(KeyKind::P256),
-        "rsa2048" => Ok(KeyKind::Rsa2048),
+        "auto" => Ok(None),
+        "p256" => Ok(Some(KeyKind::P256)),
+        "rsa2048" => Ok(Some(KeyKind::Rsa2048)),
+        "sm2" => Ok(Some(KeyKind::Sm2)),
         other => Err(Error::Usage(format!(
-            "--key-type：不支持 `{other}`（p256 或 rsa2048）"
+            "--key-type：不支持 `{other}`（auto、p256、rsa2048 或 sm2）"
         ))),
     }
 }

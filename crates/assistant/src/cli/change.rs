@@ -26,6 +26,7 @@ pub(super) fn rekey(
     } = args;
     let kind = key_kind(key_type)?;
     let (_, token) = signed_in(cli, pins)?;
+    let kind = kind.unwrap_or(token.default_kind());
     let client = Client::new(&cli.server)?;
     match change::run(&token, &client, serial.as_deref(), kind, business)? {
         Outcome::Opened { url } => {

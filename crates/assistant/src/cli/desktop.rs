@@ -8,13 +8,13 @@ use crate::error::Error;
 use crate::gui::{self, Page};
 
 use super::args::Cli;
-use super::key::module;
+use super::key::drivers;
 use super::term::io;
 
 /// `gui`: the window on `page`.
 pub(super) fn gui(cli: &Cli, page: Page) -> Result<(), Error> {
-    let module = module(cli)?;
-    gui::run(module, &cli.server, page, None)
+    let drivers = drivers(cli)?;
+    gui::run(drivers, &cli.server, page, None)
 }
 
 /// `open`: what a `certhall://` link opens (打开证书助手): the window, on
@@ -29,8 +29,8 @@ pub(super) fn open(cli: &Cli, url: &str) -> Result<(), Error> {
             (Page::Keys, Some(why))
         }
     };
-    let module = module(cli)?;
-    gui::run(module, &cli.server, page, notice)
+    let drivers = drivers(cli)?;
+    gui::run(drivers, &cli.server, page, notice)
 }
 
 /// `bridge`: answers the pages of `allow_origin` (default: the server's).
@@ -42,8 +42,8 @@ pub(super) fn bridge(cli: &Cli, port: u16, allow_origin: &[String]) -> Result<()
     if allowed.is_empty() {
         allowed.extend(crate::bridge::origin_of(&cli.server));
     }
-    let module = module(cli)?;
-    crate::bridge::serve(module, port, allowed)
+    let drivers = drivers(cli)?;
+    crate::bridge::serve(drivers, port, allowed)
 }
 
 /// `install`: the program, a desktop entry, the `certhall://` handler and

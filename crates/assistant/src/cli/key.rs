@@ -1,27 +1,42 @@
-//! The key a command works on: the PKCS#11 module loaded, the token picked
-//! (`--token` when several are in), the holder's login.
+//! The key a command works on: the drivers loaded (`--module`, `--skf`, the
+//! settings file), the key picked (`--token` when several are in), the
+//! holder's login.
 
 use crate::error::Error;
-use crate::token::{Module, Token, TokenInfo};
+use crate::token::{Drivers, Token, TokenInfo};
 
 use super::args::Cli;
 use super::term::Pins;
 
-/// The module of `--module`, or SoftHSM2's.
-pub(super) fn module(cli: &Cli) -> Result<Module, Error> {
-    let path = cli
+/// The drivers of `--module` (or SoftHSM2's), `--skf` and the settings file.
+pub(super) fn drivers(cli: &Cli) -> Result<Drivers, Error> {
+    let settings = match crate::settings::drivers_file() {
+        Some(file) => crate::settings::read_drivers(&file)?,
+        None => Default::default(),
+    };
+    let mut pkcs11: Vec<_> = cli
         .module
         .clone()
         .or_else(crate::token::default_module)
-        .ok_or_else(|| {
-            Error::Usage("请用 --module 指定证书介质的 PKCS#11 驱动（未找到 SoftHSM2）".into())
-        })?;
-    Module::load(&path)
+        .into_iter()
+        .collect();
+    pkcs11.extend(settings.pkcs11);
+    let mut skf = cli.skf.clone();
+    skf.extend(settings.skf);
+    if pkcs11.is_empty() && skf.is_empty() {
+        return Err(Error::Usage(
+            "请用 --module 指定证书介质的 PKCS#11 驱动或用 --skf 指定 SKF 驱动库（未找到 SoftHSM2）"
+                .into(),
+        ));
+    }
+    pkcs11.dedup();
+    skf.dedup();
+    Drivers::load(&pkcs11, &skf)
 }
 
 /// The token named `label`, or the only one inserted, with a session on it.
-pub(super) fn pick(module: &Module, label: Option<&str>) -> Result<(TokenInfo, Token), Error> {
-    let tokens = module.tokens()?;
+pub(super) fn pick(drivers: &Drivers, label: Option<&str>) -> Result<(TokenInfo, Token), Error> {
+    let tokens = drivers.tokens()?;
     if label.is_none() && tokens.len() > 1 {
         let names: Vec<&str> = tokens.iter().map(|t| t.label.as_str()).collect();
         return Err(Error::Usage(format!(
@@ -39,7 +54,7 @@ pub(super) fn pick(module: &Module, label: Option<&str>) -> Result<(TokenInfo, T
             .next()
             .ok_or_else(|| Error::Usage("未检测到证书介质，请插入 USB Key".into()))?,
     };
-    let token = module.open(info.slot)?;
+    let token = drivers.open(&info.slot)?;
     Ok((info, token))
 }
 
@@ -52,10 +67,10 @@ pub(super) fn login(token: &Token, info: &TokenInfo, pins: &mut Pins) -> Result<
     token.login(&pin)
 }
 
-/// The module, the key picked and logged in: where most businesses start.
+/// The drivers, the key picked and logged in: where most businesses start.
 pub(super) fn signed_in(cli: &Cli, pins: &mut Pins) -> Result<(TokenInfo, Token), Error> {
-    let module = module(cli)?;
-    let (info, token) = pick(&module, cli.token.as_deref())?;
+    let drivers = drivers(cli)?;
+    let (info, token) = pick(&drivers, cli.token.as_deref())?;
     login(&token, &info, pins)?;
     Ok((info, token))
 }

@@ -7,7 +7,7 @@
 //!
 //! - `args`: the clap definitions of the flags and subcommands;
 //! - `term`: PINs read from the terminal or standard input, and writing out;
-//! - `key`: the module loaded, the key picked, the login;
+//! - `key`: the drivers loaded, the key picked, the login;
 //! - one file per group of subcommands: `status`, `hall`, `change` (and
 //!   `renew`), `revoke`, `pickup`, `seal`, `pin` (and `unlock`), `operator`
 //!   (`token init`), `desktop` (`gui`, `open`, `bridge`, `install`).

@@ -1,5 +1,6 @@
 //! `token init`, for CA operators: a blank key initialised for a holder, its
-//! SO PIN random and handed to the CA for 找回密码, never shown.
+//! SO PIN (an SKF key's administrator PIN) random and handed to the CA for
+//! 找回密码, never shown.
 
 use std::io::Write;
 
@@ -9,7 +10,7 @@ use crate::client::Client;
 use crate::error::Error;
 
 use super::args::Cli;
-use super::key::module;
+use super::key::drivers;
 use super::term::{Pins, io};
 
 pub(super) fn init(
@@ -20,10 +21,10 @@ pub(super) fn init(
     pins: &mut Pins,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let module = module(cli)?;
+    let drivers = drivers(cli)?;
     let client = Client::new(&cli.server)?;
-    let slot = module
-        .blank_slot()?
+    let slot = drivers
+        .blank()?
         .ok_or_else(|| Error::Usage("没有未初始化的证书介质，请插入空白 USB Key".into()))?;
     let password = pins.next("操作员密码：")?;
     let code = pins.next("操作员动态口令：")?;
@@ -32,9 +33,9 @@ pub(super) fn init(
         return Err(Error::Usage("PIN 应为 6–16 位".into()));
     }
     let so_pin = random_so_pin()?;
-    module.init_token(slot, &so_pin, label)?;
-    module.open(slot)?.reset_user_pin(&so_pin, &user_pin)?;
-    let serial = module.serial_of(slot)?;
+    drivers.init(&slot, &so_pin, label)?;
+    drivers.open(&slot)?.reset_user_pin(&so_pin, &user_pin)?;
+    let serial = drivers.serial_of(&slot)?;
     client
         .escrow(operator, &password, &code, &serial, mobile, &so_pin)
         .map_err(|e| {

@@ -19,6 +19,7 @@ pub(super) fn pickup(
 ) -> Result<(), Error> {
     let kind = key_kind(key_type)?;
     let (info, token) = signed_in(cli, pins)?;
+    let kind = kind.unwrap_or(token.default_kind());
     let client = Client::new(&cli.server)?;
     let done = crate::pickup::run(&token, &client, code, kind)?;
     writeln!(

@@ -9,7 +9,7 @@ use crate::client::Client;
 use crate::error::Error;
 
 use super::args::Cli;
-use super::key::{module, pick};
+use super::key::{drivers, pick};
 use super::term::{Pins, io};
 
 /// A new PIN is 6 to 16 characters.
@@ -23,8 +23,8 @@ fn check_new(new: &SecretString) -> Result<(), Error> {
 
 /// `pin`: the current PIN, then the new one.
 pub(super) fn change(cli: &Cli, pins: &mut Pins, out: &mut dyn Write) -> Result<(), Error> {
-    let module = module(cli)?;
-    let (info, token) = pick(&module, cli.token.as_deref())?;
+    let drivers = drivers(cli)?;
+    let (info, token) = pick(&drivers, cli.token.as_deref())?;
     let old = pins.next("请输入当前 PIN：")?;
     let new = pins.next("请输入新 PIN（6–16 位）：")?;
     check_new(&new)?;
@@ -37,8 +37,8 @@ pub(super) fn change(cli: &Cli, pins: &mut Pins, out: &mut dyn Write) -> Result<
 /// `unlock`: the platform sends an SMS code; with it, it hands over the SO
 /// PIN, which sets the new PIN.
 pub(super) fn unlock(cli: &Cli, pins: &mut Pins, out: &mut dyn Write) -> Result<(), Error> {
-    let module = module(cli)?;
-    let (info, token) = pick(&module, cli.token.as_deref())?;
+    let drivers = drivers(cli)?;
+    let (info, token) = pick(&drivers, cli.token.as_deref())?;
     let client = Client::new(&cli.server)?;
     let said = client.unlock_start(&info.serial)?;
     writeln!(out, "{said}").map_err(io)?;

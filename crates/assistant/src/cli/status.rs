@@ -6,10 +6,10 @@ use std::io::Write;
 use crate::change;
 use crate::client::{self, Client};
 use crate::error::Error;
-use crate::token::{Module, Token, TokenInfo};
+use crate::token::{Drivers, Token, TokenInfo};
 
 use super::args::Cli;
-use super::key::{login, module};
+use super::key::{drivers, login};
 use super::term::{Pins, io};
 
 pub(super) fn status(
@@ -18,8 +18,8 @@ pub(super) fn status(
     pins: &mut Pins,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let module = module(cli)?;
-    let tokens = module.tokens()?;
+    let drivers = drivers(cli)?;
+    let tokens = drivers.tokens()?;
     if tokens.is_empty() {
         writeln!(out, "未检测到证书介质").map_err(io)?;
     }
@@ -32,7 +32,7 @@ pub(super) fn status(
         if cli.token.as_deref().is_some_and(|l| l != info.label) {
             continue;
         }
-        one_token(&module, &info, client.as_ref(), pins, out)?;
+        one_token(&drivers, &info, client.as_ref(), pins, out)?;
     }
     Ok(())
 }
@@ -40,7 +40,7 @@ pub(super) fn status(
 /// One key: its name, the PIN warning, and each certificate (with the
 /// platform's word on it when `client` is there).
 fn one_token(
-    module: &Module,
+    drivers: &Drivers,
     info: &TokenInfo,
     client: Option<&Client>,
     pins: &mut Pins,
@@ -48,14 +48,18 @@ fn one_token(
 ) -> Result<(), Error> {
     writeln!(
         out,
-        "证书介质：{}（{} {}，序列号 {}）",
-        info.label, info.manufacturer, info.model, info.serial
+        "证书介质：{}（{} {}，{}，序列号 {}）",
+        info.label,
+        info.manufacturer,
+        info.model,
+        info.interface.name(),
+        info.serial
     )
     .map_err(io)?;
     if let Some(w) = info.pin_warning() {
         writeln!(out, "  {w}").map_err(io)?;
     }
-    let token = module.open(info.slot)?;
+    let token = drivers.open(&info.slot)?;
     if let Some(client) = client {
         login(&token, info, pins)?;
         online(&token, client, out)?;

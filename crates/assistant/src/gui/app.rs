@@ -10,7 +10,7 @@ use super::draw::draw;
 use super::view::{Action, Page, View};
 use super::worker::{Job, Update, Worker};
 use crate::client::Client;
-use crate::token::Module;
+use crate::token::Drivers;
 
 /// The window, with its worker.
 pub struct App {
@@ -24,14 +24,14 @@ pub struct App {
 impl App {
     pub fn new(
         ctx: &egui::Context,
-        module: Module,
+        drivers: Drivers,
         client: Client,
         server: &str,
         page: Page,
     ) -> App {
         let (jobs, job_rx) = mpsc::channel();
         let (tx, updates) = mpsc::channel();
-        let worker = Worker::new(module, client, tx, ctx.clone());
+        let worker = Worker::new(drivers, client, tx, ctx.clone());
         let first = worker.tokens();
         std::thread::spawn(move || worker.run(job_rx));
         let mut view = View {

@@ -8,7 +8,6 @@ use secrecy::{ExposeSecret, SecretString};
 use super::worker::{Update, Worker};
 use crate::revoke::Revoked;
 use crate::seal::SealOutcome;
-use crate::token::KeyKind;
 
 impl Worker {
     /// 在线新办 / 在线补办: the key pair made in the key signed in, the
@@ -17,7 +16,7 @@ impl Worker {
         let Some(token) = self.signed_in() else {
             return;
         };
-        let text = match crate::pickup::run(token, &self.client, code, KeyKind::P256) {
+        let text = match crate::pickup::run(token, &self.client, code, token.default_kind()) {
             Ok(p) if p.state == "COMPLETED" => {
                 format!("证书已写入证书介质（序列号 {}），业务办理完成", p.serial)
             }

@@ -3,7 +3,7 @@
 
 use crate::change;
 use crate::client::{self, CertStatus, Client};
-use crate::token::{Module, Token};
+use crate::token::{Drivers, Token};
 
 use super::view::{CertLine, HallEntry, SealPng, TokenLine};
 
@@ -137,11 +137,11 @@ fn unavailable(st: &CertStatus) -> Vec<(String, String)> {
 /// The keys present, with the server's word on each certificate once signed
 /// in (`token` is the session logged in).
 pub(super) fn token_lines(
-    module: &Module,
+    drivers: &Drivers,
     token: Option<&Token>,
     client: &Client,
 ) -> Vec<TokenLine> {
-    let Ok(infos) = module.tokens() else {
+    let Ok(infos) = drivers.tokens() else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -152,7 +152,7 @@ pub(super) fn token_lines(
             pin_min: info.pin_min,
             certs: Vec::new(),
         };
-        match (token, module.open(info.slot)) {
+        match (token, drivers.open(&info.slot)) {
             (Some(t), _) => {
                 for h in change::holders(t).unwrap_or_default() {
                     let mut c = cert_line(&h.cert.der);

@@ -3,7 +3,7 @@
 //!
 //! `draw` only paints a `View` and records what was clicked, so it is tested
 //! without a display (egui_kittest); a worker thread owns the token and the
-//! network and sends back what changed. The worker watches the module's slots,
+//! network and sends back what changed. The worker watches the drivers' keys,
 //! so the window refreshes when a key is inserted or removed.
 //!
 //! - `view`: what the window shows and what was clicked;

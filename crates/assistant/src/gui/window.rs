@@ -10,12 +10,17 @@ use super::single::{self, Claim};
 use super::view::Page;
 use crate::client::Client;
 use crate::error::Error;
-use crate::token::Module;
+use crate::token::Drivers;
 
 /// Opens the window on `page` (blocks until it is closed), with `notice`
 /// shown at the top; or, when this user's window for `server` is open
 /// already, hands it `page` and returns.
-pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> Result<(), Error> {
+pub fn run(
+    drivers: Drivers,
+    server: &str,
+    page: Page,
+    notice: Option<String>,
+) -> Result<(), Error> {
     // Without a place for the socket (a home that cannot be written) the
     // window still opens, only without the hand-over.
     let listener = match single::claim(server, page) {
@@ -31,7 +36,7 @@ pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> 
     };
     let client = Client::new(server)?;
     crate::bridge::serve_in_background(
-        module.clone(),
+        drivers.clone(),
         crate::bridge::DEFAULT_PORT,
         crate::bridge::origin_of(server).into_iter().collect(),
     );
@@ -62,7 +67,7 @@ pub fn run(module: Module, server: &str, page: Page, notice: Option<String>) -> 
             if let Some(listener) = listener {
                 single::listen(listener, raise, cc.egui_ctx.clone());
             }
-            let mut app = App::new(&cc.egui_ctx, module, client, &server, page).raised_by(raised);
+            let mut app = App::new(&cc.egui_ctx, drivers, client, &server, page).raised_by(raised);
             app.view.message = notice;
             Ok(Box::new(app))
         }),

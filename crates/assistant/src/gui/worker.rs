@@ -1,5 +1,5 @@
 //! The thread that owns the token and the network: it carries out the
-//! window's jobs, watches the module's slots, and sends back what changed.
+//! window's jobs, watches the drivers' keys, and sends back what changed.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use super::lines::{hall_entry, token_lines};
 use super::view::{HallEntry, TokenLine};
 use crate::change::{self, Outcome};
 use crate::client::Client;
-use crate::token::{KeyKind, Module, Token, TokenInfo};
+use crate::token::{Drivers, Token, TokenInfo};
 
 /// Work for the worker thread. PINs travel as secrets and are dropped after use.
 pub(super) enum Job {
@@ -39,7 +39,7 @@ pub(super) enum Update {
 }
 
 pub(super) struct Worker {
-    module: Module,
+    drivers: Drivers,
     pub(super) client: Client,
     token: Option<Token>,
     tx: Sender<Update>,
@@ -50,13 +50,13 @@ impl Worker {
     /// A worker not signed in, telling the window through `tx` and waking it
     /// through `ctx`.
     pub(super) fn new(
-        module: Module,
+        drivers: Drivers,
         client: Client,
         tx: Sender<Update>,
         ctx: egui::Context,
     ) -> Worker {
         Worker {
-            module,
+            drivers,
             client,
             token: None,
             tx,
@@ -72,7 +72,7 @@ impl Worker {
     /// The keys present, with the server's word on each certificate once
     /// signed in.
     pub(super) fn tokens(&self) -> Vec<TokenLine> {
-        token_lines(&self.module, self.token.as_ref(), &self.client)
+        token_lines(&self.drivers, self.token.as_ref(), &self.client)
     }
 
     /// Carries out jobs until the window is gone; between them, refreshes
@@ -85,7 +85,7 @@ impl Worker {
                 Err(RecvTimeoutError::Timeout) => {
                     // A key inserted or pulled out: refresh.
                     let now: Vec<String> = self
-                        .module
+                        .drivers
                         .tokens()
                         .unwrap_or_default()
                         .into_iter()
@@ -132,7 +132,7 @@ impl Worker {
 
     /// The first key present, as the window lists it.
     fn first_key(&self) -> Result<TokenInfo, String> {
-        self.module
+        self.drivers
             .tokens()
             .map_err(|e| e.to_string())?
             .into_iter()
@@ -148,7 +148,7 @@ impl Worker {
     /// A session on the first key present, not logged in.
     pub(super) fn first_session(&self) -> Result<Token, String> {
         let info = self.first_key()?;
-        self.module.open(info.slot).map_err(|e| e.to_string())
+        self.drivers.open(&info.slot).map_err(|e| e.to_string())
     }
 
     /// A form's link opened in the browser; or, when it could not be, shown
@@ -212,7 +212,7 @@ impl Worker {
         let Some(token) = self.signed_in() else {
             return;
         };
-        let text = match change::run(token, &self.client, None, KeyKind::P256, business) {
+        let text = match change::run(token, &self.client, None, token.default_kind(), business) {
             Ok(Outcome::Opened { url }) => self.opened(url, "基本信息表单"),
             Ok(Outcome::Pending {
                 business,

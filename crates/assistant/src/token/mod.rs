@@ -1,34 +1,22 @@
-//! The holder's USB key over PKCS#11 (cryptoki): tokens and their certificates,
-//! signing inside the token, key pairs generated inside it (sensitive, never
-//! extractable), certificates written and old objects removed.
+//! The holder's USB key, whichever interface drives it: PKCS#11 (a module
+//! such as SoftHSM2's, or a card reader's) or SKF (GM/T 0016, the vendor
+//! library of a Chinese USB key). The flows (`change`, `pickup`, `seal`,
+//! `revoke`) see one [`Token`] and the keys every configured driver offers
+//! ([`Drivers`]); what differs is below it.
 //!
-//! A certificate and its key pair share one CKA_ID; that is how the assistant
-//! (and every other PKCS#11 application) pairs them. SoftHSM has no
-//! CKM_ECDSA_SHA256, so EC signatures hash first and use CKM_ECDSA; the token
-//! returns raw r‖s, which is wrapped as DER.
-//!
-//! - `module`: the loaded PKCS#11 module, its slots and tokens (listing,
-//!   initialising a blank key, opening a session);
-//! - `session`: the open session, the login and the PINs (change, reset);
-//! - `certs`: certificate objects, read and written;
-//! - `keys`: private keys found in the token, and signing with them;
-//! - `keygen`: new key pairs and their public halves;
-//! - `seal`: the e-seal image, a data object bound to a certificate;
-//! - `objects`: every object under one CKA_ID, relabelled or removed;
-//! - `attrs`, `ck`: the attributes read back, the return values as errors.
+//! - `types`: the key kinds, keys, certificates and key listings both share;
+//! - `pkcs11`: the PKCS#11 side (cryptoki);
+//! - `skf`: the SKF side (the `skf` crate, each library on its own thread);
+//! - `drivers`: the configured modules and libraries, and the keys in them;
+//! - `either`: one key, over either.
 
-mod attrs;
-mod certs;
-mod ck;
-mod keygen;
-mod keys;
-mod module;
-mod objects;
-mod seal;
-mod session;
+mod drivers;
+mod either;
+mod pkcs11;
+mod skf;
+mod types;
 
-pub use certs::TokenCert;
-pub use keys::{KeyKind, KeyRef};
-pub use module::{Module, SOFTHSM_MODULE, TokenInfo, default_module};
-pub use seal::{SEAL_APPLICATION, seal_label};
-pub use session::Token;
+pub use drivers::Drivers;
+pub use either::Token;
+pub use pkcs11::{SEAL_APPLICATION, SOFTHSM_MODULE, default_module, seal_label};
+pub use types::{Interface, KeyKind, KeyRef, KeySlot, TokenCert, TokenInfo};

@@ -1,4 +1,5 @@
-//! The certificate assistant: its JSON API and its binary against a SoftHSM2 token.
+//! The certificate assistant: its JSON API and its binary against a SoftHSM2
+//! token and a software SKF key.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,3 +10,4 @@
 mod assistant_api;
 mod assistant_token;
 mod revoke_api;
+mod skf_sm2;

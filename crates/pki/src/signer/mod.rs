@@ -46,10 +46,20 @@ pub fn ec_point_of(cka_ec_point: &[u8]) -> Vec<u8> {
 
 /// SubjectPublicKeyInfo (DER) of a P-256 key from its SEC1 point.
 pub fn p256_spki(point: &[u8]) -> Vec<u8> {
+    ec_spki(crate::oids::CURVE_P256, point)
+}
+
+/// SubjectPublicKeyInfo (DER) of an SM2 key from its SEC1 point, in the form
+/// every checker reads (id-ecPublicKey with the SM2 curve, GM/T 0015-2012).
+pub fn sm2_spki(point: &[u8]) -> Vec<u8> {
+    ec_spki(crate::oids::CURVE_SM2, point)
+}
+
+fn ec_spki(curve: der::asn1::ObjectIdentifier, point: &[u8]) -> Vec<u8> {
     use crate::derw::{self, SEQUENCE};
     let alg = [
         derw::wrap(0x06, crate::oids::EC_PUBLIC_KEY.as_bytes()),
-        derw::wrap(0x06, crate::oids::CURVE_P256.as_bytes()),
+        derw::wrap(0x06, curve.as_bytes()),
     ]
     .concat();
     derw::wrap(

@@ -49,9 +49,15 @@ pub fn assistant(
 ) -> Output {
     let mut cmd = Command::new(assistant_bin());
     cmd.env("SOFTHSM2_CONF", conf)
-        .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
         .args(["--server", base, "--module", MODULE, "--pin-stdin"])
-        .args(args)
+        .args(args);
+    finish(cmd, stdin, stop)
+}
+
+/// Runs `cmd` (the assistant with its flags), `stdin` on its standard input,
+/// stopped after `stop` when given.
+fn finish(mut cmd: Command, stdin: &str, stop: Option<&str>) -> Output {
+    cmd.env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -142,6 +148,13 @@ pub fn token_certificate(app: &TestApp, usb: &Usb, old_serial: &str) -> PathBuf 
 /// returns the key's serial.
 pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
     let token_serial = usb.serial();
+    escrow_serial(app, &token_serial, mobile).await;
+    token_serial
+}
+
+/// The CA operator escrows the SO PIN (an SKF key's administrator PIN,
+/// 87654321 as the test keys have it) of the key with serial `token_serial`.
+pub async fn escrow_serial(app: &TestApp, token_serial: &str, mobile: &str) {
     let mut child = tokio::process::Command::new(crate::certhall_bin())
         .arg("--data-dir")
         .arg(&app.settings.data_dir)
@@ -151,7 +164,7 @@ pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
             "token",
             "escrow",
             "--serial",
-            &token_serial,
+            token_serial,
             "--mobile",
             mobile,
         ])
@@ -169,5 +182,34 @@ pub async fn escrow(app: &TestApp, usb: &Usb, mobile: &str) -> String {
     let done = child.wait_with_output().await.unwrap();
     assert!(done.status.success(), "{}", out(&done));
     assert!(out(&done).contains(&mobile[7..]), "{}", out(&done));
-    token_serial
+}
+
+/// `certhall-assistant ARGS` with the softskf keys in `keys` as the USB keys
+/// (libsoftskf.so by `--skf`; SoftHSM2's module sees no token), `stdin` on
+/// its standard input, stopped after `stop` when given.
+pub async fn run_skf(
+    keys: &testkit::softskf::Keys,
+    app: &TestApp,
+    args: &[&str],
+    stdin: &str,
+    stop: Option<&str>,
+) -> Output {
+    let no_token = Usb::empty();
+    let mut cmd = Command::new(assistant_bin());
+    cmd.env("SOFTHSM2_CONF", &no_token.conf)
+        .env("SOFTSKF_DIR", keys.dir())
+        .env("XDG_CONFIG_HOME", keys.dir().join("no-settings"))
+        .env_remove("CERTHALL_SKF_LIBRARY")
+        .args(["--server", &app.base, "--skf"])
+        .arg(testkit::softskf::library())
+        .arg("--pin-stdin")
+        .args(args);
+    let (stdin, stop) = (stdin.to_string(), stop.map(str::to_string));
+    tokio::task::spawn_blocking(move || {
+        let done = finish(cmd, &stdin, stop.as_deref());
+        drop(no_token);
+        done
+    })
+    .await
+    .unwrap()
 }

@@ -6,18 +6,11 @@ use der::{Decode, Encode};
 
 use super::attrs::{id_of, label_of};
 use super::ck::ck;
-use super::session::Token;
+use super::session::P11Token;
 use crate::error::Error;
+use crate::token::types::TokenCert;
 
-/// A certificate object in the token.
-#[derive(Debug, Clone)]
-pub struct TokenCert {
-    pub id: Vec<u8>,
-    pub label: String,
-    pub der: Vec<u8>,
-}
-
-impl Token {
+impl P11Token {
     /// Every X.509 certificate object.
     pub fn certificates(&self) -> Result<Vec<TokenCert>, Error> {
         let handles = self

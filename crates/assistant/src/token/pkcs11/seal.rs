@@ -5,7 +5,7 @@
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 
 use super::ck::ck;
-use super::session::Token;
+use super::session::P11Token;
 use crate::error::Error;
 
 /// CKA_APPLICATION of the e-seal data objects.
@@ -16,7 +16,7 @@ pub fn seal_label(id: &[u8]) -> String {
     format!("certhall-seal {}", hex::encode(id))
 }
 
-impl Token {
+impl P11Token {
     /// Writes the e-seal image of the certificate under `id` as a data object,
     /// replacing an earlier one. PKCS#11 gives data objects no CKA_ID (SoftHSM
     /// refuses one), so the binding is the label, `certhall-seal <hex CKA_ID>`,

@@ -7,33 +7,11 @@ use sha2::{Digest, Sha256};
 
 use super::attrs::{id_of, label_of};
 use super::ck::ck;
-use super::session::Token;
+use super::session::P11Token;
 use crate::error::Error;
+use crate::token::types::{KeyHandle, KeyKind, KeyRef};
 
-/// The kinds of key pair the assistant makes in a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    P256,
-    Rsa2048,
-}
-
-/// A private key in the token.
-#[derive(Debug, Clone)]
-pub struct KeyRef {
-    pub(super) handle: ObjectHandle,
-    pub id: Vec<u8>,
-    pub label: String,
-    pub kind: KeyKind,
-}
-
-impl KeyRef {
-    /// The same key under its new label (after `Token::relabel`).
-    pub fn with_label(self, label: String) -> KeyRef {
-        KeyRef { label, ..self }
-    }
-}
-
-impl Token {
+impl P11Token {
     fn key_from(&self, handle: ObjectHandle) -> Result<KeyRef, Error> {
         let attrs = self
             .session
@@ -55,7 +33,7 @@ impl Token {
             })
             .ok_or_else(|| Error::Token("不支持该密钥类型（仅支持 ECC P-256 与 RSA）".into()))?;
         Ok(KeyRef {
-            handle,
+            handle: KeyHandle::Pkcs11(handle),
             id: id_of(&attrs),
             label: label_of(&attrs),
             kind,
@@ -95,20 +73,38 @@ impl Token {
     /// Signs inside the token: ECDSA with SHA-256 (DER), or RSA PKCS#1 v1.5
     /// with SHA-256.
     pub fn sign(&self, key: &KeyRef, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let handle = handle_of(key)?;
         match key.kind {
             KeyKind::P256 => {
                 let digest = Sha256::digest(message);
                 let raw = self
                     .session
-                    .sign(&Mechanism::Ecdsa, key.handle, &digest)
+                    .sign(&Mechanism::Ecdsa, handle, &digest)
                     .map_err(ck)?;
                 pki::signer::raw_ecdsa_to_der(&raw)
                     .map_err(|_| Error::Token("令牌返回的签名格式不正确".into()))
             }
             KeyKind::Rsa2048 => self
                 .session
-                .sign(&Mechanism::Sha256RsaPkcs, key.handle, message)
+                .sign(&Mechanism::Sha256RsaPkcs, handle, message)
                 .map_err(ck),
+            KeyKind::Sm2 => Err(no_sm2()),
         }
     }
+}
+
+/// The object handle of a key found in a PKCS#11 token.
+fn handle_of(key: &KeyRef) -> Result<ObjectHandle, Error> {
+    match &key.handle {
+        KeyHandle::Pkcs11(h) => Ok(*h),
+        KeyHandle::Skf(_) => Err(Error::Token("该密钥不在这个证书介质中".into())),
+    }
+}
+
+/// What a PKCS#11 key is told when SM2 is asked of it: SoftHSM2 and the
+/// PKCS#11 modules of most keys have no SM2 mechanism.
+pub(super) fn no_sm2() -> Error {
+    Error::Usage(
+        "该证书介质（PKCS#11）不支持 SM2 算法，请使用支持国密的 USB Key（SKF 接口）".into(),
+    )
 }

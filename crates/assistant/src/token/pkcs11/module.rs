@@ -10,8 +10,9 @@ use cryptoki::types::AuthPin;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::ck::ck;
-use super::session::Token;
+use super::session::P11Token;
 use crate::error::Error;
+use crate::token::types::{Interface, KeySlot, TokenInfo};
 
 /// Where Debian's SoftHSM2 puts its module (the default `--module`).
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -25,54 +26,21 @@ pub fn default_module() -> Option<PathBuf> {
 /// A loaded PKCS#11 module. A clone shares it (cryptoki's context is
 /// reference-counted): the window's bridge asks the same module as its worker.
 #[derive(Clone)]
-pub struct Module {
+pub struct P11Module {
     ctx: Pkcs11,
     path: PathBuf,
 }
 
-/// A token as the assistant lists it.
-#[derive(Debug, Clone)]
-pub struct TokenInfo {
-    pub slot: Slot,
-    pub label: String,
-    pub serial: String,
-    pub manufacturer: String,
-    pub model: String,
-    /// The token says few PIN tries are left.
-    pub pin_count_low: bool,
-    /// One more wrong PIN locks it.
-    pub pin_final_try: bool,
-    pub pin_locked: bool,
-    /// The shortest user PIN the key takes (refused before a login that
-    /// would only cost a try).
-    pub pin_min: usize,
-}
-
-impl TokenInfo {
-    /// What to tell the holder about their PIN tries, if anything.
-    pub fn pin_warning(&self) -> Option<&'static str> {
-        if self.pin_locked {
-            Some("PIN 已锁定，请使用“找回密码”解锁")
-        } else if self.pin_final_try {
-            Some("PIN 只剩最后一次尝试机会，再错将被锁定")
-        } else if self.pin_count_low {
-            Some("PIN 剩余尝试次数不多，请谨慎输入")
-        } else {
-            None
-        }
-    }
-}
-
-impl Module {
+impl P11Module {
     /// Loads and initialises a module (e.g. SoftHSM2's, or a USB key vendor's).
-    pub fn load(path: &Path) -> Result<Module, Error> {
+    pub fn load(path: &Path) -> Result<P11Module, Error> {
         let ctx = Pkcs11::new(path)
             .map_err(|e| Error::Token(format!("无法加载 PKCS#11 模块 {}：{e}", path.display())))?;
         match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
             Err(e) => return Err(ck(e)),
         }
-        Ok(Module {
+        Ok(P11Module {
             ctx,
             path: path.to_path_buf(),
         })
@@ -83,12 +51,13 @@ impl Module {
     }
 
     /// The tokens present now (a USB key plugged in is one).
-    pub fn tokens(&self) -> Result<Vec<TokenInfo>, Error> {
+    pub fn tokens(&self, driver: usize) -> Result<Vec<TokenInfo>, Error> {
         let mut out = Vec::new();
         for slot in self.ctx.get_slots_with_initialized_token().map_err(ck)? {
             let t = self.ctx.get_token_info(slot).map_err(ck)?;
             out.push(TokenInfo {
-                slot,
+                slot: KeySlot::Pkcs11 { driver, slot },
+                interface: Interface::Pkcs11,
                 label: t.label().trim().to_string(),
                 serial: t.serial_number().trim().to_string(),
                 manufacturer: t.manufacturer_id().trim().to_string(),
@@ -136,8 +105,8 @@ impl Module {
     }
 
     /// A read-write session on a token; certificates can be read without a PIN.
-    pub fn open(&self, slot: Slot) -> Result<Token, Error> {
-        Ok(Token {
+    pub fn open(&self, slot: Slot) -> Result<P11Token, Error> {
+        Ok(P11Token {
             session: self.ctx.open_rw_session(slot).map_err(ck)?,
         })
     }

@@ -4,10 +4,10 @@
 use cryptoki::object::Attribute;
 
 use super::ck::ck;
-use super::session::Token;
+use super::session::P11Token;
 use crate::error::Error;
 
-impl Token {
+impl P11Token {
     /// Gives every object under `id` a new label.
     pub fn relabel(&self, id: &[u8], label: &str) -> Result<(), Error> {
         for h in self

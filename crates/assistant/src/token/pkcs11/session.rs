@@ -10,11 +10,11 @@ use super::ck::ck;
 use crate::error::Error;
 
 /// An open session on one token.
-pub struct Token {
+pub struct P11Token {
     pub(super) session: Session,
 }
 
-impl Token {
+impl P11Token {
     /// Logs in with the user PIN. The PIN is used for this call only: never
     /// kept, never logged.
     pub fn login(&self, pin: &SecretString) -> Result<(), Error> {

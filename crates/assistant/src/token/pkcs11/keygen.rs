@@ -4,17 +4,19 @@
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 
 use super::ck::ck;
-use super::keys::{KeyKind, KeyRef};
-use super::session::Token;
+use super::keys::no_sm2;
+use super::session::P11Token;
 use crate::error::Error;
+use crate::token::types::{KeyHandle, KeyKind, KeyRef};
 
-impl Token {
+impl P11Token {
     /// Generates a key pair inside the token (the CA's template: private half
     /// sensitive and never extractable, both halves under `id` and `label`).
     pub fn generate(&self, kind: KeyKind, id: &[u8], label: &str) -> Result<KeyRef, Error> {
         let bits = match kind {
             KeyKind::P256 => 0,
             KeyKind::Rsa2048 => 2048,
+            KeyKind::Sm2 => return Err(no_sm2()),
         };
         let (mechanism, public, private) = pki::signer::key_pair_template(bits, id, label);
         let (_, private) = self
@@ -22,7 +24,7 @@ impl Token {
             .generate_key_pair(&mechanism, &public, &private)
             .map_err(ck)?;
         Ok(KeyRef {
-            handle: private,
+            handle: KeyHandle::Pkcs11(private),
             id: id.to_vec(),
             label: label.to_string(),
             kind,
@@ -74,6 +76,7 @@ impl Token {
                     &e.ok_or_else(missing)?,
                 ))
             }
+            KeyKind::Sm2 => Err(no_sm2()),
         }
     }
 }

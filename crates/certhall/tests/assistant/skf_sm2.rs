@@ -1,0 +1,486 @@
+//! Every business that writes a key, under an SM2 CA, on a software SKF key
+//! (softskf, GM/T 0016) driven by the assistant's SKF side: 在线新办 with a
+//! 写入码, 签章变更, 证书变更, 在线延期, 找回密码 with the escrowed
+//! administrator PIN, 在线补办 on a new key (the seal carried), and 注销.
+//! Each certificate written is read out of the key's own storage and checked
+//! with OpenSSL link by link (OpenSSL 3.0 verifies SM2 only so, with the
+//! signer ID); the key pairs are SM2, made inside, one container per
+//! certificate, the old one removed only after the new one is in.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ca::KeyAlgorithm;
+use common::TestApp;
+use common::assistant::{escrow_serial, out, run_skf};
+use common::browser::{Browser, Page};
+use common::flow::{
+    change_form_and_materials, holder_code, open_link, pay_with_alipay, submit_and_pay,
+};
+use common::holder;
+use domain::{Clock, FixedClock};
+use testkit::softskf::{ADMIN_PIN, Keys, PIN};
+use testkit::{Backend, on_both_databases, openssl};
+
+const MOBILE: &str = "13812345678";
+const ORG: &str = "合肥国密科技有限公司";
+const DAY: i64 = 86_400_000;
+
+struct Run {
+    app: TestApp,
+    clock: Arc<FixedClock>,
+    keys: Keys,
+}
+
+impl Run {
+    /// A minute on: the platform texts a number at most once a minute.
+    fn minute(&self) {
+        self.clock.advance(Duration::from_secs(61));
+    }
+
+    /// The assistant with the right PIN.
+    async fn assistant(&self, args: &[&str]) -> String {
+        let o = run_skf(&self.keys, &self.app, args, &format!("{PIN}\n"), None).await;
+        assert!(o.status.success(), "{args:?}: {}", out(&o));
+        out(&o)
+    }
+
+    /// A business's form link printed by the assistant, followed and signed in.
+    async fn form(&self, args: &[&str]) -> (Browser, Page) {
+        let said = self.assistant(args).await;
+        let link = said
+            .split_whitespace()
+            .find(|w| w.contains("/handoff/"))
+            .unwrap_or_else(|| panic!("no link: {said}"));
+        self.minute();
+        open_link(&self.app, &link[link.find("/handoff/").unwrap()..], MOBILE).await
+    }
+
+    /// The one certificate in `device`, as PEM, checked: one container with
+    /// a signing key and a certificate, SM2 certified by the SM2 CA
+    /// (verified link by link with the signer ID).
+    async fn certificate_in(&self, device: &str) -> PathBuf {
+        let contents = self.keys.contents(device);
+        let with_cert: Vec<_> = contents
+            .containers
+            .iter()
+            .filter(|c| c.sign_cert.is_some())
+            .collect();
+        assert_eq!(with_cert.len(), 1, "{contents:?}");
+        assert_eq!(
+            contents.containers.len(),
+            1,
+            "the old pair is gone: {contents:?}"
+        );
+        assert!(with_cert[0].has_sign_key);
+        let der = self.app.path(&format!("{device}.der"));
+        std::fs::write(&der, with_cert[0].sign_cert.as_ref().unwrap()).unwrap();
+        let pem = self
+            .app
+            .path(&format!("{device}-{}.pem", self.clock.now_ms()));
+        openssl::der_to_pem(&der, &pem);
+        let text = openssl::ok(&["x509", "-in", s(&pem), "-noout", "-text"]);
+        assert!(text.contains("SM2-with-SM3"), "{text}");
+        assert!(text.contains("ASN1 OID: SM2"), "{text}");
+        let (root, issuing) = (self.app.root_file().await, self.app.issuing_file().await);
+        let at = (self.clock.now_ms() / 1000).to_string();
+        let vfy = ["-vfyopt", "distid:1234567812345678", "-attime", &at];
+        let link1 =
+            openssl::ok(&[&["verify"][..], &vfy, &["-CAfile", s(&root), s(&issuing)]].concat());
+        assert!(link1.contains(": OK"), "{link1}");
+        let link2 = openssl::ok(
+            &[
+                &["verify"][..],
+                &vfy,
+                &["-partial_chain", "-CAfile", s(&issuing), s(&pem)],
+            ]
+            .concat(),
+        );
+        assert!(link2.contains(": OK"), "{link2}");
+        pem
+    }
+
+    /// The revocation reason's code of `serial` (-1: not revoked).
+    async fn revoked(&self, serial: &str) -> i64 {
+        let hex = domain::Serial::parse(serial).unwrap().to_hex();
+        self.app
+            .scalar(&format!(
+                "SELECT CASE WHEN revoked_at IS NULL THEN -1 ELSE revocation_reason END \
+                 FROM certificates WHERE serial = '{hex}'"
+            ))
+            .await
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A seal image the platform takes: a transparent PNG with a red ring.
+fn seal_png(dir: &Path) -> Vec<u8> {
+    let file = dir.join("seal.png");
+    let status = std::process::Command::new("convert")
+        .args([
+            "-size", "300x300", "xc:none", "-fill", "none", "-stroke", "#c0392b",
+        ])
+        .args(["-strokewidth", "12", "-draw", "circle 150,150 150,20"])
+        .arg(format!("PNG32:{}", file.display()))
+        .status()
+        .expect("ImageMagick's convert runs (scripts/test installs imagemagick)");
+    assert!(status.success());
+    std::fs::read(file).unwrap()
+}
+
+/// 在线新办 of a 机构证书 on the holder's own key, paid and approved;
+/// returns the browser and the application.
+async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, String) {
+    let b = Browser::new(&r.app.base);
+    let page = b
+        .sign_in(&r.app.settings.data_dir, MOBILE, "/selfservice/new")
+        .await;
+    let form = b
+        .post(&page, "/apply/new", &[("cert_type", "enterprise")])
+        .await;
+    let id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{id}/form"),
+            &[
+                ("organization", ORG),
+                ("credit_code", holder::CODE),
+                ("common_name", "李四"),
+                ("years", "2"),
+                ("medium", "own"),
+                ("contact_mobile", MOBILE),
+            ],
+        )
+        .await;
+    for kind in ["business_license", "agent_id", "authorization"] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{id}/materials/{kind}"),
+                "f.pdf",
+                holder::pdf(),
+            )
+            .await;
+    }
+    submit_and_pay(&r.app, &b, &id, &page, ORG, "¥600.00").await;
+    common::staff::approve_by(&r.app, reviewer, &id).await;
+    (b, id)
+}
+
+async fn every_business_on_an_skf_key(backend: Backend) {
+    let clock = Arc::new(FixedClock::at(SystemTime::now()));
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(KeyAlgorithm::Sm2)
+        .clock(clock.clone())
+        .spawn()
+        .await;
+    let r = Run {
+        app,
+        clock,
+        keys: Keys::new(),
+    };
+    // The catalogue's prices take effect when the server seeds them (real
+    // time, just after the clock was set): move past it.
+    r.minute();
+    let reviewer =
+        common::staff::staff_at(&r.app, "sm2.reviewer", "reviewer", r.clock.now_ms()).await;
+    let reviewer_secret = reviewer.secret.clone();
+    r.keys.plug("ukey", "SKF-HOLDER-0001");
+
+    // The assistant lists the SKF key (and no PKCS#11 one).
+    let status = r.assistant(&["status"]).await;
+    assert!(
+        status.contains("ukey 国密 Key")
+            && status.contains("SKF")
+            && status.contains("SKF-HOLDER-0001"),
+        "{status}"
+    );
+    // The CA's operator escrows the key's administrator PIN for 找回密码.
+    escrow_serial(&r.app, "SKF-HOLDER-0001", MOBILE).await;
+
+    // 在线新办: an SM2 key pair made in the key, its CSR signed there
+    // (SM3withSM2 with the signer ID), the certificate written.
+    let (b, new_id) = new_application(&r, &reviewer).await;
+    let code = holder_code(&b, &new_id).await;
+    // A wrong code: refused by the server, nothing left in the key.
+    let before = r.keys.snapshot();
+    let wrong = run_skf(
+        &r.keys,
+        &r.app,
+        &["pickup", "--code", "ABCD-EFGH-JKMN-PQRS-TVWX"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(!wrong.status.success());
+    assert!(
+        out(&wrong).contains("写入码不正确或已失效"),
+        "{}",
+        out(&wrong)
+    );
+    assert_eq!(r.keys.snapshot(), before);
+    let done = r.assistant(&["pickup", "--code", &code]).await;
+    assert!(done.contains("业务已办理完成"), "{done}");
+    let first = r.certificate_in("ukey").await;
+    let subject = openssl::subject_utf8(&first);
+    assert!(
+        subject.contains(ORG) && subject.contains("李四"),
+        "{subject}"
+    );
+    let first_serial = openssl::serial_of(&first);
+
+    // 签章变更: the approved seal written into the key, bound to the
+    // certificate's container.
+    let seal = seal_png(&r.app.path(""));
+    let (b, form) = r.form(&["seal", "--no-browser"]).await;
+    assert_eq!(form.text("h1"), "签章变更");
+    let seal_id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{seal_id}/form"),
+            &[("contact_mobile", MOBILE)],
+        )
+        .await;
+    page = b
+        .upload(
+            &page,
+            &format!("/apply/{seal_id}/materials/seal_image"),
+            "印章.png",
+            seal.clone(),
+        )
+        .await;
+    page = b
+        .upload(
+            &page,
+            &format!("/apply/{seal_id}/materials/seal_sample_form"),
+            "采样表.pdf",
+            holder::pdf(),
+        )
+        .await;
+    let order = b
+        .post(&page, &format!("/apply/{seal_id}/submit"), &[])
+        .await;
+    let order_id = order.path().split('/').nth(2).unwrap().to_string();
+    pay_with_alipay(&r.app, &b, &order_id, ORG, "¥50.00").await;
+    common::staff::approve_by(&r.app, &reviewer, &seal_id).await;
+    let written = r.assistant(&["seal"]).await;
+    assert!(written.contains("签章变更已完成"), "{written}");
+    let files = r.keys.contents("ukey").files;
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].1, seal, "the approved seal, byte for byte");
+
+    // 证书变更: a new SM2 pair, the new subject, the old pair removed after
+    // the new certificate is in; the seal follows; the old certificate is
+    // revoked as superseded.
+    let (b, form) = r.form(&["change", "--no-browser"]).await;
+    let (change_id, materials) = change_form_and_materials(&b, &form, MOBILE).await;
+    // Free by default: submitted, it waits for review.
+    let done = b
+        .post(&materials, &format!("/apply/{change_id}/submit"), &[])
+        .await;
+    assert_eq!(done.text("#result"), "申请成功，等待审核");
+    common::staff::approve_by(&r.app, &reviewer, &change_id).await;
+    // Stopped after the certificate is written: the old pair is still there;
+    // a rerun finishes it.
+    let stopped = run_skf(
+        &r.keys,
+        &r.app,
+        &["change"],
+        &format!("{PIN}\n"),
+        Some("write"),
+    )
+    .await;
+    assert_eq!(stopped.status.code(), Some(75), "{}", out(&stopped));
+    assert_eq!(r.keys.contents("ukey").containers.len(), 2);
+    let changed = r.assistant(&["change"]).await;
+    assert!(changed.contains("证书变更已完成"), "{changed}");
+    let second = r.certificate_in("ukey").await;
+    assert!(openssl::subject_utf8(&second).contains("合肥新名科技有限公司"));
+    let second_serial = openssl::serial_of(&second);
+    assert_ne!(second_serial, first_serial);
+    assert_eq!(r.revoked(&second_serial).await, -1);
+    assert_eq!(r.revoked(&first_serial).await, 4, "superseded");
+    let files = r.keys.contents("ukey").files;
+    assert_eq!(files.len(), 1, "the seal carried, once: {files:?}");
+    assert_eq!(files[0].1, seal);
+
+    // 在线延期, 30 days before the end: a new pair again, two years on.
+    let end = openssl::not_after_iso(&second);
+    let not_after = r
+        .app
+        .scalar(&format!(
+            "SELECT not_after FROM certificates WHERE serial = '{}'",
+            domain::Serial::parse(&second_serial).unwrap().to_hex()
+        ))
+        .await;
+    let now = r.clock.now_ms();
+    r.clock.advance(Duration::from_millis(
+        u64::try_from(not_after - 30 * DAY - now).unwrap(),
+    ));
+    let reviewer =
+        common::staff::sign_in_at(&r.app, "sm2.reviewer", &reviewer_secret, r.clock.now_ms()).await;
+    let (b, form) = r.form(&["renew", "--no-browser"]).await;
+    let renew_id = form.path().split('/').nth(2).unwrap().to_string();
+    let materials = b
+        .post(
+            &form,
+            &format!("/apply/{renew_id}/form"),
+            &[("years", "1"), ("contact_mobile", MOBILE)],
+        )
+        .await;
+    submit_and_pay(
+        &r.app,
+        &b,
+        &renew_id,
+        &materials,
+        "合肥新名科技有限公司",
+        "¥300.00",
+    )
+    .await;
+    common::staff::approve_by(&r.app, &reviewer, &renew_id).await;
+    let renewed = r.assistant(&["renew"]).await;
+    assert!(renewed.contains("在线延期已完成"), "{renewed}");
+    let third = r.certificate_in("ukey").await;
+    assert!(openssl::not_after_iso(&third) > end, "{end}");
+    assert_eq!(r.keys.contents("ukey").files.len(), 1);
+
+    // 找回密码: the PIN locked by wrong tries says so; the SMS code lets the
+    // platform hand over the escrowed administrator PIN, which sets a new PIN.
+    for _ in 0..6 {
+        let o = run_skf(&r.keys, &r.app, &["status", "--online"], "000000\n", None).await;
+        assert!(!o.status.success());
+    }
+    let locked = run_skf(
+        &r.keys,
+        &r.app,
+        &["status", "--online"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert!(out(&locked).contains("找回密码"), "{}", out(&locked));
+    r.minute();
+    let first_try = run_skf(&r.keys, &r.app, &["unlock"], "000000\n654321\n", None).await;
+    assert!(
+        out(&first_try).contains("验证码不正确"),
+        "{}",
+        out(&first_try)
+    );
+    let code = testkit::outbox::sms_code(&r.app.settings.data_dir, MOBILE);
+    let unlocked = run_skf(
+        &r.keys,
+        &r.app,
+        &["unlock"],
+        &format!("{code}\n654321\n"),
+        None,
+    )
+    .await;
+    assert!(unlocked.status.success(), "{}", out(&unlocked));
+    assert!(out(&unlocked).contains("PIN 已重置"), "{}", out(&unlocked));
+    assert!(
+        !out(&unlocked).contains(ADMIN_PIN),
+        "the administrator PIN is never shown"
+    );
+    let again = run_skf(&r.keys, &r.app, &["status", "--online"], "654321\n", None).await;
+    assert!(again.status.success(), "{}", out(&again));
+
+    // 在线补办: the key is lost; a new one receives a new pair, the same
+    // subject, and the seal the lost key held.
+    r.keys.pull("ukey");
+    r.keys.plug("ukey2", "SKF-HOLDER-0002");
+    let third_serial = openssl::serial_of(&third);
+    r.minute();
+    let me = b.get("/me").await;
+    let form = b
+        .post(
+            &me,
+            &format!("/me/certificates/{third_serial}/reissue"),
+            &[],
+        )
+        .await;
+    let reissue_id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{reissue_id}/form"),
+            &[
+                ("revoke_reason", "keyCompromise"),
+                ("medium", "own"),
+                ("agent_is_representative", "on"),
+                ("contact_mobile", MOBILE),
+            ],
+        )
+        .await;
+    for kind in ["business_license", "agent_id"] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{reissue_id}/materials/{kind}"),
+                "f.pdf",
+                holder::pdf(),
+            )
+            .await;
+    }
+    submit_and_pay(
+        &r.app,
+        &b,
+        &reissue_id,
+        &page,
+        "合肥新名科技有限公司",
+        "¥100.00",
+    )
+    .await;
+    common::staff::approve_by(&r.app, &reviewer, &reissue_id).await;
+    let code = holder_code(&b, &reissue_id).await;
+    let picked = r.assistant(&["pickup", "--code", &code]).await;
+    assert!(picked.contains("业务已办理完成"), "{picked}");
+    let fourth = r.certificate_in("ukey2").await;
+    assert_eq!(
+        openssl::subject_utf8(&fourth),
+        openssl::subject_utf8(&third)
+    );
+    assert_eq!(r.revoked(&third_serial).await, 1, "keyCompromise");
+    let files = r.keys.contents("ukey2").files;
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].1, seal, "the lost key's seal, carried");
+
+    // 注销: the key proves the certificate, the portal's form takes the
+    // reason and the SMS code; approved, it is revoked.
+    let (b, form) = r.form(&["revoke", "--no-browser"]).await;
+    assert_eq!(form.text("h1"), "证书注销");
+    let revoke_id = form.path().split('/').nth(2).unwrap().to_string();
+    r.minute();
+    let sent = b
+        .post(
+            &form,
+            &format!("/apply/{revoke_id}/revoke-code"),
+            &[("reason", "cessationOfOperation"), ("note", "")],
+        )
+        .await;
+    let code = testkit::outbox::sms_code(&r.app.settings.data_dir, MOBILE);
+    let submitted = b
+        .post(
+            &sent,
+            &format!("/apply/{revoke_id}/revoke"),
+            &[
+                ("reason", "cessationOfOperation"),
+                ("note", ""),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.html);
+    common::staff::approve_by(&r.app, &reviewer, &revoke_id).await;
+    let fourth_serial = openssl::serial_of(&fourth);
+    assert_eq!(r.revoked(&fourth_serial).await, 5, "cessationOfOperation");
+    r.app.server.stop().await;
+}
+
+on_both_databases!(every_business_on_an_skf_key);

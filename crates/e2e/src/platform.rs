@@ -31,6 +31,16 @@ impl Platform {
     /// enterprise certificate costs that much (chapter 二), else it is free
     /// (chapter 三).
     pub async fn start(backend: Backend, change_price: Option<&str>) -> Platform {
+        Platform::start_with(backend, change_price, "p256").await
+    }
+
+    /// [`Platform::start`] with a CA of `algorithm` (`p256`, `sm2`…), made
+    /// by the first `serve` as an operator's configuration asks.
+    pub async fn start_with(
+        backend: Backend,
+        change_price: Option<&str>,
+        algorithm: &str,
+    ) -> Platform {
         let db = TestDb::new(backend).await;
         let dir = testkit::temp_dir();
         let data = dir.path().join("data");
@@ -55,6 +65,7 @@ impl Platform {
                 "\n[[prices]]\nbusiness = \"change\"\ncert_type = \"enterprise\"\nyuan = \"{yuan}\"\n"
             ));
         }
+        config.push_str(&format!("\n[ca]\nalgorithm = \"{algorithm}\"\n"));
         let config_path = dir.path().join("certhall.toml");
         std::fs::write(&config_path, config).unwrap();
         let log = dir.path().join("server.log");
@@ -171,6 +182,35 @@ impl Platform {
         let first_end = body.find("-----END CERTIFICATE-----").unwrap() + 25;
         std::fs::write(&issuing, &body[..first_end]).unwrap();
         (chain, issuing)
+    }
+
+    /// OpenSSL's word on an SM2 certificate of this CA, one link at a time
+    /// with the standard signer ID (OpenSSL 3.0 cannot give the ID for a
+    /// whole chain): root → issuing CA, issuing CA → `cert`.
+    pub async fn verify_sm2(&self, cert: &Path) {
+        let (chain, issuing) = self.ca_files().await;
+        let body = std::fs::read_to_string(&chain).unwrap();
+        let first_end = body.find("-----END CERTIFICATE-----").unwrap() + 25;
+        let root = self.path("root.pem");
+        std::fs::write(&root, body[first_end..].trim_start()).unwrap();
+        let s = |p: &Path| p.to_str().unwrap().to_string();
+        for (ca, leaf, partial) in [
+            (&root, &issuing, false),
+            (&issuing, &cert.to_path_buf(), true),
+        ] {
+            let mut args = vec![
+                "verify".to_string(),
+                "-vfyopt".into(),
+                "distid:1234567812345678".into(),
+            ];
+            if partial {
+                args.push("-partial_chain".into());
+            }
+            args.extend(["-CAfile".into(), s(ca), s(leaf)]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = testkit::openssl::ok(&args);
+            assert!(out.contains(": OK"), "{out}");
+        }
     }
 }
 

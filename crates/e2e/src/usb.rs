@@ -1,7 +1,8 @@
-//! The holder's side: a USB key (a SoftHSM2 token of its own) and the
-//! certificate assistant the holder downloaded and installed, run as the holder
-//! runs it — its CLI for the steps, its window (under Xvfb, read back with
-//! Tesseract) for the pictures of 图 2.5–2.7 and 2.16.
+//! The holder's side: a USB key (a SoftHSM2 token of its own, or a softskf
+//! SKF key plugged into the holder's `usb` folder) and the certificate
+//! assistant the holder downloaded and installed, run as the holder runs it —
+//! its CLI for the steps, its window (under Xvfb, read back with Tesseract)
+//! for the pictures of 图 2.5–2.7 and 2.16.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,29 @@ pub fn said(o: &Output) -> String {
 }
 
 impl Assistant {
+    /// The holder's USB ports for SKF keys: `SOFTSKF_DIR` of every run, so
+    /// a softskf key is plugged in by making a device there.
+    pub fn usb_ports(&self) -> PathBuf {
+        self.home.join("usb")
+    }
+
+    /// Installs a USB key vendor's SKF library the way its installer does:
+    /// listed in the assistant's settings (`~/.config/certhall-assistant/drivers`).
+    pub fn install_skf_library(&self, library: &Path) {
+        let dir = self.home.join(".config/certhall-assistant");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("drivers"), format!("skf {}\n", library.display())).unwrap();
+    }
+
+    /// The holder's environment beyond HOME: the settings under it, the
+    /// SKF ports.
+    fn holder_env(&self, cmd: &mut Command) {
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("SOFTSKF_DIR", self.usb_ports())
+            .env_remove("CERTHALL_SKF_LIBRARY");
+    }
+
     /// The assistant with the holder's environment (home, key, the desktop's
     /// `xdg-open`), on the suite's server and module.
     pub(crate) fn command(&self, conf: &Path) -> Command {
@@ -71,8 +95,8 @@ impl Assistant {
             self.opener_dir().display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        cmd.env("HOME", &self.home)
-            .env("PATH", path)
+        self.holder_env(&mut cmd);
+        cmd.env("PATH", path)
             .env("SOFTHSM2_CONF", conf)
             .env_remove("CERTHALL_ASSISTANT_STOP_AFTER")
             .env_remove("CERTHALL_SERVER")
@@ -189,8 +213,8 @@ exit 0"#,
             shot = shot.display(),
         );
         let mut cmd = xvfb_run();
+        self.holder_env(&mut cmd);
         cmd.args(["bash", "-c", &script])
-            .env("HOME", &self.home)
             .env("SOFTHSM2_CONF", conf)
             .env("CERTHALL_ASSISTANT_ZOOM", "2");
         let out = tokio::task::spawn_blocking(move || {
@@ -211,9 +235,9 @@ exit 0"#,
     /// closed (with its bridge) when the returned guard drops.
     pub fn keep_window_open(&self, conf: &Path) -> Running {
         let mut cmd = xvfb_run();
+        self.holder_env(&mut cmd);
         cmd.arg(&self.bin)
             .args(["--server", &self.server, "--module", MODULE, "gui"])
-            .env("HOME", &self.home)
             .env("SOFTHSM2_CONF", conf);
         Running::spawn(&mut cmd)
     }

@@ -2,8 +2,10 @@
 //! headless Chromium against the real `certhall serve`, with the certificate
 //! assistant the holder downloads from the portal, on a SoftHSM2 token as the
 //! USB key. Chapter 二 (paid) runs on SQLite and PostgreSQL, chapter 三 (free)
-//! on SQLite. Every figure is shot to `target/e2e/fig-<figure>.png` and read
-//! back with Tesseract; `target/e2e/index.html` pages through them.
+//! on SQLite. Chapter 二 runs once more under an SM2 CA with a software SKF key
+//! (softskf, GM/T 0016) as the holder's 国密 U 盾, its shots under
+//! `target/e2e/sm2/`. Every figure is shot to `target/e2e/fig-<figure>.png` and
+//! read back with Tesseract; `target/e2e/index.html` pages through them.
 //!
 //! The manual numbers two of chapter 三's figures twice (3.9 and 3.10 for steps
 //! 九/十 and again for 十一/十二); here those last two are 3.11 and 3.12. Shots
@@ -26,6 +28,7 @@ use e2e::portal;
 use e2e::usb::{Assistant, Usb};
 use testkit::Backend;
 use testkit::openssl::{self, KeyKind};
+use testkit::softskf::Keys;
 
 const MOBILE: &str = "13955100001";
 /// How the header shows the signed-in mobile.
@@ -42,6 +45,14 @@ async fn chapter_2_paid_change_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chapter_2_paid_change_on_postgresql() {
     paid(Backend::Postgres, "postgresql").await;
+}
+
+/// Chapter 二 with SM2: the CA signs SM3withSM2, the holder's key is an SKF
+/// key (its vendor library listed in the assistant's settings), the new key
+/// pair is SM2, made inside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_2_paid_change_sm2_on_an_skf_key() {
+    paid(Backend::Sqlite, "sm2").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +141,11 @@ struct Walk {
     platform: Platform,
     chrome: Chrome,
     album: Album,
+    /// The SoftHSM2 token (for the SM2 walk: a reader with none in it).
     usb: Usb,
+    /// The SM2 walk: the holder's key pair and certificate from the counter,
+    /// for the SKF key plugged in at (六).
+    skf: Option<(PathBuf, Vec<u8>)>,
     assistant: Option<Assistant>,
     /// The assistant's window, open from 办事大厅 (七) to the final write.
     desk: Option<Desk>,
@@ -146,8 +161,14 @@ impl Walk {
     /// The platform, a holder whose USB key carries a certificate for the old
     /// name (issued at the counter), and a browser.
     async fn start(backend: Backend, sub: &str, chapter: u8, price: Option<&str>) -> Walk {
-        let platform = Platform::start(backend, price).await;
-        let (key, csr) = openssl::key_and_csr(platform.dir.path(), "holder", KeyKind::P256);
+        let sm2 = sub == "sm2";
+        let platform = if sm2 {
+            Platform::start_with(backend, price, "sm2").await
+        } else {
+            Platform::start(backend, price).await
+        };
+        let kind = if sm2 { KeyKind::Sm2 } else { KeyKind::P256 };
+        let (key, csr) = openssl::key_and_csr(platform.dir.path(), "holder", kind);
         let pem = platform
             .cli_ok(&[
                 "ca",
@@ -166,9 +187,25 @@ impl Walk {
             .await;
         let cert = platform.path("holder.pem");
         std::fs::write(&cert, pem).unwrap();
-        let usb = Usb::new("holder-key");
-        usb.import(&key, &cert);
+        let (usb, skf) = if sm2 {
+            let der = platform.path("holder.der");
+            openssl::ok(&[
+                "x509",
+                "-in",
+                cert.to_str().unwrap(),
+                "-outform",
+                "DER",
+                "-out",
+                der.to_str().unwrap(),
+            ]);
+            (Usb::empty(), Some((key, std::fs::read(&der).unwrap())))
+        } else {
+            let usb = Usb::new("holder-key");
+            usb.import(&key, &cert);
+            (usb, None)
+        };
         let title = match (chapter, backend) {
+            (2, _) if sm2 => "二、证书变更流程（付费），SM2 与国密 U 盾（SKF）",
             (2, Backend::Sqlite) => "二、证书变更流程（付费）",
             (2, Backend::Postgres) => "二、证书变更流程（付费），PostgreSQL",
             _ => "三、证书变更流程（免费）",
@@ -181,6 +218,7 @@ impl Walk {
             old_serial: openssl::serial_of(&cert),
             platform,
             usb,
+            skf,
             assistant: None,
             desk: None,
             business: match (chapter, sub) {
@@ -269,6 +307,11 @@ impl Walk {
         self.shot(4, "下载并安装证书助手", &["下载中心", "数字证书助手"])
             .await;
         self.install(&file).await;
+        if self.skf.is_some() {
+            // The 国密 U 盾's vendor library, installed with its driver.
+            self.assistant()
+                .install_skf_library(&testkit::softskf::library());
+        }
         // (五) The window opens; no key in yet.
         let unplugged = self.usb.unplugged.clone();
         let none = self.assistant().ok(&unplugged, &["status"]).await;
@@ -282,6 +325,11 @@ impl Walk {
         )
         .await;
         // (六) The key inserted: its certificate.
+        if let Some((key, der)) = &self.skf {
+            let ports = Keys::at(&self.assistant().usb_ports());
+            ports.plug("holder-key", "SKF-E2E-0001");
+            ports.import_signing("holder-key", "Sign", key, der);
+        }
         let conf = self.usb.conf.clone();
         let status = self.assistant().ok(&conf, &["status"]).await;
         assert!(
@@ -455,8 +503,12 @@ impl Walk {
             "审核通过后，打开数字证书助手再次点击证书变更：新证书已写入 U 盾",
             &reads,
         );
-        let new_serial = e2e::usb::written_serial(&self.usb);
-        self.check_token(&new_serial).await;
+        if self.skf.is_some() {
+            self.check_skf_key().await;
+        } else {
+            let new_serial = e2e::usb::written_serial(&self.usb);
+            self.check_token(&new_serial).await;
+        }
         self.chrome.goto("/me").await;
         self.chrome.wait_text("已完成").await;
         let figure = format!("{}c", self.figure(step));
@@ -493,6 +545,53 @@ impl Walk {
         ]);
         let url = format!("{}/pki/ocsp", self.platform.base);
         let ocsp = |serial: &str| openssl::ocsp_by_serial(&issuing, &chain, &url, serial);
+        let old = ocsp(&self.old_serial);
+        assert!(
+            old.contains(": revoked") && old.contains("superseded"),
+            "{old}"
+        );
+        let new = ocsp(&openssl::serial_of(&pem));
+        assert!(new.contains(": good"), "{new}");
+    }
+
+    /// The SKF key holds one container: the new SM2 key pair and its
+    /// certificate, for the new name, verified by OpenSSL link by link with
+    /// the signer ID; the counter's container "Sign" is gone. OCSP says the
+    /// old certificate revoked as superseded, the new one good (the SM2
+    /// responder's signature is checked over its bytes in the CA's tests:
+    /// OpenSSL 3.0 cannot give it the signer ID).
+    async fn check_skf_key(&self) {
+        let contents = Keys::at(&self.assistant().usb_ports()).contents("holder-key");
+        assert_eq!(contents.containers.len(), 1, "{contents:?}");
+        let container = &contents.containers[0];
+        assert_ne!(container.name, "Sign", "the old pair is removed");
+        assert!(container.has_sign_key, "{contents:?}");
+        let der = self.platform.path("new.der");
+        std::fs::write(&der, container.sign_cert.as_ref().expect("a certificate")).unwrap();
+        let pem = self.platform.path("new.pem");
+        openssl::der_to_pem(&der, &pem);
+        let subject = openssl::subject_utf8(&pem);
+        assert!(subject.contains(NEW_ORG), "{subject}");
+        let text = openssl::ok(&["x509", "-in", pem.to_str().unwrap(), "-noout", "-text"]);
+        assert!(
+            text.contains("SM2-with-SM3") && text.contains("ASN1 OID: SM2"),
+            "{text}"
+        );
+        self.platform.verify_sm2(&pem).await;
+        let (_, issuing) = self.platform.ca_files().await;
+        let url = format!("{}/pki/ocsp", self.platform.base);
+        let ocsp = |serial: &str| {
+            openssl::ok(&[
+                "ocsp",
+                "-issuer",
+                issuing.to_str().unwrap(),
+                "-serial",
+                &format!("0x{serial}"),
+                "-url",
+                &url,
+                "-noverify",
+            ])
+        };
         let old = ocsp(&self.old_serial);
         assert!(
             old.contains(": revoked") && old.contains("superseded"),

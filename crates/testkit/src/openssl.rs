@@ -171,3 +171,31 @@ pub fn ocsp_by_serial(issuing_pem: &Path, chain_pem: &Path, url: &str, serial: &
         chain_pem.to_str().expect("utf-8 path"),
     ])
 }
+
+/// The private scalar of an SM2 (or any 256-bit EC) key in `pem`, as
+/// `openssl pkey -text` prints it: 32 bytes, big-endian.
+pub fn sm2_private_scalar(pem: &Path) -> [u8; 32] {
+    let text = ok(&[
+        "pkey",
+        "-in",
+        pem.to_str().expect("utf-8 path"),
+        "-noout",
+        "-text",
+    ]);
+    let hex: String = text
+        .split("priv:")
+        .nth(1)
+        .and_then(|rest| rest.split("pub:").next())
+        .expect("openssl printed the private key")
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let bytes = &bytes[bytes.len().saturating_sub(32)..];
+    let mut scalar = [0u8; 32];
+    scalar[32 - bytes.len()..].copy_from_slice(bytes);
+    scalar
+}

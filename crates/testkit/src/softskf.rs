@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use softskf::pin::Pin;
 use softskf::sgd::SECURE_ANYONE_ACCOUNT;
-use softskf::store::{AppRecord, Name, Root};
+use softskf::store::{AppRecord, Blob, ContainerRecord, Name, PrivateKey, Root};
 use tempfile::TempDir;
 
 /// The application the holder's keys carry (as a CA's issuing tool makes
@@ -72,6 +72,27 @@ impl Keys {
             .unwrap()
             .path()
             .to_owned()
+    }
+
+    /// Writes a signing key pair made outside (the SM2 private key `pem`,
+    /// as `openssl genpkey -algorithm SM2` writes it) and its certificate
+    /// into the container `container` of `device`, as a CA's counter
+    /// writes a key it issued. (softskf makes keys inside; this is the
+    /// counter's side of the test, as `softhsm2-util --import` is.)
+    pub fn import_signing(&self, device: &str, container: &str, pem: &Path, cert_der: &[u8]) {
+        let scalar = crate::openssl::sm2_private_scalar(pem);
+        let secret = softskf::crypto::sm2::secret_from_bytes(&scalar).unwrap();
+        let dir = Root::new(self.dir()).device(device).unwrap();
+        let name = Name::new(APP.as_bytes(), 32).unwrap();
+        let mut app = dir
+            .load_app(&name)
+            .unwrap()
+            .expect("the key has the application");
+        let mut record = ContainerRecord::new(Name::new(container.as_bytes(), 64).unwrap());
+        record.sign_key = Some(PrivateKey::of(&secret));
+        record.sign_cert = Some(Blob(cert_der.to_vec()));
+        app.containers.push(record);
+        dir.save_app(&app).unwrap();
     }
 
     /// Plugs in a key as the vendor sells it: no application.

@@ -4,9 +4,9 @@
 //! 找回密码 with the administrator PIN, a blank key initialised, seals as
 //! files, a key pulled out mid-session, a library that is not SKF.
 //!
-//! libsoftskf reads `SOFTSKF_DIR` when called; a test process cannot set
-//! its own environment safely, so each test runs itself again in a child
-//! process with a devices directory of its own.
+//! libsoftskf reads `SOFTSKF_DIR` when called; each test runs itself again
+//! in a child process with a devices directory of its own
+//! (`testkit::softskf::in_own_process`).
 
 #![allow(
     clippy::unwrap_used,
@@ -14,34 +14,12 @@
     reason = "a failure is the test's (helpers included)"
 )]
 
-use std::path::Path;
 use std::process::Command;
 
 use certhall_assistant::Error;
 use certhall_assistant::token::{Drivers, Interface, KeyKind, Token};
 use secrecy::SecretString;
-use testkit::softskf::{ADMIN_PIN, Keys, PIN, RETRIES, library};
-
-/// Runs `test` in a child process whose `SOFTSKF_DIR` is a new directory.
-fn own_process(name: &str, test: impl FnOnce(&Keys)) {
-    if let Some(dir) = std::env::var_os("SOFTSKF_DIR") {
-        test(&Keys::at(Path::new(&dir)));
-        return;
-    }
-    let keys = Keys::new();
-    let o = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads", "1"])
-        .env("SOFTSKF_DIR", keys.dir())
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{text}");
-    assert!(text.contains("1 passed"), "the test did not run: {text}");
-}
+use testkit::softskf::{ADMIN_PIN, PIN, RETRIES, in_own_process as own_process, library};
 
 fn pin(s: &str) -> SecretString {
     SecretString::from(s)
@@ -205,6 +183,26 @@ fn a_locked_pin_says_find_password_and_the_admin_pin_unblocks_it() {
             assert!(token.login(&pin(PIN)).is_err());
             token.login(&pin("654321")).unwrap();
             assert_eq!(drivers.tokens().unwrap()[0].pin_warning(), None);
+        },
+    );
+}
+
+#[test]
+fn an_rsa_only_key_is_told_it_cannot_hold_an_sm2_certificate() {
+    own_process(
+        "an_rsa_only_key_is_told_it_cannot_hold_an_sm2_certificate",
+        |keys| {
+            keys.plug_rsa_only("old", "SKF-RSA-1");
+            let (_, token) = the_key();
+            token.login(&pin(PIN)).unwrap();
+            let before = keys.snapshot();
+            let e = token.generate(KeyKind::Sm2, &[5; 16], "x").unwrap_err();
+            assert!(
+                e.to_string().contains("该证书介质不支持 SM2 算法")
+                    && e.to_string().contains("请更换支持国密的 USB Key"),
+                "{e}"
+            );
+            assert_eq!(keys.snapshot(), before, "no container made");
         },
     );
 }

@@ -9,6 +9,8 @@ pub const SGD_SM4_CBC: u32 = 0x0000_0402;
 /// `SGD_SM2 = 0x00020100` for SM2 in general), but many vendor SKF headers
 /// call 0x00020100 `SGD_SM2_1`; `SKF_GenECCKeyPair` accepts both.
 pub const SGD_SM2: u32 = 0x0002_0100;
+/// RSA (GM/T 0006-2012), in `DEVINFO.AlgAsymCap` of an RSA-only key.
+pub const SGD_RSA: u32 = 0x0001_0000;
 pub const SGD_SM2_1: u32 = 0x0002_0200;
 /// SM2 encryption (`SGD_SM2_3`, GM/T 0006-2012).
 pub const SGD_SM2_3: u32 = 0x0002_0800;

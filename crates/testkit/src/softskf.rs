@@ -95,6 +95,20 @@ impl Keys {
         dir.save_app(&app).unwrap();
     }
 
+    /// Plugs in a key like [`Keys::plug`] that makes RSA pairs only (its
+    /// capabilities name no SM2, as some older U 盾).
+    pub fn plug_rsa_only(&self, name: &str, serial: &str) -> PathBuf {
+        let dir = self.plug(name, serial);
+        let file = dir.join("device.json");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let open = text
+            .trim_end()
+            .strip_suffix('}')
+            .expect("device.json is an object");
+        std::fs::write(&file, format!("{open},\"rsa_only\":true}}")).unwrap();
+        dir
+    }
+
     /// Plugs in a key as the vendor sells it: no application.
     pub fn plug_blank(&self, name: &str, serial: &str) -> PathBuf {
         Root::new(self.dir())
@@ -158,6 +172,31 @@ impl Keys {
         files.sort();
         files
     }
+}
+
+/// Runs `test` with a devices directory of its own as `SOFTSKF_DIR`.
+/// libsoftskf reads the variable when called, and a test cannot set its own
+/// environment safely (other threads read it), so the test program runs
+/// itself again for `name` alone (its full path, as `--exact` takes it) in a
+/// child process with the variable set, and fails if the child does.
+pub fn in_own_process(name: &str, test: impl FnOnce(&Keys)) {
+    if let Some(dir) = std::env::var_os("SOFTSKF_DIR") {
+        test(&Keys::at(Path::new(&dir)));
+        return;
+    }
+    let keys = Keys::new();
+    let o = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+        .env("SOFTSKF_DIR", keys.dir())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "the test did not run: {text}");
 }
 
 /// A key's application as stored.

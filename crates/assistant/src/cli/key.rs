@@ -14,24 +14,28 @@ pub(super) fn drivers(cli: &Cli) -> Result<Drivers, Error> {
         Some(file) => crate::settings::read_drivers(&file)?,
         None => Default::default(),
     };
-    let mut pkcs11: Vec<_> = cli
-        .module
-        .clone()
-        .or_else(crate::token::default_module)
-        .into_iter()
-        .collect();
+    let mut pkcs11: Vec<_> = cli.module.clone().into_iter().collect();
     pkcs11.extend(settings.pkcs11);
     let mut skf = cli.skf.clone();
     skf.extend(settings.skf);
-    if pkcs11.is_empty() && skf.is_empty() {
-        return Err(Error::Usage(
-            "请用 --module 指定证书介质的 PKCS#11 驱动或用 --skf 指定 SKF 驱动库（未找到 SoftHSM2）"
-                .into(),
-        ));
-    }
     pkcs11.dedup();
     skf.dedup();
-    Drivers::load(&pkcs11, &skf)
+    // SoftHSM2's module when none is named: required if it is all there is,
+    // else taken only if it loads.
+    let default = if cli.module.is_none() {
+        crate::token::default_module()
+    } else {
+        None
+    };
+    match default {
+        Some(path) if pkcs11.is_empty() && skf.is_empty() => Drivers::load(&[path], &[]),
+        Some(path) => Ok(Drivers::load(&pkcs11, &skf)?.with_default_module(path)),
+        None if pkcs11.is_empty() && skf.is_empty() => Err(Error::Usage(
+            "请用 --module 指定证书介质的 PKCS#11 驱动或用 --skf 指定 SKF 驱动库（未找到 SoftHSM2）"
+                .into(),
+        )),
+        None => Drivers::load(&pkcs11, &skf),
+    }
 }
 
 /// The token named `label`, or the only one inserted, with a session on it.

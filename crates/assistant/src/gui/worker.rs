@@ -2,7 +2,7 @@
 //! window's jobs, watches the drivers' keys, and sends back what changed.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 use secrecy::SecretString;
@@ -12,6 +12,11 @@ use super::view::{HallEntry, TokenLine};
 use crate::change::{self, Outcome};
 use crate::client::Client;
 use crate::token::{Drivers, Token, TokenInfo};
+
+/// How often the keys are listed again: a key plugged in or pulled out
+/// shows within about a second (PKCS#11 modules of card readers and SKF
+/// libraries alike report keys when asked; SoftHSM2 only at its start).
+const POLL: Duration = Duration::from_secs(1);
 
 /// Work for the worker thread. PINs travel as secrets and are dropped after use.
 pub(super) enum Job {
@@ -75,35 +80,44 @@ impl Worker {
         token_lines(&self.drivers, self.token.as_ref(), &self.client)
     }
 
-    /// Carries out jobs until the window is gone; between them, refreshes
-    /// when a key is inserted or pulled out.
+    /// Carries out jobs until the window is gone; between them, every
+    /// [`POLL`], refreshes when a key is inserted or pulled out.
     pub(super) fn run(mut self, jobs: Receiver<Job>) {
         let mut seen = Vec::new();
+        let mut next = Instant::now();
         loop {
-            match jobs.recv_timeout(Duration::from_secs(2)) {
+            match jobs.recv_timeout(next.saturating_duration_since(Instant::now())) {
                 Ok(job) => self.handle(job),
                 Err(RecvTimeoutError::Timeout) => {
-                    // A key inserted or pulled out: refresh.
-                    let now: Vec<String> = self
-                        .drivers
-                        .tokens()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|t| t.serial)
-                        .collect();
-                    if now != seen {
-                        if now.len() < seen.len() {
-                            self.token = None;
-                            self.send(Update::SignedIn(false));
-                        }
-                        seen = now;
-                        let t = self.tokens();
-                        self.send(Update::Tokens(t));
-                    }
+                    self.watch(&mut seen);
+                    next = Instant::now() + POLL;
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
+    }
+
+    /// The keys present now against those `seen` last: on a change, the list
+    /// sent again; a key gone (pulled out, or swapped for another) signs the
+    /// window out, its session with it.
+    fn watch(&mut self, seen: &mut Vec<String>) {
+        let now: Vec<String> = self
+            .drivers
+            .tokens()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.serial)
+            .collect();
+        if now == *seen {
+            return;
+        }
+        if seen.iter().any(|s| !now.contains(s)) {
+            self.token = None;
+            self.send(Update::SignedIn(false));
+        }
+        *seen = now;
+        let t = self.tokens();
+        self.send(Update::Tokens(t));
     }
 
     fn handle(&mut self, job: Job) {
@@ -238,5 +252,56 @@ impl Worker {
             },
         };
         self.send(Update::Done(text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use testkit::softskf::{in_own_process, library};
+
+    /// The next list of keys the worker sends, within `limit`.
+    fn next_list(updates: &mpsc::Receiver<Update>, limit: Duration) -> Option<Vec<TokenLine>> {
+        let end = Instant::now() + limit;
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match updates.recv_timeout(left) {
+                Ok(Update::Tokens(lines)) => return Some(lines),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_key_plugged_in_or_pulled_out_shows_within_two_seconds() {
+        in_own_process(
+            "gui::worker::tests::a_key_plugged_in_or_pulled_out_shows_within_two_seconds",
+            |keys| {
+                let drivers = Drivers::load(&[], &[library()]).unwrap();
+                let client = Client::new("http://127.0.0.1:9").unwrap();
+                let (tx, updates) = mpsc::channel();
+                let (jobs, inbox) = mpsc::channel();
+                let worker = Worker::new(drivers, client, tx, egui::Context::default());
+                std::thread::spawn(move || worker.run(inbox));
+                // Settled with no key in.
+                std::thread::sleep(Duration::from_millis(200));
+                keys.plug("ukey", "SKF-PLUG-1");
+                let plugged = Instant::now();
+                let lines = next_list(&updates, Duration::from_secs(2)).expect("the key shows");
+                eprintln!("plugged in: shown after {:?}", plugged.elapsed());
+                assert_eq!(lines.len(), 1);
+                assert_eq!(lines[0].label, "ukey 国密 Key");
+                keys.pull("ukey");
+                let pulled = Instant::now();
+                let lines = next_list(&updates, Duration::from_secs(2)).expect("the key goes");
+                eprintln!("pulled out: gone after {:?}", pulled.elapsed());
+                assert!(lines.is_empty());
+                drop(jobs);
+            },
+        );
     }
 }

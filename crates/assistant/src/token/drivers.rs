@@ -37,6 +37,17 @@ impl Drivers {
         })
     }
 
+    /// Adds a module nobody asked for by name (SoftHSM2's, found installed):
+    /// one that does not load is left out, said on stderr, so it never
+    /// stands between the holder and the keys they configured.
+    pub fn with_default_module(mut self, path: PathBuf) -> Drivers {
+        match P11Module::load(&path) {
+            Ok(module) => self.pkcs11.insert(0, module),
+            Err(e) => eprintln!("certhall-assistant: 未使用默认的 PKCS#11 模块：{e}"),
+        }
+        self
+    }
+
     /// The paths loaded, for the holder.
     pub fn describe(&self) -> Vec<String> {
         let p11 = self

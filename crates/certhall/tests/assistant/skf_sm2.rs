@@ -172,7 +172,8 @@ async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, 
     (b, id)
 }
 
-async fn every_business_on_an_skf_key(backend: Backend) {
+/// An SM2 CA on a clock the test moves, its SKF keys' ports, and a reviewer.
+async fn start(backend: Backend) -> (Run, common::staff::Staff) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
     let app = TestApp::new()
         .backend(backend)
@@ -190,6 +191,11 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     r.minute();
     let reviewer =
         common::staff::staff_at(&r.app, "sm2.reviewer", "reviewer", r.clock.now_ms()).await;
+    (r, reviewer)
+}
+
+async fn every_business_on_an_skf_key(backend: Backend) {
+    let (r, reviewer) = start(backend).await;
     let reviewer_secret = reviewer.secret.clone();
     r.keys.plug("ukey", "SKF-HOLDER-0001");
 
@@ -484,3 +490,101 @@ async fn every_business_on_an_skf_key(backend: Backend) {
 }
 
 on_both_databases!(every_business_on_an_skf_key);
+
+/// What the holder of an SKF key is told, with nothing changed: a key that
+/// makes no SM2 pairs under an SM2 CA, a PIN the key refuses by its format
+/// (the library's code in the log, words on screen), a certificate from the
+/// server for some other key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_on_an_skf_key() {
+    use axum::Json;
+    use axum::routing::post;
+    let (r, reviewer) = start(Backend::Sqlite).await;
+    let (b, id) = new_application(&r, &reviewer).await;
+    let code = holder_code(&b, &id).await;
+
+    // An RSA-only U 盾: refused before anything is made or sent.
+    r.keys.plug_rsa_only("old-ukey", "SKF-RSA-0001");
+    let (keys_before, db_before) = (r.keys.snapshot(), r.app.business_snapshot().await);
+    let o = run_skf(
+        &r.keys,
+        &r.app,
+        &["pickup", "--code", &code],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        out(&o).contains("该证书介质不支持 SM2 算法")
+            && out(&o).contains("请更换支持国密的 USB Key"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(r.keys.snapshot(), keys_before);
+    assert_eq!(r.app.business_snapshot().await, db_before);
+
+    // A PIN the key refuses by its length: the holder reads why, the log
+    // keeps the function and the code; no try is counted.
+    let o = run_skf(&r.keys, &r.app, &["status", "--online"], "12\n", None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("PIN 的格式或长度不符合证书介质的要求"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("SKF_VerifyPIN 0x0A000027"), "{stderr}");
+    assert!(!stderr.contains("12\n"), "{stderr}");
+    assert_eq!(r.keys.snapshot(), keys_before, "no try counted");
+    r.keys.pull("old-ukey");
+
+    // A server answering with a certificate of this CA for another key:
+    // nothing is written into the key.
+    let other = r
+        .app
+        .issue(
+            "other",
+            openssl::KeyKind::Sm2,
+            &[
+                "--profile",
+                "enterprise",
+                "--cn",
+                "王五",
+                "--org",
+                ORG,
+                "--credit-code",
+                holder::CODE,
+            ],
+        )
+        .await;
+    let other_pem = std::fs::read_to_string(&other).unwrap();
+    let fake = axum::Router::new().route(
+        "/api/v1/assistant/pickup",
+        post(move || {
+            let pem = other_pem.clone();
+            async move {
+                Json(serde_json::json!({ "application_id": "app-1", "serial": "02", "certificate_pem": pem }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, fake).await });
+    r.keys.plug("ukey", "SKF-HOLDER-0003");
+    let o = common::assistant::run_skf_at(
+        &r.keys,
+        &fake_base,
+        &["pickup", "--code", "ABCD-EFGH-JKMN-PQRS-TVWX"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("不匹配，未写入"), "{}", out(&o));
+    let contents = r.keys.contents("ukey");
+    assert!(
+        contents.containers.iter().all(|c| c.sign_cert.is_none()),
+        "{contents:?}"
+    );
+    r.app.server.stop().await;
+}

@@ -120,7 +120,11 @@ impl DevInfo {
             hw_version: version,
             firmware_version: version,
             alg_sym_cap: sgd::SGD_SM4_ECB | sgd::SGD_SM4_CBC,
-            alg_asym_cap: sgd::SGD_SM2 | sgd::SGD_SM2_1 | sgd::SGD_SM2_3,
+            alg_asym_cap: if info.rsa_only {
+                sgd::SGD_RSA
+            } else {
+                sgd::SGD_SM2 | sgd::SGD_SM2_1 | sgd::SGD_SM2_3
+            },
             alg_hash_cap: sgd::SGD_SM3,
             dev_auth_alg_id: sgd::SGD_SM4_ECB,
             total_space: saturate(info.total_space),

@@ -17,6 +17,8 @@ pub struct DeviceInfo {
     pub serial: String,
     pub total_space: u64,
     pub free_space: u64,
+    /// RSA only: no SM2 in the capabilities.
+    pub rsa_only: bool,
 }
 
 /// `SKF_EnumDev`: the devices plugged in now.
@@ -75,6 +77,7 @@ pub fn info(device: Handle) -> Result<DeviceInfo, SkfError> {
         serial: record.serial,
         total_space: limits::TOTAL_SPACE,
         free_space: limits::TOTAL_SPACE.saturating_sub(used),
+        rsa_only: record.rsa_only,
     })
 }
 

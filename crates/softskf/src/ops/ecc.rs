@@ -36,6 +36,9 @@ pub fn generate(container: Handle, algorithm: u32) -> Result<PublicPoint, SkfErr
     }
     let table = handles::lock();
     let context = ContainerContext::resolve(&table, container)?;
+    if context.app.dir.record()?.rsa_only {
+        return Err(SkfError::NotSupported);
+    }
     context.app.require_user()?;
     let secret = crypto::sm2::generate()?;
     context.update(|record| {

@@ -140,6 +140,7 @@ impl Root {
             instance,
             label: label.to_owned(),
             serial: serial.to_owned(),
+            rsa_only: false,
         };
 
         let target = self.path.join(name);

@@ -26,6 +26,12 @@ pub struct DeviceRecord {
     pub instance: [u8; 16],
     pub label: String,
     pub serial: String,
+    /// A key that makes RSA pairs only, as some older U 盾 do: its
+    /// `DEVINFO.AlgAsymCap` names no SM2 and `SKF_GenECCKeyPair` answers
+    /// `SAR_NOTSUPPORTYETERR` (for the tests of what a holder with such a
+    /// key is told under an SM2 CA; softskf itself makes no RSA pairs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rsa_only: bool,
 }
 
 /// One application (`apps/<hex of the name>.json`).

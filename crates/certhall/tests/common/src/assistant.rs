@@ -194,13 +194,25 @@ pub async fn run_skf(
     stdin: &str,
     stop: Option<&str>,
 ) -> Output {
+    run_skf_at(keys, &app.base, args, stdin, stop).await
+}
+
+/// [`run_skf`] against the server at `base` (a stand-in, for what the real
+/// one never answers).
+pub async fn run_skf_at(
+    keys: &testkit::softskf::Keys,
+    base: &str,
+    args: &[&str],
+    stdin: &str,
+    stop: Option<&str>,
+) -> Output {
     let no_token = Usb::empty();
     let mut cmd = Command::new(assistant_bin());
     cmd.env("SOFTHSM2_CONF", &no_token.conf)
         .env("SOFTSKF_DIR", keys.dir())
         .env("XDG_CONFIG_HOME", keys.dir().join("no-settings"))
         .env_remove("CERTHALL_SKF_LIBRARY")
-        .args(["--server", &app.base, "--skf"])
+        .args(["--server", base, "--skf"])
         .arg(testkit::softskf::library())
         .arg("--pin-stdin")
         .args(args);

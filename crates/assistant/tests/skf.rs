@@ -208,6 +208,32 @@ fn an_rsa_only_key_is_told_it_cannot_hold_an_sm2_certificate() {
 }
 
 #[test]
+fn a_second_login_to_the_same_key_shares_its_session() {
+    own_process(
+        "a_second_login_to_the_same_key_shares_its_session",
+        |keys| {
+            keys.plug("ukey", "SKF-SERIAL-6");
+            let (drivers, signed_in) = the_key();
+            signed_in.login(&pin(PIN)).unwrap();
+            // 修改 PIN from the window while signed in: another token on the
+            // same key logs in, changes the PIN, and is dropped.
+            let slot = drivers.tokens().unwrap()[0].slot.clone();
+            let other = drivers.open(&slot).unwrap();
+            other.login(&pin(PIN)).unwrap();
+            other.change_pin(&pin(PIN), &pin("654321")).unwrap();
+            drop(other);
+            // The first is still signed in: making a key pair needs the PIN.
+            signed_in.generate(KeyKind::Sm2, &[6; 16], "a").unwrap();
+            // A wrong login by a third token does not end the session.
+            let third = drivers.open(&slot).unwrap();
+            assert!(third.login(&pin("000000")).is_err());
+            drop(third);
+            assert_eq!(signed_in.keys().unwrap().len(), 1);
+        },
+    );
+}
+
+#[test]
 fn a_blank_key_is_initialised_and_its_user_pin_set() {
     own_process("a_blank_key_is_initialised_and_its_user_pin_set", |keys| {
         keys.plug_blank("blank", "SKF-BLANK-1");

@@ -100,17 +100,19 @@ impl Drivers {
         }
     }
 
-    /// The first blank key: a PKCS#11 slot whose token is not initialised,
-    /// or an SKF device without an application.
+    /// The first blank key: an SKF device without an application, else a
+    /// PKCS#11 slot whose token is not initialised. SKF first: SoftHSM2
+    /// always offers a free slot, which must not win over a real key the
+    /// operator just plugged in.
     pub fn blank(&self) -> Result<Option<KeySlot>, Error> {
-        for (driver, m) in self.pkcs11.iter().enumerate() {
-            if let Some(slot) = m.blank_slot()? {
-                return Ok(Some(KeySlot::Pkcs11 { driver, slot }));
-            }
-        }
         for (driver, d) in self.skf.iter().enumerate() {
             if let Some(device) = d.blank()? {
                 return Ok(Some(KeySlot::Skf { driver, device }));
+            }
+        }
+        for (driver, m) in self.pkcs11.iter().enumerate() {
+            if let Some(slot) = m.blank_slot()? {
+                return Ok(Some(KeySlot::Pkcs11 { driver, slot }));
             }
         }
         Ok(None)
@@ -123,6 +125,17 @@ impl Drivers {
         match slot {
             KeySlot::Pkcs11 { driver, slot } => self.p11(*driver)?.init_token(*slot, so_pin, label),
             KeySlot::Skf { driver, device } => self.skf(*driver)?.init(device, so_pin),
+        }
+    }
+
+    /// Undoes [`Drivers::init`] when the SO PIN could not be escrowed:
+    /// an SKF key loses the application made and is blank again (`true`); a
+    /// PKCS#11 token stays initialised (`false`), and the next `init`
+    /// initialises it over.
+    pub fn undo_init(&self, slot: &KeySlot) -> Result<bool, Error> {
+        match slot {
+            KeySlot::Pkcs11 { .. } => Ok(false),
+            KeySlot::Skf { driver, device } => self.skf(*driver)?.wipe(device).map(|()| true),
         }
     }
 

@@ -588,3 +588,196 @@ async fn refusals_on_an_skf_key() {
     );
     r.app.server.stop().await;
 }
+
+/// Stopped after each step in turn (a crash, the key pulled, the network
+/// lost), then run again: 在线新办 and 证书变更 each end with one
+/// certificate from the server and one container in the key; the old pair
+/// stays until the new certificate is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_anywhere_on_an_skf_key() {
+    let (r, reviewer) = start(Backend::Sqlite).await;
+    r.keys.plug("ukey", "SKF-HOLDER-0004");
+    let (b, new_id) = new_application(&r, &reviewer).await;
+    let code = holder_code(&b, &new_id).await;
+    let pin = format!("{PIN}\n");
+    for step in ["keygen", "issue", "write", "relabel", "seal"] {
+        let o = run_skf(
+            &r.keys,
+            &r.app,
+            &["pickup", "--code", &code],
+            &pin,
+            Some(step),
+        )
+        .await;
+        assert_eq!(
+            o.status.code(),
+            Some(75),
+            "stopped after {step}: {}",
+            out(&o)
+        );
+        assert_eq!(r.keys.contents("ukey").containers.len(), 1, "{step}");
+    }
+    let done = r.assistant(&["pickup", "--code", &code]).await;
+    assert!(done.contains("业务已办理完成"), "{done}");
+    let first = r.certificate_in("ukey").await;
+    let issued = |id: String| {
+        let app = &r.app;
+        async move {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM certificates WHERE request_id = 'application:{id}'"
+            ))
+            .await
+        }
+    };
+    assert_eq!(issued(new_id.clone()).await, 1);
+
+    let (b, form) = r.form(&["change", "--no-browser"]).await;
+    let (change_id, materials) = change_form_and_materials(&b, &form, MOBILE).await;
+    let done = b
+        .post(&materials, &format!("/apply/{change_id}/submit"), &[])
+        .await;
+    assert_eq!(done.text("#result"), "申请成功，等待审核");
+    common::staff::approve_by(&r.app, &reviewer, &change_id).await;
+    let old = r.keys.contents("ukey").containers[0].name.clone();
+    // (No "relabel" here: SKF has no labels, so once the certificate is in
+    // its container the rerun takes the way of a written certificate.)
+    for step in ["keygen", "issue", "write", "seal"] {
+        let o = run_skf(&r.keys, &r.app, &["change"], &pin, Some(step)).await;
+        assert_eq!(
+            o.status.code(),
+            Some(75),
+            "stopped after {step}: {}",
+            out(&o)
+        );
+        let contents = r.keys.contents("ukey");
+        assert!(
+            contents
+                .containers
+                .iter()
+                .any(|c| c.name == old && c.sign_cert.is_some()),
+            "the old pair is kept until the new certificate is in: {step} {contents:?}"
+        );
+    }
+    let done = r.assistant(&["change"]).await;
+    assert!(done.contains("证书变更已完成"), "{done}");
+    let second = r.certificate_in("ukey").await;
+    assert_ne!(openssl::serial_of(&second), openssl::serial_of(&first));
+    assert_eq!(issued(change_id.clone()).await, 1);
+    let state = r
+        .app
+        .text(&format!(
+            "SELECT state FROM applications WHERE id = '{change_id}'"
+        ))
+        .await;
+    assert_eq!(state, "COMPLETED");
+    r.app.server.stop().await;
+}
+
+/// A CA operator initialises a blank 国密 U 盾: the application made after the
+/// standard's device authentication, the administrator PIN random and
+/// escrowed (never shown), the holder's first PIN set. Someone who may not
+/// escrow is refused, and that key is blank again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_initialises_a_blank_skf_key() {
+    let app = TestApp::new().algorithm(KeyAlgorithm::Sm2).spawn().await;
+    let op = common::staff::staff(&app, "zhou.operator", "operator", &[]).await;
+    let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let keys = Keys::new();
+    keys.plug_blank("blank", "SKF-BLANK-0001");
+    let init = |name: &'static str, secret: Vec<u8>, mobile: &'static str| {
+        let (keys, app) = (&keys, &app);
+        async move {
+            let code = common::staff::code(&secret, 1).await;
+            run_skf(
+                keys,
+                app,
+                &[
+                    "token",
+                    "init",
+                    "--label",
+                    "blank",
+                    "--mobile",
+                    mobile,
+                    "--operator",
+                    name,
+                ],
+                &format!("{}\n{code}\n246810\n", common::staff::PASSWORD),
+                None,
+            )
+            .await
+        }
+    };
+    let o = init("zhou.operator", op.secret.clone(), "13812345678").await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("已初始化；SO PIN 已交由 CA 保管"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        app.text("SELECT created_by FROM token_escrow WHERE mobile = '13812345678'")
+            .await,
+        "staff:zhou.operator"
+    );
+    // The holder's PIN opens it; nothing is in it yet.
+    let o = run_skf(&keys, &app, &["status", "--online"], "246810\n", None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("SKF-BLANK-0001"), "{}", out(&o));
+    assert!(keys.contents("blank").containers.is_empty());
+
+    // A reviewer may not hold SO PINs: refused, the second key blank again.
+    keys.plug_blank("blank2", "SKF-BLANK-0002");
+    let before = keys.snapshot();
+    let o = init("wang.reviewer", reviewer.secret.clone(), "13912345678").await;
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("没有权限") && out(&o).contains("已恢复为空白介质"),
+        "{}",
+        out(&o)
+    );
+    let blank2: Vec<_> = keys
+        .snapshot()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(keys.dir().join("blank2")))
+        .collect();
+    let was: Vec<_> = before
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(keys.dir().join("blank2")))
+        .collect();
+    assert_eq!(blank2, was, "the key is as it was");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM token_escrow").await, 1);
+    app.server.stop().await;
+}
+
+/// A SoftHSM2 token and a 国密 U 盾 plugged in at once: both listed, each by
+/// its interface; a business asks which to use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pkcs11_and_skf_keys_side_by_side() {
+    let app = TestApp::new().spawn().await;
+    let keys = Keys::new();
+    keys.plug("ukey", "SKF-SIDE-0001");
+    let usb = testkit::softhsm::Token::new("hsm-key");
+    let o = common::assistant::run_keys(&keys, &usb, &app.base, &["status"], "", None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    let said = out(&o);
+    assert!(
+        said.contains("hsm-key") && said.contains("PKCS#11"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ukey 国密 Key") && said.contains("SKF"),
+        "{said}"
+    );
+    let o = common::assistant::run_keys(
+        &keys,
+        &usb,
+        &app.base,
+        &["change", "--no-browser"],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("检测到多个证书介质"), "{}", out(&o));
+    app.server.stop().await;
+}

@@ -246,6 +246,9 @@ fn session(
     if first(Ok(ctx())) {
         return None;
     }
+    // Every token logged in to this device shares the session (the key has
+    // one security state, as a PKCS#11 token has one login).
+    let mut owners = vec![owner];
     loop {
         match calls.recv().ok()? {
             Call::Device { device: d, job } if d == device => {
@@ -255,8 +258,23 @@ fn session(
             }
             Call::Device { device: d, job } => once(lib, &d, job),
             Call::Library(f) => f(lib),
-            Call::Close { owner: o } if o == owner => return None,
-            Call::Close { .. } => {}
+            Call::Open {
+                device: d,
+                owner: o,
+                job,
+            } if d == device => {
+                // Another login on the same key (修改 PIN in the window while
+                // signed in): in this session, which stays for the others.
+                if !job(Ok(ctx())) {
+                    owners.push(o);
+                }
+            }
+            Call::Close { owner: o } => {
+                owners.retain(|&x| x != o);
+                if owners.is_empty() {
+                    return None;
+                }
+            }
             open @ Call::Open { .. } => return Some(open),
         }
     }

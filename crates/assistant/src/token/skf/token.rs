@@ -124,6 +124,16 @@ impl SkfDriver {
         })
     }
 
+    /// Deletes the assistant's application from a key it just initialised
+    /// (after the standard's device authentication): blank again, as before
+    /// an initialisation whose administrator PIN the CA could not take.
+    pub fn wipe(&self, device: &str) -> Result<(), Error> {
+        self.on_device(device, None, |ctx| {
+            ctx.dev.dev_auth_default()?;
+            ctx.dev.delete_app(APP_NAME)
+        })
+    }
+
     /// The serial of a device.
     pub fn serial_of(&self, device: &str) -> Result<String, Error> {
         self.on_device(device, None, |ctx| Ok(ctx.dev.info()?.serial_number))

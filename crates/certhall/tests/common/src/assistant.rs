@@ -207,8 +207,21 @@ pub async fn run_skf_at(
     stop: Option<&str>,
 ) -> Output {
     let no_token = Usb::empty();
+    run_keys(keys, &no_token, base, args, stdin, stop).await
+}
+
+/// The assistant with the softskf keys in `keys` and the SoftHSM2 token of
+/// `usb` both plugged in (`--skf` and SoftHSM2's module).
+pub async fn run_keys(
+    keys: &testkit::softskf::Keys,
+    usb: &Usb,
+    base: &str,
+    args: &[&str],
+    stdin: &str,
+    stop: Option<&str>,
+) -> Output {
     let mut cmd = Command::new(assistant_bin());
-    cmd.env("SOFTHSM2_CONF", &no_token.conf)
+    cmd.env("SOFTHSM2_CONF", &usb.conf)
         .env("SOFTSKF_DIR", keys.dir())
         .env("XDG_CONFIG_HOME", keys.dir().join("no-settings"))
         .env_remove("CERTHALL_SKF_LIBRARY")
@@ -217,11 +230,7 @@ pub async fn run_skf_at(
         .arg("--pin-stdin")
         .args(args);
     let (stdin, stop) = (stdin.to_string(), stop.map(str::to_string));
-    tokio::task::spawn_blocking(move || {
-        let done = finish(cmd, &stdin, stop.as_deref());
-        drop(no_token);
-        done
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || finish(cmd, &stdin, stop.as_deref()))
+        .await
+        .unwrap()
 }

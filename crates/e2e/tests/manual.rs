@@ -343,12 +343,18 @@ impl Walk {
             online.contains("状态：有效") && online.contains("在线延期：暂不可办理"),
             "{online}"
         );
+        // A 国密 U 盾 is shown as one (SKF).
+        let reads: &[&str] = if self.skf.is_some() {
+            &["证书介质", "国密SKF", OLD_ORG]
+        } else {
+            &["证书介质", OLD_ORG]
+        };
         self.window(
             6,
             &conf,
             "keys",
             "插入 U 盾（USB Key）后，助手列出其中的证书",
-            &["证书介质", OLD_ORG],
+            reads,
         )
         .await;
         // (七) 办事大厅.

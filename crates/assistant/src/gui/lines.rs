@@ -3,7 +3,7 @@
 
 use crate::change;
 use crate::client::{self, CertStatus, Client};
-use crate::token::{Drivers, Token};
+use crate::token::{Drivers, Interface, Token};
 
 use super::view::{CertLine, HallEntry, SealPng, TokenLine};
 
@@ -147,7 +147,12 @@ pub(super) fn token_lines(
     let mut out = Vec::new();
     for info in infos {
         let mut line = TokenLine {
-            label: info.label.clone(),
+            // A 国密 key says so: the holder with a PKCS#11 token and an
+            // SKF U 盾 plugged in tells them apart.
+            label: match info.interface {
+                Interface::Skf => format!("{}（国密 SKF）", info.label),
+                Interface::Pkcs11 => info.label.clone(),
+            },
             warning: info.pin_warning().map(str::to_string),
             pin_min: info.pin_min,
             certs: Vec::new(),

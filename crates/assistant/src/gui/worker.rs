@@ -294,7 +294,7 @@ mod tests {
                 let lines = next_list(&updates, Duration::from_secs(2)).expect("the key shows");
                 eprintln!("plugged in: shown after {:?}", plugged.elapsed());
                 assert_eq!(lines.len(), 1);
-                assert_eq!(lines[0].label, "ukey 国密 Key");
+                assert_eq!(lines[0].label, "ukey 国密 Key（国密 SKF）");
                 keys.pull("ukey");
                 let pulled = Instant::now();
                 let lines = next_list(&updates, Duration::from_secs(2)).expect("the key goes");

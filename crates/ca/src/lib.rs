@@ -8,7 +8,7 @@
 
 pub mod authority;
 mod error;
-pub mod keywrap;
+pub use pki::keywrap;
 
 pub use authority::{Authority, CaSettings, KeyStore};
 pub use error::CaError;

@@ -79,3 +79,29 @@ pub fn name(attrs: &[(ObjectIdentifier, &str)]) -> Result<Name, PkiError> {
     }
     Ok(Name::from_der(&seq.to_der()?)?)
 }
+
+/// Certificates for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::signer::Signer;
+
+    /// A self-signed certificate of `key` for `cn`, with no extensions.
+    pub fn self_signed(key: &dyn Signer, cn: &str) -> Vec<u8> {
+        let name = name(&[(oids::AT_COMMON_NAME, cn)]).unwrap();
+        let tbs = TbsTemplate {
+            serial: Serial::parse("0102030405").unwrap(),
+            signature_algorithm: key.algorithm().signature_algorithm(),
+            issuer: name.clone(),
+            not_before_ms: 1_700_000_000_000,
+            not_after_ms: 1_900_000_000_000,
+            subject: name,
+            spki: SubjectPublicKeyInfoOwned::from_der(key.spki_der()).unwrap(),
+            extensions: Vec::new(),
+        }
+        .encode()
+        .unwrap();
+        let signature = key.sign(&tbs).unwrap();
+        crate::derw::signed(&tbs, &key.algorithm().signature_algorithm_der(), &signature)
+    }
+}

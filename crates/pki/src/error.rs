@@ -22,6 +22,13 @@ pub enum PkiError {
     Pkcs11(String),
     #[error("signing failed")]
     Signing,
+    /// A key envelope (GB/T 35276, GB/T 35275, SKF's ENVELOPEDKEYBLOB) that
+    /// cannot be read or opened.
+    #[error("key envelope: {0}")]
+    Envelope(String),
+    /// A GM/T 0014 CA–KMC message that cannot be read or does not verify.
+    #[error("GM/T 0014 message: {0}")]
+    KmcMessage(String),
     #[error("DER encoding failed")]
     Encoding(#[from] der::Error),
 }

@@ -23,6 +23,15 @@ pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.401");
 
+// SM4 (GM/T 0006) and SM2 encryption (GM/T 0006: sm2-3).
+pub const SM4_ECB: Oid = Oid::new_unwrap("1.2.156.10197.1.104.1");
+pub const SM2_ENCRYPT: Oid = Oid::new_unwrap("1.2.156.10197.1.301.3");
+pub const SM2_SIGN: Oid = Oid::new_unwrap("1.2.156.10197.1.301.1");
+
+// GM/T 0010 (SM2 PKCS#7) content types.
+pub const GM_DATA: Oid = Oid::new_unwrap("1.2.156.10197.6.1.4.2.1");
+pub const GM_SIGNED_AND_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.156.10197.6.1.4.2.4");
+
 // Name attributes.
 pub const AT_COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
 pub const AT_COUNTRY: Oid = Oid::new_unwrap("2.5.4.6");

@@ -159,6 +159,28 @@ pub fn verify(
         .map_err(|_| PkiError::CsrSignature)
 }
 
+/// Checks an SM2 signature (DER) over `message` made with the signer ID
+/// every certhall signer uses ([`SM2_DIST_ID`]) by the key at `point` (SEC1).
+pub fn sm2_verify_default_id(point: &[u8], message: &[u8], der_sig: &[u8]) -> bool {
+    sm2_verify(SM2_DIST_ID, point, message, der_sig)
+}
+
+/// The SEC1 uncompressed point of an SM2 SubjectPublicKeyInfo (DER), in
+/// either of GM/T 0015's forms; an error for any other key.
+pub fn sm2_point_of_spki(spki_der: &[u8]) -> Result<[u8; 65], PkiError> {
+    let spki = SubjectPublicKeyInfoOwned::from_der(spki_der)?;
+    if classify(&spki)? != PublicKeyKind::Sm2 {
+        return Err(PkiError::KeyPolicy("not an SM2 public key".into()));
+    }
+    spki.subject_public_key
+        .as_bytes()
+        .and_then(|p| p.try_into().ok())
+        .filter(|p: &[u8; 65]| p[0] == 0x04)
+        .ok_or_else(|| {
+            PkiError::KeyPolicy("the SM2 public key is not an uncompressed point".into())
+        })
+}
+
 /// An SM2 key in the form certificates carry: id-ecPublicKey with the SM2
 /// curve, whichever of GM/T 0015's forms it came in (OpenSSL and the other
 /// checkers read only this one). Other keys are returned as they are.

@@ -12,6 +12,9 @@ use crate::audit::AuditKey;
 
 static MIGRATE_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+/// The KMC's own database: a separate file or database, never the CA's.
+static MIGRATE_KMC_SQLITE: Migrator = sqlx::migrate!("migrations-kmc/sqlite");
+static MIGRATE_KMC_POSTGRES: Migrator = sqlx::migrate!("migrations-kmc/postgres");
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -124,12 +127,27 @@ impl Db {
     /// fails ("table … already exists") after the winner commits, and is rolled
     /// back whole; running again then finds everything applied.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.run_migrations(&MIGRATE_SQLITE, &MIGRATE_POSTGRES)
+            .await
+    }
+
+    /// Applies the KMC's migrations: for a database that is the KMC's alone.
+    pub async fn migrate_kmc(&self) -> Result<(), StoreError> {
+        self.run_migrations(&MIGRATE_KMC_SQLITE, &MIGRATE_KMC_POSTGRES)
+            .await
+    }
+
+    async fn run_migrations(
+        &self,
+        sqlite: &Migrator,
+        postgres: &Migrator,
+    ) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Postgres => MIGRATE_POSTGRES.run(&self.pool).await?,
+            Backend::Postgres => postgres.run(&self.pool).await?,
             Backend::Sqlite => {
                 let mut attempt = 0u64;
                 loop {
-                    match MIGRATE_SQLITE.run(&self.pool).await {
+                    match sqlite.run(&self.pool).await {
                         Ok(()) => break,
                         Err(e) if attempt < 5 => {
                             attempt += 1;

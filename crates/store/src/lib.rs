@@ -25,6 +25,7 @@ pub mod handoff;
 pub mod health;
 pub mod holders;
 pub mod invoices;
+pub mod kmc;
 pub mod ledger;
 pub mod materials;
 pub mod orders;

@@ -207,10 +207,15 @@ on_both_databases!(
 #[test]
 fn both_migration_sets_list_the_same_versions() {
     let names = |dir: &str| -> BTreeSet<String> {
-        std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+        std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR")))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect()
     };
-    assert_eq!(names("sqlite"), names("postgres"));
+    assert_eq!(names("migrations/sqlite"), names("migrations/postgres"));
+    // The KMC's own database.
+    assert_eq!(
+        names("migrations-kmc/sqlite"),
+        names("migrations-kmc/postgres")
+    );
 }

@@ -10,6 +10,9 @@ use store::ca_keys::CaKeyRow;
 use crate::signer::{Signer, SoftwareKey, Token};
 use crate::{CaError, KeyAlgorithm, keywrap};
 
+/// Where the CA key passphrase is set, for the message when it is wrong.
+const PASSPHRASE_SETTING: &str = "ca.key_passphrase / CERTHALL_CA_PASSPHRASE";
+
 pub const KIND_SOFTWARE: &str = "software";
 pub const KIND_PKCS11: &str = "pkcs11";
 
@@ -65,7 +68,7 @@ impl KeyStore {
                 let blob = row.key_blob.as_deref().ok_or_else(|| {
                     PkiError::KeyAccess(format!("the {} key row has no key material", row.role))
                 })?;
-                let pkcs8 = keywrap::open(self.passphrase()?, &row.id, blob)?;
+                let pkcs8 = keywrap::open(self.passphrase()?, &row.id, blob, PASSPHRASE_SETTING)?;
                 Ok(Arc::new(SoftwareKey::from_pkcs8(algorithm, &pkcs8)?))
             }
             KIND_PKCS11 => {
@@ -99,7 +102,7 @@ impl KeyStore {
     pub fn seal_secret(&self, aad: &str, secret: &[u8]) -> Result<Vec<u8>, CaError> {
         match &self.token {
             Some(token) if self.passphrase.is_none() => Ok(token.seal_secret(aad, secret)?),
-            _ => keywrap::seal(self.passphrase()?, aad, secret),
+            _ => Ok(keywrap::seal(self.passphrase()?, aad, secret)?),
         }
     }
 
@@ -118,6 +121,11 @@ impl KeyStore {
             })?;
             return Ok(token.open_secret(aad, sealed)?);
         }
-        keywrap::open(self.passphrase()?, aad, sealed)
+        Ok(keywrap::open(
+            self.passphrase()?,
+            aad,
+            sealed,
+            PASSPHRASE_SETTING,
+        )?)
     }
 }

@@ -1,5 +1,8 @@
-//! CA private keys at rest: PKCS#8 sealed with AES-256-GCM under a key derived from
-//! the operator's passphrase with Argon2id.
+//! Keys at rest: a private key (PKCS#8) or a small secret sealed with
+//! AES-256-GCM under a key derived from an operator's passphrase with
+//! Argon2id. The CA's keys and secrets use it, and so does the KMC's master
+//! key; each names the setting that holds its passphrase in the message for a
+//! wrong one.
 //!
 //! Layout: `CHK1` | m_cost u32 | t_cost u32 | p_cost u32 | salt[16] | nonce[12] |
 //! ciphertext+tag. The key row's id is the associated data, so a sealed key cannot
@@ -7,11 +10,10 @@
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use pki::PkiError;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::CaError;
+use crate::PkiError;
 
 const MAGIC: &[u8; 4] = b"CHK1";
 /// OWASP's Argon2id minimum (19 MiB, 2 passes): start-up stays well under a second.
@@ -20,7 +22,8 @@ const T_COST: u32 = 2;
 const P_COST: u32 = 1;
 const HEADER: usize = 4 + 12 + 16 + 12;
 
-pub fn seal(passphrase: &SecretString, aad: &str, pkcs8: &[u8]) -> Result<Vec<u8>, CaError> {
+/// Seals `pkcs8` (or any secret) bound to `aad`.
+pub fn seal(passphrase: &SecretString, aad: &str, pkcs8: &[u8]) -> Result<Vec<u8>, PkiError> {
     let rng = SystemRandom::new();
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
@@ -45,13 +48,18 @@ pub fn seal(passphrase: &SecretString, aad: &str, pkcs8: &[u8]) -> Result<Vec<u8
     Ok(out)
 }
 
+/// Opens what [`seal`] sealed under `aad`. `setting` names where the
+/// passphrase comes from, for the message when it is wrong.
 pub fn open(
     passphrase: &SecretString,
     aad: &str,
     sealed: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    setting: &str,
+) -> Result<Zeroizing<Vec<u8>>, PkiError> {
     if sealed.len() < HEADER + 16 || &sealed[..4] != MAGIC {
-        return Err(PkiError::KeyAccess("the stored key is not in a format we know".into()).into());
+        return Err(PkiError::KeyAccess(
+            "the stored key is not in a format we know".into(),
+        ));
     }
     // The length is checked above: the header's fields are all there.
     let u32_at =
@@ -68,11 +76,7 @@ pub fn open(
             Aad::from(aad.as_bytes()),
             &mut body,
         )
-        .map_err(|_| {
-            PkiError::KeyAccess(
-                "wrong CA key passphrase (check ca.key_passphrase / CERTHALL_CA_PASSPHRASE)".into(),
-            )
-        })?
+        .map_err(|_| PkiError::KeyAccess(format!("wrong passphrase (check {setting})")))?
         .len();
     body.truncate(plain_len);
     Ok(body)
@@ -84,7 +88,7 @@ fn derive(
     m: u32,
     t: u32,
     p: u32,
-) -> Result<LessSafeKey, CaError> {
+) -> Result<LessSafeKey, PkiError> {
     let params = argon2::Params::new(m, t, p, Some(32))
         .map_err(|e| PkiError::KeyAccess(format!("bad key-derivation parameters: {e}")))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
@@ -100,14 +104,28 @@ fn derive(
 mod tests {
     use super::*;
 
+    const SETTING: &str = "the.setting";
+
     #[test]
     fn seals_and_opens_and_refuses_wrong_passphrase_or_row() {
         let pass = SecretString::from("correct horse");
         let sealed = seal(&pass, "row-1", b"secret pkcs8").unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
-        assert_eq!(&*open(&pass, "row-1", &sealed).unwrap(), b"secret pkcs8");
-        let wrong = open(&SecretString::from("battery staple"), "row-1", &sealed).unwrap_err();
-        assert!(wrong.to_string().contains("wrong CA key passphrase"));
-        assert!(open(&pass, "row-2", &sealed).is_err());
+        assert_eq!(
+            &*open(&pass, "row-1", &sealed, SETTING).unwrap(),
+            b"secret pkcs8"
+        );
+        let wrong = open(
+            &SecretString::from("battery staple"),
+            "row-1",
+            &sealed,
+            SETTING,
+        )
+        .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "cannot open the CA key: wrong passphrase (check the.setting)"
+        );
+        assert!(open(&pass, "row-2", &sealed, SETTING).is_err());
     }
 }

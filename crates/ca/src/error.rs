@@ -21,6 +21,11 @@ pub enum CaError {
     NotInitialised,
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// The KMC could not deliver an encryption key pair (down, refusing, or
+    /// answering what does not verify). Nothing was issued; the same request
+    /// later completes the pair.
+    #[error("the KMC: {0}")]
+    Kmc(String),
 }
 
 impl From<der::Error> for CaError {

@@ -41,6 +41,10 @@ pub enum Command {
     /// Certificate authority operations.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// The key management centre of an SM2 CA (GM/T 0034): run apart from
+    /// `certhall serve`, which otherwise runs it inside.
+    #[command(subcommand)]
+    Kmc(KmcCommand),
     /// Audit log operations.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -114,6 +118,9 @@ pub enum CaCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Certify a KMC's signing key (the PEM public key `certhall kmc init`
+    /// printed); prints its certificate.
+    CertifyKmc { key: PathBuf },
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +200,17 @@ pub enum TokenCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum KmcCommand {
+    /// Serve the CA named by `kmc.ca_certificate_file` on `kmc.listen`.
+    Serve,
+    /// Make the master and signing keys (first time) and print the signing
+    /// public key, for `certhall ca certify-kmc` on the CA.
+    Init,
+    /// Keep the certificate the CA issued for the KMC's signing key.
+    Install { cert: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain; report the first broken link.
     Verify,
@@ -223,6 +241,11 @@ impl Cli {
             Command::Migrate => commands::migrate(&settings).await,
             Command::Ca(cmd) => commands::ca::run(&settings, cmd).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&settings).await,
+            Command::Kmc(KmcCommand::Serve) => crate::kmc::serve(&settings).await,
+            Command::Kmc(KmcCommand::Init) => crate::kmc::init(&settings).await,
+            Command::Kmc(KmcCommand::Install { cert }) => {
+                crate::kmc::install(&settings, &cert).await
+            }
             Command::Staff(cmd) => commands::staff::run(&settings, cmd).await,
             Command::Token(cmd) => commands::token::run(&settings, cmd).await,
             Command::Handoff {

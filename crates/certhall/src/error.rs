@@ -32,6 +32,8 @@ pub enum AppError {
     AuditBroken { seq: i64, reason: String },
     #[error("bench: {0}")]
     Bench(String),
+    #[error(transparent)]
+    Kmc(#[from] kmc::KmcError),
 }
 
 impl AppError {

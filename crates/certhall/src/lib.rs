@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod kmc;
 pub mod server;
 pub mod setup;
 

@@ -21,6 +21,8 @@ pub struct RunningServer {
     pub ra: Arc<ra::Ra>,
     /// The in-process sandbox gateway, when no real gateway is configured.
     pub sandbox: Option<setup::Sandbox>,
+    /// The in-process KMC of an SM2 CA, when no KMC URL is configured.
+    pub kmc: Option<crate::kmc::InProcess>,
     shutdown: Option<oneshot::Sender<()>>,
     serve: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
@@ -40,6 +42,10 @@ impl RunningServer {
         self.housekeeping.abort();
         if let Some(s) = &self.sandbox {
             s.task.abort();
+        }
+        if let Some(k) = &self.kmc {
+            k.task.abort();
+            k.kmc.db().close().await;
         }
         self.authority.db().close().await;
     }
@@ -106,6 +112,7 @@ pub async fn start_with_clock(
     // Have a CRL before the first relying party asks (a fresh CA has none yet).
     authority.current_crl().await?;
     let watcher = ca::authority::spawn_watcher(authority.clone());
+    let kmc = crate::kmc::connect(settings, &authority).await?;
 
     let (pay, sandbox) = setup::payments(settings, &public_url).await?;
     let ra = Arc::new(setup::ra(
@@ -148,6 +155,7 @@ pub async fn start_with_clock(
         authority,
         ra,
         sandbox,
+        kmc,
         shutdown: Some(tx),
         serve,
         watcher,

@@ -63,18 +63,35 @@ pub fn keystore(settings: &Settings) -> Result<KeyStore, AppError> {
 }
 
 fn dev_passphrase(data_dir: &Path, create: bool) -> Result<Option<SecretString>, AppError> {
-    let path = data_dir.join("ca").join("passphrase");
-    if let Ok(text) = std::fs::read_to_string(&path) {
+    dev_secret(
+        &data_dir.join("ca").join("passphrase"),
+        create,
+        "CA key passphrase",
+        "CERTHALL_CA_PASSPHRASE",
+    )
+}
+
+/// A development passphrase kept in a file (mode 0600), made when `create`
+/// and missing; each use warns that production sets `env` instead.
+pub fn dev_secret(
+    path: &Path,
+    create: bool,
+    what: &str,
+    env: &str,
+) -> Result<Option<SecretString>, AppError> {
+    if let Ok(text) = std::fs::read_to_string(path) {
         tracing::warn!(
             path = %path.display(),
-            "using the development CA key passphrase from the data directory; set CERTHALL_CA_PASSPHRASE in production"
+            "using the development {what} from the data directory; set {env} in production"
         );
         return Ok(Some(SecretString::from(text.trim().to_string())));
     }
     if !create {
         return Ok(None);
     }
-    prepare_data_dir(data_dir)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| AppError::file("cannot create", dir, e))?;
+    }
     let mut bytes = [0u8; 32];
     SystemRandom::new()
         .fill(&mut bytes)
@@ -88,13 +105,13 @@ fn dev_passphrase(data_dir: &Path, create: bool) -> Result<Option<SecretString>,
         opts.mode(0o600);
     }
     let mut f = opts
-        .open(&path)
-        .map_err(|e| AppError::file("cannot create", &path, e))?;
+        .open(path)
+        .map_err(|e| AppError::file("cannot create", path, e))?;
     f.write_all(pass.as_bytes())
-        .map_err(|e| AppError::file("cannot write", &path, e))?;
+        .map_err(|e| AppError::file("cannot write", path, e))?;
     tracing::warn!(
         path = %path.display(),
-        "generated a development CA key passphrase (mode 0600); set CERTHALL_CA_PASSPHRASE in production"
+        "generated a development {what} (mode 0600); set {env} in production"
     );
     Ok(Some(SecretString::from(pass)))
 }

@@ -200,6 +200,28 @@ pub fn ocsp_signer_extensions(
     ])
 }
 
+/// A service of the CA's own that signs what it sends (the KMC, GM/T 0014):
+/// digitalSignature only, no EKU.
+pub fn service_extensions(key_id: &[u8], issuer_key_id: &[u8]) -> Result<Vec<Extension>, PkiError> {
+    Ok(vec![
+        ext(
+            oids::EXT_BASIC_CONSTRAINTS,
+            true,
+            &BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            },
+        )?,
+        ext(
+            oids::EXT_KEY_USAGE,
+            true,
+            &KeyUsage(KeyUsages::DigitalSignature.into()),
+        )?,
+        ski(key_id)?,
+        aki(issuer_key_id)?,
+    ])
+}
+
 /// The holder's subject name: C=CN, O (机构), CN.
 pub fn holder_name(subject: &SubjectInfo) -> Result<Name, PkiError> {
     match subject.organization() {
@@ -215,11 +237,60 @@ pub fn holder_name(subject: &SubjectInfo) -> Result<Name, PkiError> {
     }
 }
 
-/// End-entity extensions of 机构证书 and 个人证书: signing and non-repudiation keys
-/// for client authentication and e-mail/document protection, the GM/T 0015
+/// What a holder's key is for. An SM2 CA issues both (GM/T 0015-2012 §7.2,
+/// GM/T 0034 §6): the signing key is made in the holder's USB key, the
+/// encryption key pair by the KMC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    /// digitalSignature + nonRepudiation.
+    Signing,
+    /// keyEncipherment + dataEncipherment + keyAgreement, no nonRepudiation.
+    Encryption,
+}
+
+impl KeyRole {
+    fn key_usages(self) -> der::flagset::FlagSet<KeyUsages> {
+        match self {
+            KeyRole::Signing => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
+            KeyRole::Encryption => {
+                KeyUsages::KeyEncipherment | KeyUsages::DataEncipherment | KeyUsages::KeyAgreement
+            }
+        }
+    }
+}
+
+/// The extensions of an encryption certificate issued with the signing
+/// certificate whose extensions are `signing`: the same, but for the key
+/// usage (GM/T 0015: keyEncipherment, dataEncipherment, keyAgreement) and
+/// the subject key identifier of its own key.
+pub fn encryption_extensions(
+    signing: &[Extension],
+    key_id: &[u8],
+) -> Result<Vec<Extension>, PkiError> {
+    signing
+        .iter()
+        .map(|e| {
+            Ok(if e.extn_id == oids::EXT_KEY_USAGE {
+                ext(
+                    oids::EXT_KEY_USAGE,
+                    true,
+                    &KeyUsage(KeyRole::Encryption.key_usages()),
+                )?
+            } else if e.extn_id == oids::EXT_SUBJECT_KEY_ID {
+                ski(key_id)?
+            } else {
+                e.clone()
+            })
+        })
+        .collect()
+}
+
+/// End-entity extensions of 机构证书 and 个人证书: the key usage of its role
+/// (`KeyRole`), client authentication and e-mail/document protection, the GM/T 0015
 /// identity extension, and where to check status.
 pub fn holder_extensions(
     subject: &SubjectInfo,
+    role: KeyRole,
     key_id: &[u8],
     issuer_key_id: &[u8],
     urls: &PkiUrls,
@@ -234,11 +305,7 @@ pub fn holder_extensions(
                 path_len_constraint: None,
             },
         )?,
-        ext(
-            oids::EXT_KEY_USAGE,
-            true,
-            &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
-        )?,
+        ext(oids::EXT_KEY_USAGE, true, &KeyUsage(role.key_usages()))?,
         ext(
             oids::EXT_EXTENDED_KEY_USAGE,
             false,

@@ -29,6 +29,7 @@ pub mod kmc;
 pub mod ledger;
 pub mod materials;
 pub mod orders;
+pub mod pairs;
 pub mod pickups;
 pub mod prices;
 pub mod rate;

@@ -182,6 +182,7 @@ impl Worker {
                 serial: Serial::parse(&new.serial).map_err(PkiError::Subject)?,
                 cert_der,
                 replayed: false,
+                encryption: None,
             });
         }
         tx.commit().await.map_err(StoreError::from)?;

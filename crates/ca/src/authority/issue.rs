@@ -82,7 +82,16 @@ impl Authority {
 
         let mut conn = self.db.conn().await?;
         if let Some(existing) = certificates::by_request_id(&mut conn, &req.request_id).await? {
+            let paired = store::pairs::by_signing(&mut conn, &existing.serial)
+                .await?
+                .is_some();
             drop(conn);
+            if paired {
+                if existing.spki_sha256 != spki_hash {
+                    return Err(CaError::RequestIdReused(existing.request_id));
+                }
+                return self.complete_pair(&existing.serial, &req.actor).await;
+            }
             return self.resume(existing, &spki_hash, &req.actor).await;
         }
         drop(conn);
@@ -128,6 +137,17 @@ impl Authority {
                 created_at: now,
             })
         };
+
+        // Under an SM2 CA with a KMC, with its encryption pair (pair.rs).
+        if self.issues_pairs(checked.kind) {
+            let row = new_row(&random_serial()?)?;
+            if self.record_pair(&row).await?.is_none() {
+                // The same request, a moment ago: resume it.
+                return Box::pin(self.issue_once(req)).await;
+            }
+            let issued = self.complete_pair(&row.serial, &req.actor).await?;
+            return Ok(self.issued(issued, &row.profile, &row.common_name, &req.actor, started));
+        }
 
         // Usually together with whatever else is being issued (batch.rs).
         let row = new_row(&random_serial()?)?;
@@ -203,6 +223,7 @@ impl Authority {
                 serial: parse_serial(&existing.serial)?,
                 cert_der: der,
                 replayed: true,
+                encryption: None,
             }),
             None => {
                 let mut issued = self
@@ -234,6 +255,7 @@ impl Authority {
             spki: checked.spki.clone(),
             extensions: profile::holder_extensions(
                 subject,
+                profile::KeyRole::Signing,
                 &key_id,
                 &self.issuer.key_id,
                 &self.settings.urls(),
@@ -244,7 +266,7 @@ impl Authority {
         .map_err(CaError::from)
     }
 
-    async fn sign_and_store(
+    pub(super) async fn sign_and_store(
         &self,
         serial_hex: &str,
         tbs_der: Vec<u8>,
@@ -281,6 +303,7 @@ impl Authority {
                     serial: parse_serial(serial_hex)?,
                     cert_der,
                     replayed: false,
+                    encryption: None,
                 })
             }
             None => {
@@ -294,6 +317,7 @@ impl Authority {
                     serial: parse_serial(serial_hex)?,
                     cert_der: row.cert_der.ok_or(PkiError::Signing)?,
                     replayed: true,
+                    encryption: None,
                 })
             }
         }

@@ -13,9 +13,12 @@ mod init;
 mod issue;
 mod issued;
 mod keys;
+pub mod kmc;
 mod ocsp;
+mod pair;
 mod revoke;
 mod secrets;
+mod service;
 mod watch;
 
 use pki::PkiError;
@@ -31,9 +34,10 @@ use x509_cert::Certificate;
 pub use self::crl::PublishedCrl;
 pub use self::init::InitReport;
 pub use self::issue::IssueRequest;
-pub use self::issued::Issued;
+pub use self::issued::{EncryptionIssued, Issued};
 pub use self::keys::KeyStore;
 pub use self::ocsp::{OcspAnswer, OcspCache};
+pub use self::pair::encryption_request_id;
 pub use self::secrets::{Secrets, open_secrets};
 pub use self::watch::spawn_watcher;
 use crate::ocsp::IssuerHashes;
@@ -117,6 +121,10 @@ pub struct Authority {
     crl_wanted: tokio::sync::Notify,
     /// Group commit of concurrent issuance.
     batcher: batch::Batcher,
+    /// The KMC of an SM2 CA that issues dual certificates (`pair`).
+    kmc: RwLock<Option<Arc<kmc::KmcLink>>>,
+    /// Woken when a revoked pair's key should be revoked at the KMC too.
+    kmc_wanted: tokio::sync::Notify,
 }
 
 impl Authority {
@@ -185,6 +193,8 @@ impl Authority {
             revocation_seen: AtomicI64::new(seen),
             crl_wanted: tokio::sync::Notify::new(),
             batcher,
+            kmc: RwLock::new(None),
+            kmc_wanted: tokio::sync::Notify::new(),
         });
         authority.ensure_ocsp_signer().await?;
         Ok(authority)

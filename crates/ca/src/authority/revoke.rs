@@ -4,7 +4,7 @@
 
 use domain::{RevocationReason, Serial};
 use serde_json::json;
-use store::{audit, certificates, counters};
+use store::{audit, certificates, counters, pairs};
 
 use super::Authority;
 use crate::CaError;
@@ -47,8 +47,50 @@ impl Authority {
             },
         )
         .await?;
+        // A pair is revoked whole: the signing certificate and the encryption
+        // one, in the same transaction (GM/T 0034 §6.4).
+        let partner = match pairs::by_signing(&mut tx, &hex).await? {
+            Some(pair) => Some(pair.encryption_serial),
+            None => pairs::by_encryption(&mut tx, &hex)
+                .await?
+                .map(|p| p.signing_serial),
+        };
+        let mut partner_revoked = None;
+        if let Some(partner) = partner {
+            let seq = counters::next(&mut tx, counters::REVOCATION_SEQ).await?;
+            if certificates::revoke(&mut tx, &partner, now, i64::from(reason.code()), seq)
+                .await?
+                .is_some()
+            {
+                audit::append(
+                    &mut tx,
+                    self.db.audit_key()?,
+                    now,
+                    &audit::Event {
+                        actor,
+                        action: "certificate.revoke",
+                        object: &partner,
+                        details: json!({
+                            "reason": reason.name(),
+                            "subject": row.common_name,
+                            "revocation_seq": seq,
+                            "pair_of": hex,
+                        }),
+                    },
+                )
+                .await?;
+                partner_revoked = Some(partner);
+            }
+        }
         tx.commit().await.map_err(store::StoreError::from)?;
         self.ocsp_cache.evict(serial.magnitude());
+        if let Some(partner) = partner_revoked
+            && let Ok(partner) = Serial::parse(&partner)
+        {
+            self.ocsp_cache.evict(partner.magnitude());
+            tracing::info!(cert.serial = %partner.to_hex(), pair_of = %hex, "revoked the other certificate of the pair");
+            self.kmc_revocations_wanted();
+        }
         self.crl_wanted.notify_one();
         metrics::counter!("certhall_certificates_revoked_total", "reason" => reason.name())
             .increment(1);

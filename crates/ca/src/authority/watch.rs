@@ -20,7 +20,28 @@ const TICK: Duration = Duration::from_millis(1000);
 const COALESCE: Duration = Duration::from_millis(200);
 const SIGNER_CHECK_EVERY: u32 = 3600;
 
+/// How often revoked pairs the KMC has not confirmed are sent again.
+const KMC_RETRY: Duration = Duration::from_secs(60);
+
 pub fn spawn_watcher(authority: Arc<Authority>) -> JoinHandle<()> {
+    // The KMC's revocations on a task of their own: a KMC that is down must
+    // not hold up CRLs and OCSP.
+    let kmc = authority.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(KMC_RETRY) => {}
+                _ = kmc.kmc_wanted.notified() => {}
+            }
+            match kmc.tell_kmc_revocations().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, "the KMC confirmed revoked encryption keys"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not tell the KMC about revoked encryption keys; retrying")
+                }
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut ticks: u32 = 0;
         let mut interval = tokio::time::interval(TICK);

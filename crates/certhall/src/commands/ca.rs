@@ -27,6 +27,7 @@ pub async fn run(settings: &Settings, cmd: CaCommand) -> Result<(), AppError> {
         CaCommand::Issue(args) => issue(settings, args).await,
         CaCommand::Revoke { serial, reason } => revoke(settings, &serial, &reason).await,
         CaCommand::Crl { out } => crl(settings, out).await,
+        CaCommand::CertifyKmc { key } => crate::kmc::certify(settings, &key).await,
     }
 }
 

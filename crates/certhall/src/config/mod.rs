@@ -13,6 +13,7 @@ mod branding;
 mod database;
 mod error;
 mod invoice;
+mod kmc;
 mod mail;
 mod payment;
 mod portal;
@@ -33,6 +34,7 @@ pub use database::DatabaseConfig;
 pub use error::ConfigError;
 use error::bad;
 pub use invoice::InvoiceConfig;
+pub use kmc::{KmcConfig, KmcSettings};
 pub use mail::MailConfig;
 pub use payment::{AlipayConfig, BankConfig, PaymentConfig, WechatConfig};
 pub use portal::{PortalConfig, PortalSettings};
@@ -55,6 +57,7 @@ pub struct Config {
     pub payment: PaymentConfig,
     pub invoice: InvoiceConfig,
     pub mail: MailConfig,
+    pub kmc: KmcConfig,
     /// The price list, one entry per (business, certificate type). Entries given
     /// here replace the built-in defaults for that pair; prices edited later in
     /// the back office are kept.
@@ -95,6 +98,7 @@ pub struct Settings {
     pub payment: PaymentConfig,
     pub invoice: InvoiceConfig,
     pub mail: MailConfig,
+    pub kmc: KmcSettings,
 }
 
 impl Config {
@@ -131,6 +135,7 @@ impl Config {
         let authority = self.ca.resolve()?;
         let branding = self.branding.resolve()?;
         let portal = self.portal.resolve(&branding.operator)?;
+        let kmc = self.kmc.resolve(&data_dir)?;
         Ok(Settings {
             data_dir,
             database_url,
@@ -148,6 +153,7 @@ impl Config {
             payment: self.payment.resolve()?,
             invoice: self.invoice,
             mail: self.mail.resolve()?,
+            kmc,
             branding,
         })
     }

@@ -13,4 +13,5 @@ mod cluster;
 mod hsm;
 mod issuance;
 mod issue_api;
+mod pairs;
 mod pki_openssl;

@@ -1,0 +1,212 @@
+//! Dual certificates under an SM2 CA (GM/T 0034 §6): an SM2 signing key is
+//! certified with an encryption certificate whose key pair the KMC made,
+//! escrowed and enveloped to the signing key. OpenSSL verifies both; the
+//! holder's key opens the envelope; the pair is revoked whole; and with the
+//! KMC down nothing is issued until a retry completes the pair.
+
+use std::path::Path;
+
+use ca::authority::IssueRequest;
+use ca::authority::kmc::KmcLink;
+use common::TestApp;
+use domain::{ProfileKind, RevocationReason, SubjectInfo};
+use testkit::openssl::{self, KeyKind};
+use testkit::{Backend, on_both_databases};
+
+fn subject() -> SubjectInfo {
+    SubjectInfo::parse(
+        ProfileKind::Enterprise,
+        Some("张三"),
+        Some("某公司"),
+        Some("91110108551385082Q"),
+        None,
+    )
+    .unwrap()
+}
+
+fn request(id: &str, csr: &Path) -> IssueRequest {
+    IssueRequest {
+        request_id: id.into(),
+        csr: std::fs::read(csr).unwrap(),
+        subject: subject(),
+        years: 1,
+        not_after_ms: None,
+        actor: "test".into(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Writes a DER certificate as PEM and checks its link to the issuing CA
+/// with OpenSSL (the SM2 signer ID given); returns its `-text`.
+fn verified(app: &TestApp, issuing: &Path, name: &str, der: &[u8]) -> String {
+    let der_path = app.path(&format!("{name}.der"));
+    std::fs::write(&der_path, der).unwrap();
+    let pem = app.path(&format!("{name}.pem"));
+    openssl::der_to_pem(&der_path, &pem);
+    let out = openssl::ok(&[
+        "verify",
+        "-vfyopt",
+        "distid:1234567812345678",
+        "-partial_chain",
+        "-CAfile",
+        s(issuing),
+        s(&pem),
+    ]);
+    assert!(out.contains(": OK"), "{name}: {out}");
+    openssl::ok(&["x509", "-in", s(&pem), "-noout", "-text"])
+}
+
+async fn an_sm2_signing_certificate_comes_with_its_encryption_pair(backend: Backend) {
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let issuing = app.issuing_file().await;
+    let (key, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
+    let authority = app.server.authority.clone();
+    let issued = authority.issue(request("pair-1", &csr)).await.unwrap();
+    let encryption = issued.encryption.clone().expect("an encryption pair");
+
+    let signing_text = verified(&app, &issuing, "signing", &issued.cert_der);
+    assert!(
+        signing_text.contains("Digital Signature, Non Repudiation"),
+        "{signing_text}"
+    );
+    let text = verified(&app, &issuing, "encryption", &encryption.cert_der);
+    assert!(
+        text.contains("Key Encipherment, Data Encipherment, Key Agreement"),
+        "{text}"
+    );
+    assert!(!text.contains("Non Repudiation"), "{text}");
+    assert!(text.contains("ASN1 OID: SM2"), "{text}");
+    let subject_of = |t: &str| {
+        t.lines()
+            .find(|l| l.contains("Subject:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(subject_of(&text), subject_of(&signing_text));
+
+    // The holder's signing key opens the envelope; inside is the private key
+    // of the encryption certificate.
+    let envelope = encryption.key_envelope().unwrap();
+    let holder_secret = openssl::sm2_private_scalar(&key);
+    let private = envelope.open(&holder_secret).unwrap();
+    let point = pki::envelope::sm2_public_point(&private).unwrap();
+    let cert_point = pki::verify::sm2_point_of_spki(
+        &der::Encode::to_der(
+            <x509_cert::Certificate as der::Decode>::from_der(&encryption.cert_der)
+                .unwrap()
+                .tbs_certificate()
+                .subject_public_key_info(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(point, cert_point);
+
+    // Asked again: the same pair, nothing new.
+    let before = app.scalar("SELECT COUNT(*) FROM certificates").await;
+    let again = authority.issue(request("pair-1", &csr)).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.cert_der, issued.cert_der);
+    assert_eq!(again.encryption.unwrap().cert_der, encryption.cert_der);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM certificates").await,
+        before
+    );
+
+    // Revoking the signing certificate revokes the encryption one (OCSP) and
+    // the KMC's escrowed key.
+    authority
+        .revoke(&issued.serial, RevocationReason::KeyCompromise, "test")
+        .await
+        .unwrap();
+    // (OpenSSL 3.0 cannot give an OCSP signature the SM2 signer ID: the
+    // answer's signature is checked in pki_openssl.rs over its TBS bytes.)
+    let out = openssl::run(&[
+        "ocsp",
+        "-issuer",
+        s(&issuing),
+        "-serial",
+        &format!("0x{}", encryption.serial.to_hex()),
+        "-url",
+        &format!("{}/pki/ocsp", app.base),
+        "-noverify",
+    ]);
+    let ocsp = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        ocsp.contains(": revoked") && ocsp.contains("Reason: keyCompromise"),
+        "{ocsp}"
+    );
+    let kmc = app
+        .server
+        .kmc
+        .as_ref()
+        .expect("the KMC runs inside")
+        .kmc
+        .clone();
+    let revoked = common::eventually(std::time::Duration::from_secs(10), || {
+        let kmc = kmc.clone();
+        async move {
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM kmc_keys WHERE state = 'REVOKED'")
+                    .fetch_one(kmc.db().pool())
+                    .await
+                    .unwrap();
+            n == 1
+        }
+    })
+    .await;
+    assert!(revoked.is_some(), "the KMC revoked the escrowed key");
+    app.server.stop().await;
+}
+
+async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(backend: Backend) {
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let (_, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
+    let authority = app.server.authority.clone();
+    let in_process = app.server.kmc.as_ref().expect("the KMC runs inside");
+    in_process.task.abort();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let issued_before = app
+        .scalar("SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'")
+        .await;
+    let err = authority.issue(request("pair-2", &csr)).await.unwrap_err();
+    assert!(err.to_string().starts_with("the KMC: the KMC at "), "{err}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'")
+            .await,
+        issued_before,
+        "no signing certificate without its pair"
+    );
+
+    // The KMC back (on another port): the same request completes the pair.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
+    let router = kmc::http::router(in_process.kmc.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    authority.set_kmc(KmcLink::new(&url, in_process.kmc.certificate().unwrap()).unwrap());
+    let issued = authority.issue(request("pair-2", &csr)).await.unwrap();
+    assert!(issued.encryption.is_some());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'")
+            .await,
+        issued_before + 2
+    );
+    app.server.stop().await;
+}
+
+on_both_databases!(
+    an_sm2_signing_certificate_comes_with_its_encryption_pair,
+    with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair
+);

@@ -123,6 +123,21 @@ pub struct Issued {
     pub application_id: String,
     pub serial: String,
     pub certificate_pem: String,
+    /// Under an SM2 CA (双证书): the encryption certificate and its key pair
+    /// from the KMC, for the same container. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionPair>,
+}
+
+/// The encryption half of a pair (GM/T 0034 §6): its certificate, and its
+/// key pair enveloped by the KMC to the signing key just certified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptionPair {
+    pub serial: String,
+    pub certificate_pem: String,
+    /// Base64 of the `ENVELOPEDKEYBLOB` (GB/T 35291 §6.4.10.1) that
+    /// `SKF_ImportECCKeyPair` takes.
+    pub envelope: String,
 }
 
 /// `complete`, `seal/written`: where the application stands now.

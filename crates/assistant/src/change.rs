@@ -290,6 +290,10 @@ pub(crate) fn write_issued<'a>(
     }
     let label = final_label(&issued.serial);
     if !token.certificates()?.iter().any(|c| c.id == key.id) {
+        // 双证书: the encryption pair first, so the signing certificate's
+        // presence means the pair is there.
+        crate::pair::import(token, key, issued)?;
+        checkpoint("encryption");
         token.write_certificate(&key.id, &label, &der)?;
     }
     checkpoint("write");

@@ -9,7 +9,8 @@
 //! - `client`: the server's API (办事大厅, hand-off, status, issue, complete).
 //! - `change`: the 证书变更 flow, resumable after a crash at any step.
 //! - `pickup`, `seal`, `revoke`: 在线新办/补办's 写入码, 签章变更's seal image,
-//!   注销's reason and SMS code.
+//!   注销's reason and SMS code; `pair`: 双证书, the KMC's encryption key
+//!   pair and certificate imported next to the signing key.
 //! - `cli`: the command line; `gui`: the window (eframe/egui) over the same
 //!   calls; `browser`: the holder's browser, which both open.
 //! - `bridge`, `install`, `link`: how the portal finds and opens the
@@ -30,6 +31,7 @@ pub mod error;
 pub mod gui;
 pub mod install;
 pub mod link;
+pub mod pair;
 pub mod pickup;
 pub mod revoke;
 pub mod seal;

@@ -242,6 +242,7 @@ impl Ra {
             application_id: app.id,
             serial: issued.serial,
             der: issued.cert_der,
+            encryption: issued.encryption,
         })
     }
 

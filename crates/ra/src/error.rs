@@ -73,12 +73,17 @@ impl RaError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             RaError::Store(e) | RaError::Ca(ca::CaError::Store(e)) => e.is_unavailable(),
+            // The KMC down: nothing issued, the same step later completes it.
+            RaError::Ca(ca::CaError::Kmc(_)) => true,
             _ => false,
         }
     }
 
     /// The message to show, with its arguments, ready for translation.
     pub fn msg(&self) -> Msg {
+        if let RaError::Ca(ca::CaError::Kmc(_)) = self {
+            return Msg::new(KMC_UNAVAILABLE);
+        }
         if self.is_unavailable() {
             return Msg::new(UNAVAILABLE);
         }
@@ -113,3 +118,7 @@ impl RaError {
 
 /// What a person is told while the database cannot serve.
 pub const UNAVAILABLE: &str = "服务暂时不可用，请稍后再试";
+
+/// What a holder is told while the KMC cannot deliver an encryption key
+/// pair: nothing was issued, and the same step later completes it.
+pub const KMC_UNAVAILABLE: &str = "加密密钥暂时无法生成（密钥管理中心无响应），签名证书与加密证书均未签发；请稍后重试，重试不会重复签发";

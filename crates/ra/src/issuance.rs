@@ -82,6 +82,8 @@ pub struct NewCertificate {
     pub application_id: String,
     pub serial: Serial,
     pub der: Vec<u8>,
+    /// Under an SM2 CA: the encryption certificate and its key pair.
+    pub encryption: Option<ca::authority::EncryptionIssued>,
 }
 
 pub(crate) fn csr_der(csr: &[u8]) -> Result<Vec<u8>, RaError> {
@@ -286,6 +288,7 @@ impl Ra {
             application_id: app.id,
             serial: issued.serial,
             der: issued.cert_der,
+            encryption: issued.encryption,
         })
     }
 

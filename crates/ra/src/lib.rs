@@ -45,7 +45,7 @@ use domain::Clock;
 pub use domain::Msg;
 use store::Db;
 
-pub use error::{FieldErrors, RaError, UNAVAILABLE};
+pub use error::{FieldErrors, KMC_UNAVAILABLE, RaError, UNAVAILABLE};
 
 /// Timings and limits, from configuration.
 #[derive(Debug, Clone)]

@@ -139,6 +139,8 @@ impl Keys {
                     name: String::from_utf8_lossy(c.name.as_bytes()).into_owned(),
                     has_sign_key: c.sign_key.is_some(),
                     sign_cert: c.sign_cert.as_ref().map(|b| b.0.clone()),
+                    has_enc_key: c.enc_key.is_some(),
+                    enc_cert: c.enc_cert.as_ref().map(|b| b.0.clone()),
                 })
                 .collect(),
             files: app
@@ -212,6 +214,9 @@ pub struct StoredContainer {
     pub name: String,
     pub has_sign_key: bool,
     pub sign_cert: Option<Vec<u8>>,
+    /// 双证书: the encryption key pair a KMC delivered, and its certificate.
+    pub has_enc_key: bool,
+    pub enc_cert: Option<Vec<u8>>,
 }
 
 /// `libsoftskf.so` as cargo built it for the test binary running: the

@@ -166,13 +166,25 @@ fn cert_status(st: &ra::assistant::CertStatus, headers: &HeaderMap) -> ::api::Ce
     }
 }
 
-/// The certificate made for an application, as the assistant reads it.
-fn issued(n: ra::issuance::NewCertificate) -> Json<::api::Issued> {
-    Json(::api::Issued {
+/// The certificate made for an application, as the assistant reads it; under
+/// an SM2 CA with its encryption pair, the key as a USB key imports it.
+fn issued(n: ra::issuance::NewCertificate) -> Result<Json<::api::Issued>, WebError> {
+    use base64::Engine;
+    let encryption = match n.encryption {
+        Some(e) => Some(::api::EncryptionPair {
+            serial: e.serial.to_string(),
+            certificate_pem: pem("CERTIFICATE", &e.cert_der),
+            envelope: base64::engine::general_purpose::STANDARD
+                .encode(e.key_envelope()?.to_skf_blob()),
+        }),
+        None => None,
+    };
+    Ok(Json(::api::Issued {
         application_id: n.application_id,
         serial: n.serial.to_string(),
         certificate_pem: pem("CERTIFICATE", &n.der),
-    })
+        encryption,
+    }))
 }
 
 async fn issue(
@@ -184,7 +196,7 @@ async fn issue(
     let n =
         s.ra.assistant_issue(&p.certificate, &p.nonce, &p.signature, &csr)
             .await?;
-    Ok(issued(n))
+    issued(n)
 }
 
 async fn complete(
@@ -288,7 +300,7 @@ async fn pickup(
     let req = serde_json::from_slice::<::api::PickupRequest>(&body)
         .map_err(|_| bad("请求格式不正确：需要 JSON 字段 code、csr"))?;
     let csr = pem_or_der(&req.csr).ok_or_else(|| bad("证书请求格式不正确"))?;
-    Ok(issued(s.ra.pickup_issue(&req.code, &csr).await?))
+    issued(s.ra.pickup_issue(&req.code, &csr).await?)
 }
 
 /// 签章变更: the approved seal image of the proving certificate.

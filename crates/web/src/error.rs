@@ -154,6 +154,10 @@ impl From<CaError> for WebError {
             ) => WebError::Internal(Box::new(e)),
             CaError::UnknownCertificate(_) => WebError::NotFound(e.to_string()),
             CaError::NotInitialised => WebError::Unavailable(e.to_string()),
+            CaError::Kmc(why) => {
+                tracing::warn!(kmc.error = %why, "the KMC could not deliver an encryption key pair");
+                WebError::Unavailable(ra::KMC_UNAVAILABLE.into())
+            }
             other => WebError::BadRequest(other.to_string()),
         }
     }

@@ -113,6 +113,18 @@ pub enum Command {
     /// 找回密码: a forgotten or locked PIN reset after an SMS code to the
     /// mobile reserved for the key.
     Unlock,
+    /// Decrypts, inside the key, a message encrypted to a certificate's
+    /// encryption certificate (双证书): the DER SM2 ciphertext that
+    /// `openssl pkeyutl -encrypt` writes; the plaintext goes to standard
+    /// output.
+    Decrypt {
+        /// The ciphertext file.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The signing certificate's serial, when the key holds several.
+        #[arg(long)]
+        serial: Option<String>,
+    },
     /// The window: keys, 办事大厅, 证书变更, PIN change.
     Gui {
         /// The page it opens on.

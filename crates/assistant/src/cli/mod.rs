@@ -62,6 +62,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Gui { page } => desktop::gui(&cli, *page),
         Command::Unlock => pin::unlock(&cli, pins, out),
         Command::Pin => pin::change(&cli, pins, out),
+        Command::Decrypt { input, serial } => {
+            status::decrypt(&cli, input, serial.as_deref(), pins, out)
+        }
     }
 }
 

@@ -66,15 +66,53 @@ fn one_token(
     } else {
         for c in token.certificates()? {
             describe(out, &c.der).map_err(io)?;
+            encryption_line(&token, &c.id, out)?;
         }
     }
     Ok(())
+}
+
+/// 双证书: the encryption certificate next to a signing one, if any.
+fn encryption_line(token: &Token, id: &[u8], out: &mut dyn Write) -> Result<(), Error> {
+    if let Some(der) = token.encryption_certificate(id)? {
+        writeln!(
+            out,
+            "  加密证书：序列号 {}",
+            change::serial_of(&der).unwrap_or_default()
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
+
+/// `decrypt`: a DER SM2 ciphertext, decrypted inside the key with the
+/// encryption key of the (chosen) certificate; the plaintext to `out`.
+pub(super) fn decrypt(
+    cli: &Cli,
+    input: &std::path::Path,
+    serial: Option<&str>,
+    pins: &mut Pins,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let der = std::fs::read(input)
+        .map_err(|e| Error::Usage(format!("无法读取 {}：{e}", input.display())))?;
+    let cipher = pki::envelope::Sm2Cipher::from_der(&der)
+        .map_err(|_| Error::Usage(format!("{} 不是 SM2 密文（DER）", input.display())))?;
+    let (_, token) = super::key::signed_in(cli, pins)?;
+    let holders = change::candidates(&token, serial)?;
+    let holder = holders
+        .iter()
+        .find(|h| matches!(token.encryption_certificate(&h.cert.id), Ok(Some(_))))
+        .ok_or_else(|| Error::Usage("证书介质中没有加密证书（双证书）".into()))?;
+    let plain = token.decrypt(&holder.cert.id, &cipher)?;
+    out.write_all(&plain).map_err(io)
 }
 
 /// Each certificate with its key, its status and applications on the platform.
 fn online(token: &Token, client: &Client, out: &mut dyn Write) -> Result<(), Error> {
     for h in change::holders(token)? {
         describe(out, &h.cert.der).map_err(io)?;
+        encryption_line(token, &h.cert.id, out)?;
         let st = client.status(&h)?;
         let status = client::status_label(&st);
         writeln!(out, "  状态：{status}").map_err(io)?;

@@ -119,6 +119,41 @@ impl Token {
         either!(self, t => t.read_seal(id))
     }
 
+    /// Imports a KMC's encryption key pair, enveloped to the signing key
+    /// under `id`, and its certificate, into the same place (双证书).
+    pub fn import_encryption(
+        &self,
+        id: &[u8],
+        envelope: &pki::envelope::KeyEnvelope,
+        cert_der: &[u8],
+    ) -> Result<(), Error> {
+        match self {
+            Token::Pkcs11(_) => Err(Error::Usage(
+                "该证书介质（PKCS#11）不能导入国密加密密钥对：双证书需要 SKF 接口的 USB Key".into(),
+            )),
+            Token::Skf(t) => t.import_encryption(id, envelope, cert_der),
+        }
+    }
+
+    /// Decrypts an SM2 ciphertext inside the key, with the encryption
+    /// private key next to the signing key under `id`.
+    pub fn decrypt(&self, id: &[u8], cipher: &pki::envelope::Sm2Cipher) -> Result<Vec<u8>, Error> {
+        match self {
+            Token::Pkcs11(_) => Err(Error::Usage(
+                "该证书介质（PKCS#11）没有国密加密密钥对".into(),
+            )),
+            Token::Skf(t) => t.decrypt(id, cipher),
+        }
+    }
+
+    /// The encryption certificate next to the signing key under `id`.
+    pub fn encryption_certificate(&self, id: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        match self {
+            Token::Pkcs11(_) => Ok(None),
+            Token::Skf(t) => t.encryption_certificate(id),
+        }
+    }
+
     /// Carries the e-seal from the certificate under `from` to `to`.
     pub fn carry_seal(&self, from: &[u8], to: &[u8]) -> Result<(), Error> {
         either!(self, t => t.carry_seal(from, to))

@@ -98,7 +98,76 @@ impl Run {
             .concat(),
         );
         assert!(link2.contains(": OK"), "{link2}");
+        self.pair_in(device, with_cert[0], &issuing, &vfy).await;
         pem
+    }
+
+    /// 双证书: the container also holds the encryption key pair the KMC
+    /// made and its certificate (OpenSSL verifies it; its key usage is for
+    /// encryption), and a message OpenSSL encrypts to that certificate's key
+    /// is decrypted inside the key (`SKF_ECCPrvKeyDecrypt`, through the
+    /// assistant).
+    async fn pair_in(
+        &self,
+        device: &str,
+        container: &testkit::softskf::StoredContainer,
+        issuing: &Path,
+        vfy: &[&str],
+    ) {
+        assert!(
+            container.has_enc_key,
+            "the encryption key pair is in the container"
+        );
+        let der = self.app.path(&format!("{device}-enc.der"));
+        std::fs::write(
+            &der,
+            container.enc_cert.as_ref().expect("and its certificate"),
+        )
+        .unwrap();
+        let pem = self
+            .app
+            .path(&format!("{device}-enc-{}.pem", self.clock.now_ms()));
+        openssl::der_to_pem(&der, &pem);
+        let link = openssl::ok(
+            &[
+                &["verify"][..],
+                vfy,
+                &["-partial_chain", "-CAfile", s(issuing), s(&pem)],
+            ]
+            .concat(),
+        );
+        assert!(link.contains(": OK"), "{link}");
+        let text = openssl::ok(&["x509", "-in", s(&pem), "-noout", "-text"]);
+        assert!(
+            text.contains("Key Encipherment, Data Encipherment, Key Agreement"),
+            "{text}"
+        );
+        let public = self.app.path(&format!("{device}-enc-pub.pem"));
+        openssl::ok(&[
+            "x509",
+            "-in",
+            s(&pem),
+            "-noout",
+            "-pubkey",
+            "-out",
+            s(&public),
+        ]);
+        let message = self.app.path("message.txt");
+        std::fs::write(&message, "招标文件：第 3 标段报价").unwrap();
+        let cipher = self.app.path("message.sm2");
+        openssl::ok(&[
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-inkey",
+            s(&public),
+            "-in",
+            s(&message),
+            "-out",
+            s(&cipher),
+        ]);
+        let plain = self.assistant(&["decrypt", "--in", s(&cipher)]).await;
+        assert!(plain.contains("招标文件：第 3 标段报价"), "{plain}");
     }
 
     /// The revocation reason's code of `serial` (-1: not revoked).
@@ -600,7 +669,9 @@ async fn interrupted_anywhere_on_an_skf_key() {
     let (b, new_id) = new_application(&r, &reviewer).await;
     let code = holder_code(&b, &new_id).await;
     let pin = format!("{PIN}\n");
-    for step in ["keygen", "issue", "write", "relabel", "seal"] {
+    // "encryption": the KMC's pair is in the container, the signing
+    // certificate not yet.
+    for step in ["keygen", "issue", "encryption", "write", "relabel", "seal"] {
         let o = run_skf(
             &r.keys,
             &r.app,
@@ -641,7 +712,7 @@ async fn interrupted_anywhere_on_an_skf_key() {
     let old = r.keys.contents("ukey").containers[0].name.clone();
     // (No "relabel" here: SKF has no labels, so once the certificate is in
     // its container the rerun takes the way of a written certificate.)
-    for step in ["keygen", "issue", "write", "seal"] {
+    for step in ["keygen", "issue", "encryption", "write", "seal"] {
         let o = run_skf(&r.keys, &r.app, &["change"], &pin, Some(step)).await;
         assert_eq!(
             o.status.code(),

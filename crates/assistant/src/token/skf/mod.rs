@@ -21,11 +21,13 @@
 //! - `driver`: the library's own thread, which every call goes through;
 //! - `token`: one key, what the flows ask of it;
 //! - `seal`: the seal files;
+//! - `pair`: the encryption key pair and certificate of 双证书;
 //! - `errors`: the library's answers in the holder's words, the code logged.
 
 mod driver;
 mod errors;
 mod names;
+mod pair;
 mod seal;
 mod token;
 

@@ -37,4 +37,19 @@ pub struct IssueAnswer {
     /// PEM.
     pub certificate: String,
     pub replayed: bool,
+    /// Under an SM2 CA (双证书), for an SM2 key: the encryption certificate
+    /// issued with it and its key pair from the KMC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<IssuedEncryption>,
+}
+
+/// The encryption half of a pair, for a client that is not a USB key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedEncryption {
+    pub serial: String,
+    /// PEM.
+    pub certificate: String,
+    /// Base64 of the GB/T 35276 `SM2EnvelopedKey` (DER): the private key,
+    /// enveloped to the key of the CSR.
+    pub enveloped_key: String,
 }

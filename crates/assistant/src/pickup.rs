@@ -23,6 +23,8 @@ pub struct PickedUp {
     pub serial: String,
     /// `COMPLETED`, or `APPROVED` when the key is mailed next.
     pub state: String,
+    /// 双证书: the serial of the encryption certificate written with it.
+    pub encryption_serial: Option<String>,
 }
 
 /// The code as the server reads it: the key's CKA_ID does not depend on how it
@@ -71,6 +73,7 @@ pub fn run(token: &Token, client: &Client, code: &str, kind: KeyKind) -> Result<
     checkpoint("seal");
     let state = client.complete(&new)?;
     Ok(PickedUp {
+        encryption_serial: issued.encryption.as_ref().map(|e| e.serial.clone()),
         application_id: issued.application_id,
         serial: issued.serial,
         state,

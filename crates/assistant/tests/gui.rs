@@ -31,6 +31,7 @@ fn view(signed_in: bool) -> View {
                 status: "有效；证书变更：审核通过".into(),
                 unavailable: Vec::new(),
                 seal: None,
+                encryption: Some("4F2C9A0D1B3E5F6A7B8C9D0E1F2A3B4C".into()),
             }],
         }],
         hall: [
@@ -66,6 +67,9 @@ fn the_keys_page_shows_the_certificate_in_chinese() {
     h.get_by_label("数字证书助手");
     h.get_by_label("证书介质：holder-key");
     h.get_by_label("张三（合肥某某科技有限公司）");
+    // 双证书: the encryption certificate beside the signing one.
+    h.get_by_label("加密证书");
+    h.get_by_label("序列号 4F2C9A0D1B3E5F6A7B8C9D0E1F2A3B4C（双证书，同一证书介质）");
     h.get_by_label("PIN 剩余尝试次数不多，请谨慎输入");
     h.get_by_label("登录");
 }

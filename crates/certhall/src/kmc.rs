@@ -108,22 +108,26 @@ pub async fn connect(
     Ok(Some(InProcess { kmc, url, task }))
 }
 
-/// A certificate in PEM or DER.
+/// A certificate in PEM (the first of a bundle) or DER.
 pub fn read_certificate(path: &Path) -> Result<Vec<u8>, AppError> {
     let bytes = std::fs::read(path).map_err(|e| AppError::file("cannot read", path, e))?;
-    if bytes.starts_with(b"-----BEGIN") {
-        let text = String::from_utf8_lossy(&bytes);
-        let body: String = text
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<Vec<_>>()
-            .concat();
-        use base64::Engine;
-        return base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|_| AppError::Input(format!("{}: not a PEM certificate", path.display())));
+    if !bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        return Ok(bytes);
     }
-    Ok(bytes)
+    let text = String::from_utf8_lossy(&bytes);
+    first_pem(&text, "CERTIFICATE")
+        .ok_or_else(|| AppError::Input(format!("{}: not a PEM certificate", path.display())))
+}
+
+/// The DER of the first PEM block labelled `label` in `text`.
+fn first_pem(text: &str, label: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let body: String = text[start..stop].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 /// `certhall kmc serve`: the KMC alone, for the CA whose issuing certificate
@@ -175,15 +179,16 @@ async fn open_alone(settings: &Settings) -> Result<Arc<Kmc>, AppError> {
 /// `certhall kmc init`: makes the master and signing keys (if new) and
 /// prints the signing public key (PEM), for `certhall ca certify-kmc`.
 pub async fn init(settings: &Settings) -> Result<(), AppError> {
-    let kmc = open_alone(settings).await?;
+    let kmc = open(settings, &[]).await?;
     print!("{}", ca::authority::pem("PUBLIC KEY", kmc.signing_spki()));
     kmc.db().close().await;
     Ok(())
 }
 
-/// `certhall kmc install CERT`: keeps the certificate the CA issued.
+/// `certhall kmc install CERT`: keeps the certificate the CA issued (the
+/// first of the file `certhall ca certify-kmc` printed).
 pub async fn install(settings: &Settings, cert: &Path) -> Result<(), AppError> {
-    let kmc = open_alone(settings).await?;
+    let kmc = open(settings, &[]).await?;
     kmc.install_certificate(&read_certificate(cert)?).await?;
     println!("installed the KMC's certificate");
     kmc.db().close().await;
@@ -191,23 +196,21 @@ pub async fn install(settings: &Settings, cert: &Path) -> Result<(), AppError> {
 }
 
 /// `certhall ca certify-kmc KEY`: the CA certifies a KMC's signing key
-/// (a PEM public key from `certhall kmc init`); prints the certificate.
+/// (a PEM public key from `certhall kmc init`); prints the certificate,
+/// then the issuing CA's (what the KMC's `kmc.ca_certificate_file` names).
 pub async fn certify(settings: &Settings, key: &Path) -> Result<(), AppError> {
     let text = std::fs::read_to_string(key).map_err(|e| AppError::file("cannot read", key, e))?;
-    let body: String = text
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat();
-    use base64::Engine;
-    let spki = base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .map_err(|_| AppError::Input(format!("{}: not a PEM public key", key.display())))?;
+    let spki = first_pem(&text, "PUBLIC KEY")
+        .ok_or_else(|| AppError::Input(format!("{}: not a PEM public key", key.display())))?;
     let authority = setup::load_authority(settings).await?;
     let cert = authority
         .certify_kmc(&spki, &crate::commands::ca::actor())
         .await?;
     print!("{}", ca::authority::pem("CERTIFICATE", &cert));
+    print!(
+        "{}",
+        ca::authority::pem("CERTIFICATE", authority.issuing_der())
+    );
     authority.db().close().await;
     Ok(())
 }

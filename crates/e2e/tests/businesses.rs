@@ -22,6 +22,7 @@ use e2e::portal;
 use e2e::usb::{Assistant, PIN, Usb};
 use testkit::Backend;
 use testkit::openssl::{self, KeyKind};
+use testkit::softskf::Keys;
 
 const MOBILE: &str = "13955100002";
 const MOBILE_SHOWN: &str = "139****0002";
@@ -716,6 +717,226 @@ async fn new_and_reissue_on_sqlite() {
             "reissue.10",
             "在线补办已完成：原证书已吊销，新证书已写入新 U 盾",
             &["已完成", "已吊销", "已写入证书介质"],
+        )
+        .await;
+    chrome.quit().await;
+    let index = album.finish().await;
+    eprintln!("screenshots: {}", index.display());
+}
+
+/// 在线新办 under an SM2 CA on the holder's own 国密 U 盾 (softskf, its
+/// vendor library installed with the assistant): the window writes an SM2
+/// signing key pair made inside the key, and with its certificate the
+/// encryption key pair the KMC made and escrowed (双证书), both in the key's
+/// one container. OpenSSL verifies both certificates link by link; a
+/// message `openssl pkeyutl -encrypt` encrypts to the encryption
+/// certificate is decrypted inside the key (SKF_ECCPrvKeyDecrypt). Shots in
+/// target/e2e/new-sm2/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_sm2_on_an_skf_key_on_sqlite() {
+    let platform = Platform::start_with(Backend::Sqlite, None, "sm2").await;
+    let home = platform.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let assistant = Assistant {
+        bin: bins::assistant(),
+        home,
+        server: platform.base.clone(),
+    };
+    assistant.install_skf_library(&testkit::softskf::library());
+    let chrome = Chrome::start(&platform.base).await;
+    let mut album = Album::new("new-sm2", "new-sm2", "在线新办：SM2 双证书写入国密 U 盾");
+
+    portal::sign_in(&chrome, &platform, MOBILE, MOBILE_SHOWN).await;
+    chrome.goto("/selfservice").await;
+    chrome.click("#entry-new").await;
+    chrome.wait_text("办理机构证书").await;
+    chrome.click("#new-enterprise").await;
+    chrome.wait_text("证书有效期").await;
+    let path = chrome.path().await;
+    let app_id = path.split('/').nth(2).unwrap().to_string();
+    chrome.fill("#organization", ORG).await;
+    chrome.fill("#credit_code", CREDIT_CODE).await;
+    chrome.fill("#common_name", "张三").await;
+    chrome.click("#years-2").await;
+    chrome.click("#medium-own").await;
+    album
+        .page(
+            &chrome,
+            "new-sm2.01",
+            "在线新办（SM2 CA）：证书信息、有效期与领取方式",
+            &["证书信息", "领取方式"],
+        )
+        .await;
+    chrome.click("#save-form").await;
+    chrome.wait_text("上传资料").await;
+    let (license, agent, letter) = (
+        pdf(&platform, "营业执照.pdf"),
+        pdf(&platform, "经办人身份证.pdf"),
+        pdf(&platform, "授权委托书.pdf"),
+    );
+    portal::upload_materials(
+        &chrome,
+        &[
+            ("business_license", &license),
+            ("agent_id", &agent),
+            ("authorization", &letter),
+        ],
+    )
+    .await;
+    chrome.click("#next").await;
+    chrome.wait_text("支付中心").await;
+    portal::pay_with_alipay(
+        &chrome,
+        &mut album,
+        [
+            ("new-sm2.02", "填写电子发票信息"),
+            ("new-sm2.03", "勾选协议后提交并支付"),
+            ("new-sm2.04", "选择支付方式"),
+            ("new-sm2.05", "支付宝收银台（沙箱网关）：确认付款"),
+            ("new-sm2.06", "支付成功，附电子发票"),
+        ],
+        &portal::Buyer {
+            title: ORG,
+            tax_id: CREDIT_CODE,
+            email: "finance@example.com",
+        },
+        "600.00",
+    )
+    .await;
+    backoffice::approve(
+        &platform,
+        &mut album,
+        "new-sm2.07",
+        &app_id,
+        &backoffice::Desk {
+            caption: "工作人员在后台核对申请信息与材料",
+            reads: &["申请信息", "授权委托书"],
+            approved: "审核通过：申请人收到短信，到个人中心获取写入码",
+        },
+    )
+    .await;
+    chrome.goto(&format!("/me/applications/{app_id}")).await;
+    chrome.wait_text("获取证书写入码").await;
+    chrome.click("#get-code").await;
+    chrome.wait_text("certhall-assistant").await;
+    album
+        .page(
+            &chrome,
+            "new-sm2.08",
+            "写入码仅显示一次：插入国密 U 盾，用证书助手写入",
+            &["证书写入码", "pickup"],
+        )
+        .await;
+
+    // The holder's own 国密 U 盾 in (no PKCS#11 token at all).
+    let ports = Keys::at(&assistant.usb_ports());
+    ports.plug("own-key", "SKF-E2E-NEW-0001");
+    let reader = Usb::empty();
+    let code = chrome.find("#pickup-code").await.text().await.unwrap();
+    let mut desk = Desk::open(&assistant, &reader.conf, "new-sm2").await;
+    desk.click("办事大厅").await;
+    desk.click("在线新办").await;
+    desk.shot("code", &["写入码"]).await;
+    desk.type_text(code.trim(), &["Return"]);
+    desk.shot("pin-asked", &["登录后将继续办理证书写入"]).await;
+    desk.type_text(PIN, &["Return"]);
+    desk.shot("written", &["加密证书", "业务办理完成"]).await;
+    desk.click("我的证书").await;
+    desk.shot("both-certificates", &["加密证书", "双证书"])
+        .await;
+    drop(desk);
+
+    // One container: the signing pair and certificate, the encryption pair
+    // and certificate.
+    let contents = ports.contents("own-key");
+    assert_eq!(contents.containers.len(), 1, "{contents:?}");
+    let container = &contents.containers[0];
+    assert!(
+        container.has_sign_key && container.has_enc_key,
+        "{contents:?}"
+    );
+    let pem_of = |name: &str, der: &[u8]| {
+        let der_path = platform.path(&format!("{name}.der"));
+        std::fs::write(&der_path, der).unwrap();
+        let pem = platform.path(&format!("{name}.pem"));
+        openssl::der_to_pem(&der_path, &pem);
+        pem
+    };
+    let signing = pem_of(
+        "signing",
+        container.sign_cert.as_ref().expect("signing certificate"),
+    );
+    let encryption = pem_of(
+        "encryption",
+        container.enc_cert.as_ref().expect("encryption certificate"),
+    );
+    platform.verify_sm2(&signing).await;
+    platform.verify_sm2(&encryption).await;
+    let text = |pem: &Path| openssl::ok(&["x509", "-in", pem.to_str().unwrap(), "-noout", "-text"]);
+    let (signing_text, encryption_text) = (text(&signing), text(&encryption));
+    assert!(
+        signing_text.contains("Digital Signature, Non Repudiation"),
+        "{signing_text}"
+    );
+    assert!(
+        encryption_text.contains("Key Encipherment, Data Encipherment, Key Agreement"),
+        "{encryption_text}"
+    );
+    assert!(openssl::subject_utf8(&encryption).contains(ORG));
+    assert_ne!(
+        openssl::serial_of(&signing),
+        openssl::serial_of(&encryption)
+    );
+
+    // A message to the encryption certificate, opened inside the key.
+    let public = platform.path("encryption-public.pem");
+    openssl::ok(&[
+        "x509",
+        "-in",
+        encryption.to_str().unwrap(),
+        "-noout",
+        "-pubkey",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
+    let message = platform.path("投标文件.txt");
+    std::fs::write(&message, "第 3 标段投标报价：壹佰贰拾万元整").unwrap();
+    let cipher = platform.path("投标文件.sm2");
+    openssl::ok(&[
+        "pkeyutl",
+        "-encrypt",
+        "-pubin",
+        "-inkey",
+        public.to_str().unwrap(),
+        "-in",
+        message.to_str().unwrap(),
+        "-out",
+        cipher.to_str().unwrap(),
+    ]);
+    let opened = assistant
+        .ok(&reader.conf, &["decrypt", "--in", cipher.to_str().unwrap()])
+        .await;
+    assert!(
+        opened.contains("第 3 标段投标报价：壹佰贰拾万元整"),
+        "{opened}"
+    );
+    let listed = assistant.ok(&reader.conf, &["status"]).await;
+    assert!(
+        listed.contains(&format!(
+            "加密证书：序列号 {}",
+            openssl::serial_of(&encryption)
+        )),
+        "{listed}"
+    );
+
+    chrome.goto("/me").await;
+    chrome.wait_text("已完成").await;
+    album
+        .page(
+            &chrome,
+            "new-sm2.09",
+            "个人中心：在线新办已完成",
+            &["已完成", "我的证书"],
         )
         .await;
     chrome.quit().await;

@@ -50,10 +50,26 @@ async fn issue(
     } else {
         StatusCode::CREATED
     };
+    let encryption = match &issued.encryption {
+        Some(e) => {
+            use base64::Engine;
+            Some(::api::IssuedEncryption {
+                serial: e.serial.to_hex(),
+                certificate: pem("CERTIFICATE", &e.cert_der),
+                enveloped_key: base64::engine::general_purpose::STANDARD.encode(
+                    e.key_envelope()?
+                        .to_sm2_enveloped_key()
+                        .map_err(ca::CaError::from)?,
+                ),
+            })
+        }
+        None => None,
+    };
     let answer = ::api::IssueAnswer {
         serial: issued.serial.to_hex(),
         certificate: pem("CERTIFICATE", &issued.cert_der),
         replayed: issued.replayed,
+        encryption,
     };
     Ok((status, Json(answer)).into_response())
 }

@@ -17,13 +17,21 @@ impl Worker {
             return;
         };
         let text = match crate::pickup::run(token, &self.client, code, token.default_kind()) {
-            Ok(p) if p.state == "COMPLETED" => {
-                format!("证书已写入证书介质（序列号 {}），业务办理完成", p.serial)
+            Ok(p) => {
+                // 双证书: both serials, the signing certificate's first.
+                let written = match &p.encryption_serial {
+                    Some(enc) => format!(
+                        "签名证书（序列号 {}）与加密证书（序列号 {enc}）已写入证书介质",
+                        p.serial
+                    ),
+                    None => format!("证书已写入证书介质（序列号 {}）", p.serial),
+                };
+                if p.state == "COMPLETED" {
+                    format!("{written}，业务办理完成")
+                } else {
+                    format!("{written}，证书介质将由 CA 寄出")
+                }
             }
-            Ok(p) => format!(
-                "证书已写入证书介质（序列号 {}），证书介质将由 CA 寄出",
-                p.serial
-            ),
             Err(e) => e.to_string(),
         };
         self.refresh_and_say(text);

@@ -39,7 +39,18 @@ fn cert_line(der: &[u8]) -> CertLine {
         status: "登录后显示".into(),
         unavailable: Vec::new(),
         seal: None,
+        encryption: None,
     }
+}
+
+/// The serial of the encryption certificate beside the signing key under
+/// `id` (双证书), if any.
+fn encryption_serial(token: &Token, id: &[u8]) -> Option<String> {
+    token
+        .encryption_certificate(id)
+        .ok()
+        .flatten()
+        .and_then(|der| change::serial_of(&der))
 }
 
 const CN: &str = "2.5.4.3";
@@ -162,6 +173,7 @@ pub(super) fn token_lines(
                 for h in change::holders(t).unwrap_or_default() {
                     let mut c = cert_line(&h.cert.der);
                     c.seal = t.read_seal(&h.cert.id).ok().flatten().map(SealPng::new);
+                    c.encryption = encryption_serial(t, &h.cert.id);
                     c.status = match client.status(&h) {
                         Ok(st) => {
                             c.unavailable = unavailable(&st);
@@ -176,6 +188,7 @@ pub(super) fn token_lines(
                 for c in t.certificates().unwrap_or_default() {
                     let mut line_of = cert_line(&c.der);
                     line_of.seal = t.read_seal(&c.id).ok().flatten().map(SealPng::new);
+                    line_of.encryption = encryption_serial(&t, &c.id);
                     line.certs.push(line_of);
                 }
             }

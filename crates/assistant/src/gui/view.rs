@@ -14,6 +14,8 @@ pub struct CertLine {
     pub unavailable: Vec<(String, String)>,
     /// The e-seal image written in the key for it, if any.
     pub seal: Option<SealPng>,
+    /// 双证书: the serial of the encryption certificate beside it, if any.
+    pub encryption: Option<String>,
 }
 
 /// An e-seal image as read from the key, with its digest taken once when

@@ -34,6 +34,11 @@ fn cert_table(ui: &mut egui::Ui, c: &CertLine) {
                 ui.add(egui::Label::new(val.as_str()).wrap());
                 ui.end_row();
             }
+            if let Some(serial) = &c.encryption {
+                ui.label("加密证书");
+                ui.label(format!("序列号 {serial}（双证书，同一证书介质）"));
+                ui.end_row();
+            }
             if let Some(png) = &c.seal {
                 ui.label("电子印章");
                 super::seal_image::seal_image(ui, png);

@@ -65,7 +65,7 @@ pub struct TestApp {
 
 /// The `certhall` binary cargo built next to the test binaries
 /// (`target/debug/certhall`; the tests run from `target/debug/deps`).
-pub(crate) fn certhall_bin() -> PathBuf {
+pub fn certhall_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().expect("the test binary's path");

@@ -9,6 +9,8 @@
 //! intact, OCSP `good` for issued certificates (asked with `openssl ocsp`),
 //! and a CRL that still publishes.
 //!
+//! `dual`: an SM2 CA and its KMC, each killed during dual issuance.
+//!
 //! Every round prints its seed (run with `--nocapture` to see them):
 //! `CERTHALL_FAULTS_SEED=<seed>` replays one, `CERTHALL_FAULTS=long` runs many
 //! more rounds. docs/RELIABILITY.md lists what is guaranteed and where.
@@ -25,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod dual;
 
 use certhall::config::Settings;
 use common::browser::Browser;
@@ -926,6 +930,16 @@ mod fault_suite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn issuance_killed_on_postgres() {
         issuance_killed(Backend::Postgres).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dual_issuance_killed_on_sqlite() {
+        dual::dual_issuance_killed(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dual_issuance_killed_on_postgres() {
+        dual::dual_issuance_killed(Backend::Postgres).await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

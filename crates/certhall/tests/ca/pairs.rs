@@ -206,7 +206,121 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     app.server.stop().await;
 }
 
+
+/// gmssl (pure Python, nobody here wrote it) opens a GB/T 35276
+/// SM2EnvelopedKey with a software signing key's private scalar and prints
+/// the private key it finds and the public key it computes from it. (gmssl's
+/// `decrypt` does not check C3; the public key is what proves the result.)
+const GMSSL_OPEN: &str = r#"
+import sys
+from gmssl import sm2, sm4
+
+def tlv(data, at):
+    tag = data[at]; length = data[at + 1]; at += 2
+    if length & 0x80:
+        n = length & 0x7f
+        length = int.from_bytes(data[at:at + n], 'big'); at += n
+    return tag, data[at:at + length], at + length
+
+_, body, _ = tlv(bytes.fromhex(sys.argv[2]), 0)
+_, _, at = tlv(body, 0)
+_, cipher, at = tlv(body, at)
+_, _, at = tlv(body, at)
+_, encrypted, at = tlv(body, at)
+_, x, i = tlv(cipher, 0)
+_, y, i = tlv(cipher, i)
+_, c3, i = tlv(cipher, i)
+_, c2, i = tlv(cipher, i)
+x = x[-32:].rjust(32, b'\0'); y = y[-32:].rjust(32, b'\0')
+crypt = sm2.CryptSM2(private_key=sys.argv[1], public_key='', mode=1)
+box = sm4.CryptSM4(padding_mode=-1)
+box.set_key(crypt.decrypt(x + y + c3 + c2), sm4.SM4_DECRYPT)
+private = box.crypt_ecb(encrypted[1:])
+print(private.hex(), '04' + crypt._kg(int(private.hex(), 16), sm2.default_ecc_table['g']))
+"#;
+
+/// An integrator's RA certifies a software SM2 key through the issuing API:
+/// the answer carries the encryption certificate and its key as a GB/T 35276
+/// SM2EnvelopedKey, which gmssl opens with the signing key's private scalar
+/// to the private key of that encryption certificate (whose public key
+/// OpenSSL reads out of the certificate).
+async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Backend) {
+    use base64::Engine;
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let out = app
+        .cli(&["staff", "add", "li.operator", "--role", "operator"])
+        .await;
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = app
+        .cli(&["staff", "api-key", "li.operator", "--label", "招投标平台"])
+        .await;
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let key = common::stdout(&out).trim().to_string();
+    let (holder_key, csr) = openssl::key_and_csr(app.dir.path(), "software", KeyKind::Sm2);
+    let answer: serde_json::Value = app
+        .http
+        .post(format!("{}/api/v1/ca/issue", app.base))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&serde_json::json!({
+            "request_id": "tender-1",
+            "csr": std::fs::read_to_string(&csr).unwrap(),
+            "profile": "enterprise",
+            "common_name": "张三",
+            "organization": "某公司",
+            "credit_code": "91110108551385082Q",
+            "years": 1,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let encryption = &answer["encryption"];
+    let cert = app.path("encryption-api.pem");
+    std::fs::write(&cert, encryption["certificate"].as_str().unwrap()).unwrap();
+    let text = openssl::ok(&["x509", "-in", s(&cert), "-noout", "-text"]);
+    assert!(text.contains("Key Encipherment"), "{text}");
+    // The certificate's public key, as OpenSSL prints it (pub: 04:…).
+    let public: String = text
+        .split("pub:")
+        .nth(1)
+        .and_then(|rest| rest.split("ASN1 OID").next())
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    let enveloped = base64::engine::general_purpose::STANDARD
+        .decode(encryption["enveloped_key"].as_str().unwrap())
+        .unwrap();
+    let scalar = hex::encode(openssl::sm2_private_scalar(&holder_key));
+    let output = std::process::Command::new("python3")
+        .args(["-c", GMSSL_OPEN, &scalar, &hex::encode(&enveloped)])
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("No module named 'gmssl'"),
+        "Python's gmssl is missing: pip install gmssl (scripts/test installs it)"
+    );
+    assert!(output.status.success(), "gmssl: {stderr}");
+    let line = String::from_utf8(output.stdout).unwrap();
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        parts[1].to_ascii_lowercase(),
+        public.to_ascii_lowercase(),
+        "gmssl found the private key of the encryption certificate"
+    );
+    assert_eq!(parts[0].len(), 64);
+    app.server.stop().await;
+}
+
 on_both_databases!(
     an_sm2_signing_certificate_comes_with_its_encryption_pair,
-    with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair
+    with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair,
+    gmssl_opens_the_enveloped_key_of_the_encryption_certificate
 );

@@ -118,6 +118,8 @@ pub struct HolderCertificate {
     pub status: &'static str,
     /// Whether 在线延期 is offered for it now; if not, why.
     pub renewal: Result<(), Msg>,
+    /// 双证书: the serial (hex) of the encryption certificate issued with it.
+    pub encryption_serial: Option<String>,
 }
 
 impl Ra {
@@ -136,19 +138,23 @@ impl Ra {
         &self,
         holder_id: &str,
     ) -> Result<Vec<HolderCertificate>, RaError> {
-        let rows = certificates::of_holder(&mut *self.db.conn().await?, holder_id).await?;
+        let mut conn = self.db.conn().await?;
+        let rows = certificates::of_holder(&mut conn, holder_id).await?;
         let now = self.now_ms();
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let status = status_of(&row, now);
-                let renewal = self.renewal_of(&row, now);
-                HolderCertificate {
-                    row,
-                    status,
-                    renewal,
-                }
-            })
-            .collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let status = status_of(&row, now);
+            let renewal = self.renewal_of(&row, now);
+            let encryption_serial = store::pairs::by_signing(&mut conn, &row.serial)
+                .await?
+                .map(|p| p.encryption_serial);
+            out.push(HolderCertificate {
+                row,
+                status,
+                renewal,
+                encryption_serial,
+            });
+        }
+        Ok(out)
     }
 }

@@ -63,6 +63,20 @@ impl Ra {
     }
 
     /// Issued 机构证书 whose organisation or name contains `q`.
+    /// 双证书: the pair a certificate (hex serial) belongs to, either half.
+    pub async fn pair_of(
+        &self,
+        serial_hex: &str,
+    ) -> Result<Option<store::pairs::PairRow>, RaError> {
+        let mut conn = self.db.conn().await?;
+        Ok(
+            match store::pairs::by_signing(&mut conn, serial_hex).await? {
+                Some(p) => Some(p),
+                None => store::pairs::by_encryption(&mut conn, serial_hex).await?,
+            },
+        )
+    }
+
     pub async fn search_enterprise(
         &self,
         q: &str,

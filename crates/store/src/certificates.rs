@@ -275,7 +275,7 @@ pub async fn each_revoked_unexpired(
 }
 
 /// Public search (证书查询): by organisation name, holder name or credit code, exact
-/// match, newest first. Individuals are only found by serial, never by name: their
+/// match, newest first; a pair (双证书) once, by its signing certificate. Individuals are only found by serial, never by name: their
 /// names are personal data.
 pub async fn search_enterprise(
     conn: &mut AnyConnection,
@@ -285,6 +285,7 @@ pub async fn search_enterprise(
     let sql = format!(
         "SELECT {COLUMNS} FROM certificates WHERE state = 'ISSUED' AND profile = 'enterprise' \
          AND (organization = $1 OR common_name = $1 OR credit_code = $2) \
+         AND serial NOT IN (SELECT encryption_serial FROM encryption_pairs) \
          ORDER BY issued_at DESC LIMIT $3"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -73,13 +73,19 @@ async fn query_page(
                 }
                 Ok(serial) => {
                     if let Some(row) = s.ra.issued_certificate(&serial).await? {
-                        page.results.push(CertificateView::new(&row, now));
+                        let pair = s.ra.pair_of(&row.serial).await?;
+                        page.results
+                            .push(CertificateView::new(&row, now).with_pair(pair.as_ref()));
                     }
                 }
             }
         } else {
             let rows = s.ra.search_enterprise(&q, MAX_RESULTS).await?;
-            page.results = rows.iter().map(|r| CertificateView::new(r, now)).collect();
+            for r in &rows {
+                let pair = s.ra.pair_of(&r.serial).await?;
+                page.results
+                    .push(CertificateView::new(r, now).with_pair(pair.as_ref()));
+            }
         }
     }
     let html = page.render()?;

@@ -54,9 +54,24 @@ pub struct CertificateView {
     pub not_before: String,
     pub not_after: String,
     pub revoked: String,
+    /// 双证书: the other certificate of the pair — whether it is the
+    /// encryption one (else the signing one), and its serial.
+    pub pair: Option<(bool, String)>,
 }
 
 impl CertificateView {
+    /// Links the other half of a pair (双证书) to this line.
+    pub fn with_pair(mut self, pair: Option<&store::pairs::PairRow>) -> Self {
+        self.pair = pair.map(|p| {
+            if p.signing_serial == self.serial {
+                (true, p.encryption_serial.clone())
+            } else {
+                (false, p.signing_serial.clone())
+            }
+        });
+        self
+    }
+
     pub fn new(row: &CertificateRow, now_ms: i64) -> Self {
         let profile_zh = match row.profile.as_str() {
             "enterprise" => "机构证书",
@@ -83,6 +98,7 @@ impl CertificateView {
             not_before: asn1time::beijing_minutes(row.not_before),
             not_after: asn1time::beijing_minutes(row.not_after),
             revoked,
+            pair: None,
         }
     }
 }

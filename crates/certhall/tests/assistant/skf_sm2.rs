@@ -310,6 +310,48 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     );
     let first_serial = openssl::serial_of(&first);
 
+    // 个人中心, 证书查询 and the review desk show the pair as one
+    // certificate line with its encryption certificate.
+    let enc_der = r.keys.contents("ukey").containers[0]
+        .enc_cert
+        .clone()
+        .unwrap();
+    let enc_pem = r.app.path("first-enc.pem");
+    let enc_der_path = r.app.path("first-enc.der");
+    std::fs::write(&enc_der_path, enc_der).unwrap();
+    openssl::der_to_pem(&enc_der_path, &enc_pem);
+    let enc_serial = openssl::serial_of(&enc_pem);
+    let me = b.get("/me").await;
+    assert!(
+        me.text(&format!("#enc-{first_serial}"))
+            .contains(&enc_serial),
+        "{}",
+        me.visible()
+    );
+    assert!(
+        !me.shows(&format!("#cert-{enc_serial}")),
+        "the pair is one line"
+    );
+    let found = b.get(&format!("/query?by=holder&q={ORG}")).await;
+    assert_eq!(
+        found.texts("table.results tbody tr").len(),
+        1,
+        "{}",
+        found.visible()
+    );
+    assert!(found.has(&enc_serial) && found.has("加密证书（双证书）"));
+    let by_enc = b.get(&format!("/query?q={enc_serial}")).await;
+    assert!(by_enc.has("签名证书（双证书）") && by_enc.has(&first_serial));
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{new_id}"))
+        .await;
+    let pairs = desk.text("#pairs");
+    assert!(
+        pairs.contains("新签发") && pairs.contains(&first_serial) && pairs.contains(&enc_serial),
+        "{pairs}"
+    );
+
     // 签章变更: the approved seal written into the key, bound to the
     // certificate's container.
     let seal = seal_png(&r.app.path(""));

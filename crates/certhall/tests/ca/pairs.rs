@@ -206,7 +206,6 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     app.server.stop().await;
 }
 
-
 /// gmssl (pure Python, nobody here wrote it) opens a GB/T 35276
 /// SM2EnvelopedKey with a software signing key's private scalar and prints
 /// the private key it finds and the public key it computes from it. (gmssl's

@@ -66,6 +66,11 @@ pub struct ReviewDetail {
     pub shipment: Option<store::shipments::ShipmentRow>,
     /// The terms of an 在线延期 (`None` for the other businesses).
     pub renewal: Option<crate::business::renew::RenewalTerms>,
+    /// 双证书: the certificate the application started from and the one
+    /// issued for it, each with the encryption certificate of its pair
+    /// (hex serials).
+    pub source_pair: Option<(String, Option<String>)>,
+    pub issued_pair: Option<(String, Option<String>)>,
 }
 
 /// What an approval led to.
@@ -75,6 +80,19 @@ pub enum Approval {
     Approved,
     /// Recorded; another reviewer must approve too.
     FirstOfTwo,
+}
+
+/// The serial of the certificate issued for application `id`, if any.
+async fn certificates_by_request(
+    conn: &mut store::AnyConnection,
+    id: &str,
+) -> Result<Option<String>, store::StoreError> {
+    Ok(
+        store::certificates::by_request_id(conn, &format!("application:{id}"))
+            .await?
+            .filter(|c| c.cert_der.is_some())
+            .map(|c| c.serial),
+    )
 }
 
 fn reason_of(reason: &str) -> Result<String, RaError> {
@@ -192,6 +210,20 @@ impl Ra {
         let orders = orders::for_application(&mut conn, id).await?;
         let refunds = store::refunds::for_application(&mut conn, id).await?;
         let shipment = store::shipments::for_application(&mut conn, id).await?;
+        let pair_of = async |conn: &mut store::AnyConnection, serial: String| {
+            let encryption = store::pairs::by_signing(conn, &serial)
+                .await?
+                .map(|p| p.encryption_serial);
+            Ok::<_, store::StoreError>((serial, encryption))
+        };
+        let source_pair = match row.cert_serial.clone() {
+            Some(serial) => Some(pair_of(&mut conn, serial).await?),
+            None => None,
+        };
+        let issued_pair = match certificates_by_request(&mut conn, id).await? {
+            Some(serial) => Some(pair_of(&mut conn, serial).await?),
+            None => None,
+        };
         drop(conn);
         let mine = reviewing
             && who.role.may(Perm::Review)
@@ -207,6 +239,8 @@ impl Ra {
             orders,
             refunds,
             shipment,
+            source_pair,
+            issued_pair,
         })
     }
 

@@ -38,6 +38,8 @@ struct CertLine {
     revocable: bool,
     /// The material id of its current e-seal.
     seal: Option<String>,
+    /// 双证书: the encryption certificate issued with it.
+    encryption: Option<String>,
 }
 
 impl CertLine {
@@ -61,6 +63,11 @@ impl CertLine {
             renewal_open: c.renewal.is_ok(),
             revocable: c.status == "valid",
             seal: None,
+            encryption: c.encryption_serial.as_deref().map(|hex| {
+                domain::Serial::parse(hex)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|_| hex.to_string())
+            }),
             renewal_note: c
                 .renewal
                 .as_ref()

@@ -76,6 +76,9 @@ struct DetailPage {
     shipment: Option<(String, String, String)>,
     events: Vec<Event>,
     notice: Option<&'static str>,
+    /// 双证书: (what, signing serial, encryption serial) for the certificate
+    /// the application started from and the one issued for it.
+    pairs: Vec<(&'static str, String, String)>,
 }
 
 /// 邮寄 or 自有介质, where to, and whether the certificate is in the key.
@@ -111,7 +114,20 @@ pub async fn detail(
     let (materials, missing) = materials_of(&d);
     let (headings, compare) = comparison(&d);
     let approved = d.app.state == AppState::Approved;
+    let serial = |hex: &str| {
+        domain::Serial::parse(hex)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| hex.to_string())
+    };
+    let pairs = [("原证书", &d.source_pair), ("新签发", &d.issued_pair)]
+        .into_iter()
+        .filter_map(|(what, pair)| match pair {
+            Some((signing, Some(encryption))) => Some((what, serial(signing), serial(encryption))),
+            _ => None,
+        })
+        .collect();
     let page = DetailPage {
+        pairs,
         seal,
         id: d.app.row.id.clone(),
         version: d.app.row.version,

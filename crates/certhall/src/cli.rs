@@ -161,7 +161,8 @@ pub enum StaffCommand {
     /// authenticator app are chosen there).
     Add {
         name: String,
-        /// reviewer (审核), operator (制证/发货), finance (财务), admin, auditor.
+        /// reviewer (审核), operator (制证/发货), finance (财务), admin, auditor,
+        /// key_recovery (密钥恢复审批员).
         #[arg(long)]
         role: String,
         /// The person's own mobile number: they can never review an application

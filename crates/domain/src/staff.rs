@@ -19,6 +19,10 @@ pub enum Role {
     Admin,
     /// Read-only: every list and the audit trail, no action.
     Auditor,
+    /// 密钥恢复审批员: files and approves the judicial recovery of an
+    /// escrowed encryption key (GM/T 0034 §12.5); two of them, neither the
+    /// one who asked, must approve before the key is released.
+    KeyRecovery,
 }
 
 /// One thing a staff member may see or do.
@@ -43,15 +47,19 @@ pub enum Perm {
     /// Issue certificates directly, through the issuing API (an integrator's
     /// RA that did its own vetting).
     Issue,
+    /// File, approve and (as the officer who filed it) receive the judicial
+    /// recovery of an escrowed encryption key.
+    RecoverKeys,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Reviewer,
         Role::Operator,
         Role::Finance,
         Role::Admin,
         Role::Auditor,
+        Role::KeyRecovery,
     ];
 
     pub fn key(self) -> &'static str {
@@ -61,6 +69,7 @@ impl Role {
             Role::Finance => "finance",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::KeyRecovery => "key_recovery",
         }
     }
 
@@ -71,6 +80,7 @@ impl Role {
             Role::Finance => "财务",
             Role::Admin => "管理员",
             Role::Auditor => "审计员",
+            Role::KeyRecovery => "密钥恢复审批员",
         }
     }
 
@@ -108,6 +118,9 @@ impl Role {
                     | P::ViewProducts
                     | P::ViewAudit
             ),
+            // Key recovery is no other role's: nobody who reviews, issues or
+            // revokes may also take a holder's key out of escrow.
+            Role::KeyRecovery => matches!(perm, P::RecoverKeys | P::ViewCertificates),
         }
     }
 }
@@ -119,7 +132,9 @@ impl FromStr for Role {
         Role::ALL.into_iter().find(|r| r.key() == s).ok_or_else(|| {
             ParseError::invalid(
                 "role",
-                Msg::new("unknown role `{value}` (reviewer, operator, finance, admin, auditor)")
+                Msg::new(
+                    "unknown role `{value}` (reviewer, operator, finance, admin, auditor, key_recovery)",
+                )
                     .arg("value", s),
             )
         })

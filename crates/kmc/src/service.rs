@@ -58,8 +58,14 @@ fn refuse(code: u64, cause: impl Into<String>) -> Refusal {
 /// The database rows a task writes, made before the transaction.
 enum Effect {
     Escrow(store::kmc::KeyRow),
-    Restore { user_cert_no: String },
-    Revoke { user_cert_no: String },
+    /// `record`: why, as the CA sent it (userName), for the audit chain.
+    Restore {
+        user_cert_no: String,
+        record: Option<String>,
+    },
+    Revoke {
+        user_cert_no: String,
+    },
     None,
 }
 
@@ -190,12 +196,30 @@ impl Kmc {
         let mut tx = self.db.begin().await?;
         let audit = self.db.audit_key()?;
         for effect in &effects {
+            let mut details = json!({ "task_no": task });
             let (action, object) = match effect {
                 Effect::Escrow(row) => {
                     store::kmc::insert_key(&mut tx, row).await?;
                     ("kmc.key.escrow", row.user_cert_no.as_str())
                 }
-                Effect::Restore { user_cert_no } => ("kmc.key.restore", user_cert_no.as_str()),
+                Effect::Restore {
+                    user_cert_no,
+                    record,
+                } => {
+                    // A judicial recovery says so, with its legal basis and
+                    // who approved it (GM/T 0034 §12.5).
+                    let judicial = record
+                        .as_deref()
+                        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+                        .filter(|r| r["kind"] == "judicial");
+                    match judicial {
+                        Some(r) => {
+                            details["recovery"] = r;
+                            ("kmc.key.recovery.judicial", user_cert_no.as_str())
+                        }
+                        None => ("kmc.key.restore", user_cert_no.as_str()),
+                    }
+                }
                 Effect::Revoke { user_cert_no } => {
                     store::kmc::revoke_key(&mut tx, &ca.id, user_cert_no, now).await?;
                     ("kmc.key.revoke", user_cert_no.as_str())
@@ -210,7 +234,7 @@ impl Kmc {
                     actor: &format!("ca:{}", ca.name),
                     action,
                     object: &format!("{}:{object}", ca.id),
-                    details: json!({ "task_no": task }),
+                    details,
                 },
             )
             .await?;
@@ -331,9 +355,16 @@ impl Kmc {
             ))?,
             ret_pri_key: der::asn1::Any::from_der(&retpri)?,
         };
+        let record = info
+            .user_name
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned());
         Ok(Ok((
             Respond::RestoreKey(respond),
-            Effect::Restore { user_cert_no },
+            Effect::Restore {
+                user_cert_no,
+                record,
+            },
         )))
     }
 

@@ -42,6 +42,9 @@ pub enum RaError {
     /// The staff member's role does not allow it (403).
     #[error("没有权限进行此操作")]
     Forbidden,
+    /// The role allows it, but not for this person here: four eyes (403).
+    #[error("{0}")]
+    NotYours(Msg),
     /// An API request without a working key (401).
     #[error("API 密钥无效或已停用")]
     BadApiKey,
@@ -91,6 +94,7 @@ impl RaError {
             RaError::Invalid(m)
             | RaError::Handoff(m)
             | RaError::Conflict(m)
+            | RaError::NotYours(m)
             | RaError::Upload(m) => m.clone(),
             RaError::Form(_) => Msg::new("表单填写有误"),
             RaError::MissingMaterials(_) => Msg::new("请上传所需材料"),

@@ -31,6 +31,7 @@ pub mod proof;
 pub mod public;
 pub mod random;
 pub mod ratelimit;
+pub mod recovery;
 pub mod review;
 pub mod shipping;
 pub mod signin;

@@ -33,6 +33,7 @@ pub mod pairs;
 pub mod pickups;
 pub mod prices;
 pub mod rate;
+pub mod recoveries;
 pub mod refunds;
 pub mod review;
 pub mod secrets;

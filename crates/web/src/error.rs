@@ -61,7 +61,7 @@ pub(crate) fn ra_status(e: &RaError) -> StatusCode {
         RaError::Conflict(_) => StatusCode::CONFLICT,
         RaError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         RaError::Upload(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        RaError::Handoff(_) | RaError::Forbidden => StatusCode::FORBIDDEN,
+        RaError::Handoff(_) | RaError::Forbidden | RaError::NotYours(_) => StatusCode::FORBIDDEN,
         RaError::SignInFailed | RaError::BadApiKey => StatusCode::UNAUTHORIZED,
         RaError::SmsFailed(_) | RaError::Blob(_) | RaError::Store(_) | RaError::Ca(_) => {
             StatusCode::INTERNAL_SERVER_ERROR

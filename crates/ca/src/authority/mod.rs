@@ -16,6 +16,7 @@ mod keys;
 pub mod kmc;
 mod ocsp;
 mod pair;
+mod recovery;
 mod revoke;
 mod secrets;
 mod service;

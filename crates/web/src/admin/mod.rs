@@ -13,6 +13,7 @@ mod auth;
 mod certs;
 mod finance;
 mod products;
+mod recovery;
 mod review;
 
 use askama::Template;
@@ -168,6 +169,23 @@ pub const ROUTES: &[(Method, &str, Need)] = &[
         Need::Perm(P::EditProducts),
     ),
     (Method::GET, "/admin/audit", Need::Perm(P::ViewAudit)),
+    (Method::GET, "/admin/recovery", Need::Perm(P::RecoverKeys)),
+    (Method::POST, "/admin/recovery", Need::Perm(P::RecoverKeys)),
+    (
+        Method::POST,
+        "/admin/recovery/{id}/approve",
+        Need::Perm(P::RecoverKeys),
+    ),
+    (
+        Method::POST,
+        "/admin/recovery/{id}/release",
+        Need::Perm(P::RecoverKeys),
+    ),
+    (
+        Method::GET,
+        "/admin/recovery/{id}/key",
+        Need::Perm(P::RecoverKeys),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -220,6 +238,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/price", post(products::set_price))
         .route("/admin/products/material", post(products::set_material))
         .route("/admin/audit", get(audit::page))
+        .route("/admin/recovery", get(recovery::page).post(recovery::file))
+        .route("/admin/recovery/{id}/approve", post(recovery::approve))
+        .route("/admin/recovery/{id}/release", post(recovery::release))
+        .route("/admin/recovery/{id}/key", get(recovery::key))
 }
 
 /// Adds the guard to the back-office routes (it needs the matched route, so it
@@ -356,6 +378,7 @@ impl Frame {
             "products" => Perm::ViewProducts,
             "edit_products" => Perm::EditProducts,
             "audit" => Perm::ViewAudit,
+            "recovery" => Perm::RecoverKeys,
             _ => return false,
         };
         self.who.as_ref().is_some_and(|w| w.role.may(perm))

@@ -240,6 +240,17 @@ impl Browser {
         }
     }
 
+    /// The bytes a GET answers (a download), with its status.
+    pub async fn download(&self, path: &str) -> (u16, Vec<u8>) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+    }
+
     async fn page(r: reqwest::Response) -> Page {
         let status = r.status().as_u16();
         let url = r.url().to_string();

@@ -115,6 +115,7 @@ async fn every_get_changes_nothing(backend: Backend) {
     .await;
     let admin = common::staff::staff(&app, "zhao.admin", "admin", &[]).await;
     let reviewer = common::staff::staff(&app, "wang.reviewer", "reviewer", &[]).await;
+    let recovery = common::staff::staff(&app, "zhou.recovery", "key_recovery", &[]).await;
     let stranger = Browser::new(&app.base);
 
     let public: Vec<String> = [
@@ -198,6 +199,8 @@ async fn every_get_changes_nothing(backend: Backend) {
         format!("/admin/finance/receipts/{transfer}"),
         "/admin/products".into(),
         "/admin/audit".into(),
+        "/admin/recovery".into(),
+        "/admin/recovery/0190000000000000000000000000000a/key".into(),
     ];
 
     // Every GET route is walked.
@@ -236,6 +239,7 @@ async fn every_get_changes_nothing(backend: Backend) {
         .chain(holder_pages.iter().map(|u| (&stranger, u)))
         .chain(staff_pages.iter().map(|u| (&admin.browser, u)))
         .chain(staff_pages.iter().map(|u| (&reviewer.browser, u)))
+        .chain(staff_pages.iter().map(|u| (&recovery.browser, u)))
         .chain(staff_pages.iter().map(|u| (&holder, u)));
     for (who, url) in visits {
         let page = who.get(url).await;

@@ -175,29 +175,17 @@ pub fn ocsp_signer_extensions(
     key_id: &[u8],
     issuer_key_id: &[u8],
 ) -> Result<Vec<Extension>, PkiError> {
-    Ok(vec![
-        ext(
-            oids::EXT_BASIC_CONSTRAINTS,
-            true,
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-        )?,
-        ext(
-            oids::EXT_KEY_USAGE,
-            true,
-            &KeyUsage(KeyUsages::DigitalSignature.into()),
-        )?,
+    let mut exts = service_extensions(key_id, issuer_key_id)?;
+    exts.insert(
+        2,
         ext(
             oids::EXT_EXTENDED_KEY_USAGE,
             false,
             &ExtendedKeyUsage(vec![oids::KP_OCSP_SIGNING]),
         )?,
-        ext(oids::OCSP_NOCHECK, false, &Null)?,
-        ski(key_id)?,
-        aki(issuer_key_id)?,
-    ])
+    );
+    exts.insert(3, ext(oids::OCSP_NOCHECK, false, &Null)?);
+    Ok(exts)
 }
 
 /// A service of the CA's own that signs what it sends (the KMC, GM/T 0014):

@@ -40,7 +40,10 @@ pub struct KmcConfig {
     /// 在线延期 under an SM2 CA: a new encryption key pair (true, the
     /// default: a renewed certificate is a new key's) or the same pair
     /// certified again (false: files encrypted to the old certificate open
-    /// with the new one without recovery).
+    /// with the new one without recovery). Read, not applied yet: every
+    /// renewal gets a new pair today (the same-pair path is issue 21's next
+    /// step: RestoreKeyReq to the new signing key, the old public key
+    /// certified again).
     pub renewal_new_encryption_key: bool,
 }
 

@@ -338,3 +338,95 @@ fn a_library_that_is_not_skf_is_named_with_what_it_lacks() {
         .to_string();
     assert!(missing.contains("/nonexistent/libskf.so"), "{missing}");
 }
+
+/// An SM2 certificate (signed by a throwaway key) for the public key `point`.
+fn certificate_for(point: &[u8; 65]) -> Vec<u8> {
+    use der::Decode;
+    use pki::signer::Signer;
+    let (issuer, _) = pki::signer::SoftwareKey::generate(pki::KeyAlgorithm::Sm2).unwrap();
+    let name = pki::cert::name(&[(pki::oids::AT_COMMON_NAME, "加密证书")]).unwrap();
+    let tbs = pki::cert::TbsTemplate {
+        serial: domain::Serial::parse("0A").unwrap(),
+        signature_algorithm: pki::KeyAlgorithm::Sm2.signature_algorithm(),
+        issuer: name.clone(),
+        not_before_ms: 1_700_000_000_000,
+        not_after_ms: 2_000_000_000_000,
+        subject: name,
+        spki: spki::SubjectPublicKeyInfoOwned::from_der(&pki::signer::sm2_spki(point)).unwrap(),
+        extensions: Vec::new(),
+    }
+    .encode()
+    .unwrap();
+    let signature = issuer.sign(&tbs).unwrap();
+    pki::derw::signed(
+        &tbs,
+        &pki::KeyAlgorithm::Sm2.signature_algorithm_der(),
+        &signature,
+    )
+}
+
+/// 双证书 refused before anything is written: an encryption pair enveloped to
+/// another key than the container's signing key (the key's own import
+/// refuses it), and an encryption certificate for another key than the
+/// envelope's (refused before the key is asked). The key is left as it was.
+#[test]
+fn an_encryption_pair_for_another_key_is_refused_and_nothing_is_written() {
+    own_process(
+        "an_encryption_pair_for_another_key_is_refused_and_nothing_is_written",
+        |keys| {
+            use base64::Engine;
+            keys.plug("ukey", "SKF-SERIAL-9");
+            let (_, token) = the_key();
+            token.login(&pin(PIN)).unwrap();
+            let key = token.generate(KeyKind::Sm2, &[9u8; 16], "p").unwrap();
+            let issued = |envelope: &pki::envelope::KeyEnvelope, cert: &[u8]| api::Issued {
+                application_id: "app".into(),
+                serial: "01".into(),
+                certificate_pem: String::new(),
+                encryption: Some(api::EncryptionPair {
+                    serial: "0A".into(),
+                    certificate_pem: der::pem::encode_string(
+                        "CERTIFICATE",
+                        der::pem::LineEnding::LF,
+                        cert,
+                    )
+                    .unwrap(),
+                    envelope: base64::engine::general_purpose::STANDARD
+                        .encode(envelope.to_skf_blob()),
+                }),
+            };
+            let (_, stranger) = pki::envelope::generate_sm2().unwrap();
+            let (encryption, encryption_point) = pki::envelope::generate_sm2().unwrap();
+            let cert = certificate_for(&encryption_point);
+            let before = keys.snapshot();
+
+            let to_another = pki::envelope::KeyEnvelope::seal(&stranger, &encryption).unwrap();
+            let e = certhall_assistant::pair::import(&token, &key, &issued(&to_another, &cert))
+                .unwrap_err();
+            assert!(
+                e.to_string().starts_with("加密密钥对未能导入证书介质"),
+                "{e}"
+            );
+            assert_eq!(keys.snapshot(), before);
+
+            let signing = token.public_spki(&key).unwrap();
+            let own_point = pki::verify::sm2_point_of_spki(&signing).unwrap();
+            let ours = pki::envelope::KeyEnvelope::seal(&own_point, &encryption).unwrap();
+            let other_cert = certificate_for(&stranger);
+            let e = certhall_assistant::pair::import(&token, &key, &issued(&ours, &other_cert))
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "服务器返回的加密证书与加密密钥不匹配，未写入"
+            );
+            assert_eq!(keys.snapshot(), before);
+
+            // The right pair goes in.
+            certhall_assistant::pair::import(&token, &key, &issued(&ours, &cert)).unwrap();
+            assert_eq!(
+                token.encryption_certificate(&[9u8; 16]).unwrap(),
+                Some(cert)
+            );
+        },
+    );
+}

@@ -9,7 +9,6 @@
 //! not verify, or reuses a task number for other content is refused with a
 //! signed `ErrorPkgRespond` and changes nothing.
 
-use der::asn1::OctetString;
 use der::{Decode, Encode};
 use pki::envelope::signed::IssuerAndSerialNumber;
 use pki::envelope::{self, KeyEnvelope};
@@ -498,11 +497,6 @@ fn user(info: &AppUserInfo) -> Result<(String, [u8; 65]), Refusal> {
 /// What an escrowed private key is bound to.
 fn escrow_aad(ca_id: &str, user_cert_no: &str) -> String {
     format!("certhall-kmc-key:{ca_id}:{user_cert_no}")
-}
-
-/// The octets of a DER IssuerAndSerialNumber, for `extendInfo`.
-pub fn extend_info(recipient: &IssuerAndSerialNumber) -> Result<OctetString, der::Error> {
-    OctetString::new(recipient.to_der()?)
 }
 
 /// The id the KMC keeps a CA's rows under: the hex SM3 of its key.

@@ -261,16 +261,16 @@ impl Ra {
         who.require(Perm::RecoverKeys)?;
         let mut conn = self.db.conn().await?;
         let rows = recoveries::recent(&mut conn, 100).await?;
+        let name = async |conn: &mut store::AnyConnection, id: &str| {
+            Ok::<_, store::StoreError>(
+                store::staff::by_id(conn, id)
+                    .await?
+                    .map(|s| s.name)
+                    .unwrap_or_default(),
+            )
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let name = async |conn: &mut store::AnyConnection, id: &str| {
-                Ok::<_, store::StoreError>(
-                    store::staff::by_id(conn, id)
-                        .await?
-                        .map(|s| s.name)
-                        .unwrap_or_default(),
-                )
-            };
             let officer = name(&mut conn, &row.requested_by).await?;
             let mut approvers = Vec::new();
             for (staff, at) in recoveries::approvals(&mut conn, &row.id).await? {

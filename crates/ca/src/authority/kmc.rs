@@ -22,7 +22,6 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 pub struct KmcLink {
     url: String,
     kmc_cert: Certificate,
-    kmc_cert_der: Vec<u8>,
     http: reqwest::Client,
 }
 
@@ -44,18 +43,8 @@ impl KmcLink {
         Ok(KmcLink {
             url: url.to_string(),
             kmc_cert: Certificate::from_der(kmc_cert_der).map_err(PkiError::from)?,
-            kmc_cert_der: kmc_cert_der.to_vec(),
             http,
         })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// The KMC's certificate (DER).
-    pub fn certificate(&self) -> &[u8] {
-        &self.kmc_cert_der
     }
 
     /// Sends one task and returns its answers, one per request, checked to

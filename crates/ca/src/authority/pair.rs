@@ -354,29 +354,6 @@ impl Authority {
             }),
         })
     }
-
-    /// The pair of an issued signing certificate, if it has one.
-    pub async fn encryption_of(
-        &self,
-        signing: &Serial,
-    ) -> Result<Option<EncryptionIssued>, CaError> {
-        let mut conn = self.db.conn().await?;
-        let Some(pair) = pairs::by_signing(&mut conn, &signing.to_hex()).await? else {
-            return Ok(None);
-        };
-        let Some(cert_der) = certificates::by_serial(&mut conn, &pair.encryption_serial)
-            .await?
-            .and_then(|r| r.cert_der)
-        else {
-            return Ok(None);
-        };
-        Ok(Some(EncryptionIssued {
-            serial: Serial::parse(&pair.encryption_serial)?,
-            cert_der,
-            public_key: pair.public_key.unwrap_or_default(),
-            envelope: pair.envelope.unwrap_or_default(),
-        }))
-    }
 }
 
 /// A task number: 63 random bits (a PostgreSQL BIGINT, and no two CAs'

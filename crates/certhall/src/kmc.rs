@@ -16,9 +16,12 @@ use crate::AppError;
 use crate::config::Settings;
 use crate::setup;
 
-/// What protects the KMC's master key: its passphrase, or (development) one
-/// generated into `<data_dir>/kmc/passphrase`.
+/// What protects the KMC's master key: its token, its passphrase, or
+/// (development) a passphrase generated into `<data_dir>/kmc/passphrase`.
 fn protection(settings: &Settings) -> Result<Protection, AppError> {
+    if let Some(token) = &settings.kmc.pkcs11 {
+        return Ok(Protection::Token(ca::signer::Token::open(token)?));
+    }
     let passphrase = match &settings.kmc.passphrase {
         Some(p) => p.clone(),
         None => setup::dev_secret(

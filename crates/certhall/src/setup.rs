@@ -161,6 +161,7 @@ pub fn ra(
         sms_per_client_hourly: p.sms_per_client_hourly,
         unlock_review: p.unlock_review,
         renewal: p.renewal,
+        renewal_new_encryption_key: settings.kmc.renewal_new_encryption_key,
         upload_limit: p.upload_limit,
         upload_quota: p.upload_quota,
         ..ra::RaSettings::default()

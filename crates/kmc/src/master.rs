@@ -55,6 +55,23 @@ impl Protection {
     }
 
     fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KmcError> {
+        // Sealed one way, configured the other: say so rather than "wrong".
+        let by_token = sealed.starts_with(pki::signer::TOKEN_SEALED_MAGIC);
+        match self {
+            Protection::Passphrase(_) if by_token => {
+                return Err(KmcError::Master(
+                    "the master key is sealed by a PKCS#11 token: configure [kmc.pkcs11]".into(),
+                ));
+            }
+            Protection::Token(_) if !by_token => {
+                return Err(KmcError::Master(format!(
+                    "the master key is sealed by a passphrase, not by the token of [kmc.pkcs11]: \
+                     remove [kmc.pkcs11] and set {PASSPHRASE_SETTING} (a master key cannot move \
+                     into a token after it is made)"
+                )));
+            }
+            _ => {}
+        }
         Ok(match self {
             Protection::Passphrase(p) => keywrap::open(p, AAD, sealed, PASSPHRASE_SETTING)
                 .map_err(|_| {

@@ -57,10 +57,13 @@ fn refuse(code: u64, cause: impl Into<String>) -> Refusal {
 /// The database rows a task writes, made before the transaction.
 enum Effect {
     Escrow(store::kmc::KeyRow),
-    /// `record`: why, as the CA sent it (userName), for the audit chain.
+    /// `record`: why, as the CA sent it (userName), for the audit chain;
+    /// `renewal`: the same key escrowed again under a renewed certificate's
+    /// number.
     Restore {
         user_cert_no: String,
         record: Option<String>,
+        renewal: Option<store::kmc::KeyRow>,
     },
     Revoke {
         user_cert_no: String,
@@ -176,7 +179,9 @@ impl Kmc {
         for request in requests {
             let outcome = match request {
                 Request::ApplyKey(apply) => self.apply(ca, apply, &task, now, identity).await?,
-                Request::RestoreKey(restore) => self.restore(ca, restore, identity).await?,
+                Request::RestoreKey(restore) => {
+                    self.restore(ca, restore, &task, now, identity).await?
+                }
                 Request::RevokeKey(revoke) => self.revoke(ca, revoke).await?,
             };
             match outcome {
@@ -203,7 +208,17 @@ impl Kmc {
                 }
                 Effect::Restore {
                     user_cert_no,
+                    renewal: Some(row),
+                    ..
+                } => {
+                    store::kmc::insert_key(&mut tx, row).await?;
+                    details["from"] = json!(user_cert_no);
+                    ("kmc.key.renewal", row.user_cert_no.as_str())
+                }
+                Effect::Restore {
+                    user_cert_no,
                     record,
+                    renewal: None,
                 } => {
                     // A judicial recovery says so, with its legal basis and
                     // who approved it (GM/T 0034 §12.5).
@@ -314,6 +329,8 @@ impl Kmc {
         &self,
         ca: &crate::TrustedCa,
         restore: &RestoreKeyReq,
+        task: &str,
+        now: i64,
         identity: &[u8],
     ) -> Result<Result<(Respond, Effect), Refusal>, KmcError> {
         if let Err(refusal) = returned_with(
@@ -358,11 +375,48 @@ impl Kmc {
             .user_name
             .as_ref()
             .map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned());
+        let renewal = match renewed_number(record.as_deref()) {
+            Ok(None) => None,
+            Err(refusal) => return Ok(Err(refusal)),
+            Ok(Some(cert_no)) => {
+                if row.state != store::kmc::KEY_ACTIVE {
+                    return Ok(Err(refuse(
+                        err::BAD_REQUEST,
+                        format!("加密证书序列号 {user_cert_no} 的密钥已吊销，不能再次认证"),
+                    )));
+                }
+                if store::kmc::key(&mut *self.db.conn().await?, &ca.id, &cert_no)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(Err(refuse(
+                        err::ALREADY_ESCROWED,
+                        format!("加密证书序列号 {cert_no} 已有托管密钥"),
+                    )));
+                }
+                Some(store::kmc::KeyRow {
+                    ca_key_hash: ca.id.clone(),
+                    sealed_private: self
+                        .master
+                        .seal_private(&escrow_aad(&ca.id, &cert_no), private.as_ref())?,
+                    user_cert_no: cert_no,
+                    public_key: row.public_key.clone(),
+                    holder_key: info.user_pub_key.to_der()?,
+                    not_before: gmt0014::time_ms(&info.not_before),
+                    not_after: gmt0014::time_ms(&info.not_after),
+                    task_no: task.to_string(),
+                    state: store::kmc::KEY_ACTIVE.to_string(),
+                    created_at: now,
+                    revoked_at: None,
+                })
+            }
+        };
         Ok(Ok((
             Respond::RestoreKey(respond),
             Effect::Restore {
                 user_cert_no,
                 record,
+                renewal,
             },
         )))
     }
@@ -492,6 +546,29 @@ fn user(info: &AppUserInfo) -> Result<(String, [u8; 65]), Refusal> {
         .and_then(|spki| pki::verify::sm2_point_of_spki(&spki).ok())
         .ok_or_else(|| refuse(err::ALGORITHM, "用户签名公钥不是 SM2 公钥"))?;
     Ok((user_cert_no, point))
+}
+
+/// The new certificate number of a renewal that keeps its key: a RestoreKeyReq
+/// whose userName is `{"kind":"renewal","cert_no":HEX}` asks for the key to be
+/// escrowed again under that number (docs/kmc/gmt0014.asn1).
+fn renewed_number(record: Option<&str>) -> Result<Option<String>, Refusal> {
+    let Some(value) = record.and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()) else {
+        return Ok(None);
+    };
+    if value["kind"] != "renewal" {
+        return Ok(None);
+    }
+    // The number as the CA names certificates (upper-case hex, whole bytes),
+    // so the row is found again by the RevokeKeyReq of that certificate.
+    match value["cert_no"].as_str() {
+        Some(n) if n.len() <= 40 && domain::Serial::parse(n).is_ok_and(|s| s.to_hex() == n) => {
+            Ok(Some(n.to_string()))
+        }
+        _ => Err(refuse(
+            err::BAD_REQUEST,
+            "续期记录中的新加密证书序列号不合法（应为大写十六进制正整数）",
+        )),
+    }
 }
 
 /// What an escrowed private key is bound to.

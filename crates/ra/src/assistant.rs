@@ -199,6 +199,13 @@ impl Ra {
                 years: 1,
                 not_after_ms: Some(not_after),
                 actor: actor.clone(),
+                // 在线延期 may keep the encryption key pair (a setting):
+                // what was encrypted to the old certificate opens with the new.
+                keep_encryption_of: (business == Business::Renew
+                    && !self.settings.renewal_new_encryption_key)
+                    .then(|| Serial::parse(&old.serial))
+                    .transpose()
+                    .map_err(|_| RaError::NotFound)?,
             })
             .await
             .map_err(issue_error)?;

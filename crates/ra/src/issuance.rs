@@ -261,6 +261,7 @@ impl Ra {
                 years: 1,
                 not_after_ms: Some(not_after),
                 actor: found.created_by.clone(),
+                keep_encryption_of: None,
             })
             .await
             .map_err(issue_error)?;

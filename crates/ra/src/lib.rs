@@ -18,6 +18,7 @@ pub mod blobs;
 pub mod business;
 pub mod catalog;
 pub mod certificates;
+pub mod enveloped_key;
 mod error;
 pub mod handoff;
 pub mod housekeeping;
@@ -74,6 +75,10 @@ pub struct RaSettings {
     pub unlock_review: bool,
     /// When 在线延期 is offered.
     pub renewal: domain::renewal::RenewalWindow,
+    /// 在线延期 under a CA issuing dual certificates: a new encryption key
+    /// pair (true) or the old one certified again (false). `[kmc]
+    /// renewal_new_encryption_key`.
+    pub renewal_new_encryption_key: bool,
 }
 
 impl Default for RaSettings {
@@ -91,6 +96,7 @@ impl Default for RaSettings {
             upload_limit: 10 * 1024 * 1024,
             upload_quota: UploadQuota::default(),
             unlock_review: false,
+            renewal_new_encryption_key: true,
             renewal: domain::renewal::RenewalWindow::default(),
         }
     }

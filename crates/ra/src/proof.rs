@@ -135,6 +135,30 @@ impl Ra {
         signature: &[u8],
         accept: Accept,
     ) -> Result<CertificateRow, RaError> {
+        let (row, expires_at) = self
+            .check_proof(certificate, nonce, message, signature, accept)
+            .await?;
+        let now = self.now_ms();
+        if !store::handoff::use_challenge(&mut *self.db.conn().await?, nonce, now, expires_at)
+            .await?
+        {
+            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
+        }
+        Ok(row)
+    }
+
+    /// Checks a proof as `prove` does, without using up its challenge: for
+    /// reads (a `GET` changes nothing; a proof replayed within its challenge's
+    /// minutes reads the same again). Returns the certificate's row and when
+    /// the challenge expires.
+    pub(crate) async fn check_proof(
+        &self,
+        certificate: &[u8],
+        nonce: &str,
+        message: &[u8],
+        signature: &[u8],
+        accept: Accept,
+    ) -> Result<(CertificateRow, i64), RaError> {
         let now = self.now_ms();
         let (cert, serial, der) = read_certificate(certificate)?;
         let mut conn = self.db.conn().await?;
@@ -160,10 +184,7 @@ impl Ra {
         let kind = ca::verify::classify(spki)?;
         ca::verify::verify(spki, &proof_algorithm(kind), message, signature)
             .map_err(|_| refused("签名验证失败：不是由该证书的私钥签名"))?;
-        if !store::handoff::use_challenge(&mut conn, nonce, now, expires_at).await? {
-            return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
-        }
-        Ok(row)
+        Ok((row, expires_at))
     }
 }
 

@@ -116,6 +116,7 @@ impl Ra {
                 years: req.years,
                 not_after_ms,
                 actor: format!("api:{}", who.name),
+                keep_encryption_of: None,
             })
             .await
     }

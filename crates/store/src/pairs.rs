@@ -14,27 +14,34 @@ pub struct PairRow {
     pub envelope: Option<Vec<u8>>,
     pub created_at: i64,
     pub kmc_revoked_at: Option<i64>,
+    /// The earlier encryption certificate whose key pair this one certifies
+    /// again (在线延期 keeping the key); None for a key made anew.
+    pub renews: Option<String>,
 }
 
-const COLUMNS: &str =
-    "signing_serial, encryption_serial, task_no, public_key, envelope, created_at, kmc_revoked_at";
+const COLUMNS: &str = "signing_serial, encryption_serial, task_no, public_key, envelope, \
+     created_at, kmc_revoked_at, renews";
 
-/// Records a pair about to be asked for. `Duplicate` if a serial or the task
+/// Records a pair about to be asked for (`renews`: the earlier encryption
+/// certificate whose key it keeps). `Duplicate` if a serial or the task
 /// number is taken.
 pub async fn insert(
     conn: &mut AnyConnection,
     signing_serial: &str,
     encryption_serial: &str,
     task_no: &str,
+    renews: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO encryption_pairs (signing_serial, encryption_serial, task_no, created_at) \
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO encryption_pairs \
+         (signing_serial, encryption_serial, task_no, renews, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(signing_serial)
     .bind(encryption_serial)
     .bind(task_no)
+    .bind(renews)
     .bind(now)
     .execute(conn)
     .await?;
@@ -109,7 +116,7 @@ pub async fn kmc_revocations_due(
 ) -> Result<Vec<PairRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT p.signing_serial, p.encryption_serial, p.task_no, p.public_key, p.envelope, \
-         p.created_at, p.kmc_revoked_at FROM encryption_pairs p \
+         p.created_at, p.kmc_revoked_at, p.renews FROM encryption_pairs p \
          JOIN certificates c ON c.serial = p.encryption_serial \
          WHERE c.revoked_at IS NOT NULL AND p.kmc_revoked_at IS NULL \
          ORDER BY c.revoked_at LIMIT $1",

@@ -15,6 +15,13 @@
 //! | `POST /api/v1/assistant/revoke/code` | `certhall-revoke-code:<nonce>` |
 //! | `POST /api/v1/assistant/revoke` | `certhall-revoke:<nonce>:<reason>` (with `reason`, `note`, `code`) |
 //!
+//! `GET /api/v1/assistant/enveloped-key` is the one proved read: the proof
+//! travels in headers (`Certhall-Certificate`: the signing certificate, PEM
+//! on one line is not possible, so base64 DER; `Certhall-Nonce`;
+//! `Certhall-Signature`: base64) over `certhall-enveloped-key:<nonce>`, and
+//! the answer is the DER GB/T 35276 SM2EnvelopedKey of the certificate's
+//! encryption key pair (`ra::enveloped_key`). Its challenge is not used up.
+//!
 //! `POST /api/v1/assistant/pickup` is the one call without a proof: 在线新办 and
 //! 在线补办 write into a key with no certificate of ours, so it carries the
 //! one-time 写入码 (`code`) and the CSR made in the key (`csr`).
@@ -39,6 +46,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/businesses", get(businesses))
         .route("/api/v1/assistant/status", post(status))
+        .route("/api/v1/assistant/enveloped-key", get(enveloped_key))
         .route("/api/v1/assistant/issue", post(issue))
         .route("/api/v1/assistant/complete", post(complete))
         .route("/api/v1/assistant/pickup", post(pickup))
@@ -123,6 +131,53 @@ async fn status(
         s.ra.assistant_status(&p.certificate, &p.nonce, &p.signature)
             .await?;
     Ok(Json(cert_status(&st, &headers)))
+}
+
+/// The holder's encryption key, enveloped to its signing key, by a proof in
+/// headers (a read: nothing changes).
+async fn enveloped_key(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let field = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(certificate), Some(nonce), Some(signature)) = (
+        field("certhall-certificate"),
+        field("certhall-nonce"),
+        field("certhall-signature"),
+    ) else {
+        return Err(bad(
+            "请求缺少证明：需要请求头 Certhall-Certificate、Certhall-Nonce、Certhall-Signature",
+        ));
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let certificate = b64
+        .decode(certificate)
+        .map_err(|_| bad("Certhall-Certificate 不是 base64 编码的 DER 证书"))?;
+    let signature = b64
+        .decode(signature)
+        .map_err(|_| bad("签名不是有效的 base64"))?;
+    let key = s.ra.enveloped_key(&certificate, nonce, &signature).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}.sm2-enveloped-key.der\"",
+                    key.serial
+                ),
+            ),
+        ],
+        key.der,
+    )
+        .into_response())
 }
 
 /// The certificate and its applications, as the assistant reads them; why

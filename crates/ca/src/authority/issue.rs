@@ -33,6 +33,12 @@ pub struct IssueRequest {
     pub not_after_ms: Option<i64>,
     /// Who asked, for the audit log.
     pub actor: String,
+    /// Under a CA issuing dual certificates, certify again the encryption
+    /// key pair of this earlier signing certificate instead of asking the
+    /// KMC for a new one (在线延期 with `[kmc] renewal_new_encryption_key =
+    /// false`). Ignored when that certificate has no pair, or its
+    /// encryption certificate is revoked: then the key pair is new.
+    pub keep_encryption_of: Option<Serial>,
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -141,7 +147,10 @@ impl Authority {
         // Under an SM2 CA with a KMC, with its encryption pair (pair.rs).
         if self.issues_pairs(checked.kind) {
             let row = new_row(&random_serial()?)?;
-            if self.record_pair(&row).await?.is_none() {
+            let renews = self
+                .kept_encryption(req.keep_encryption_of.as_ref())
+                .await?;
+            if self.record_pair(&row, renews.as_deref()).await?.is_none() {
                 // The same request, a moment ago: resume it.
                 return Box::pin(self.issue_once(req)).await;
             }

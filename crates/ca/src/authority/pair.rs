@@ -6,9 +6,11 @@
 //! 1. the signing certificate's TBS is recorded as pending, together with
 //!    the pair's row (the encryption serial and the KMC task number, drawn
 //!    now so every retry asks the same task);
-//! 2. the KMC is asked (ApplyKeyReq, the signing key as the recipient); its
-//!    delivery is checked (its signature, the task, the number, the
-//!    recipient) and kept;
+//! 2. the KMC is asked (ApplyKeyReq, the signing key as the recipient; or,
+//!    for 在线延期 keeping the key, RestoreKeyReq of the earlier encryption
+//!    key to the new signing key); its delivery is checked (its signature,
+//!    the task, the number, the recipient, a kept key being the earlier
+//!    one) and kept;
 //! 3. the encryption certificate's TBS is recorded as pending (the signing
 //!    one's subject, validity and extensions, with the encryption key usage);
 //! 4. both are signed, and one transaction marks both issued and audits both.
@@ -24,7 +26,7 @@ use der::{Decode, Encode};
 use domain::Serial;
 use pki::PkiError;
 use pki::envelope::signed::{self, IssuerAndSerialNumber};
-use pki::gmt0014::{self, AppUserInfo, ApplyKeyReq, Request, Respond};
+use pki::gmt0014::{self, AppUserInfo, ApplyKeyReq, Request, Respond, RestoreKeyReq};
 use spki::SubjectPublicKeyInfoOwned;
 use store::certificates::{self, CertificateRow, NewCertificate};
 use store::pairs::{self, PairRow};
@@ -66,11 +68,37 @@ impl Authority {
             && self.kmc().is_some()
     }
 
+    /// The encryption certificate whose key pair a new signing certificate
+    /// keeps (`IssueRequest::keep_encryption_of`): the earlier signing
+    /// certificate's partner, if it has one that was delivered and is not
+    /// revoked. A revoked one's key is never certified again.
+    pub(super) async fn kept_encryption(
+        &self,
+        earlier_signing: Option<&Serial>,
+    ) -> Result<Option<String>, CaError> {
+        let Some(earlier) = earlier_signing else {
+            return Ok(None);
+        };
+        let mut conn = self.db.conn().await?;
+        let Some(pair) = pairs::by_signing(&mut conn, &earlier.to_hex()).await? else {
+            return Ok(None);
+        };
+        let usable = certificates::by_serial(&mut conn, &pair.encryption_serial)
+            .await?
+            .is_some_and(|c| c.cert_der.is_some() && c.revoked_at.is_none());
+        if !usable || pair.public_key.is_none() {
+            tracing::info!(cert.serial = %earlier, "the earlier encryption key cannot be kept: a new pair is made");
+            return Ok(None);
+        }
+        Ok(Some(pair.encryption_serial))
+    }
+
     /// Step 1: the pending signing certificate and its pair's row, together.
     /// `Ok(None)` when the request id was taken meanwhile (the caller resumes).
     pub(super) async fn record_pair(
         &self,
         signing: &NewCertificate,
+        renews: Option<&str>,
     ) -> Result<Option<()>, CaError> {
         for _ in 0..3 {
             let encryption = random_serial()?;
@@ -86,6 +114,7 @@ impl Authority {
                 &signing.serial,
                 &encryption.to_hex(),
                 &task_no.to_string(),
+                renews,
                 signing.created_at,
             )
             .await
@@ -141,22 +170,59 @@ impl Authority {
             issuer: tbs.issuer().clone(),
             serial_number: tbs.serial_number().clone(),
         };
-        let apply = Request::ApplyKey(ApplyKeyReq {
-            app_key_type: gmt0014::algorithm(oids::CURVE_SM2),
-            app_key_len: gmt0014::int(256)?,
-            ret_asym_alg: gmt0014::algorithm(oids::SM2_ENCRYPT),
-            ret_sym_alg: gmt0014::algorithm(oids::SM4_ECB),
-            ret_hash_alg: gmt0014::algorithm(oids::SM3),
-            app_user_info: AppUserInfo {
-                user_cert_no: gmt0014::serial_int(&encryption_serial)?,
-                user_pub_key: tbs.subject_public_key_info().clone(),
-                not_before: gmt0014::time(signing.not_before)?,
-                not_after: gmt0014::time(signing.not_after)?,
-                user_name: None,
-                ds_code: None,
-                extend_info: Some(der::asn1::OctetString::new(recipient.to_der()?)?),
-            },
-        });
+        let user_pub_key = tbs.subject_public_key_info().clone();
+        let not_before = gmt0014::time(signing.not_before)?;
+        let not_after = gmt0014::time(signing.not_after)?;
+        let extend_info = Some(der::asn1::OctetString::new(recipient.to_der()?)?);
+        // A key made anew, or (在线延期 keeping it) the earlier one enveloped
+        // to the new signing key and indexed under the new number: GM/T 0014
+        // has no request of its own for that, so the new number travels in
+        // userName as a record the KMC reads (docs/kmc/gmt0014.asn1).
+        let (request, asked_serial) = match &pair.renews {
+            None => (
+                Request::ApplyKey(ApplyKeyReq {
+                    app_key_type: gmt0014::algorithm(oids::CURVE_SM2),
+                    app_key_len: gmt0014::int(256)?,
+                    ret_asym_alg: gmt0014::algorithm(oids::SM2_ENCRYPT),
+                    ret_sym_alg: gmt0014::algorithm(oids::SM4_ECB),
+                    ret_hash_alg: gmt0014::algorithm(oids::SM3),
+                    app_user_info: AppUserInfo {
+                        user_cert_no: gmt0014::serial_int(&encryption_serial)?,
+                        user_pub_key,
+                        not_before,
+                        not_after,
+                        user_name: None,
+                        ds_code: None,
+                        extend_info,
+                    },
+                }),
+                &pair.encryption_serial,
+            ),
+            Some(earlier) => {
+                let record = serde_json::json!({
+                    "kind": "renewal",
+                    "cert_no": pair.encryption_serial,
+                })
+                .to_string();
+                (
+                    Request::RestoreKey(RestoreKeyReq {
+                        ret_asym_alg: gmt0014::algorithm(oids::SM2_ENCRYPT),
+                        ret_sym_alg: gmt0014::algorithm(oids::SM4_ECB),
+                        ret_hash_alg: gmt0014::algorithm(oids::SM3),
+                        app_user_info: AppUserInfo {
+                            user_cert_no: gmt0014::serial_int(&Serial::parse(earlier)?)?,
+                            user_pub_key,
+                            not_before,
+                            not_after,
+                            user_name: Some(der::asn1::OctetString::new(record.into_bytes())?),
+                            ds_code: None,
+                            extend_info,
+                        },
+                    }),
+                    earlier,
+                )
+            }
+        };
         let task_no: u64 = pair
             .task_no
             .parse()
@@ -167,11 +233,12 @@ impl Authority {
                 &*self.issuer.signer,
                 task_no,
                 self.clock.now_ms(),
-                vec![apply],
+                vec![request],
             )
             .await?;
         let ret = match answers.as_slice() {
-            [Respond::RetKey(ret)] => ret,
+            [Respond::RetKey(ret)] if pair.renews.is_none() => ret,
+            [Respond::RestoreKey(ret)] if pair.renews.is_some() => ret,
             [Respond::Error(e)] => {
                 return Err(CaError::Kmc(format!(
                     "the KMC refused the key pair: {}",
@@ -180,13 +247,23 @@ impl Authority {
             }
             _ => return Err(CaError::Kmc("the KMC answered something else".into())),
         };
-        if gmt0014::serial_hex(&ret.user_cert_no)? != pair.encryption_serial {
+        if gmt0014::serial_hex(&ret.user_cert_no)? != *asked_serial {
             return Err(CaError::Kmc(
                 "the KMC's key is for another certificate".into(),
             ));
         }
         let public = pki::verify::sm2_point_of_spki(&ret.ret_pub_key.to_der()?)
             .map_err(|_| CaError::Kmc("the KMC's key pair is not SM2".into()))?;
+        if let Some(earlier) = &pair.renews {
+            let kept = pairs::by_encryption(&mut *self.db.conn().await?, earlier)
+                .await?
+                .and_then(|p| p.public_key);
+            if kept.as_deref() != Some(public.as_slice()) {
+                return Err(CaError::Kmc(
+                    "the KMC returned another key than the one to keep".into(),
+                ));
+            }
+        }
         let envelope = ret.ret_pri_key.to_der()?;
         let sealed = signed::read(&envelope, &public)?;
         if sealed.recipient != recipient {

@@ -139,6 +139,7 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
             years: a.years,
             not_after_ms,
             actor: actor(),
+            keep_encryption_of: None,
         })
         .await;
     authority.db().close().await;

@@ -82,6 +82,41 @@ pub struct Pkcs11Config {
     pub pin: Option<String>,
 }
 
+impl Pkcs11Config {
+    /// Checks the section `section` (`ca.pkcs11`, `kmc.pkcs11`); the PIN
+    /// comes from `pin_env` first.
+    pub(super) fn resolve(
+        self,
+        section: &str,
+        pin_env: &str,
+    ) -> Result<ca::signer::TokenConfig, ConfigError> {
+        if !self.module.exists() {
+            return Err(bad(
+                &format!("{section}.module"),
+                format!("{} does not exist", self.module.display()),
+            ));
+        }
+        if self.token_label.trim().is_empty() {
+            return Err(bad(&format!("{section}.token_label"), "must not be empty"));
+        }
+        let pin = std::env::var(pin_env)
+            .ok()
+            .filter(|p| !p.is_empty())
+            .or(self.pin)
+            .ok_or_else(|| {
+                bad(
+                    &format!("{section}.pin"),
+                    format!("missing: set it or {pin_env}"),
+                )
+            })?;
+        Ok(ca::signer::TokenConfig {
+            module: self.module,
+            token_label: self.token_label,
+            pin: SecretString::from(pin),
+        })
+    }
+}
+
 /// CA settings without the public URL (known only once the server is bound).
 #[derive(Debug, Clone)]
 pub struct CaSettingsTemplate {
@@ -181,30 +216,10 @@ impl CaConfig {
                 "must be at least 12 characters (CERTHALL_CA_PASSPHRASE likewise)",
             ));
         }
-        let pkcs11 = match ca.pkcs11 {
-            None => None,
-            Some(p) => {
-                if !p.module.exists() {
-                    return Err(bad(
-                        "ca.pkcs11.module",
-                        format!("{} does not exist", p.module.display()),
-                    ));
-                }
-                if p.token_label.trim().is_empty() {
-                    return Err(bad("ca.pkcs11.token_label", "must not be empty"));
-                }
-                let pin = std::env::var("CERTHALL_HSM_PIN")
-                    .ok()
-                    .filter(|p| !p.is_empty())
-                    .or(p.pin)
-                    .ok_or_else(|| bad("ca.pkcs11.pin", "missing: set it or CERTHALL_HSM_PIN"))?;
-                Some(ca::signer::TokenConfig {
-                    module: p.module,
-                    token_label: p.token_label,
-                    pin: SecretString::from(pin),
-                })
-            }
-        };
+        let pkcs11 = ca
+            .pkcs11
+            .map(|p| p.resolve("ca.pkcs11", "CERTHALL_HSM_PIN"))
+            .transpose()?;
         Ok(AuthoritySettings {
             algorithm,
             passphrase: passphrase.map(SecretString::from),

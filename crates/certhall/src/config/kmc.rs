@@ -34,16 +34,23 @@ pub struct KmcConfig {
     pub passphrase: Option<String>,
     /// `certhall kmc serve`: where to listen. Default 127.0.0.1:8091.
     pub listen: String,
+    /// Keep the master key sealed by an AES key inside a PKCS#11 token (the
+    /// KMC's HSM) instead of a passphrase: opening the escrowed keys then
+    /// needs the token, not just the database and a secret. The PIN comes
+    /// from `CERTHALL_KMC_HSM_PIN` first. Not with `passphrase`.
+    pub pkcs11: Option<super::authority::Pkcs11Config>,
     /// `certhall kmc serve`: the issuing CA certificate (PEM or DER) whose
     /// requests it answers.
     pub ca_certificate_file: Option<PathBuf>,
     /// 在线延期 under an SM2 CA: a new encryption key pair (true, the
-    /// default: a renewed certificate is a new key's) or the same pair
-    /// certified again (false: files encrypted to the old certificate open
-    /// with the new one without recovery). Read, not applied yet: every
-    /// renewal gets a new pair today (the same-pair path is issue 21's next
-    /// step: RestoreKeyReq to the new signing key, the old public key
-    /// certified again).
+    /// default: a renewed certificate is a new key's, as GM/T 0034 §12.3's
+    /// 密钥更新) or the same pair certified again (false: files encrypted to
+    /// the old certificate open with the new one without a recovery). With
+    /// false the CA asks the KMC to envelope the escrowed key to the new
+    /// signing key (RestoreKeyReq) and index it under the new encryption
+    /// certificate's number; the old number's escrow is revoked with the old
+    /// certificate, the new one's stays. A key whose certificate was revoked
+    /// for another reason than renewal is never certified again.
     pub renewal_new_encryption_key: bool,
 }
 
@@ -56,6 +63,7 @@ impl Default for KmcConfig {
             database_url: None,
             passphrase: None,
             listen: "127.0.0.1:8091".into(),
+            pkcs11: None,
             ca_certificate_file: None,
             renewal_new_encryption_key: true,
         }
@@ -72,6 +80,8 @@ pub struct KmcSettings {
     pub passphrase: Option<SecretString>,
     pub dir: PathBuf,
     pub listen: SocketAddr,
+    /// The master key's token, when it is in one.
+    pub pkcs11: Option<ca::signer::TokenConfig>,
     pub ca_certificate_file: Option<PathBuf>,
     pub renewal_new_encryption_key: bool,
 }
@@ -123,6 +133,17 @@ impl KmcConfig {
                 "must be at least 12 characters (CERTHALL_KMC_PASSPHRASE likewise)",
             ));
         }
+        let pkcs11 = self
+            .pkcs11
+            .map(|p| p.resolve("kmc.pkcs11", "CERTHALL_KMC_HSM_PIN"))
+            .transpose()?;
+        if pkcs11.is_some() && passphrase.is_some() {
+            return Err(bad(
+                "kmc.passphrase",
+                "is not used with kmc.pkcs11 (the token seals the master key): remove one \
+                 (CERTHALL_KMC_PASSPHRASE likewise)",
+            ));
+        }
         let listen = self.listen.parse().map_err(|_| {
             bad(
                 "kmc.listen",
@@ -136,6 +157,7 @@ impl KmcConfig {
             passphrase: passphrase.map(SecretString::from),
             dir,
             listen,
+            pkcs11,
             ca_certificate_file: self.ca_certificate_file,
             renewal_new_encryption_key: self.renewal_new_encryption_key,
         })

@@ -58,6 +58,7 @@ async fn judicial_recovery_with_four_eyes(backend: Backend) {
             years: 1,
             not_after_ms: None,
             actor: "test".into(),
+            keep_encryption_of: None,
         })
         .await
         .unwrap();

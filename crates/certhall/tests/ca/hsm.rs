@@ -9,17 +9,17 @@ use std::process::{Child, Command, Output, Stdio};
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, TestDb, on_both_databases};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const PIN: &str = "246810";
+pub(super) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub(super) const PIN: &str = "246810";
 
-struct Hsm {
-    dir: tempfile::TempDir,
-    conf: PathBuf,
+pub(super) struct Hsm {
+    pub(super) dir: tempfile::TempDir,
+    pub(super) conf: PathBuf,
     config: PathBuf,
-    db: TestDb,
+    pub(super) db: TestDb,
 }
 
-struct Killed(Child);
+pub(super) struct Killed(pub(super) Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ impl Drop for Killed {
 }
 
 impl Hsm {
-    async fn new(backend: Backend) -> Hsm {
+    pub(super) async fn new(backend: Backend) -> Hsm {
         let dir = testkit::temp_dir();
         let tokens = dir.path().join("tokens");
         std::fs::create_dir_all(&tokens).unwrap();
@@ -97,7 +97,7 @@ impl Hsm {
         self.certhall().args(args).output().unwrap()
     }
 
-    fn pkcs11_tool(&self, args: &[&str]) -> String {
+    pub(super) fn pkcs11_tool(&self, args: &[&str]) -> String {
         let out = Command::new("pkcs11-tool")
             .env("SOFTHSM2_CONF", &self.conf)
             .args(["--module", MODULE])

@@ -81,6 +81,7 @@ async fn same_request_id_same_certificate(backend: Backend) {
             years: 1,
             not_after_ms: None,
             actor: "test".into(),
+            keep_encryption_of: None,
         };
         tasks.push(tokio::spawn(async move { a.issue(req).await }));
     }
@@ -109,6 +110,7 @@ async fn crash_after_recording_is_resumed(backend: Backend) {
         years: 1,
         not_after_ms: None,
         actor: "test".into(),
+        keep_encryption_of: None,
     };
     let first = app.server.authority.issue(req.clone()).await.unwrap();
     // Put the row back into the state a crash after "record" leaves behind.

@@ -13,5 +13,6 @@ mod cluster;
 mod hsm;
 mod issuance;
 mod issue_api;
+mod kmc_hsm;
 mod pairs;
 mod pki_openssl;

@@ -32,6 +32,7 @@ fn request(id: &str, csr: &Path) -> IssueRequest {
         years: 1,
         not_after_ms: None,
         actor: "test".into(),
+        keep_encryption_of: None,
     }
 }
 
@@ -206,6 +207,113 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     app.server.stop().await;
 }
 
+/// 在线延期 keeping the encryption key (`IssueRequest::keep_encryption_of`,
+/// what `[kmc] renewal_new_encryption_key = false` asks): the renewed
+/// signing key gets a new encryption certificate of the *same* key pair,
+/// enveloped to the new key by the KMC, which escrows it again under the new
+/// number. The old pair's revocation (superseded) leaves the new standing; a
+/// pair revoked is never kept again.
+async fn a_renewal_may_keep_the_encryption_key_pair(backend: Backend) {
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let issuing = app.issuing_file().await;
+    let authority = app.server.authority.clone();
+    let (old_key, old_csr) = openssl::key_and_csr(app.dir.path(), "old", KeyKind::Sm2);
+    let old = authority
+        .issue(request("renew-old", &old_csr))
+        .await
+        .unwrap();
+    let old_pair = old.encryption.clone().unwrap();
+
+    let (new_key, new_csr) = openssl::key_and_csr(app.dir.path(), "new", KeyKind::Sm2);
+    let mut renew = request("renew-new", &new_csr);
+    renew.keep_encryption_of = Some(old.serial.clone());
+    let renewed = authority.issue(renew.clone()).await.unwrap();
+    let new_pair = renewed.encryption.clone().unwrap();
+    assert_ne!(new_pair.serial, old_pair.serial, "a new certificate…");
+    assert_eq!(new_pair.public_key, old_pair.public_key, "…of the same key");
+    let text = verified(&app, &issuing, "kept", &new_pair.cert_der);
+    let old_text = verified(&app, &issuing, "kept-old", &old_pair.cert_der);
+    let public_of = |t: &str| {
+        t.split("pub:")
+            .nth(1)
+            .unwrap()
+            .split("ASN1 OID")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        public_of(&text),
+        public_of(&old_text),
+        "OpenSSL reads one public key"
+    );
+    let open = |pair: &ca::authority::EncryptionIssued, key: &Path| {
+        *pair
+            .key_envelope()
+            .unwrap()
+            .open(&openssl::sm2_private_scalar(key))
+            .unwrap()
+    };
+    assert_eq!(
+        open(&new_pair, &new_key),
+        open(&old_pair, &old_key),
+        "the new signing key opens the same private key"
+    );
+    let again = authority.issue(renew).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.encryption.unwrap().cert_der, new_pair.cert_der);
+
+    // The old certificate superseded: its pair and its escrow go, the
+    // renewed pair and its escrow stand.
+    authority
+        .revoke(&old.serial, RevocationReason::Superseded, "test")
+        .await
+        .unwrap();
+    let kmc = app
+        .server
+        .kmc
+        .as_ref()
+        .expect("the KMC runs inside")
+        .kmc
+        .clone();
+    let states = || {
+        let kmc = kmc.clone();
+        async move {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT user_cert_no, state FROM kmc_keys ORDER BY created_at")
+                    .fetch_all(kmc.db().pool())
+                    .await
+                    .unwrap();
+            rows
+        }
+    };
+    let told = common::eventually(std::time::Duration::from_secs(10), || async {
+        states().await.iter().any(|(_, s)| s == "REVOKED")
+    })
+    .await;
+    assert!(told.is_some(), "the KMC revoked the old escrow");
+    let rows = states().await;
+    assert_eq!(
+        rows,
+        vec![
+            (old_pair.serial.to_hex(), "REVOKED".to_string()),
+            (new_pair.serial.to_hex(), "ACTIVE".to_string()),
+        ]
+    );
+
+    // Keeping a revoked pair's key is not done: a new key pair instead.
+    let (_, third_csr) = openssl::key_and_csr(app.dir.path(), "third", KeyKind::Sm2);
+    let mut third = request("renew-third", &third_csr);
+    third.keep_encryption_of = Some(old.serial.clone());
+    let third = authority.issue(third).await.unwrap().encryption.unwrap();
+    assert_ne!(third.public_key, old_pair.public_key);
+    app.server.stop().await;
+}
+
 /// gmssl (pure Python, nobody here wrote it) opens a GB/T 35276
 /// SM2EnvelopedKey with a software signing key's private scalar and prints
 /// the private key it finds and the public key it computes from it. (gmssl's
@@ -242,7 +350,8 @@ print(private.hex(), '04' + crypt._kg(int(private.hex(), 16), sm2.default_ecc_ta
 /// the answer carries the encryption certificate and its key as a GB/T 35276
 /// SM2EnvelopedKey, which gmssl opens with the signing key's private scalar
 /// to the private key of that encryption certificate (whose public key
-/// OpenSSL reads out of the certificate).
+/// OpenSSL reads out of the certificate). The holder gets the same bytes by
+/// a `GET` proved with its signing key (`ra::enveloped_key`).
 async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Backend) {
     use base64::Engine;
     let app = TestApp::new()
@@ -293,9 +402,91 @@ async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Ba
         .chars()
         .filter(char::is_ascii_hexdigit)
         .collect();
-    let enveloped = base64::engine::general_purpose::STANDARD
+    let from_api = base64::engine::general_purpose::STANDARD
         .decode(encryption["enveloped_key"].as_str().unwrap())
         .unwrap();
+
+    // The holder fetches the same envelope itself, by a GET proved with its
+    // signing key; the GET uses nothing up (the same proof reads again).
+    let signing = app.path("signing-api.pem");
+    std::fs::write(&signing, answer["certificate"].as_str().unwrap()).unwrap();
+    let der_of = |pem: &Path| {
+        let out = app.path("proof.der");
+        openssl::ok(&["x509", "-in", s(pem), "-outform", "DER", "-out", s(&out)]);
+        std::fs::read(&out).unwrap()
+    };
+    let signing_der = der_of(&signing);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let (nonce, _) = common::holder::challenge(&app).await;
+    let signature = common::holder::sign(
+        app.dir.path(),
+        &holder_key,
+        KeyKind::Sm2,
+        &format!("certhall-enveloped-key:{nonce}"),
+    );
+    let fetch = |cert: String, nonce: String, signature: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .http
+                .get(format!("{}/api/v1/assistant/enveloped-key", app.base))
+                .header("certhall-certificate", cert)
+                .header("certhall-nonce", nonce)
+                .header("certhall-signature", signature)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let before = (app.snapshot().await, app.portal_snapshot().await);
+    let (status, enveloped) = fetch(b64(&signing_der), nonce.clone(), signature.clone()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&enveloped));
+    assert_eq!(enveloped, from_api, "the same SM2EnvelopedKey as the API's");
+    let (status, again) = fetch(b64(&signing_der), nonce.clone(), signature.clone()).await;
+    assert_eq!(
+        (status, &again),
+        (200, &enveloped),
+        "a read uses nothing up"
+    );
+
+    // Bad proofs: each refused with its words, nothing changed.
+    let words = |body: &[u8]| String::from_utf8_lossy(body).into_owned();
+    let (status, body) = fetch(String::new(), nonce.clone(), signature.clone()).await;
+    assert_eq!(status, 400);
+    assert!(words(&body).contains("请求缺少证明"), "{}", words(&body));
+    let (status, body) = fetch("not base64!".into(), nonce.clone(), signature.clone()).await;
+    assert_eq!(status, 400);
+    assert!(words(&body).contains("不是 base64"), "{}", words(&body));
+    let (other_key, _) = openssl::key_and_csr(app.dir.path(), "stranger", KeyKind::Sm2);
+    let forged = common::holder::sign(
+        app.dir.path(),
+        &other_key,
+        KeyKind::Sm2,
+        &format!("certhall-enveloped-key:{nonce}"),
+    );
+    let (status, body) = fetch(b64(&signing_der), nonce.clone(), forged).await;
+    assert_eq!(status, 403, "{}", words(&body));
+    assert!(words(&body).contains("签名验证失败"), "{}", words(&body));
+    let (status, body) = fetch(b64(&signing_der), "AAAA".into(), signature.clone()).await;
+    assert_eq!(status, 403, "{}", words(&body));
+    assert!(words(&body).contains("挑战码无效"), "{}", words(&body));
+    assert_eq!(
+        (app.snapshot().await, app.portal_snapshot().await),
+        before,
+        "reads and refusals change nothing"
+    );
+
+    // Revoked (the pair goes together): the envelope is no longer handed out.
+    let serial = answer["serial"].as_str().unwrap();
+    let out = app
+        .cli(&["ca", "revoke", serial, "--reason", "keyCompromise"])
+        .await;
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (status, body) = fetch(b64(&signing_der), nonce, signature).await;
+    assert_eq!(status, 403, "{}", words(&body));
+    assert!(words(&body).contains("已被吊销"), "{}", words(&body));
+
     let scalar = hex::encode(openssl::sm2_private_scalar(&holder_key));
     let output = std::process::Command::new("python3")
         .args(["-c", GMSSL_OPEN, &scalar, &hex::encode(&enveloped)])
@@ -321,5 +512,6 @@ async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Ba
 on_both_databases!(
     an_sm2_signing_certificate_comes_with_its_encryption_pair,
     with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair,
+    a_renewal_may_keep_the_encryption_key_pair,
     gmssl_opens_the_enveloped_key_of_the_encryption_certificate
 );

@@ -264,6 +264,7 @@ async fn pki_endpoints_and_metrics(backend: Backend) {
             years: 1,
             not_after_ms: None,
             actor: "test".into(),
+            keep_encryption_of: None,
         })
         .await
         .unwrap();

@@ -70,7 +70,7 @@ fn gmssl(script: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-fn ret_key(respond: &Respond) -> &RetKeyRespond {
+pub(crate) fn ret_key(respond: &Respond) -> &RetKeyRespond {
     match respond {
         Respond::RetKey(r) | Respond::RestoreKey(r) => r,
         other => panic!("a key expected: {other:?}"),
@@ -78,7 +78,7 @@ fn ret_key(respond: &Respond) -> &RetKeyRespond {
 }
 
 /// The private key the holder gets out, checked against the KMC's signature.
-fn opened(ret: &RetKeyRespond, holder: &Holder, kmc_point: &[u8]) -> [u8; 32] {
+pub(crate) fn opened(ret: &RetKeyRespond, holder: &Holder, kmc_point: &[u8]) -> [u8; 32] {
     let public: [u8; 65] =
         pki::verify::sm2_point_of_spki(&ret.ret_pub_key.to_der().unwrap()).unwrap();
     let sealed = signed::read(&ret.ret_pri_key.to_der().unwrap(), &public).unwrap();

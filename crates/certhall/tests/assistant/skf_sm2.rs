@@ -170,6 +170,52 @@ impl Run {
         assert!(plain.contains("招标文件：第 3 标段报价"), "{plain}");
     }
 
+    /// The public key (PEM) of the encryption certificate in `device`'s one
+    /// container with a certificate.
+    fn encryption_public_key(&self, device: &str) -> String {
+        let contents = self.keys.contents(device);
+        let enc: Vec<_> = contents
+            .containers
+            .iter()
+            .filter_map(|c| c.enc_cert.clone())
+            .collect();
+        assert_eq!(enc.len(), 1, "{contents:?}");
+        let der = self.app.path(&format!("{device}-enc-now.der"));
+        std::fs::write(&der, &enc[0]).unwrap();
+        openssl::ok(&[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            s(&der),
+            "-noout",
+            "-pubkey",
+        ])
+    }
+
+    /// A file OpenSSL encrypts to the SM2 public key `public` (PEM).
+    fn encrypt_to(&self, public: &str, text: &str) -> PathBuf {
+        let key = self.app.path("encrypt-to.pem");
+        std::fs::write(&key, public).unwrap();
+        let plain = self.app.path("encrypt-to.txt");
+        std::fs::write(&plain, text).unwrap();
+        let cipher = self
+            .app
+            .path(&format!("encrypted-{}.sm2", self.clock.now_ms()));
+        openssl::ok(&[
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-inkey",
+            s(&key),
+            "-in",
+            s(&plain),
+            "-out",
+            s(&cipher),
+        ]);
+        cipher
+    }
+
     /// The revocation reason's code of `serial` (-1: not revoked).
     async fn revoked(&self, serial: &str) -> i64 {
         let hex = domain::Serial::parse(serial).unwrap().to_hex();
@@ -243,11 +289,19 @@ async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, 
 
 /// An SM2 CA on a clock the test moves, its SKF keys' ports, and a reviewer.
 async fn start(backend: Backend) -> (Run, common::staff::Staff) {
+    start_with(backend, |_| {}).await
+}
+
+async fn start_with(
+    backend: Backend,
+    change: impl FnOnce(&mut certhall::config::Settings) + Send + 'static,
+) -> (Run, common::staff::Staff) {
     let clock = Arc::new(FixedClock::at(SystemTime::now()));
     let app = TestApp::new()
         .backend(backend)
         .algorithm(KeyAlgorithm::Sm2)
         .clock(clock.clone())
+        .configure(change)
         .spawn()
         .await;
     let r = Run {
@@ -263,8 +317,15 @@ async fn start(backend: Backend) -> (Run, common::staff::Staff) {
     (r, reviewer)
 }
 
+/// Every business on one SKF key. 在线延期's encryption key pair is new on
+/// SQLite (the default) and kept on PostgreSQL (`[kmc]
+/// renewal_new_encryption_key = false`), so both settings run end to end.
 async fn every_business_on_an_skf_key(backend: Backend) {
-    let (r, reviewer) = start(backend).await;
+    let keeps = backend == Backend::Postgres;
+    let (r, reviewer) = start_with(backend, move |s| {
+        s.kmc.renewal_new_encryption_key = !keeps;
+    })
+    .await;
     let reviewer_secret = reviewer.secret.clone();
     r.keys.plug("ukey", "SKF-HOLDER-0001");
 
@@ -428,8 +489,12 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     assert_eq!(files.len(), 1, "the seal carried, once: {files:?}");
     assert_eq!(files[0].1, seal);
 
-    // 在线延期, 30 days before the end: a new pair again, two years on.
+    // 在线延期, 30 days before the end: a new signing key, two years on; the
+    // encryption key new or kept (the setting). A file encrypted to the
+    // encryption certificate before opens after only when the key is kept.
     let end = openssl::not_after_iso(&second);
+    let enc_before = r.encryption_public_key("ukey");
+    let old_file = r.encrypt_to(&enc_before, "续期前加密的投标文件");
     let not_after = r
         .app
         .scalar(&format!(
@@ -466,6 +531,27 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     assert!(renewed.contains("在线延期已完成"), "{renewed}");
     let third = r.certificate_in("ukey").await;
     assert!(openssl::not_after_iso(&third) > end, "{end}");
+    let enc_after = r.encryption_public_key("ukey");
+    let opened = run_skf(
+        &r.keys,
+        &r.app,
+        &["decrypt", "--in", s(&old_file)],
+        &format!("{PIN}\n"),
+        None,
+    )
+    .await;
+    if keeps {
+        assert_eq!(
+            enc_after, enc_before,
+            "the same encryption key, certified again"
+        );
+        assert!(opened.status.success(), "{}", out(&opened));
+        assert!(out(&opened).contains("续期前加密的投标文件"));
+    } else {
+        assert_ne!(enc_after, enc_before, "a new encryption key pair");
+        assert!(!opened.status.success(), "{}", out(&opened));
+        assert!(!out(&opened).contains("续期前加密的投标文件"));
+    }
     assert_eq!(r.keys.contents("ukey").files.len(), 1);
 
     // 找回密码: the PIN locked by wrong tries says so; the SMS code lets the

@@ -140,6 +140,32 @@ pub struct EncryptionPair {
     pub envelope: String,
 }
 
+/// `earlier-keys`: the earlier encryption certificates a certificate of
+/// 在线补办 (with 取回原加密密钥 ticked) may have back, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierKeys {
+    pub keys: Vec<EarlierKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierKey {
+    pub serial: String,
+    pub certificate_pem: String,
+}
+
+/// `earlier-keys/restore`: one earlier key, enveloped to `public_key`, a
+/// fresh SM2 key made for it (the proof's message names both). Answered
+/// with an [`EncryptionPair`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierKeyRequest {
+    #[serde(flatten)]
+    pub proof: Proof,
+    /// The encryption certificate's serial, as `earlier-keys` gave it.
+    pub serial: String,
+    /// Base64 of the DER SubjectPublicKeyInfo.
+    pub public_key: String,
+}
+
 /// `complete`, `seal/written`: where the application stands now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Completed {

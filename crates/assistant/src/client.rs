@@ -193,6 +193,41 @@ impl Client {
         Ok(current.seal)
     }
 
+    /// 在线补办: the earlier encryption certificates the proving (new)
+    /// certificate may have back; none unless the holder asked for them.
+    pub fn earlier_keys(&self, prover: &dyn Prover) -> Result<Vec<api::EarlierKey>, Error> {
+        let keys: api::EarlierKeys = self.proved(
+            "/api/v1/assistant/earlier-keys",
+            prover,
+            |n| format!("certhall-earlier-keys:{n}"),
+            |p| p,
+        )?;
+        Ok(keys.keys)
+    }
+
+    /// 在线补办: the earlier key of `serial`, enveloped to the SM2 key whose
+    /// DER SubjectPublicKeyInfo is `public_key` (made for it in the token).
+    pub fn restore_earlier_key(
+        &self,
+        prover: &dyn Prover,
+        serial: &str,
+        public_key: &[u8],
+    ) -> Result<api::EncryptionPair, Error> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(public_key));
+        let owned = serial.to_string();
+        self.proved(
+            "/api/v1/assistant/earlier-keys/restore",
+            prover,
+            move |n| format!("certhall-earlier-key:{n}:{owned}:{digest}"),
+            |proof| api::EarlierKeyRequest {
+                proof,
+                serial: serial.to_string(),
+                public_key: b64(public_key),
+            },
+        )
+    }
+
     /// 签章变更: the seal with this SHA-256 (hex) is in the token.
     pub fn seal_written(&self, prover: &dyn Prover, sha256: &str) -> Result<(), Error> {
         let _: api::Completed = self.proved(

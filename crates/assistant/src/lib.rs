@@ -26,6 +26,7 @@ pub mod change;
 pub mod cli;
 pub mod client;
 pub mod csr;
+pub mod earlier;
 pub mod error;
 #[cfg(feature = "gui")]
 pub mod gui;

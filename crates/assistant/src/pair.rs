@@ -9,6 +9,8 @@ use base64::Engine;
 use der::{Decode, Encode};
 use pki::envelope::KeyEnvelope;
 
+use api::EncryptionPair;
+
 use crate::client::Issued;
 use crate::error::Error;
 use crate::token::{KeyRef, Token};
@@ -18,6 +20,19 @@ pub fn import(token: &Token, key: &KeyRef, issued: &Issued) -> Result<(), Error>
     let Some(pair) = &issued.encryption else {
         return Ok(());
     };
+    import_pair(token, key, pair).map_err(|e| match e {
+        Error::Token(why) => Error::Server(format!(
+            "加密密钥对未能导入证书介质（{why}），签名证书未写入"
+        )),
+        other => other,
+    })
+}
+
+/// Checks an encryption certificate and its envelope belong together, and
+/// imports both into the container of `key` (whose signing key the envelope
+/// is for: the key itself refuses another's). A refusal by the key is an
+/// `Error::Token`.
+pub fn import_pair(token: &Token, key: &KeyRef, pair: &EncryptionPair) -> Result<(), Error> {
     let bad_cert = || Error::Server("服务器返回的加密证书格式不正确".into());
     let (_, cert) =
         der::pem::decode_vec(pair.certificate_pem.as_bytes()).map_err(|_| bad_cert())?;
@@ -34,12 +49,5 @@ pub fn import(token: &Token, key: &KeyRef, issued: &Issued) -> Result<(), Error>
             "服务器返回的加密证书与加密密钥不匹配，未写入".into(),
         ));
     }
-    token
-        .import_encryption(&key.id, &envelope, &cert)
-        .map_err(|e| match e {
-            Error::Token(why) => Error::Server(format!(
-                "加密密钥对未能导入证书介质（{why}），签名证书未写入"
-            )),
-            other => other,
-        })
+    token.import_encryption(&key.id, &envelope, &cert)
 }

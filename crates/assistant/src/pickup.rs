@@ -8,7 +8,8 @@
 //!    the same certificate);
 //! 2. a CSR signed by it, sent with the code;
 //! 3. the certificate, checked against the key, written next to it;
-//! 4. 在线补办: the seal the lost key held, fetched with the new key's proof;
+//! 4. 在线补办: the seal the lost key held, fetched with the new key's proof,
+//!    and, when the holder asked, the earlier encryption keys (`earlier`);
 //! 5. completion reported, proved by the new key.
 
 use crate::change::{PENDING_PREFIX, checkpoint, key_id_for, write_issued};
@@ -25,6 +26,9 @@ pub struct PickedUp {
     pub state: String,
     /// 双证书: the serial of the encryption certificate written with it.
     pub encryption_serial: Option<String>,
+    /// 在线补办 of a 双证书: the earlier encryption certificates whose keys
+    /// came back into the key.
+    pub earlier_serials: Vec<String>,
 }
 
 /// The code as the server reads it: the key's CKA_ID does not depend on how it
@@ -71,9 +75,15 @@ pub fn run(token: &Token, client: &Client, code: &str, kind: KeyKind) -> Result<
     // between is finished by a rerun with the same code.
     crate::seal::carry_current(token, client, &new)?;
     checkpoint("seal");
+    let earlier_serials = if issued.encryption.is_some() {
+        crate::earlier::restore(token, client, &new)?
+    } else {
+        Vec::new()
+    };
     let state = client.complete(&new)?;
     Ok(PickedUp {
         encryption_serial: issued.encryption.as_ref().map(|e| e.serial.clone()),
+        earlier_serials,
         application_id: issued.application_id,
         serial: issued.serial,
         state,

@@ -220,19 +220,21 @@ impl Kmc {
                     record,
                     renewal: None,
                 } => {
-                    // A judicial recovery says so, with its legal basis and
-                    // who approved it (GM/T 0034 §12.5).
-                    let judicial = record
+                    // A recovery says which, with what the CA recorded: a
+                    // judicial one its legal basis and approvers (GM/T 0034
+                    // §12.5), a holder's its application (§12.4).
+                    let recovery = record
                         .as_deref()
-                        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-                        .filter(|r| r["kind"] == "judicial");
-                    match judicial {
-                        Some(r) => {
-                            details["recovery"] = r;
-                            ("kmc.key.recovery.judicial", user_cert_no.as_str())
-                        }
-                        None => ("kmc.key.restore", user_cert_no.as_str()),
+                        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok());
+                    let action = match recovery.as_ref().map(|r| r["kind"].clone()) {
+                        Some(k) if k == "judicial" => "kmc.key.recovery.judicial",
+                        Some(k) if k == "holder" => "kmc.key.recovery.holder",
+                        _ => "kmc.key.restore",
+                    };
+                    if action != "kmc.key.restore" {
+                        details["recovery"] = recovery.unwrap_or_default();
                     }
+                    (action, user_cert_no.as_str())
                 }
                 Effect::Revoke { user_cert_no } => {
                     store::kmc::revoke_key(&mut tx, &ca.id, user_cert_no, now).await?;

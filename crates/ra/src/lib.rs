@@ -18,6 +18,7 @@ pub mod blobs;
 pub mod business;
 pub mod catalog;
 pub mod certificates;
+pub mod earlier_keys;
 pub mod enveloped_key;
 mod error;
 pub mod handoff;

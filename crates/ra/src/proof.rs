@@ -138,13 +138,20 @@ impl Ra {
         let (row, expires_at) = self
             .check_proof(certificate, nonce, message, signature, accept)
             .await?;
+        self.use_challenge(nonce, expires_at).await?;
+        Ok(row)
+    }
+
+    /// Uses up a challenge `check_proof` accepted (once: a second use is
+    /// refused), for a call that checks more before it acts.
+    pub(crate) async fn use_challenge(&self, nonce: &str, expires_at: i64) -> Result<(), RaError> {
         let now = self.now_ms();
         if !store::handoff::use_challenge(&mut *self.db.conn().await?, nonce, now, expires_at)
             .await?
         {
             return Err(refused("挑战码无效、已过期或已使用，请重新发起"));
         }
-        Ok(row)
+        Ok(())
     }
 
     /// Checks a proof as `prove` does, without using up its challenge: for

@@ -14,6 +14,8 @@
 //! | `POST /api/v1/assistant/seal/current` | `certhall-seal-current:<nonce>` (with a key just written) |
 //! | `POST /api/v1/assistant/revoke/code` | `certhall-revoke-code:<nonce>` |
 //! | `POST /api/v1/assistant/revoke` | `certhall-revoke:<nonce>:<reason>` (with `reason`, `note`, `code`) |
+//! | `POST /api/v1/assistant/earlier-keys` | `certhall-earlier-keys:<nonce>` (with the reissued key) |
+//! | `POST /api/v1/assistant/earlier-keys/restore` | `certhall-earlier-key:<nonce>:<serial>:<hex SHA-256 of public_key's DER>` (with `serial`, `public_key`) |
 //!
 //! `GET /api/v1/assistant/enveloped-key` is the one proved read: the proof
 //! travels in headers (`Certhall-Certificate`: the signing certificate, PEM
@@ -50,6 +52,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assistant/issue", post(issue))
         .route("/api/v1/assistant/complete", post(complete))
         .route("/api/v1/assistant/pickup", post(pickup))
+        .route("/api/v1/assistant/earlier-keys", post(earlier_keys))
+        .route("/api/v1/assistant/earlier-keys/restore", post(earlier_key))
         .route("/api/v1/assistant/seal", post(seal))
         .route("/api/v1/assistant/seal/written", post(seal_written))
         .route("/api/v1/assistant/seal/current", post(seal_current))
@@ -131,6 +135,48 @@ async fn status(
         s.ra.assistant_status(&p.certificate, &p.nonce, &p.signature)
             .await?;
     Ok(Json(cert_status(&st, &headers)))
+}
+
+/// 在线补办: the earlier encryption certificates the new key may have back.
+async fn earlier_keys(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::EarlierKeys>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let keys =
+        s.ra.earlier_keys(&p.certificate, &p.nonce, &p.signature)
+            .await?;
+    Ok(Json(::api::EarlierKeys {
+        keys: keys
+            .iter()
+            .map(|k| ::api::EarlierKey {
+                serial: k.serial.to_hex(),
+                certificate_pem: pem("CERTIFICATE", &k.cert_der),
+            })
+            .collect(),
+    }))
+}
+
+/// 在线补办: one earlier key, enveloped by the KMC to the key made for it.
+async fn earlier_key(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<::api::EncryptionPair>, WebError> {
+    let p = parse(&body).map_err(bad)?;
+    let req: ::api::EarlierKeyRequest = serde_json::from_slice(&body)
+        .map_err(|_| bad("请求格式不正确：需要 JSON 字段 serial、public_key"))?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let public = b64
+        .decode(req.public_key.trim())
+        .map_err(|_| bad("public_key 不是 base64 编码的 DER 公钥"))?;
+    let key =
+        s.ra.restore_earlier_key(&p.certificate, &p.nonce, &p.signature, &req.serial, &public)
+            .await?;
+    Ok(Json(::api::EncryptionPair {
+        serial: key.serial.to_hex(),
+        certificate_pem: pem("CERTIFICATE", &key.cert_der),
+        envelope: b64.encode(&key.skf_blob),
+    }))
 }
 
 /// The holder's encryption key, enveloped to its signing key, by a proof in

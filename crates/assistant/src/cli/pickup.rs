@@ -28,6 +28,14 @@ pub(super) fn pickup(
         done.serial, info.label
     )
     .map_err(io)?;
+    if !done.earlier_serials.is_empty() {
+        writeln!(
+            out,
+            "原加密密钥已取回（加密证书序列号 {}），以往加密给原证书的文件可用 decrypt 解密。",
+            done.earlier_serials.join("、")
+        )
+        .map_err(io)?;
+    }
     if done.state == "COMPLETED" {
         writeln!(out, "业务已办理完成。申请编号：{}", done.application_id).map_err(io)?;
     } else {

@@ -99,13 +99,35 @@ pub(super) fn decrypt(
     let cipher = pki::envelope::Sm2Cipher::from_der(&der)
         .map_err(|_| Error::Usage(format!("{} 不是 SM2 密文（DER）", input.display())))?;
     let (_, token) = super::key::signed_in(cli, pins)?;
-    let holders = change::candidates(&token, serial)?;
-    let holder = holders
+    // The current certificates' encryption keys first, then (without a
+    // serial) the earlier keys 在线补办 brought back, each in its own
+    // container: the key whose C3 checks out is the file's.
+    let mut ids: Vec<Vec<u8>> = change::candidates(&token, serial)?
         .iter()
-        .find(|h| matches!(token.encryption_certificate(&h.cert.id), Ok(Some(_))))
-        .ok_or_else(|| Error::Usage("证书介质中没有加密证书（双证书）".into()))?;
-    let plain = token.decrypt(&holder.cert.id, &cipher)?;
-    out.write_all(&plain).map_err(io)
+        .map(|h| h.cert.id.clone())
+        .collect();
+    if serial.is_none() {
+        for key in token.keys()? {
+            if !ids.contains(&key.id) {
+                ids.push(key.id);
+            }
+        }
+    }
+    ids.retain(|id| matches!(token.encryption_certificate(id), Ok(Some(_))));
+    let mut last = Error::Usage("证书介质中没有加密证书（双证书）".into());
+    for id in &ids {
+        match token.decrypt(id, &cipher) {
+            Ok(plain) => return out.write_all(&plain).map_err(io),
+            Err(e) => last = e,
+        }
+    }
+    if ids.len() > 1 {
+        last = Error::Usage(format!(
+            "证书介质中的 {} 个加密密钥都不能解密该文件：它不是加密给这些加密证书的",
+            ids.len()
+        ));
+    }
+    Err(last)
 }
 
 /// Each certificate with its key, its status and applications on the platform.
@@ -121,6 +143,26 @@ fn online(token: &Token, client: &Client, out: &mut dyn Write) -> Result<(), Err
         }
         for a in &st.applications {
             writeln!(out, "  业务：{} · {}", a.business_name, a.state_label).map_err(io)?;
+        }
+    }
+    earlier_lines(token, out)
+}
+
+/// The earlier encryption keys 在线补办 brought back: containers with an
+/// encryption certificate and no signing one.
+fn earlier_lines(token: &Token, out: &mut dyn Write) -> Result<(), Error> {
+    let current: Vec<Vec<u8>> = token.certificates()?.into_iter().map(|c| c.id).collect();
+    for key in token.keys()? {
+        if current.contains(&key.id) {
+            continue;
+        }
+        if let Some(der) = token.encryption_certificate(&key.id)? {
+            writeln!(
+                out,
+                "原加密证书：序列号 {}（在线补办取回，用于解密以往的文件）",
+                change::serial_of(&der).unwrap_or_default()
+            )
+            .map_err(io)?;
         }
     }
     Ok(())

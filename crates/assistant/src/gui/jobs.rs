@@ -26,6 +26,14 @@ impl Worker {
                     ),
                     None => format!("证书已写入证书介质（序列号 {}）", p.serial),
                 };
+                let written = if p.earlier_serials.is_empty() {
+                    written
+                } else {
+                    format!(
+                        "{written}；原加密密钥已取回（{}）",
+                        p.earlier_serials.join("、")
+                    )
+                };
                 if p.state == "COMPLETED" {
                     format!("{written}，业务办理完成")
                 } else {

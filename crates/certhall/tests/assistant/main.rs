@@ -9,5 +9,6 @@
 
 mod assistant_api;
 mod assistant_token;
+mod earlier_keys;
 mod revoke_api;
 mod skf_sm2;

@@ -23,19 +23,19 @@ use domain::{Clock, FixedClock};
 use testkit::softskf::{ADMIN_PIN, Keys, PIN};
 use testkit::{Backend, on_both_databases, openssl};
 
-const MOBILE: &str = "13812345678";
-const ORG: &str = "合肥国密科技有限公司";
+pub(super) const MOBILE: &str = "13812345678";
+pub(super) const ORG: &str = "合肥国密科技有限公司";
 const DAY: i64 = 86_400_000;
 
-struct Run {
-    app: TestApp,
-    clock: Arc<FixedClock>,
-    keys: Keys,
+pub(super) struct Run {
+    pub(super) app: TestApp,
+    pub(super) clock: Arc<FixedClock>,
+    pub(super) keys: Keys,
 }
 
 impl Run {
     /// A minute on: the platform texts a number at most once a minute.
-    fn minute(&self) {
+    pub(super) fn minute(&self) {
         self.clock.advance(Duration::from_secs(61));
     }
 
@@ -68,8 +68,15 @@ impl Run {
             .filter(|c| c.sign_cert.is_some())
             .collect();
         assert_eq!(with_cert.len(), 1, "{contents:?}");
+        // Besides it, only earlier encryption keys 在线补办 brought back
+        // (a container each, no signing certificate).
+        let earlier = contents
+            .containers
+            .iter()
+            .filter(|c| c.sign_cert.is_none() && c.has_enc_key && c.enc_cert.is_some())
+            .count();
         assert_eq!(
-            contents.containers.len(),
+            contents.containers.len() - earlier,
             1,
             "the old pair is gone: {contents:?}"
         );
@@ -249,7 +256,7 @@ fn seal_png(dir: &Path) -> Vec<u8> {
 
 /// 在线新办 of a 机构证书 on the holder's own key, paid and approved;
 /// returns the browser and the application.
-async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, String) {
+pub(super) async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, String) {
     let b = Browser::new(&r.app.base);
     let page = b
         .sign_in(&r.app.settings.data_dir, MOBILE, "/selfservice/new")
@@ -288,7 +295,7 @@ async fn new_application(r: &Run, reviewer: &common::staff::Staff) -> (Browser, 
 }
 
 /// An SM2 CA on a clock the test moves, its SKF keys' ports, and a reviewer.
-async fn start(backend: Backend) -> (Run, common::staff::Staff) {
+pub(super) async fn start(backend: Backend) -> (Run, common::staff::Staff) {
     start_with(backend, |_| {}).await
 }
 
@@ -595,7 +602,10 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     assert!(again.status.success(), "{}", out(&again));
 
     // 在线补办: the key is lost; a new one receives a new pair, the same
-    // subject, and the seal the lost key held.
+    // subject, the seal the lost key held and, asked for on the form, the
+    // earlier encryption keys: files encrypted to the lost certificate, and
+    // to those before it, open in the new key.
+    let lost_file = r.encrypt_to(&r.encryption_public_key("ukey"), "补办前加密的合同");
     r.keys.pull("ukey");
     r.keys.plug("ukey2", "SKF-HOLDER-0002");
     let third_serial = openssl::serial_of(&third);
@@ -618,6 +628,7 @@ async fn every_business_on_an_skf_key(backend: Backend) {
                 ("medium", "own"),
                 ("agent_is_representative", "on"),
                 ("contact_mobile", MOBILE),
+                ("restore_earlier_keys", "on"),
             ],
         )
         .await;
@@ -644,7 +655,25 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     let code = holder_code(&b, &reissue_id).await;
     let picked = r.assistant(&["pickup", "--code", &code]).await;
     assert!(picked.contains("业务已办理完成"), "{picked}");
+    // The lost certificate's key, the changed one's and (renewed with a new
+    // pair) the one before the renewal: one container each.
+    let earlier = if keeps { 2 } else { 3 };
+    assert!(picked.contains("原加密密钥已取回"), "{picked}");
     let fourth = r.certificate_in("ukey2").await;
+    assert_eq!(r.keys.contents("ukey2").containers.len(), 1 + earlier);
+    for (file, text) in [
+        (&lost_file, "补办前加密的合同"),
+        (&old_file, "续期前加密的投标文件"),
+    ] {
+        let opened = r.assistant(&["decrypt", "--in", s(file)]).await;
+        assert!(opened.contains(text), "{opened}");
+    }
+    let listed = r.assistant(&["status", "--online"]).await;
+    assert_eq!(
+        listed.matches("原加密证书：序列号").count(),
+        earlier,
+        "{listed}"
+    );
     assert_eq!(
         openssl::subject_utf8(&fourth),
         openssl::subject_utf8(&third)

@@ -75,6 +75,10 @@ pub struct ApplicationForm {
     /// 机构证书: the 经办人 is the 法定代表人 (no 授权委托书 needed).
     #[serde(default)]
     pub agent_is_representative: bool,
+    /// 在线补办 of a 双证书: the earlier encryption keys are asked back into
+    /// the new key (`crate::earlier_keys`).
+    #[serde(default)]
+    pub restore_earlier_keys: bool,
 }
 
 impl ApplicationForm {

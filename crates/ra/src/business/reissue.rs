@@ -32,6 +32,9 @@ pub struct ReissueFields {
     /// A checkbox: `on` when ticked (机构证书).
     #[serde(default)]
     pub agent_is_representative: String,
+    /// A checkbox: `on` to have the earlier encryption keys back (双证书).
+    #[serde(default)]
+    pub restore_earlier_keys: String,
 }
 
 /// `ReissueFields` checked: what is stored.
@@ -43,6 +46,7 @@ pub struct ReissueChoice {
     pub medium: Medium,
     pub ship_to: ShipTo,
     pub agent_is_representative: bool,
+    pub restore_earlier_keys: bool,
 }
 
 impl ReissueFields {
@@ -69,6 +73,7 @@ impl ReissueFields {
                 ship_to,
                 agent_is_representative: cert_type == ProfileKind::Enterprise
                     && self.agent_is_representative == "on",
+                restore_earlier_keys: self.restore_earlier_keys == "on",
             }),
             _ => Err(errors),
         }
@@ -82,6 +87,7 @@ impl ReissueFields {
             contact_email: form.fields.contact_email.clone(),
             delivery: DeliveryFields::of(form),
             agent_is_representative: super::form::checkbox(form.agent_is_representative),
+            restore_earlier_keys: super::form::checkbox(form.restore_earlier_keys),
         }
     }
 }
@@ -102,6 +108,7 @@ pub(crate) async fn save(
     form.medium = choice.medium;
     form.ship_to = choice.ship_to;
     form.agent_is_representative = choice.agent_is_representative;
+    form.restore_earlier_keys = choice.restore_earlier_keys;
     form.complete = true;
     ra.store_form(id, &form, None).await
 }

@@ -22,6 +22,10 @@ pub(super) struct IssueView {
     pub revoke_reason: String,
     pub delivery: DeliveryFields,
     pub agent_is_representative: String,
+    /// 在线补办 of a 双证书: the box asking the earlier encryption keys back,
+    /// and how many there are (no box without any).
+    pub restore_earlier_keys: String,
+    pub earlier_keys: usize,
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ pub(super) async fn page(shown: Shown<'_>, fields: NewFields) -> Result<Response
         delivery: fields.delivery,
         agent_is_representative: fields.agent_is_representative,
         revoke_reason: String::new(),
+        ..IssueView::default()
     };
     Ok(issue_page::page(shown, view, Some(now)))
 }

@@ -207,6 +207,102 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     app.server.stop().await;
 }
 
+/// A KMC (certified by this CA, signing its answers) that envelopes the key
+/// to another certificate than the holder's signing one: the CA refuses the
+/// delivery; nothing is issued and the pair keeps no key, so a retry with a
+/// sound KMC completes it.
+async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
+    use der::{Decode, Encode};
+    use pki::envelope::{KeyEnvelope, signed};
+    use pki::gmt0014::{self, EntName, KmRespond, KsRespond, Request, Respond, RetKeyRespond};
+    use pki::signer::{Signer, SoftwareKey};
+
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let authority = app.server.authority.clone();
+    let sound = app.server.kmc.as_ref().expect("the KMC runs inside").kmc.clone();
+    let rogue = std::sync::Arc::new(SoftwareKey::generate(ca::KeyAlgorithm::Sm2).unwrap().0);
+    let rogue_cert = authority.certify_kmc(rogue.spki_der(), "test").await.unwrap();
+    // Another certificate of ours: the sound KMC's.
+    let other = sound.certificate().unwrap().to_vec();
+    let (signer, cert) = (rogue.clone(), rogue_cert.clone());
+    let answer = move |body: axum::body::Bytes| {
+        let (signer, cert, other) = (signer.clone(), cert.clone(), other.clone());
+        async move {
+            let request = gmt0014::CaRequest::read(&body).unwrap();
+            let ks = request.ks_request;
+            let [Request::ApplyKey(apply)] = ks.request_list.as_slice() else {
+                panic!("an ApplyKeyReq expected");
+            };
+            let info = &apply.app_user_info;
+            let holder = pki::verify::sm2_point_of_spki(&info.user_pub_key.to_der().unwrap())
+                .unwrap();
+            let (private, public) = pki::envelope::generate_sm2().unwrap();
+            let envelope = KeyEnvelope::seal(&holder, &private).unwrap();
+            let wrong = signed::IssuerAndSerialNumber::of_certificate(&other).unwrap();
+            let retpri = signed::seal(&envelope, &wrong, &private, &*signer, &cert).unwrap();
+            let respond = RetKeyRespond {
+                user_cert_no: info.user_cert_no.clone(),
+                ret_pub_key: x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(
+                    &pki::signer::sm2_spki(&public),
+                )
+                .unwrap(),
+                ret_pri_key: der::asn1::Any::from_der(&retpri).unwrap(),
+            };
+            let ks = KsRespond {
+                version: gmt0014::int(1).unwrap(),
+                km_name: EntName::of_certificate(&cert).unwrap(),
+                respond_list: vec![Respond::RetKey(respond)],
+                respond_time: ks.request_time.clone(),
+                task_no: ks.task_no.clone(),
+            };
+            KmRespond::sign(ks, &*signer).unwrap().to_der().unwrap()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
+    let router = axum::Router::new().route("/kmc/v1/tasks", axum::routing::post(answer));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    authority.set_kmc(KmcLink::new(&url, &rogue_cert).unwrap());
+
+    let (_, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
+    let before = app
+        .scalar("SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'")
+        .await;
+    let err = authority.issue(request("rogue-1", &csr)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the KMC enveloped the key to another certificate than the signing one"),
+        "{err}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM certificates WHERE state = 'ISSUED'")
+            .await,
+        before,
+        "no signing certificate without its pair"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM encryption_pairs WHERE public_key IS NOT NULL")
+            .await,
+        0,
+        "nothing of the rogue's delivery is kept"
+    );
+
+    // The sound KMC back: the same request completes the pair.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
+    let router = kmc::http::router(sound.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    authority.set_kmc(KmcLink::new(&url, sound.certificate().unwrap()).unwrap());
+    let issued = authority.issue(request("rogue-1", &csr)).await.unwrap();
+    assert!(issued.encryption.is_some());
+    drop(sound);
+    app.server.stop().await;
+}
+
 /// 在线延期 keeping the encryption key (`IssueRequest::keep_encryption_of`,
 /// what `[kmc] renewal_new_encryption_key = false` asks): the renewed
 /// signing key gets a new encryption certificate of the *same* key pair,
@@ -513,5 +609,6 @@ on_both_databases!(
     an_sm2_signing_certificate_comes_with_its_encryption_pair,
     with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair,
     a_renewal_may_keep_the_encryption_key_pair,
+    an_envelope_for_another_certificate_is_refused,
     gmssl_opens_the_enveloped_key_of_the_encryption_certificate
 );

@@ -153,6 +153,14 @@ pub struct IssueArgs {
     /// Idempotency key: repeating a request id returns the same certificate.
     #[arg(long)]
     pub request_id: Option<String>,
+    /// 双证书 (an SM2 CA with its KMC, an SM2 key): write the encryption
+    /// certificate issued with it here (PEM).
+    #[arg(long)]
+    pub encryption_certificate: Option<PathBuf>,
+    /// 双证书: write the encryption key pair here, as the KMC enveloped it to
+    /// the signing key (GB/T 35276 SM2EnvelopedKey, DER).
+    #[arg(long)]
+    pub enveloped_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

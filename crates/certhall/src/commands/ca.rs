@@ -125,6 +125,25 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
     }
     let csr = std::fs::read(&a.csr).map_err(|e| AppError::file("cannot read", &a.csr, e))?;
     let authority = setup::load_authority(settings).await?;
+    let wants_pair = a.encryption_certificate.is_some() || a.enveloped_key.is_some();
+    if wants_pair && !(authority.algorithm().is_sm2() && settings.kmc.dual_certificates) {
+        authority.db().close().await;
+        return Err(AppError::Input(
+            "--encryption-certificate, --enveloped-key: this CA issues no encryption pairs \
+             (only an SM2 CA with kmc.dual_certificates does)"
+                .into(),
+        ));
+    }
+    // Under an SM2 CA issuing dual certificates the pair comes with the
+    // signing certificate, as on the platform: from the KMC at kmc.url, or
+    // one started here on loopback.
+    let kmc = match crate::kmc::connect(settings, &authority).await {
+        Ok(kmc) => kmc,
+        Err(e) => {
+            authority.db().close().await;
+            return Err(e);
+        }
+    };
     // Days count from now on the CA's own clock, as years do.
     let not_after_ms = a
         .days
@@ -142,6 +161,10 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
             keep_encryption_of: None,
         })
         .await;
+    if let Some(kmc) = kmc {
+        kmc.task.abort();
+        kmc.kmc.db().close().await;
+    }
     authority.db().close().await;
     let issued = issued?;
     eprintln!(
@@ -153,6 +176,34 @@ async fn issue(settings: &Settings, a: IssueArgs) -> Result<(), AppError> {
         },
         issued.serial
     );
+    match &issued.encryption {
+        Some(pair) => {
+            eprintln!(
+                "with encryption certificate {} (双证书: its key pair from the KMC{})",
+                pair.serial,
+                if wants_pair {
+                    ""
+                } else {
+                    "; --encryption-certificate and --enveloped-key write them, \
+                     the same --request-id again returns them"
+                }
+            );
+            if let Some(path) = &a.encryption_certificate {
+                std::fs::write(path, pem("CERTIFICATE", &pair.cert_der))
+                    .map_err(|e| AppError::file("cannot write", path, e))?;
+            }
+            if let Some(path) = &a.enveloped_key {
+                let der = pair.key_envelope()?.to_sm2_enveloped_key()?;
+                std::fs::write(path, der).map_err(|e| AppError::file("cannot write", path, e))?;
+            }
+        }
+        None if wants_pair => {
+            return Err(AppError::Input(
+                "the certificate was issued without an encryption pair (not an SM2 key)".into(),
+            ));
+        }
+        None => {}
+    }
     print!("{}", pem("CERTIFICATE", &issued.cert_der));
     Ok(())
 }

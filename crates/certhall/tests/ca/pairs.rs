@@ -207,6 +207,117 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     app.server.stop().await;
 }
 
+/// `certhall ca issue` under an SM2 CA certifies the pair too (the KMC the
+/// running server started, its database shared): the encryption certificate
+/// and the SM2EnvelopedKey where asked, OpenSSL verifying the one and gmssl
+/// opening the other to its private key. Asked of a P-256 CA, the options
+/// are refused before anything is issued.
+async fn the_command_line_issues_the_pair_too(backend: Backend) {
+    let app = TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await;
+    let issuing = app.issuing_file().await;
+    let (key, csr) = openssl::key_and_csr(app.dir.path(), "counter", KeyKind::Sm2);
+    let (enc, enveloped) = (app.path("counter-enc.pem"), app.path("counter.sm2key"));
+    let out = app
+        .cli(&[
+            "ca",
+            "issue",
+            "--csr",
+            s(&csr),
+            "--profile",
+            "enterprise",
+            "--cn",
+            "张三",
+            "--org",
+            "某公司",
+            "--credit-code",
+            "91110108551385082Q",
+            "--encryption-certificate",
+            s(&enc),
+            "--enveloped-key",
+            s(&enveloped),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("with encryption certificate"),
+        "{}",
+        common::stderr(&out)
+    );
+    let signing = app.path("counter.pem");
+    std::fs::write(&signing, common::stdout(&out)).unwrap();
+    let der = |pem: &Path| {
+        let out = app.path("tmp.der");
+        openssl::ok(&["x509", "-in", s(pem), "-outform", "DER", "-out", s(&out)]);
+        std::fs::read(&out).unwrap()
+    };
+    verified(&app, &issuing, "counter-signing", &der(&signing));
+    let text = verified(&app, &issuing, "counter-encryption", &der(&enc));
+    assert!(text.contains("Key Encipherment"), "{text}");
+    let public: String = text
+        .split("pub:")
+        .nth(1)
+        .and_then(|rest| rest.split("ASN1 OID").next())
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    let scalar = hex::encode(openssl::sm2_private_scalar(&key));
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            GMSSL_OPEN,
+            &scalar,
+            &hex::encode(std::fs::read(&enveloped).unwrap()),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "gmssl: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        line.split_whitespace().nth(1).unwrap().to_ascii_lowercase(),
+        public.to_ascii_lowercase()
+    );
+    app.server.stop().await;
+
+    let p256 = TestApp::new().backend(backend).spawn().await;
+    let (_, csr) = openssl::key_and_csr(p256.dir.path(), "p256", KeyKind::P256);
+    let before = p256.snapshot().await;
+    let out = p256
+        .cli(&[
+            "ca",
+            "issue",
+            "--csr",
+            s(&csr),
+            "--profile",
+            "enterprise",
+            "--cn",
+            "张三",
+            "--org",
+            "某公司",
+            "--credit-code",
+            "91110108551385082Q",
+            "--enveloped-key",
+            s(&p256.path("x.der")),
+        ])
+        .await;
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("this CA issues no encryption pairs"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(p256.snapshot().await, before);
+    p256.server.stop().await;
+}
+
 /// A KMC (certified by this CA, signing its answers) that envelopes the key
 /// to another certificate than the holder's signing one: the CA refuses the
 /// delivery; nothing is issued and the pair keeps no key, so a retry with a
@@ -223,9 +334,18 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
         .spawn()
         .await;
     let authority = app.server.authority.clone();
-    let sound = app.server.kmc.as_ref().expect("the KMC runs inside").kmc.clone();
+    let sound = app
+        .server
+        .kmc
+        .as_ref()
+        .expect("the KMC runs inside")
+        .kmc
+        .clone();
     let rogue = std::sync::Arc::new(SoftwareKey::generate(ca::KeyAlgorithm::Sm2).unwrap().0);
-    let rogue_cert = authority.certify_kmc(rogue.spki_der(), "test").await.unwrap();
+    let rogue_cert = authority
+        .certify_kmc(rogue.spki_der(), "test")
+        .await
+        .unwrap();
     // Another certificate of ours: the sound KMC's.
     let other = sound.certificate().unwrap().to_vec();
     let (signer, cert) = (rogue.clone(), rogue_cert.clone());
@@ -238,8 +358,8 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
                 panic!("an ApplyKeyReq expected");
             };
             let info = &apply.app_user_info;
-            let holder = pki::verify::sm2_point_of_spki(&info.user_pub_key.to_der().unwrap())
-                .unwrap();
+            let holder =
+                pki::verify::sm2_point_of_spki(&info.user_pub_key.to_der().unwrap()).unwrap();
             let (private, public) = pki::envelope::generate_sm2().unwrap();
             let envelope = KeyEnvelope::seal(&holder, &private).unwrap();
             let wrong = signed::IssuerAndSerialNumber::of_certificate(&other).unwrap();
@@ -610,5 +730,6 @@ on_both_databases!(
     with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair,
     a_renewal_may_keep_the_encryption_key_pair,
     an_envelope_for_another_certificate_is_refused,
+    the_command_line_issues_the_pair_too,
     gmssl_opens_the_enveloped_key_of_the_encryption_certificate
 );

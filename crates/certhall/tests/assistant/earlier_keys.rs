@@ -186,6 +186,16 @@ async fn earlier_keys_come_back_to_the_new_key(backend: Backend) {
             .await;
     }
     submit_and_pay(&r.app, &b, &reissue_id, &page, ORG, "¥100.00").await;
+    // The reviewer sees what approving lets the new key have.
+    let desk = reviewer
+        .browser
+        .get(&format!("/admin/applications/{reissue_id}"))
+        .await;
+    assert!(
+        desk.html.contains("原加密密钥") && desk.html.contains("由密钥管理中心加密传入新证书介质"),
+        "{}",
+        desk.html
+    );
     common::staff::approve_by(&r.app, &reviewer, &reissue_id).await;
     let code = holder_code(&b, &reissue_id).await;
     let (new_key, new_pem, second) = pick_up(&r, &code, "second").await;

@@ -653,6 +653,18 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     .await;
     common::staff::approve_by(&r.app, &reviewer, &reissue_id).await;
     let code = holder_code(&b, &reissue_id).await;
+    // Stopped after the first earlier key is in: the rerun brings the rest
+    // (the first is not asked again) and completes.
+    let stopped = run_skf(
+        &r.keys,
+        &r.app,
+        &["pickup", "--code", &code],
+        &format!("{PIN}\n"),
+        Some("earlier"),
+    )
+    .await;
+    assert_eq!(stopped.status.code(), Some(75), "{}", out(&stopped));
+    assert_eq!(r.keys.contents("ukey2").containers.len(), 2);
     let picked = r.assistant(&["pickup", "--code", &code]).await;
     assert!(picked.contains("业务已办理完成"), "{picked}");
     // The lost certificate's key, the changed one's and (renewed with a new

@@ -30,5 +30,13 @@ pub(super) fn rows(d: &ReviewDetail) -> Vec<Compare> {
         "联系手机",
         &d.app.form.fields.contact_mobile,
     ));
+    // 双证书: the reviewer sees that approving also lets the new key have
+    // the earlier encryption keys back from the KMC (GM/T 0034 §12.4).
+    if d.app.form.restore_earlier_keys {
+        rows.push(Compare::asked(
+            "原加密密钥",
+            "取回（由密钥管理中心加密传入新证书介质）",
+        ));
+    }
     rows
 }

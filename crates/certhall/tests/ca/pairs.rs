@@ -376,7 +376,7 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
                 version: gmt0014::int(1).unwrap(),
                 km_name: EntName::of_certificate(&cert).unwrap(),
                 respond_list: vec![Respond::RetKey(respond)],
-                respond_time: ks.request_time.clone(),
+                respond_time: ks.request_time,
                 task_no: ks.task_no.clone(),
             };
             KmRespond::sign(ks, &*signer).unwrap().to_der().unwrap()

@@ -174,6 +174,20 @@ pub fn ocsp_by_serial(issuing_pem: &Path, chain_pem: &Path, url: &str, serial: &
 
 /// The private scalar of an SM2 (or any 256-bit EC) key in `pem`, as
 /// `openssl pkey -text` prints it: 32 bytes, big-endian.
+/// The public key (lower-case hex of the SEC1 point) in the `-text` of an
+/// EC certificate, as OpenSSL prints it (`pub: 04:…`).
+pub fn public_point_hex(cert_text: &str) -> String {
+    cert_text
+        .split("pub:")
+        .nth(1)
+        .and_then(|rest| rest.split("ASN1 OID").next())
+        .expect("openssl printed the public key")
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
 pub fn sm2_private_scalar(pem: &Path) -> [u8; 32] {
     let text = ok(&[
         "pkey",

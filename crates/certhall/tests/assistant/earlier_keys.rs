@@ -14,12 +14,12 @@
 use std::path::Path;
 
 use base64::Engine;
-use common::flow::{holder_code, submit_and_pay};
+use common::flow::holder_code;
 use common::holder;
 use testkit::openssl::{self, KeyKind};
 use testkit::{Backend, on_both_databases};
 
-use super::skf_sm2::{MOBILE, ORG, Run, new_application, start};
+use super::skf_sm2::{ORG, Run, new_application, reissue_paid, start};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -148,44 +148,12 @@ async fn earlier_keys_come_back_to_the_new_key(backend: Backend) {
 
     // 在线补办, the box ticked: the form says how many keys can come back.
     r.minute();
-    let me = b.get("/me").await;
-    let form = b
-        .post(
-            &me,
-            &format!("/me/certificates/{first_serial}/reissue"),
-            &[],
-        )
-        .await;
+    let (form, reissue_id) = reissue_paid(&r, &b, &first_serial, ORG).await;
     assert!(
-        form.text("#earlier-keys-hint").ends_with("1"),
+        form.text("#earlier-keys-hint").ends_with('1'),
         "{}",
         form.text("#earlier-keys-hint")
     );
-    let reissue_id = form.path().split('/').nth(2).unwrap().to_string();
-    let mut page = b
-        .post(
-            &form,
-            &format!("/apply/{reissue_id}/form"),
-            &[
-                ("revoke_reason", "keyCompromise"),
-                ("medium", "own"),
-                ("agent_is_representative", "on"),
-                ("contact_mobile", MOBILE),
-                ("restore_earlier_keys", "on"),
-            ],
-        )
-        .await;
-    for kind in ["business_license", "agent_id"] {
-        page = b
-            .upload(
-                &page,
-                &format!("/apply/{reissue_id}/materials/{kind}"),
-                "f.pdf",
-                holder::pdf(),
-            )
-            .await;
-    }
-    submit_and_pay(&r.app, &b, &reissue_id, &page, ORG, "¥100.00").await;
     // The reviewer sees what approving lets the new key have.
     let desk = reviewer
         .browser
@@ -359,17 +327,10 @@ async fn earlier_keys_come_back_to_the_new_key(backend: Backend) {
     let cert_file = r.app.path("lost-enc.pem");
     std::fs::write(&cert_file, &lost_enc_pem).unwrap();
     let text = openssl::ok(&["x509", "-in", s(&cert_file), "-noout", "-text"]);
-    let public: String = text
-        .split("pub:")
-        .nth(1)
-        .and_then(|rest| rest.split("ASN1 OID").next())
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect();
+    let public = openssl::public_point_hex(&text);
     assert_eq!(
         hex::encode(pki::envelope::sm2_public_point(&private).unwrap()),
-        public.to_ascii_lowercase(),
+        public,
         "the private key of the lost encryption certificate (OpenSSL reads its public key)"
     );
     // Asked again (a rerun): the same envelope, the same KMC task.

@@ -294,6 +294,47 @@ pub(super) async fn new_application(r: &Run, reviewer: &common::staff::Staff) ->
     (b, id)
 }
 
+/// 在线补办 of `serial` from 个人中心: the key lost, the earlier encryption
+/// keys asked back, materials uploaded, paid (the order titled `title`).
+/// The form as first shown, and the application (waiting for review).
+pub(super) async fn reissue_paid(
+    r: &Run,
+    b: &Browser,
+    serial: &str,
+    title: &str,
+) -> (Page, String) {
+    let me = b.get("/me").await;
+    let form = b
+        .post(&me, &format!("/me/certificates/{serial}/reissue"), &[])
+        .await;
+    let reissue_id = form.path().split('/').nth(2).unwrap().to_string();
+    let mut page = b
+        .post(
+            &form,
+            &format!("/apply/{reissue_id}/form"),
+            &[
+                ("revoke_reason", "keyCompromise"),
+                ("medium", "own"),
+                ("agent_is_representative", "on"),
+                ("contact_mobile", MOBILE),
+                ("restore_earlier_keys", "on"),
+            ],
+        )
+        .await;
+    for kind in ["business_license", "agent_id"] {
+        page = b
+            .upload(
+                &page,
+                &format!("/apply/{reissue_id}/materials/{kind}"),
+                "f.pdf",
+                holder::pdf(),
+            )
+            .await;
+    }
+    submit_and_pay(&r.app, b, &reissue_id, &page, title, "¥100.00").await;
+    (form, reissue_id)
+}
+
 /// An SM2 CA on a clock the test moves, its SKF keys' ports, and a reviewer.
 pub(super) async fn start(backend: Backend) -> (Run, common::staff::Staff) {
     start_with(backend, |_| {}).await
@@ -610,47 +651,7 @@ async fn every_business_on_an_skf_key(backend: Backend) {
     r.keys.plug("ukey2", "SKF-HOLDER-0002");
     let third_serial = openssl::serial_of(&third);
     r.minute();
-    let me = b.get("/me").await;
-    let form = b
-        .post(
-            &me,
-            &format!("/me/certificates/{third_serial}/reissue"),
-            &[],
-        )
-        .await;
-    let reissue_id = form.path().split('/').nth(2).unwrap().to_string();
-    let mut page = b
-        .post(
-            &form,
-            &format!("/apply/{reissue_id}/form"),
-            &[
-                ("revoke_reason", "keyCompromise"),
-                ("medium", "own"),
-                ("agent_is_representative", "on"),
-                ("contact_mobile", MOBILE),
-                ("restore_earlier_keys", "on"),
-            ],
-        )
-        .await;
-    for kind in ["business_license", "agent_id"] {
-        page = b
-            .upload(
-                &page,
-                &format!("/apply/{reissue_id}/materials/{kind}"),
-                "f.pdf",
-                holder::pdf(),
-            )
-            .await;
-    }
-    submit_and_pay(
-        &r.app,
-        &b,
-        &reissue_id,
-        &page,
-        "合肥新名科技有限公司",
-        "¥100.00",
-    )
-    .await;
+    let (_, reissue_id) = reissue_paid(&r, &b, &third_serial, "合肥新名科技有限公司").await;
     common::staff::approve_by(&r.app, &reviewer, &reissue_id).await;
     let code = holder_code(&b, &reissue_id).await;
     // Stopped after the first earlier key is in: the rerun brings the rest

@@ -149,22 +149,7 @@ async fn the_kmc_master_key_in_a_token(backend: Backend) {
 
     let (holder_key, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
     let issued = authority
-        .issue(ca::authority::IssueRequest {
-            request_id: "hsm-kmc-1".into(),
-            csr: std::fs::read(&csr).unwrap(),
-            subject: domain::SubjectInfo::parse(
-                domain::ProfileKind::Enterprise,
-                Some("张三"),
-                Some("某公司"),
-                Some("91110108551385082Q"),
-                None,
-            )
-            .unwrap(),
-            years: 1,
-            not_after_ms: None,
-            actor: "test".into(),
-            keep_encryption_of: None,
-        })
+        .issue(super::pairs::request("hsm-kmc-1", &csr))
         .await
         .unwrap();
     let pair = issued

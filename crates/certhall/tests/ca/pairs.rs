@@ -24,7 +24,7 @@ fn subject() -> SubjectInfo {
     .unwrap()
 }
 
-fn request(id: &str, csr: &Path) -> IssueRequest {
+pub(super) fn request(id: &str, csr: &Path) -> IssueRequest {
     IssueRequest {
         request_id: id.into(),
         csr: std::fs::read(csr).unwrap(),
@@ -34,6 +34,24 @@ fn request(id: &str, csr: &Path) -> IssueRequest {
         actor: "test".into(),
         keep_encryption_of: None,
     }
+}
+
+async fn sm2_app(backend: Backend) -> TestApp {
+    TestApp::new()
+        .backend(backend)
+        .algorithm(ca::KeyAlgorithm::Sm2)
+        .spawn()
+        .await
+}
+
+/// The KMC `certhall serve` runs inside for an SM2 CA.
+fn kmc_of(app: &TestApp) -> std::sync::Arc<kmc::Kmc> {
+    app.server
+        .kmc
+        .as_ref()
+        .expect("the KMC runs inside")
+        .kmc
+        .clone()
 }
 
 fn s(p: &Path) -> &str {
@@ -61,11 +79,7 @@ fn verified(app: &TestApp, issuing: &Path, name: &str, der: &[u8]) -> String {
 }
 
 async fn an_sm2_signing_certificate_comes_with_its_encryption_pair(backend: Backend) {
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let issuing = app.issuing_file().await;
     let (key, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
     let authority = app.server.authority.clone();
@@ -144,13 +158,7 @@ async fn an_sm2_signing_certificate_comes_with_its_encryption_pair(backend: Back
         ocsp.contains(": revoked") && ocsp.contains("Reason: keyCompromise"),
         "{ocsp}"
     );
-    let kmc = app
-        .server
-        .kmc
-        .as_ref()
-        .expect("the KMC runs inside")
-        .kmc
-        .clone();
+    let kmc = kmc_of(&app);
     let revoked = common::eventually(std::time::Duration::from_secs(10), || {
         let kmc = kmc.clone();
         async move {
@@ -168,11 +176,7 @@ async fn an_sm2_signing_certificate_comes_with_its_encryption_pair(backend: Back
 }
 
 async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(backend: Backend) {
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let (_, csr) = openssl::key_and_csr(app.dir.path(), "holder", KeyKind::Sm2);
     let authority = app.server.authority.clone();
     let in_process = app.server.kmc.as_ref().expect("the KMC runs inside");
@@ -192,11 +196,7 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
     );
 
     // The KMC back (on another port): the same request completes the pair.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
-    let router = kmc::http::router(in_process.kmc.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    authority.set_kmc(KmcLink::new(&url, in_process.kmc.certificate().unwrap()).unwrap());
+    serve_kmc(&authority, in_process.kmc.clone()).await;
     let issued = authority.issue(request("pair-2", &csr)).await.unwrap();
     assert!(issued.encryption.is_some());
     assert_eq!(
@@ -213,11 +213,7 @@ async fn with_the_kmc_down_nothing_is_issued_until_a_retry_completes_the_pair(ba
 /// opening the other to its private key. Asked of a P-256 CA, the options
 /// are refused before anything is issued.
 async fn the_command_line_issues_the_pair_too(backend: Backend) {
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let issuing = app.issuing_file().await;
     let (key, csr) = openssl::key_and_csr(app.dir.path(), "counter", KeyKind::Sm2);
     let (enc, enveloped) = (app.path("counter-enc.pem"), app.path("counter.sm2key"));
@@ -257,33 +253,11 @@ async fn the_command_line_issues_the_pair_too(backend: Backend) {
     verified(&app, &issuing, "counter-signing", &der(&signing));
     let text = verified(&app, &issuing, "counter-encryption", &der(&enc));
     assert!(text.contains("Key Encipherment"), "{text}");
-    let public: String = text
-        .split("pub:")
-        .nth(1)
-        .and_then(|rest| rest.split("ASN1 OID").next())
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect();
-    let scalar = hex::encode(openssl::sm2_private_scalar(&key));
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            GMSSL_OPEN,
-            &scalar,
-            &hex::encode(std::fs::read(&enveloped).unwrap()),
-        ])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "gmssl: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = String::from_utf8(output.stdout).unwrap();
+    let public = openssl::public_point_hex(&text);
+    let (_, found) = gmssl_open(&key, &std::fs::read(&enveloped).unwrap());
     assert_eq!(
-        line.split_whitespace().nth(1).unwrap().to_ascii_lowercase(),
-        public.to_ascii_lowercase()
+        found, public,
+        "gmssl finds the encryption certificate's private key"
     );
     app.server.stop().await;
 
@@ -328,19 +302,9 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
     use pki::gmt0014::{self, EntName, KmRespond, KsRespond, Request, Respond, RetKeyRespond};
     use pki::signer::{Signer, SoftwareKey};
 
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let authority = app.server.authority.clone();
-    let sound = app
-        .server
-        .kmc
-        .as_ref()
-        .expect("the KMC runs inside")
-        .kmc
-        .clone();
+    let sound = kmc_of(&app);
     let rogue = std::sync::Arc::new(SoftwareKey::generate(ca::KeyAlgorithm::Sm2).unwrap().0);
     let rogue_cert = authority
         .certify_kmc(rogue.spki_der(), "test")
@@ -412,11 +376,7 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
     );
 
     // The sound KMC back: the same request completes the pair.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
-    let router = kmc::http::router(sound.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    authority.set_kmc(KmcLink::new(&url, sound.certificate().unwrap()).unwrap());
+    serve_kmc(&authority, sound.clone()).await;
     let issued = authority.issue(request("rogue-1", &csr)).await.unwrap();
     assert!(issued.encryption.is_some());
     drop(sound);
@@ -430,11 +390,7 @@ async fn an_envelope_for_another_certificate_is_refused(backend: Backend) {
 /// number. The old pair's revocation (superseded) leaves the new standing; a
 /// pair revoked is never kept again.
 async fn a_renewal_may_keep_the_encryption_key_pair(backend: Backend) {
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let issuing = app.issuing_file().await;
     let authority = app.server.authority.clone();
     let (old_key, old_csr) = openssl::key_and_csr(app.dir.path(), "old", KeyKind::Sm2);
@@ -453,18 +409,9 @@ async fn a_renewal_may_keep_the_encryption_key_pair(backend: Backend) {
     assert_eq!(new_pair.public_key, old_pair.public_key, "…of the same key");
     let text = verified(&app, &issuing, "kept", &new_pair.cert_der);
     let old_text = verified(&app, &issuing, "kept-old", &old_pair.cert_der);
-    let public_of = |t: &str| {
-        t.split("pub:")
-            .nth(1)
-            .unwrap()
-            .split("ASN1 OID")
-            .next()
-            .unwrap()
-            .to_string()
-    };
     assert_eq!(
-        public_of(&text),
-        public_of(&old_text),
+        openssl::public_point_hex(&text),
+        openssl::public_point_hex(&old_text),
         "OpenSSL reads one public key"
     );
     let open = |pair: &ca::authority::EncryptionIssued, key: &Path| {
@@ -489,13 +436,7 @@ async fn a_renewal_may_keep_the_encryption_key_pair(backend: Backend) {
         .revoke(&old.serial, RevocationReason::Superseded, "test")
         .await
         .unwrap();
-    let kmc = app
-        .server
-        .kmc
-        .as_ref()
-        .expect("the KMC runs inside")
-        .kmc
-        .clone();
+    let kmc = kmc_of(&app);
     let states = || {
         let kmc = kmc.clone();
         async move {
@@ -528,6 +469,36 @@ async fn a_renewal_may_keep_the_encryption_key_pair(backend: Backend) {
     let third = authority.issue(third).await.unwrap().encryption.unwrap();
     assert_ne!(third.public_key, old_pair.public_key);
     app.server.stop().await;
+}
+
+/// gmssl opens `enveloped` (DER SM2EnvelopedKey) with the private key of
+/// `holder_key` (a PEM file): the private key it finds and the public key it
+/// computes from it, lower-case hex.
+fn gmssl_open(holder_key: &Path, enveloped: &[u8]) -> (String, String) {
+    let scalar = hex::encode(openssl::sm2_private_scalar(holder_key));
+    let output = std::process::Command::new("python3")
+        .args(["-c", GMSSL_OPEN, &scalar, &hex::encode(enveloped)])
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("No module named 'gmssl'"),
+        "Python's gmssl is missing: pip install gmssl (scripts/test installs it)"
+    );
+    assert!(output.status.success(), "gmssl: {stderr}");
+    let line = String::from_utf8(output.stdout).unwrap();
+    let mut parts = line.split_whitespace().map(str::to_ascii_lowercase);
+    (parts.next().unwrap(), parts.next().unwrap())
+}
+
+/// Serves `kmc` on a fresh loopback port and points the CA at it.
+async fn serve_kmc(authority: &ca::Authority, kmc: std::sync::Arc<kmc::Kmc>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/kmc/v1/tasks", listener.local_addr().unwrap());
+    let cert = kmc.certificate().unwrap().to_vec();
+    let router = kmc::http::router(kmc);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    authority.set_kmc(KmcLink::new(&url, &cert).unwrap());
 }
 
 /// gmssl (pure Python, nobody here wrote it) opens a GB/T 35276
@@ -570,11 +541,7 @@ print(private.hex(), '04' + crypt._kg(int(private.hex(), 16), sm2.default_ecc_ta
 /// a `GET` proved with its signing key (`ra::enveloped_key`).
 async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Backend) {
     use base64::Engine;
-    let app = TestApp::new()
-        .backend(backend)
-        .algorithm(ca::KeyAlgorithm::Sm2)
-        .spawn()
-        .await;
+    let app = sm2_app(backend).await;
     let out = app
         .cli(&["staff", "add", "li.operator", "--role", "operator"])
         .await;
@@ -610,14 +577,7 @@ async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Ba
     let text = openssl::ok(&["x509", "-in", s(&cert), "-noout", "-text"]);
     assert!(text.contains("Key Encipherment"), "{text}");
     // The certificate's public key, as OpenSSL prints it (pub: 04:…).
-    let public: String = text
-        .split("pub:")
-        .nth(1)
-        .and_then(|rest| rest.split("ASN1 OID").next())
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect();
+    let public = openssl::public_point_hex(&text);
     let from_api = base64::engine::general_purpose::STANDARD
         .decode(encryption["enveloped_key"].as_str().unwrap())
         .unwrap();
@@ -703,25 +663,12 @@ async fn gmssl_opens_the_enveloped_key_of_the_encryption_certificate(backend: Ba
     assert_eq!(status, 403, "{}", words(&body));
     assert!(words(&body).contains("已被吊销"), "{}", words(&body));
 
-    let scalar = hex::encode(openssl::sm2_private_scalar(&holder_key));
-    let output = std::process::Command::new("python3")
-        .args(["-c", GMSSL_OPEN, &scalar, &hex::encode(&enveloped)])
-        .output()
-        .expect("python3 runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("No module named 'gmssl'"),
-        "Python's gmssl is missing: pip install gmssl (scripts/test installs it)"
-    );
-    assert!(output.status.success(), "gmssl: {stderr}");
-    let line = String::from_utf8(output.stdout).unwrap();
-    let parts: Vec<&str> = line.split_whitespace().collect();
+    let (private, found) = gmssl_open(&holder_key, &enveloped);
     assert_eq!(
-        parts[1].to_ascii_lowercase(),
-        public.to_ascii_lowercase(),
+        found, public,
         "gmssl found the private key of the encryption certificate"
     );
-    assert_eq!(parts[0].len(), 64);
+    assert_eq!(private.len(), 64);
     app.server.stop().await;
 }
 

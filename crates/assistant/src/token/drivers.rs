@@ -48,19 +48,6 @@ impl Drivers {
         self
     }
 
-    /// The paths loaded, for the holder.
-    pub fn describe(&self) -> Vec<String> {
-        let p11 = self
-            .pkcs11
-            .iter()
-            .map(|m| format!("PKCS#11 {}", m.path().display()));
-        let skf = self
-            .skf
-            .iter()
-            .map(|d| format!("SKF {}", d.path().display()));
-        p11.chain(skf).collect()
-    }
-
     /// Every key present, PKCS#11 first. A driver that fails to list is
     /// skipped while another answers (its error is logged); with none
     /// answering, the first error is the answer.

@@ -4,7 +4,7 @@ use secrecy::SecretString;
 
 use super::pkcs11::P11Token;
 use super::skf::SkfToken;
-use super::types::{Interface, KeyKind, KeyRef, TokenCert};
+use super::types::{KeyKind, KeyRef, TokenCert};
 use crate::error::Error;
 
 /// An open key.
@@ -24,13 +24,6 @@ macro_rules! either {
 }
 
 impl Token {
-    pub fn interface(&self) -> Interface {
-        match self {
-            Token::Pkcs11(_) => Interface::Pkcs11,
-            Token::Skf(_) => Interface::Skf,
-        }
-    }
-
     /// The key pair made when none is asked for: SM2 in an SKF key (what
     /// Chinese USB keys make), P-256 in a PKCS#11 token.
     pub fn default_kind(&self) -> KeyKind {

@@ -28,7 +28,6 @@ pub fn default_module() -> Option<PathBuf> {
 #[derive(Clone)]
 pub struct P11Module {
     ctx: Pkcs11,
-    path: PathBuf,
 }
 
 impl P11Module {
@@ -40,14 +39,7 @@ impl P11Module {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
             Err(e) => return Err(ck(e)),
         }
-        Ok(P11Module {
-            ctx,
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(P11Module { ctx })
     }
 
     /// The tokens present now (a USB key plugged in is one).

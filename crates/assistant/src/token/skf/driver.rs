@@ -11,7 +11,7 @@
 //! the call alone. The session ends when the token that logged in is
 //! dropped, when another login starts, or when the device is pulled out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use skf::{App, Device, Library, SkfError};
@@ -65,7 +65,6 @@ pub(super) enum Call {
 /// the thread ends once the last clone is gone.
 #[derive(Clone)]
 pub struct SkfDriver {
-    path: PathBuf,
     calls: Sender<Call>,
 }
 
@@ -89,10 +88,7 @@ impl SkfDriver {
             })
             .map_err(|e| Error::Token(format!("无法启动 SKF 驱动线程：{e}")))?;
         match loaded.recv() {
-            Ok(Ok(())) => Ok(SkfDriver {
-                path: path.to_path_buf(),
-                calls,
-            }),
+            Ok(Ok(())) => Ok(SkfDriver { calls }),
             Ok(Err(SkfError::Missing(names))) => Err(Error::Usage(format!(
                 "{} 不是 SKF 驱动库：缺少 {}",
                 path.display(),
@@ -104,10 +100,6 @@ impl SkfDriver {
             ))),
             Err(_) => Err(Error::Token("SKF 驱动线程意外结束".into())),
         }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub(super) fn send(&self, call: Call) -> Result<(), Error> {

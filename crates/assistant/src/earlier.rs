@@ -54,3 +54,17 @@ pub fn restore(token: &Token, client: &Client, new: &Holder<'_>) -> Result<Vec<S
     }
     Ok(restored)
 }
+
+/// The earlier encryption certificates in the key (DER): containers with an
+/// encryption certificate and no signing one (needs the login).
+pub fn in_key(token: &Token) -> Result<Vec<Vec<u8>>, Error> {
+    let current: Vec<Vec<u8>> = token.certificates()?.into_iter().map(|c| c.id).collect();
+    let mut out = Vec::new();
+    for key in token.keys()? {
+        if current.contains(&key.id) {
+            continue;
+        }
+        out.extend(token.encryption_certificate(&key.id)?);
+    }
+    Ok(out)
+}

@@ -33,6 +33,7 @@ fn view(signed_in: bool) -> View {
                 seal: None,
                 encryption: Some("4F2C9A0D1B3E5F6A7B8C9D0E1F2A3B4C".into()),
             }],
+            earlier: vec!["5A1B".into(), "6C2D".into()],
         }],
         hall: [
             ("new", "在线新办", "¥300.00"),
@@ -70,6 +71,8 @@ fn the_keys_page_shows_the_certificate_in_chinese() {
     // 双证书: the encryption certificate beside the signing one.
     h.get_by_label("加密证书");
     h.get_by_label("序列号 4F2C9A0D1B3E5F6A7B8C9D0E1F2A3B4C（双证书，同一证书介质）");
+    // 在线补办 brought the earlier encryption keys back.
+    h.get_by_label("原加密密钥（在线补办取回，可解密以往的文件）：序列号 5A1B、6C2D");
     h.get_by_label("PIN 剩余尝试次数不多，请谨慎输入");
     h.get_by_label("登录");
 }

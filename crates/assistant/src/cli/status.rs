@@ -148,22 +148,15 @@ fn online(token: &Token, client: &Client, out: &mut dyn Write) -> Result<(), Err
     earlier_lines(token, out)
 }
 
-/// The earlier encryption keys 在线补办 brought back: containers with an
-/// encryption certificate and no signing one.
+/// The earlier encryption keys 在线补办 brought back.
 fn earlier_lines(token: &Token, out: &mut dyn Write) -> Result<(), Error> {
-    let current: Vec<Vec<u8>> = token.certificates()?.into_iter().map(|c| c.id).collect();
-    for key in token.keys()? {
-        if current.contains(&key.id) {
-            continue;
-        }
-        if let Some(der) = token.encryption_certificate(&key.id)? {
-            writeln!(
-                out,
-                "原加密证书：序列号 {}（在线补办取回，用于解密以往的文件）",
-                change::serial_of(&der).unwrap_or_default()
-            )
-            .map_err(io)?;
-        }
+    for der in crate::earlier::in_key(token)? {
+        writeln!(
+            out,
+            "原加密证书：序列号 {}（在线补办取回，用于解密以往的文件）",
+            change::serial_of(&der).unwrap_or_default()
+        )
+        .map_err(io)?;
     }
     Ok(())
 }

@@ -19,6 +19,12 @@ pub(super) fn page(ui: &mut egui::Ui, v: &mut View) {
             cert_card(ui, c);
             ui.add_space(8.0);
         }
+        if !t.earlier.is_empty() {
+            ui.label(format!(
+                "原加密密钥（在线补办取回，可解密以往的文件）：序列号 {}",
+                t.earlier.join("、")
+            ));
+        }
     }
     if !v.signed_in {
         ui.horizontal(|ui| {

@@ -53,6 +53,15 @@ fn encryption_serial(token: &Token, id: &[u8]) -> Option<String> {
         .and_then(|der| change::serial_of(&der))
 }
 
+/// The earlier encryption certificates 在线补办 brought back.
+fn earlier_serials(token: &Token) -> Vec<String> {
+    crate::earlier::in_key(token)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|der| change::serial_of(der))
+        .collect()
+}
+
 const CN: &str = "2.5.4.3";
 const O: &str = "2.5.4.10";
 
@@ -167,6 +176,7 @@ pub(super) fn token_lines(
             warning: info.pin_warning().map(str::to_string),
             pin_min: info.pin_min,
             certs: Vec::new(),
+            earlier: Vec::new(),
         };
         match (token, drivers.open(&info.slot)) {
             (Some(t), _) => {
@@ -183,6 +193,7 @@ pub(super) fn token_lines(
                     };
                     line.certs.push(c);
                 }
+                line.earlier = earlier_serials(t);
             }
             (None, Ok(t)) => {
                 for c in t.certificates().unwrap_or_default() {

@@ -42,6 +42,10 @@ pub struct TokenLine {
     /// The shortest PIN it takes.
     pub pin_min: usize,
     pub certs: Vec<CertLine>,
+    /// 在线补办 of a 双证书: the serials of the earlier encryption
+    /// certificates whose keys came back (a container each); known once
+    /// signed in.
+    pub earlier: Vec<String>,
 }
 
 /// A business of 办事大厅: its key, its name and its price (免费, or per

@@ -71,11 +71,39 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(d) if d.code().is_some_and(|c| unavailable(&c)) => {
                 StoreError::Unavailable(e)
             }
+            // A connection broken under us (a server stopping answers a
+            // handshake with garbage: a protocol or TLS error, not a SQL
+            // one) is the database down too; what the request did was not
+            // committed.
             sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
             _ => StoreError::Database(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a PostgreSQL being shut down answers a connection it is taking
+    /// (seen in the fault suite: `pg_ctl stop -m immediate` under load) is
+    /// the database down, not a request's fault: 503, retry.
+    #[test]
+    fn a_connection_broken_by_a_stopping_server_is_unavailable() {
+        for broken in [
+            sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into()),
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            sqlx::Error::PoolTimedOut,
+        ] {
+            let e = StoreError::from(broken);
+            assert!(e.is_unavailable(), "{e:?}");
+        }
+        assert!(!StoreError::from(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!StoreError::from(sqlx::Error::ColumnNotFound("serial".into())).is_unavailable());
     }
 }

@@ -163,3 +163,62 @@ impl KmcConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::authority::Pkcs11Config;
+
+    fn refused(config: KmcConfig) -> ConfigError {
+        config
+            .resolve(Path::new("/var/lib/certhall"))
+            .expect_err("refused")
+    }
+
+    fn token(module: &str) -> Option<Pkcs11Config> {
+        Some(Pkcs11Config {
+            module: module.into(),
+            token_label: "certhall-kmc".into(),
+            pin: Some("246810".into()),
+        })
+    }
+
+    /// Each wrong `[kmc]` names its field and says what to do. (The PIN is
+    /// given in the file, so `CERTHALL_KMC_HSM_PIN` is not needed here.)
+    #[test]
+    fn a_wrong_kmc_section_names_its_field() {
+        let e = refused(KmcConfig {
+            url: Some("http://kmc.internal:8091/kmc/v1/tasks".into()),
+            ..KmcConfig::default()
+        });
+        assert_eq!(e.field, "kmc.certificate_file");
+        let e = refused(KmcConfig {
+            url: Some("kmc.internal:8091".into()),
+            certificate_file: Some("kmc.pem".into()),
+            ..KmcConfig::default()
+        });
+        assert_eq!(e.field, "kmc.url");
+        let e = refused(KmcConfig {
+            pkcs11: token("/nonexistent/libsofthsm2.so"),
+            ..KmcConfig::default()
+        });
+        assert_eq!(e.field, "kmc.pkcs11.module");
+        assert!(e.message.contains("does not exist"), "{e}");
+        // An existing file stands in for the module: only the section is read.
+        let module = env!("CARGO_MANIFEST_DIR").to_string() + "/Cargo.toml";
+        let e = refused(KmcConfig {
+            pkcs11: token(&module),
+            passphrase: Some("a passphrase long enough".into()),
+            ..KmcConfig::default()
+        });
+        assert_eq!(e.field, "kmc.passphrase");
+        assert!(e.message.contains("not used with kmc.pkcs11"), "{e}");
+        let settings = KmcConfig {
+            pkcs11: token(&module),
+            ..KmcConfig::default()
+        }
+        .resolve(Path::new("/var/lib/certhall"))
+        .expect("a token alone is fine");
+        assert!(settings.pkcs11.is_some() && settings.passphrase.is_none());
+    }
+}
